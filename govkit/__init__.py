@@ -1,0 +1,30 @@
+"""govkit: a framework for a county's four-level government service network.
+
+The public face of the package: ``create_app``, the ``hookimpl`` marker and the
+value types plugin authors use. Anything not re-exported here is private.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from govkit.plugins import hookimpl  # noqa: E402
+from govkit.settings import Setting  # noqa: E402
+from govkit.catalog.specs import (  # noqa: E402
+    FeeSpec, ImplementationSpec, LegalBasisSpec, MaterialSpec, ServiceItemSpec, StepSpec,
+)
+from govkit.cases.events import CaseEventRecord  # noqa: E402
+from govkit.errors import GovkitError, PluginError, ValidationError  # noqa: E402
+
+
+def create_app(config=None, *, load_entrypoints: bool = True, plugins=()):
+    """Create a govkit Flask app; see :func:`govkit.app.create_app`."""
+    from govkit.app import create_app as _create_app
+
+    return _create_app(config, load_entrypoints=load_entrypoints, plugins=plugins)
+
+
+__all__ = [
+    "__version__", "create_app", "hookimpl", "Setting", "ServiceItemSpec", "ImplementationSpec",
+    "MaterialSpec", "FeeSpec", "StepSpec", "LegalBasisSpec", "CaseEventRecord",
+    "GovkitError", "PluginError", "ValidationError",
+]

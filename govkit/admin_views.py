@@ -1,0 +1,20 @@
+"""Administration pages of the core (the loaded-plugins page)."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_appbuilder import BaseView, expose, has_access
+
+from govkit.app import get_state
+
+
+class PluginsView(BaseView):
+    """Lists loaded plugins with versions and the hooks each implements (已加载插件)."""
+
+    route_base = "/admin/plugins"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        state = get_state(current_app)
+        return self.render_template("govkit/plugins.html", plugins=state.pm.info())

@@ -1,0 +1,132 @@
+"""The app factory: settings → plugin manager → Flask-AppBuilder → plugin views."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+
+from govkit import settings as settings_mod
+from govkit.db import db
+from govkit.plugins import GovkitPluginManager, build_plugin_manager
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = {
+    "zh": {"flag": "cn", "name": "简体中文"},
+    "en": {"flag": "gb", "name": "English"},
+}
+
+
+@dataclass
+class GovkitState:
+    """Per-app govkit state, kept in ``app.extensions["govkit"]``."""
+
+    pm: GovkitPluginManager
+    settings: settings_mod.Settings
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+def get_state(app: Flask) -> GovkitState:
+    return app.extensions["govkit"]
+
+
+def _instance_path(s: settings_mod.Settings) -> Path:
+    path = Path(s["INSTANCE_PATH"] or os.path.join(os.getcwd(), "instance")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_key(s: settings_mod.Settings, instance: Path) -> str:
+    if s["SECRET_KEY"]:
+        return s["SECRET_KEY"]
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32), encoding="ascii")
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="ascii").strip()
+
+
+def load_settings(
+    config: Mapping[str, Any] | str | os.PathLike | None = None,
+    *,
+    load_entrypoints: bool = True,
+    plugins: Iterable[tuple[str, object]] = (),
+) -> tuple[settings_mod.Settings, GovkitPluginManager]:
+    """Resolve settings (core + plugin-declared) and build the plugin manager."""
+    config_file: str | os.PathLike | None
+    overrides: Mapping[str, Any] | None
+    if isinstance(config, Mapping):
+        config_file, overrides = config.get("CONFIG_FILE") or os.environ.get("GOVKIT_CONFIG"), config
+    else:
+        config_file, overrides = config or os.environ.get("GOVKIT_CONFIG"), None
+    # First pass with the core declarations only, to learn which plugins to load.
+    core = settings_mod.resolve(settings_mod.CORE_SETTINGS, config_file=config_file, overrides=overrides)
+    pm = build_plugin_manager(
+        load_entrypoints=load_entrypoints,
+        modules=core["PLUGINS"],
+        disabled=core["DISABLED_PLUGINS"],
+        extra_plugins=plugins,
+    )
+    declared = pm.collect("register_settings")
+    return settings_mod.resolve(declared, config_file=config_file, overrides=overrides), pm
+
+
+def create_app(
+    config: Mapping[str, Any] | str | os.PathLike | None = None,
+    *,
+    load_entrypoints: bool = True,
+    plugins: Iterable[tuple[str, object]] = (),
+) -> Flask:
+    """Create a govkit app.
+
+    ``config`` is a mapping of settings (tests), a path to a ``govkit.toml``/``.py``
+    file, or None (then ``$GOVKIT_CONFIG`` or defaults and ``GOVKIT_*`` variables).
+    ``plugins`` registers extra ``(name, plugin)`` objects, e.g. for one test.
+    """
+    s, pm = load_settings(config, load_entrypoints=load_entrypoints, plugins=plugins)
+    instance = _instance_path(s)
+    app = Flask("govkit", instance_path=str(instance), static_folder=None)
+    storage = Path(s["STORAGE_DIR"] or instance / "storage")
+    storage.mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        SECRET_KEY=_secret_key(s, instance),
+        SQLALCHEMY_DATABASE_URI=s["DATABASE_URL"] or f"sqlite:///{instance / 'govkit.db'}",
+        SQLALCHEMY_TRACK_MODIFICATIONS=False,
+        GOVKIT_STORAGE_DIR=str(storage),
+        APP_NAME=s["SITE_NAME"],
+        APP_THEME="",
+        BABEL_DEFAULT_LOCALE=s["DEFAULT_LOCALE"],
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        LANGUAGES=LANGUAGES,
+        FAB_SECURITY_MANAGER_CLASS="govkit.auth.security.GovkitSecurityManager",
+        FAB_ADD_SECURITY_API=True,
+        FAB_API_SWAGGER_UI=True,
+        AUTH_ROLE_ADMIN="Admin",
+        AUTH_ROLE_PUBLIC="Public",
+        MAX_CONTENT_LENGTH=s["UPLOAD_MAX_BYTES"] + 1024 * 1024,
+        WTF_CSRF_ENABLED=s["WTF_CSRF_ENABLED"],
+        TESTING=s["TESTING"],
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        RATELIMIT_STORAGE_URI=s["RATELIMIT_STORAGE_URI"],
+    )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    app.config.update(s.extra)
+    app.extensions["govkit"] = GovkitState(pm=pm, settings=s)
+
+    import govkit.models  # noqa: F401  (complete metadata before FAB inspects models)
+
+    db.init_app(app)
+    with app.app_context():
+        appbuilder = AppBuilder(update_perms=True)
+        appbuilder.init_app(app, db.session)
+        pm.hook.register_views(appbuilder=appbuilder, app=app)
+    pm.hook.startup(app=app, settings=s)
+    return app

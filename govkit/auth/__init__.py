@@ -1,0 +1,1 @@
+"""Authentication and authorisation: security manager, roles, directory logins."""

@@ -1,0 +1,1 @@
+"""Built-in default plugins: govkit's own behaviour, registered through the same hooks a county uses."""

@@ -1,0 +1,2 @@
+"""Built-in plugin: directories (filled in by its feature)."""
+from govkit.plugins import hookimpl  # noqa: F401

@@ -1,0 +1,1 @@
+"""Cases (办件): workflow engine, working-day deadlines, events and the outbox."""

@@ -1,0 +1,203 @@
+"""Case models: Case (办件), CaseEvent, materials checklist, pauses, attachments, outbox."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Optional
+
+from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from govkit.catalog.models import Implementation, Material
+from govkit.db import Model, UTCDateTime, utcnow
+from govkit.hierarchy.models import Department, Division
+
+
+class Case(Model):
+    """An application case (办件) from registration to delivery."""
+
+    __tablename__ = "gk_case"
+    __table_args__ = (
+        Index("ix_gk_case_current_state", "current_division_code", "state"),
+        Index("ix_gk_case_accepting_code", "accepting_division_code", "registered_at"),
+        Index("ix_gk_case_state_due", "state", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    progress_token: Mapped[str] = mapped_column(String(32), nullable=False)
+    state: Mapped[str] = mapped_column(String(20), nullable=False, default="registered")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    implementation_id: Mapped[int] = mapped_column(ForeignKey("gk_implementation.id"), nullable=False, index=True)
+    # Division codes are denormalised next to the foreign keys so scope filters are
+    # prefix range scans on one indexed column, without joins.
+    accepting_division_id: Mapped[int] = mapped_column(ForeignKey("gk_division.id"), nullable=False)
+    accepting_division_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    current_division_id: Mapped[int] = mapped_column(ForeignKey("gk_division.id"), nullable=False)
+    current_division_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    implementing_division_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    current_department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("gk_department.id"))
+    handler_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    registered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+
+    applicant_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    applicant_id_type: Mapped[str] = mapped_column(String(20), nullable=False, default="居民身份证")
+    applicant_id_number: Mapped[str] = mapped_column(String(30), nullable=False)
+    applicant_phone: Mapped[Optional[str]] = mapped_column(String(20))
+    applicant_address: Mapped[Optional[str]] = mapped_column(String(300))
+    applicant_village_code: Mapped[Optional[str]] = mapped_column(String(12))
+    proxy_name: Mapped[Optional[str]] = mapped_column(String(100))
+    proxy_authorised: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    form_data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    received_date: Mapped[Optional[date]] = mapped_column(Date)
+    accepted_date: Mapped[Optional[date]] = mapped_column(Date)
+    due_date: Mapped[Optional[date]] = mapped_column(Date)
+    due_provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    legal_due_date: Mapped[Optional[date]] = mapped_column(Date)
+    extension_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    paused_since: Mapped[Optional[date]] = mapped_column(Date)
+    completed_date: Mapped[Optional[date]] = mapped_column(Date)
+
+    decision: Mapped[Optional[str]] = mapped_column(String(10))  # approved/denied
+    decision_reason: Mapped[Optional[str]] = mapped_column(Text)
+    result_number: Mapped[Optional[str]] = mapped_column(String(100))
+    refusal_reason: Mapped[Optional[str]] = mapped_column(Text)
+    delivery_method: Mapped[Optional[str]] = mapped_column(String(20))
+    delivered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    delivery_receiver: Mapped[Optional[str]] = mapped_column(String(100))
+
+    implementation: Mapped[Implementation] = relationship()
+    accepting_division: Mapped[Division] = relationship(foreign_keys=[accepting_division_id])
+    current_division: Mapped[Division] = relationship(foreign_keys=[current_division_id])
+    current_department: Mapped[Optional[Department]] = relationship()
+    events: Mapped[list["CaseEvent"]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+    materials: Mapped[list["CaseMaterial"]] = relationship(back_populates="case", cascade="all, delete-orphan")
+    pauses: Mapped[list["CasePause"]] = relationship(
+        back_populates="case", order_by="CasePause.start", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseEvent(Model):
+    """One transition of a case: who, which role, which division, when, from/to, comment."""
+
+    __tablename__ = "gk_case_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("gk_case.id", ondelete="CASCADE"), index=True, nullable=False)
+    action: Mapped[str] = mapped_column(String(30), nullable=False)
+    from_state: Mapped[Optional[str]] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20), nullable=False)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    actor_name: Mapped[str] = mapped_column(String(100), nullable=False, default="系统")
+    role: Mapped[Optional[str]] = mapped_column(String(50))
+    division_code: Mapped[Optional[str]] = mapped_column(String(12))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    comment: Mapped[Optional[str]] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class CaseMaterial(Model):
+    """The materials checklist of a case: one row per catalog material, received or missing."""
+
+    __tablename__ = "gk_case_material"
+    __table_args__ = (UniqueConstraint("case_id", "material_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("gk_case.id", ondelete="CASCADE"), index=True, nullable=False)
+    material_id: Mapped[int] = mapped_column(ForeignKey("gk_material.id"), nullable=False)
+    received: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    note: Mapped[Optional[str]] = mapped_column(String(300))
+
+    case: Mapped[Case] = relationship(back_populates="materials")
+    material: Mapped[Material] = relationship()
+
+
+class CasePause(Model):
+    """A paused interval of the deadline clock (补正 or 特别程序)."""
+
+    __tablename__ = "gk_case_pause"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("gk_case.id", ondelete="CASCADE"), index=True, nullable=False)
+    reason: Mapped[str] = mapped_column(String(20), nullable=False)  # supplement/special
+    start: Mapped[date] = mapped_column(Date, nullable=False)
+    end: Mapped[Optional[date]] = mapped_column(Date)
+    allowance_days: Mapped[Optional[int]] = mapped_column(Integer)
+
+    case: Mapped[Case] = relationship(back_populates="pauses")
+
+
+class Attachment(Model):
+    """A scanned file of a case, stored under its content hash outside the web root."""
+
+    __tablename__ = "gk_attachment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("gk_case.id", ondelete="CASCADE"), index=True, nullable=False)
+    material_id: Mapped[Optional[int]] = mapped_column(ForeignKey("gk_material.id"))
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(50), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship()
+
+
+class CaseNumberSequence(Model):
+    """Per accepting division and day counter behind readable case numbers."""
+
+    __tablename__ = "gk_case_number_seq"
+
+    division_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class OutboxMessage(Model):
+    """Transactional outbox row for data exchange, written with the case change."""
+
+    __tablename__ = "gk_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(50), nullable=False)
+    key: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)  # idempotency key
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class CalendarDay(Model):
+    """A deployment's working-day override (a local closure, or a day of an entered year)."""
+
+    __tablename__ = "gk_calendar_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_working: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+
+
+class CalendarYear(Model):
+    """A year whose holiday schedule an admin entered (makes its deadlines final)."""
+
+    __tablename__ = "gk_calendar_year"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entered_by: Mapped[Optional[str]] = mapped_column(String(100))

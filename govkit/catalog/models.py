@@ -1,0 +1,220 @@
+"""Catalog models: ServiceItem (基本目录), Implementation (实施清单), Material and friends."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import (Boolean, Date, ForeignKey, Integer, Numeric, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from govkit.db import Model, UTCDateTime, utcnow
+from govkit.hierarchy.models import Department, Division
+
+#: Item types (事项类型) in the national numbering; provinces map theirs via ItemTypeMapping.
+ITEM_TYPES: dict[str, str] = {
+    "01": "行政许可", "02": "行政处罚", "03": "行政强制", "04": "行政征收", "05": "行政给付",
+    "06": "行政检查", "07": "行政确认", "08": "行政奖励", "09": "行政裁决", "10": "其他行政权力",
+    "20": "公共服务",
+}
+SERVICE_OBJECTS = ("自然人", "企业法人", "事业法人", "社会组织法人", "非法人企业", "行政机关", "其他组织")
+EXERCISE_LEVELS = {1: "国家级", 2: "省级", 3: "市级", 4: "县级", 5: "镇（乡、街道）级", 6: "村（社区）级"}
+
+
+class ItemSource(str, enum.Enum):
+    ADMIN = "admin"
+    IMPORT = "import"
+    PLUGIN = "plugin"
+
+
+class ImplementationStatus(str, enum.Enum):
+    DRAFT = "草稿"
+    PUBLISHED = "已发布"
+    RETIRED = "已停用"
+
+
+class ItemTypeMapping(Model):
+    """A province's own item-type code mapped to the national code (事项类型对照)."""
+
+    __tablename__ = "gk_item_type_mapping"
+    __table_args__ = (UniqueConstraint("province", "local_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province: Mapped[str] = mapped_column(String(2), nullable=False)
+    local_code: Mapped[str] = mapped_column(String(10), nullable=False)
+    local_name: Mapped[str] = mapped_column(String(50), nullable=False)
+    national_code: Mapped[str] = mapped_column(String(2), nullable=False)
+
+
+class ServiceItem(Model):
+    """A basic catalog item (基本目录事项) identified by its basic code (基本编码)."""
+
+    __tablename__ = "gk_service_item"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    basic_code: Mapped[str] = mapped_column(String(12), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    pinyin_initials: Mapped[Optional[str]] = mapped_column(String(100), index=True)
+    item_type: Mapped[str] = mapped_column(String(2), nullable=False)
+    service_object: Mapped[str] = mapped_column(String(100), nullable=False, default="自然人")
+    exercise_level: Mapped[int] = mapped_column(Integer, nullable=False, default=4)
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("gk_service_item.id"))
+    source: Mapped[str] = mapped_column(String(100), nullable=False, default=ItemSource.ADMIN.value)
+    source_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_admin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+
+    parent: Mapped[Optional["ServiceItem"]] = relationship(remote_side=[id])
+    legal_bases: Mapped[list["LegalBasis"]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="LegalBasis.position"
+    )
+    implementations: Mapped[list["Implementation"]] = relationship(back_populates="item")
+
+    @property
+    def item_type_name(self) -> str:
+        return ITEM_TYPES.get(self.item_type, self.item_type)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LegalBasis(Model):
+    """One legal basis (设定依据) entry of an item: law name, article and text."""
+
+    __tablename__ = "gk_legal_basis"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("gk_service_item.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    law: Mapped[str] = mapped_column(String(200), nullable=False)
+    article: Mapped[Optional[str]] = mapped_column(String(100))
+    text: Mapped[Optional[str]] = mapped_column(Text)
+
+    item: Mapped[ServiceItem] = relationship(back_populates="legal_bases")
+
+    def __str__(self) -> str:
+        return f"《{self.law}》{self.article or ''}"
+
+
+class Implementation(Model):
+    """An item's implementation (实施清单) at a division and department, one row per version."""
+
+    __tablename__ = "gk_implementation"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("gk_service_item.id"), index=True, nullable=False)
+    division_id: Mapped[int] = mapped_column(ForeignKey("gk_division.id"), index=True, nullable=False)
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("gk_department.id"))
+    code: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default=ImplementationStatus.DRAFT.value)
+    effective_from: Mapped[Optional[date]] = mapped_column(Date)
+    effective_to: Mapped[Optional[date]] = mapped_column(Date)
+    conditions: Mapped[Optional[str]] = mapped_column(Text)
+    legal_days: Mapped[int] = mapped_column(Integer, nullable=False, default=20)
+    promised_days: Mapped[int] = mapped_column(Integer, nullable=False, default=10)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False, default="承诺件")  # 即办件/承诺件
+    handling_forms: Mapped[str] = mapped_column(String(50), nullable=False, default="窗口办理")
+    visits_needed: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    proxy_allowed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    presence_required: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    free: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    consult_phone: Mapped[Optional[str]] = mapped_column(String(50))
+    complaint_phone: Mapped[Optional[str]] = mapped_column(String(50))
+    place: Mapped[Optional[str]] = mapped_column(String(300))
+    hours: Mapped[Optional[str]] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item: Mapped[ServiceItem] = relationship(back_populates="implementations")
+    division: Mapped[Division] = relationship()
+    department: Mapped[Optional[Department]] = relationship()
+    materials: Mapped[list["Material"]] = relationship(
+        back_populates="implementation", cascade="all, delete-orphan", order_by="Material.position"
+    )
+    steps: Mapped[list["ProcedureStep"]] = relationship(
+        back_populates="implementation", cascade="all, delete-orphan", order_by="ProcedureStep.position"
+    )
+    fees: Mapped[list["Fee"]] = relationship(back_populates="implementation", cascade="all, delete-orphan")
+    special_procedures: Mapped[list["SpecialProcedure"]] = relationship(
+        back_populates="implementation", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_immediate(self) -> bool:
+        """即办件: decided the same day."""
+        return self.kind == "即办件"
+
+    def __str__(self) -> str:
+        return f"{self.name}（v{self.version}）"
+
+
+class ProcedureStep(Model):
+    """One ordered step of the procedure (办理流程) with its own time allowance."""
+
+    __tablename__ = "gk_procedure_step"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    implementation_id: Mapped[int] = mapped_column(ForeignKey("gk_implementation.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    days: Mapped[int] = mapped_column(Integer, default=0)
+    actor: Mapped[Optional[str]] = mapped_column(String(100))
+
+    implementation: Mapped[Implementation] = relationship(back_populates="steps")
+
+
+class Fee(Model):
+    """A fee (收费) with its amount and legal basis."""
+
+    __tablename__ = "gk_fee"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    implementation_id: Mapped[int] = mapped_column(ForeignKey("gk_implementation.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    basis: Mapped[str] = mapped_column(Text, nullable=False)
+
+    implementation: Mapped[Implementation] = relationship(back_populates="fees")
+
+
+class SpecialProcedure(Model):
+    """A special procedure (特别程序: 听证/检验/专家评审) with its time allowance."""
+
+    __tablename__ = "gk_special_procedure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    implementation_id: Mapped[int] = mapped_column(ForeignKey("gk_implementation.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    counts_in_deadline: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    implementation: Mapped[Implementation] = relationship(back_populates="special_procedures")
+
+
+class Material(Model):
+    """An application material (申请材料) of an implementation."""
+
+    __tablename__ = "gk_material"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    implementation_id: Mapped[int] = mapped_column(ForeignKey("gk_implementation.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    form: Mapped[str] = mapped_column(String(10), nullable=False, default="原件")  # 原件/复印件/电子
+    copies: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    necessity: Mapped[str] = mapped_column(String(10), nullable=False, default="必需")  # 必需/容缺/情形必需
+    condition_text: Mapped[Optional[str]] = mapped_column(Text)
+    source_channel: Mapped[Optional[str]] = mapped_column(String(100))
+    acceptance_standard: Mapped[Optional[str]] = mapped_column(Text)
+    blank_form_path: Mapped[Optional[str]] = mapped_column(String(300))
+    sample_path: Mapped[Optional[str]] = mapped_column(String(300))
+
+    implementation: Mapped[Implementation] = relationship(back_populates="materials")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,168 @@
+"""Core commands: init, db upgrade, create-admin, run, demo, plugins."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+
+
+CONFIG_TEMPLATE = '''# govkit deployment configuration. Every key is documented in docs/configuration.md.
+# Environment variables GOVKIT_<KEY> override these values.
+[govkit]
+SITE_NAME = "{name}政务服务网"
+COUNTY_CODE = "{county}"
+INSTANCE_PATH = "instance"
+# DATABASE_URL = "postgresql+psycopg2://govkit:secret@127.0.0.1/govkit"
+SECRET_KEY = "{secret}"
+PLUGINS = ["local_plugin"]
+PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+'''
+
+PLUGIN_TEMPLATE = '''"""Local plugin of this deployment: add county items, forms, templates here.
+
+See docs/plugin_hooks.md for every hook. This module is loaded because it is
+listed in govkit.toml under PLUGINS.
+"""
+from govkit import hookimpl
+
+
+@hookimpl
+def register_service_items(settings):
+    return []
+'''
+
+
+def make_app():
+    from govkit.app import create_app
+
+    return create_app()
+
+
+@click.command("init")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--name", default="示范县", help="县（区）名称。")
+@click.option("--county-code", default="", help="本县 12 位统计用区划代码。")
+def init_command(directory: str, name: str, county_code: str) -> None:
+    """Scaffold a county deployment: config file, instance folder, local plugin stub."""
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    config = target / "govkit.toml"
+    if config.exists():
+        raise click.ClickException(f"{config} 已存在，未做任何修改。")
+    (target / "instance").mkdir(exist_ok=True)
+    config.write_text(
+        CONFIG_TEMPLATE.format(name=name, county=county_code, secret=secrets.token_hex(32)), encoding="utf-8"
+    )
+    plugin = target / "local_plugin.py"
+    if not plugin.exists():
+        plugin.write_text(PLUGIN_TEMPLATE, encoding="utf-8")
+    click.echo(f"已创建部署目录 {target}：govkit.toml、instance/、local_plugin.py")
+    click.echo(f"下一步：cd {target} && govkit db upgrade && govkit create-admin")
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema commands."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply Alembic migrations and sync built-in roles and permissions."""
+    from govkit.app import load_settings
+    from govkit.migrate import upgrade
+
+    settings, _ = load_settings()
+    url = settings["DATABASE_URL"] or _default_sqlite_url(settings)
+    click.echo("正在升级数据库结构 …")
+    upgrade(url, revision)
+    app = make_app()
+    with app.app_context():
+        from govkit.auth.roles import sync_roles
+
+        sync_roles(app.appbuilder)
+    click.echo("数据库已是最新版本。")
+
+
+def _default_sqlite_url(settings) -> str:
+    instance = Path(settings["INSTANCE_PATH"] or os.path.join(os.getcwd(), "instance")).resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{instance / 'govkit.db'}"
+
+
+@click.command("create-admin")
+@click.option("--username", prompt="用户名")
+@click.option("--name", "full_name", prompt="姓名", default="系统管理员")
+@click.option("--email", default=None)
+@click.option("--password", prompt="密码", hide_input=True, confirmation_prompt=True)
+def create_admin(username: str, full_name: str, email: str | None, password: str) -> None:
+    """Create an administrator account."""
+    app = make_app()
+    with app.app_context():
+        sm = app.appbuilder.sm
+        if sm.find_user(username=username):
+            raise click.ClickException(f"用户 {username} 已存在。")
+        user = sm.add_user(username, full_name, "", email or f"{username}@localhost.invalid",
+                           sm.find_role(app.config["AUTH_ROLE_ADMIN"]), password=password)
+        if not user:
+            raise click.ClickException("创建管理员失败，请查看日志。")
+    click.echo(f"已创建管理员 {username}。")
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--debug/--no-debug", default=False)
+def run_command(host: str, port: int, debug: bool) -> None:
+    """Start the development server (use gunicorn in production)."""
+    app = make_app()
+    app.run(host=host, port=port, debug=debug, use_reloader=False)
+
+
+@click.command("plugins")
+def plugins_command() -> None:
+    """List loaded plugins, their versions, the hooks they implement and active print templates."""
+    from govkit.app import load_settings
+
+    _, pm = load_settings()
+    for info in pm.info():
+        click.echo(f"{info.name}  {info.version or '-'}  [{info.source}]")
+        click.echo(f"    钩子：{', '.join(info.hooks) or '（无）'}")
+    try:
+        from govkit.printing.registry import registry_from_plugins
+    except ImportError:
+        return
+    registry = registry_from_plugins(pm)
+    click.echo("打印模板（生效中）：")
+    for template in registry.active():
+        replaced = registry.replaced.get(template.name, [])
+        note = f"（替换了 {', '.join(replaced)}）" if replaced else ""
+        click.echo(f"    {template.name}  {template.title}  ← {template.source}{note}")
+
+
+@click.command("demo")
+@click.option("--folder", default="govkit-demo", show_default=True, help="演示数据库所在文件夹。")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--reset", is_flag=True, help="删除并重新生成演示数据。")
+@click.option("--no-serve", is_flag=True, help="只生成数据，不启动服务。")
+def demo_command(folder: str, host: str, port: int, reset: bool, no_serve: bool) -> None:
+    """Create or reuse the county demo database, seed it and serve it."""
+    try:
+        import county_demo
+    except ImportError as exc:
+        raise click.ClickException(
+            "未安装示范县演示包。请运行 `pip install -e examples/county_demo`（或 `make demo`）。"
+        ) from exc
+    app = county_demo.prepare(Path(folder).resolve(), reset=reset, echo=click.echo)
+    click.echo(f"演示县已就绪：http://{host}:{port}/")
+    for line in county_demo.login_lines():
+        click.echo("  " + line)
+    if not no_serve:
+        app.run(host=host, port=port, use_reloader=False)
+
+
+COMMANDS = [init_command, db_group, create_admin, run_command, plugins_command, demo_command]
+

@@ -1,0 +1,41 @@
+"""Database handle and model base.
+
+govkit models share Flask-AppBuilder's declarative ``Model`` so that the security
+tables (ab_user, ab_role …) and the domain tables live in one metadata, one
+Alembic history and one transaction. Domain services take a SQLAlchemy
+``Session`` argument and never import Flask; views pass ``db.session``.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask_appbuilder import Model
+from flask_appbuilder.models.sqla.base import SQLA
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Engine
+
+__all__ = ["Model", "db", "utcnow", "metadata", "UTCDateTime"]
+
+db = SQLA()
+metadata: MetaData = Model.metadata
+
+
+def utcnow() -> datetime:
+    """Timezone-aware current UTC time (stored as UTC on both SQLite and PostgreSQL)."""
+    return datetime.now(timezone.utc)
+
+
+#: Column type for instants; naive values read back from SQLite are treated as UTC.
+UTCDateTime = DateTime(timezone=True)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # pragma: no cover - trivial
+    # Enforce foreign keys and allow concurrent readers on SQLite; no effect elsewhere.
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

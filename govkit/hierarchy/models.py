@@ -1,0 +1,154 @@
+"""Hierarchy models: Division (行政区划), ServiceCentre, Department, Staff."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Optional
+
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from govkit.db import Model, UTCDateTime, utcnow
+
+
+class DivisionLevel(enum.IntEnum):
+    """Level of a division: province 1 … village 5."""
+
+    PROVINCE = 1
+    CITY = 2
+    COUNTY = 3
+    TOWNSHIP = 4
+    VILLAGE = 5
+
+
+LEVEL_NAMES = {1: "省级", 2: "市级", 3: "县级", 4: "乡级", 5: "村级"}
+
+
+class Division(Model):
+    """A division (行政区划) identified by its 12-digit NBS statistical code (统计用区划代码).
+
+    ``code`` is the materialised path: the subtree of a county is every code that
+    starts with the county's significant prefix, an index range scan on both SQLite
+    and PostgreSQL (``code >= prefix AND code < prefix+1``).
+    """
+
+    __tablename__ = "gk_division"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    level: Mapped[int] = mapped_column(Integer, nullable=False)
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("gk_division.id"), index=True)
+    urban_rural_class: Mapped[Optional[str]] = mapped_column(String(3))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    valid_from: Mapped[Optional[date]] = mapped_column(Date)
+    valid_to: Mapped[Optional[date]] = mapped_column(Date)
+
+    parent: Mapped[Optional["Division"]] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Division"]] = relationship(back_populates="parent")
+
+    __table_args__ = (Index("ix_gk_division_level_code", "level", "code"),)
+
+    def __repr__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def prefix(self) -> str:
+        """The significant code prefix shared by this division's whole subtree."""
+        from govkit.hierarchy.codes import subtree_prefix
+
+        return subtree_prefix(self.code)
+
+    @property
+    def township_kind(self) -> str | None:
+        """街道/镇/乡/其他 for a township, derived from digits 7–9 of the code."""
+        if self.level != DivisionLevel.TOWNSHIP:
+            return None
+        from govkit.hierarchy.codes import township_kind
+
+        return township_kind(self.code)
+
+
+class CentreKind(str, enum.Enum):
+    GOV_CENTRE = "政务服务中心"
+    CONVENIENCE_CENTRE = "便民服务中心"
+    CONVENIENCE_STATION = "便民服务站"
+
+
+class ServiceCentre(Model):
+    """A service centre (政务服务中心/便民服务中心/便民服务站) of a division."""
+
+    __tablename__ = "gk_service_centre"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("gk_division.id"), index=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False, default=CentreKind.CONVENIENCE_STATION.value)
+    address: Mapped[Optional[str]] = mapped_column(String(300))
+    phone: Mapped[Optional[str]] = mapped_column(String(50))
+    opening_hours: Mapped[Optional[str]] = mapped_column(String(200))
+    equipment_notes: Mapped[Optional[str]] = mapped_column(Text)
+
+    division: Mapped[Division] = relationship()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(Model):
+    """A department or window (部门/窗口) at county or township level, e.g. 民政局."""
+
+    __tablename__ = "gk_department"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("gk_division.id"), index=True, nullable=False)
+    centre_id: Mapped[Optional[int]] = mapped_column(ForeignKey("gk_service_centre.id"))
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    window_no: Mapped[Optional[str]] = mapped_column(String(20))
+    uscc: Mapped[Optional[str]] = mapped_column(String(18))
+    phone: Mapped[Optional[str]] = mapped_column(String(50))
+
+    division: Mapped[Division] = relationship()
+    centre: Mapped[Optional[ServiceCentre]] = relationship()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Duty(str, enum.Enum):
+    """Staff duties; each maps to a built-in role of the same name."""
+
+    INTAKE = "受理员"
+    AGENT = "代办员"
+    HANDLER = "办理员"
+    DISPATCH = "指挥中心"
+    SUPERVISOR = "监察"
+    CATALOG_ADMIN = "事项管理员"
+    DISCLOSURE_REVIEWER = "公开审核"
+
+
+class Staff(Model):
+    """A staff member: a FAB user with a home division, department and duty."""
+
+    __tablename__ = "gk_staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), unique=True, nullable=False)
+    division_id: Mapped[int] = mapped_column(ForeignKey("gk_division.id"), index=True, nullable=False)
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("gk_department.id"))
+    duty: Mapped[str] = mapped_column(String(20), nullable=False)
+    name: Mapped[str] = mapped_column(String(50), nullable=False)
+    public_contact: Mapped[Optional[str]] = mapped_column(String(100))
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+    division: Mapped[Division] = relationship()
+    department: Mapped[Optional[Department]] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.duty}）"

@@ -1,0 +1,57 @@
+"""Schema management: Alembic upgrade for the core, create-only for plugin tables."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.engine import Engine
+
+import govkit.models  # noqa: F401
+from govkit.db import metadata
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def core_table_names() -> set[str]:
+    """Tables owned by govkit's migrations (FAB security tables included)."""
+    return {t.name for t in metadata.sorted_tables if not t.info.get("plugin")}
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision``; then create plugin tables that are missing.
+
+    Plugin models mark their tables with ``__table_args__ = {"info": {"plugin": "name"}}``;
+    they are created if absent (plugins own their later schema changes).
+    """
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config(url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+        create_plugin_tables(engine)
+    finally:
+        engine.dispose()
+
+
+def create_plugin_tables(engine: Engine) -> None:
+    plugin_tables = [t for t in metadata.sorted_tables if t.info.get("plugin")]
+    if plugin_tables:
+        metadata.create_all(engine, tables=plugin_tables, checkfirst=True)
+
+
+def has_schema(url: str) -> bool:
+    engine = create_engine(url)
+    try:
+        return "gk_division" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()

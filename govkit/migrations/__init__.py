@@ -1,0 +1,1 @@
+"""Alembic migrations of the govkit schema; run with ``govkit db upgrade``."""

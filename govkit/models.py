@@ -1,0 +1,5 @@
+"""Import every model module so the metadata (create_all, Alembic) is complete."""
+from govkit.db import metadata  # noqa: F401
+from govkit.hierarchy import models as hierarchy_models  # noqa: F401
+from govkit.catalog import models as catalog_models  # noqa: F401
+from govkit.cases import models as cases_models  # noqa: F401

@@ -1,0 +1,199 @@
+"""Declared settings: every setting has a type, a default and a one-line description.
+
+Values are resolved in this order, later wins:
+declared defaults → a deployment's config file (``govkit.toml`` or a ``.py`` file)
+→ ``GOVKIT_*`` environment variables → the mapping passed to ``create_app``.
+An invalid value stops start-up with a :class:`~govkit.errors.SettingsError` naming the key.
+Plain Python: no Flask imports, so the CLI can read settings before an app exists.
+"""
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from govkit.errors import SettingsError
+
+ENV_PREFIX = "GOVKIT_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One declared setting. ``type`` is one of str, int, float, bool, list, dict."""
+
+    name: str
+    type: type
+    default: Any
+    description: str
+    secret: bool = False
+    choices: tuple[Any, ...] | None = None
+
+    def convert(self, value: Any, source: str) -> Any:
+        """Convert ``value`` (from ``source``) to this setting's type or raise SettingsError."""
+        if value is None:
+            return None
+        try:
+            converted = _CONVERTERS[self.type](value)
+        except (TypeError, ValueError, json.JSONDecodeError) as exc:
+            raise SettingsError(
+                f"配置项 {self.name} 的值 {value!r}（来自 {source}）无效：应为 {_TYPE_NAMES[self.type]}。"
+                f"（{exc}）",
+                key=self.name,
+            ) from exc
+        if self.choices is not None and converted not in self.choices:
+            raise SettingsError(
+                f"配置项 {self.name} 的值 {converted!r}（来自 {source}）无效：可选值为 "
+                + "、".join(map(str, self.choices)),
+                key=self.name,
+            )
+        return converted
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on", "是"}:
+        return True
+    if text in {"0", "false", "no", "off", "否", ""}:
+        return False
+    raise ValueError("expected true/false")
+
+
+def _to_list(value: Any) -> list:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    text = str(value).strip()
+    if text.startswith("["):
+        return list(json.loads(text))
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _to_dict(value: Any) -> dict:
+    if isinstance(value, Mapping):
+        return dict(value)
+    result = json.loads(str(value))
+    if not isinstance(result, dict):
+        raise ValueError("expected a JSON object")
+    return result
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("expected an integer")
+    return int(value)
+
+
+_CONVERTERS = {str: str, int: _to_int, float: float, bool: _to_bool, list: _to_list, dict: _to_dict}
+_TYPE_NAMES = {str: "文本", int: "整数", float: "数字", bool: "true/false", list: "列表", dict: "JSON 对象"}
+
+
+#: Settings of the core. Plugins add theirs through the ``register_settings`` hook.
+CORE_SETTINGS: tuple[Setting, ...] = (
+    Setting("SECRET_KEY", str, None, "Key that signs sessions and CSRF tokens; generated into the instance folder when unset.", secret=True),
+    Setting("DATABASE_URL", str, None, "SQLAlchemy URL; default is a SQLite file govkit.db in the instance folder."),
+    Setting("INSTANCE_PATH", str, None, "Deployment folder holding the database, secret key and storage; default ./instance."),
+    Setting("STORAGE_DIR", str, None, "Folder for uploaded scans and issued notices (outside the web root); default INSTANCE_PATH/storage."),
+    Setting("PLUGINS", list, [], "Python modules to load as plugins without packaging them (e.g. a county's local_plugin)."),
+    Setting("DISABLED_PLUGINS", list, [], "Names of installed plugins (entry point names) not to load."),
+    Setting("COUNTY_CODE", str, None, "12-digit division code of the county this deployment serves."),
+    Setting("SITE_NAME", str, "政务服务网", "Name shown in page titles and on printed notices."),
+    Setting("DEFAULT_LOCALE", str, "zh", "Default UI language.", choices=("zh", "en")),
+    Setting("PUBLIC_BASE_URL", str, "http://127.0.0.1:5000", "Base URL of the public portal, printed in notice QR codes."),
+    Setting("UPLOAD_MAX_BYTES", int, 20 * 1024 * 1024, "Largest accepted upload in bytes."),
+    Setting("YELLOW_CARD_RATIO", float, 0.8, "Share of the promised time used that raises a yellow card."),
+    Setting("YELLOW_CARD_DAYS", int, 2, "Working days left at or below which a yellow card is raised."),
+    Setting("SUPPLEMENT_NOTICE_DAYS", int, 5, "Working days within which a supplement notice must be issued (行政许可法 §32)."),
+    Setting("RECTIFICATION_DAYS", int, 10, "Working days to rectify after a 差评."),
+    Setting("TRANSFER_OVERDUE_DAYS", int, 3, "Working days after which a paper transfer batch in transit is reported."),
+    Setting("PROGRESS_RATE_LIMIT", str, "10 per minute", "Rate limit per IP for the public progress lookup."),
+    Setting("COMPLAINT_RATE_LIMIT", str, "5 per hour", "Rate limit per IP for public complaints."),
+    Setting("RATELIMIT_STORAGE_URI", str, "memory://", "Storage for rate-limit counters (memory:// or redis://...)."),
+    Setting("LDAP_DIRECTORIES", list, [], "LDAP directories tried in order; each a table of DirectoryConfig keys."),
+    Setting("LOGIN_MAX_FAILURES", int, 5, "Failed logins per user before a temporary lockout."),
+    Setting("LOGIN_MAX_FAILURES_PER_IP", int, 20, "Failed logins per client IP before a temporary lockout."),
+    Setting("LOGIN_LOCKOUT_SECONDS", int, 900, "How long a lockout lasts."),
+    Setting("SEAL_P12_PATH", str, None, "PKCS#12 certificate used to sign notices (electronic seal); unset = unsigned."),
+    Setting("SEAL_PASSPHRASE", str, None, "Passphrase of the seal certificate.", secret=True),
+    Setting("SYNC_ITEMS_ON_START", bool, False, "Upsert plugin service items into the catalog at start-up."),
+    Setting("OUTBOX_BATCH_SIZE", int, 500, "Outbox rows sent per drain batch."),
+    Setting("TESTING", bool, False, "Test mode (used by the test suite)."),
+    Setting("WTF_CSRF_ENABLED", bool, True, "CSRF protection on every form (keep on)."),
+)
+
+
+@dataclass
+class Settings:
+    """Resolved settings: ``values[name]`` plus where each came from."""
+
+    declared: dict[str, Setting]
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values.get(name, default)
+
+
+def read_config_file(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a ``.toml`` or ``.py`` config file into a flat mapping of UPPERCASE keys."""
+    p = Path(path)
+    if not p.exists():
+        raise SettingsError(f"配置文件 {p} 不存在。请检查路径，或用 `govkit init` 生成。", key="config")
+    if p.suffix == ".py":
+        data = {k: v for k, v in runpy.run_path(str(p)).items() if k.isupper()}
+    else:
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"配置文件 {p} 不是有效的 TOML：{exc}", key="config") from exc
+        data = data.get("govkit", data)
+    result = {str(k).upper(): v for k, v in data.items()}
+    # Paths in a config file are relative to the file, not to the working directory.
+    for key in ("INSTANCE_PATH", "STORAGE_DIR", "SEAL_P12_PATH"):
+        if isinstance(result.get(key), str) and not os.path.isabs(result[key]):
+            result[key] = str((p.parent / result[key]).resolve())
+    return result
+
+
+def resolve(
+    declared: Iterable[Setting],
+    *,
+    config_file: str | os.PathLike | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Resolve every declared setting through defaults → file → env → overrides."""
+    decl: dict[str, Setting] = {}
+    for setting in declared:
+        decl[setting.name] = setting
+    settings = Settings(declared=decl)
+    for name, setting in decl.items():
+        settings.values[name] = setting.default
+        settings.sources[name] = "default"
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    if config_file:
+        layers.append((str(config_file), read_config_file(config_file)))
+    env = os.environ if environ is None else environ
+    layers.append(("environment", {k[len(ENV_PREFIX):]: v for k, v in env.items() if k.startswith(ENV_PREFIX) and k != "GOVKIT_CONFIG"}))
+    if overrides:
+        layers.append(("create_app(config)", {str(k).upper(): v for k, v in overrides.items()}))
+    for source, layer in layers:
+        for key, value in layer.items():
+            if key in decl:
+                settings.values[key] = decl[key].convert(value, source)
+                settings.sources[key] = source
+            elif source != "environment":
+                # Undeclared keys pass through (e.g. Flask or FAB keys in a .py config);
+                # undeclared GOVKIT_* variables belong to tools (tests, CI), not to the app.
+                settings.extra[key] = value
+    return settings
