@@ -535,7 +535,7 @@ def _roles(directory: DirectoryConfig, groups) -> tuple[str, ...]:
 def normalize_dn(dn: str) -> tuple[tuple[str, str], ...] | str:
     """A comparable form of ``dn``: attribute types and values unescaped and case-folded."""
     try:
-        parts = parse_dn(dn)
+        parts = parse_dn(dn, strip=True)
     except ldap_errors.LDAPInvalidDnError:
         return dn.strip().casefold()
     return tuple((attr.strip().lower(), _unescape(value).strip().casefold()) for attr, value, _ in parts)
@@ -543,7 +543,7 @@ def normalize_dn(dn: str) -> tuple[tuple[str, str], ...] | str:
 
 def _first_rdn_value(dn: str) -> str:
     try:
-        return _unescape(parse_dn(dn)[0][1])
+        return _unescape(parse_dn(dn, strip=True)[0][1])
     except (ldap_errors.LDAPInvalidDnError, IndexError):
         return dn
 

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from govkit.auth.ldap import DirectoryConfig
+
 SLAPD = "/usr/sbin/slapd"
 SCHEMA_DIR = Path("/etc/ldap/schema")
 MODULE_DIR = Path("/usr/lib/ldap")
@@ -23,6 +25,16 @@ ROOT_DN = f"cn=admin,{SUFFIX}"
 ROOT_PASSWORD = "root-secret"
 READER_DN = f"cn=govkit-reader,ou=system,{SUFFIX}"
 READER_PASSWORD = "reader-secret"
+
+#: Group → role mapping used by most tests: by name, and one by full DN.
+GROUP_ROLES = {
+    "村代办员": ["village_clerk"],
+    "乡镇办理员": ["township_handler"],
+    "县级办理员": ["county_handler"],
+    "事项管理员": ["catalog_admin"],
+    f"cn=监察,ou=groups,{SUFFIX}": ["supervisor"],
+}
+DIVISION_MAP = {"山城镇": "220581102000"}
 
 # OpenLDAP reads ~/.ldaprc and /etc/ldap/ldap.conf unless told not to; the
 # tests must not depend on whatever the machine has there.
@@ -189,3 +201,25 @@ class Slapd:
     def log_text(self) -> str:
         path = self.workdir / "slapd.log"
         return path.read_text(errors="replace")[-2000:] if path.exists() else ""
+
+
+def county_config(server: Slapd, **overrides) -> DirectoryConfig:
+    """The county directory in search mode with the standard mappings."""
+    settings = dict(
+        name="county",
+        urls=[server.url],
+        base_dn=SUFFIX,
+        bind_dn=READER_DN,
+        bind_password=READER_PASSWORD,
+        group_roles=GROUP_ROLES,
+        division_attribute="departmentNumber",
+        division_map=DIVISION_MAP,
+        department_attribute="ou",
+        connect_timeout=2,
+        receive_timeout=5,
+    )
+    if not server.memberof:
+        # Without the memberof overlay, find groups by searching them.
+        settings["group_search_base"] = f"ou=groups,{SUFFIX}"
+    settings.update(overrides)
+    return DirectoryConfig(**settings)

@@ -1,0 +1,91 @@
+"""Fixtures for directory-login tests: a real slapd loaded with ``county.ldif``."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import ldap3
+import pytest
+
+from govkit.auth.ldap import DirectoryConfig
+
+from .slapd import (
+    READER_DN,
+    READER_PASSWORD,
+    ROOT_DN,
+    ROOT_PASSWORD,
+    SUFFIX,
+    Slapd,
+    county_config,
+    free_port,
+    missing_tools,
+)
+
+COUNTY_LDIF = Path(__file__).parent / "fixtures" / "county.ldif"
+
+
+def _require_slapd() -> None:
+    missing = missing_tools()
+    if not missing:
+        return
+    message = f"OpenLDAP tools not installed: {', '.join(missing)} (apt-get install slapd ldap-utils)"
+    if os.environ.get("GOVKIT_REQUIRE_SERVICES") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def start_slapd(workdir: Path) -> Slapd:
+    """Start a loaded slapd in ``workdir``; skips (or fails) without OpenLDAP."""
+    _require_slapd()
+    server = Slapd(workdir)
+    server.start()
+    try:
+        server.load(COUNTY_LDIF)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
+
+
+@pytest.fixture(scope="session")
+def slapd(tmp_path_factory) -> Slapd:
+    """One slapd for the whole session; tests that change entries restore them."""
+    server = start_slapd(tmp_path_factory.mktemp("slapd"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_slapd(tmp_path) -> Slapd:
+    """A slapd of the test's own, which the test may stop."""
+    server = start_slapd(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def county(slapd) -> DirectoryConfig:
+    return county_config(slapd)
+
+
+@pytest.fixture
+def down_directory() -> DirectoryConfig:
+    """A directory whose only URL is a loopback port nobody listens on."""
+    return DirectoryConfig(
+        name="down",
+        urls=[f"ldap://127.0.0.1:{free_port()}"],
+        base_dn=SUFFIX,
+        bind_dn=READER_DN,
+        bind_password=READER_PASSWORD,
+        connect_timeout=1,
+    )
+
+
+@pytest.fixture
+def ldap_admin(slapd) -> ldap3.Connection:
+    """A connection bound as the root DN, for changing entries during a test."""
+    connection = ldap3.Connection(
+        ldap3.Server(slapd.url, get_info=ldap3.NONE), ROOT_DN, ROOT_PASSWORD, auto_bind=True
+    )
+    yield connection
+    connection.unbind()
