@@ -1,0 +1,45 @@
+"""Flask side of scope: the current user's scope, cached per request."""
+from __future__ import annotations
+
+from flask import g
+from flask_appbuilder.models.filters import BaseFilter
+from flask_login import current_user
+
+from govkit.db import db
+from govkit.hierarchy.scope import Scope, scope_for_user
+
+
+def current_scope() -> Scope:
+    """Scope of the logged-in user for this request."""
+    scope = g.get("_govkit_scope")
+    if scope is None:
+        user = current_user if current_user and current_user.is_authenticated else None
+        scope = scope_for_user(db.session, user)
+        g._govkit_scope = scope
+    return scope
+
+
+class FilterCodeInScope(BaseFilter):
+    """FAB filter: the model's division-code column (``column_name``) is in the user's scope.
+
+    Use in ``base_filters`` (lists, show/edit/delete by pk, REST) and in
+    ``*_form_query_rel_fields`` (dropdowns): ``[["code", FilterCodeInScope, None]]``.
+    """
+
+    name = "在管辖范围内"
+    arg_name = "gkscope"
+
+    def apply(self, query, value):
+        column = getattr(self.model, self.column_name)
+        return query.filter(current_scope().clause(column))
+
+
+class FilterDivisionIdInScope(BaseFilter):
+    """FAB filter for models that reference ``gk_division.id`` (``column_name`` = the FK column)."""
+
+    name = "在管辖范围内"
+    arg_name = "gkscopeid"
+
+    def apply(self, query, value):
+        column = getattr(self.model, self.column_name)
+        return query.filter(current_scope().division_id_clause(column))
