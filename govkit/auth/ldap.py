@@ -160,11 +160,15 @@ class DirectoryConfig:
         return list(dict.fromkeys(name for name in names if name))
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, object]) -> DirectoryConfig:
-        """Build a config from settings or a plugin's dict; unknown keys are errors."""
+    def from_mapping(cls, data: Mapping[str, object], environ: Mapping[str, str] | None = None) -> DirectoryConfig:
+        """Build a config from settings or a plugin's dict; unknown keys are errors.
+
+        ``bind_password_env`` names an environment variable holding the
+        service account's password, so the password stays out of config files.
+        """
         if not isinstance(data, Mapping):
-            raise SettingsError("LDAP 目录的设置应为键值对（dict）。")
-        known = {f.name for f in fields(cls)}
+            raise SettingsError("LDAP 目录的设置应为键值对（dict）。", key="LDAP_DIRECTORIES")
+        known = {f.name for f in fields(cls)} | {"bind_password_env"}
         name = data.get("name")
         label = f"LDAP 目录 {name!r}" if name else "LDAP 目录"
         for key in data:
@@ -176,6 +180,14 @@ class DirectoryConfig:
         values = dict(data)
         if isinstance(values["urls"], str):
             values["urls"] = [values["urls"]]
+        variable = values.pop("bind_password_env", None)
+        if variable is not None:
+            if "bind_password" in values:
+                raise SettingsError(f"{label} 的 bind_password 与 bind_password_env 只能设置一个。", key="bind_password_env")
+            environ = os.environ if environ is None else environ
+            if not isinstance(variable, str) or not environ.get(variable):
+                raise SettingsError(f"{label} 的设置 bind_password_env 指向的环境变量 {variable!r} 未设置。", key="bind_password_env")
+            values["bind_password"] = environ[variable]
         return cls(**values)
 
 

@@ -434,3 +434,32 @@ def test_normalize_dn_ignores_case_spaces_and_escapes():
     assert normalize_dn("CN=监察, OU=Groups,dc=County,dc=example") == normalize_dn(f"cn=监察,{GROUPS}")
     assert normalize_dn("uid=sun\\2Bqi,ou=people") == normalize_dn("uid=sun\\+qi,ou=people")
     assert normalize_dn("cn=\\E7\\9B\\91\\E5\\AF\\9F,ou=groups") == normalize_dn("cn=监察,ou=groups")
+
+
+def test_bind_password_from_environment():
+    settings = {**MINIMAL, "bind_dn": READER_DN, "bind_password_env": "COUNTY_LDAP_PASSWORD"}
+
+    config = DirectoryConfig.from_mapping(settings, environ={"COUNTY_LDAP_PASSWORD": "s3cret"})
+
+    assert config.bind_password == "s3cret"
+    with pytest.raises(SettingsError) as caught:
+        DirectoryConfig.from_mapping(settings, environ={})
+    assert "COUNTY_LDAP_PASSWORD" in str(caught.value)
+
+
+def test_config_example_in_the_docs_is_valid():
+    import re
+    import tomllib
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "ldap.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
+
+    tables = tomllib.loads(example)["govkit"]["LDAP_DIRECTORIES"]
+    configs = [
+        DirectoryConfig.from_mapping({**table, "ca_file": None}, environ={"COUNTY_LDAP_PASSWORD": "x"})
+        for table in tables
+    ]
+
+    assert configs[0].group_roles["村代办员"] == ("代办员", "受理员")
+    assert configs[0].division_map["山城镇"] == "220581102000"
