@@ -32,6 +32,7 @@ from types import MappingProxyType
 import ldap3
 from ldap3.core import exceptions as ldap_errors
 from ldap3.core import results as ldap_results
+from ldap3.operation.search import parse_filter
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import escape_rdn, parse_dn
 
@@ -150,6 +151,12 @@ class DirectoryConfig:
                 self._fail(key, "应为 true 或 false")
         if self.group_search_base and not any(p in self.group_filter for p in ("{user_dn}", "{username}")):
             self._fail("group_filter", "必须包含 {user_dn} 或 {username}")
+        for key in ("user_filter", "group_filter"):
+            sample = getattr(self, key).replace("{username}", "x").replace("{user_dn}", "cn=x")
+            try:
+                parse_filter(sample, None, True, True, None, False)
+            except ldap_errors.LDAPInvalidFilterError:
+                self._fail(key, f"不是有效的 LDAP 过滤器：{getattr(self, key)!r}（应形如 (&(objectClass=…)(uid={{username}}))）")
 
     def user_attributes(self) -> list[str]:
         """Attribute names to read from the user's entry."""
@@ -394,16 +401,17 @@ class _Session:
                 errors.append(f"{server.host}:{server.port}: {exc}")
                 _close(connection)
                 continue
-            if bound:
-                # Ask the URL that answered first from now on.
-                self.servers.remove(server)
-                self.servers.insert(0, server)
-                return connection
             result = connection.result.get("result")
-            _close(connection)
-            if result in _SERVER_BUSY:
+            if not bound and result in _SERVER_BUSY:
                 errors.append(f"{server.host}:{server.port}: {connection.result.get('description')}")
+                _close(connection)
                 continue
+            # This URL answers: the rest of this login asks it first.
+            self.servers.remove(server)
+            self.servers.insert(0, server)
+            if bound:
+                return connection
+            _close(connection)
             return None
         raise _Unreachable("; ".join(errors) or "no URL configured")
 

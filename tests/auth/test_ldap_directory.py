@@ -395,6 +395,8 @@ def test_from_mapping_builds_a_config():
         ({**MINIMAL, "mode": "anonymous"}, "mode"),
         ({**MINIMAL, "base_dn": ""}, "base_dn"),
         ({**MINIMAL, "user_filter": "(uid=*)"}, "user_filter"),
+        ({**MINIMAL, "user_filter": "(&(uid={username})"}, "user_filter"),
+        ({**MINIMAL, "user_filter": "uid={username}"}, "user_filter"),
         ({**MINIMAL, "bind_dn": READER_DN}, "bind_password"),
         ({**MINIMAL, "mode": "direct"}, "user_dn_template"),
         ({**MINIMAL, "use_ssl": True, "use_starttls": True}, "use_starttls"),
