@@ -26,6 +26,7 @@ import secrets
 import ssl
 import unicodedata
 from collections.abc import Mapping, Sequence
+from typing import NoReturn
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 
@@ -97,36 +98,59 @@ class DirectoryConfig:
     sync_division: bool = True
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise SettingsError("LDAP 目录的设置 name 不能为空。", key="name")
         set_ = object.__setattr__  # frozen: normalise once, here
-        set_(self, "urls", _string_tuple(self, "urls", self.urls))
-        set_(self, "display_name_attributes", _string_tuple(self, "display_name_attributes", self.display_name_attributes))
-        set_(self, "default_roles", _string_tuple(self, "default_roles", self.default_roles))
-        set_(self, "group_roles", MappingProxyType(
-            {str(key): _string_tuple(self, f"group_roles[{key!r}]", roles) for key, roles in _mapping(self, "group_roles").items()}
-        ))
+        for key in ("urls", "display_name_attributes", "default_roles"):
+            set_(self, key, _string_tuple(self, key, getattr(self, key)))
+        roles = {
+            str(group): _string_tuple(self, f"group_roles[{group!r}]", names)
+            for group, names in _mapping(self, "group_roles").items()
+        }
+        set_(self, "group_roles", MappingProxyType(roles))
         for key in ("division_map", "department_map"):
             values = _mapping(self, key)
             for value_key, value in values.items():
-                if not isinstance(value, str) or (key == "division_map" and not _DIVISION_CODE.fullmatch(value)):
-                    self._fail(f"{key}[{value_key!r}]", "应为 12 位区划代码" if key == "division_map" else "应为文本")
+                if key == "division_map" and not _DIVISION_CODE.fullmatch(str(value)):
+                    self._fail(f"{key}[{value_key!r}]", "应为 12 位区划代码")
+                if not isinstance(value, str):
+                    self._fail(f"{key}[{value_key!r}]", "应为文本")
             set_(self, key, MappingProxyType(dict(values)))
-        self._check()
+        self._check_types()
+        self._check_connection()
+        self._check_search()
 
-    def _fail(self, key: str, problem: str):
-        raise SettingsError(f"LDAP 目录 {self.name!r} 的设置 {key} {problem}。", key=key, directory=self.name)
+    def _fail(self, key: str, problem: str) -> NoReturn:
+        raise SettingsError(
+            f"LDAP 目录 {self.name!r} 的设置 {key} {problem}。", key=key, directory=self.name
+        )
 
-    def _check(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise SettingsError("LDAP 目录的设置 name 不能为空。", key="name")
+    def _check_types(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
-            if item.type in ("str", "str | None") and not (isinstance(value, str) or (value is None and item.type != "str")):
+            if item.type == "str" and not isinstance(value, str):
                 self._fail(item.name, "应为文本")
+            if item.type == "str | None" and not (value is None or isinstance(value, str)):
+                self._fail(item.name, "应为文本")
+            if item.type == "bool" and not isinstance(value, bool):
+                self._fail(item.name, "应为 true 或 false")
+            if item.type == "float" and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
+            ):
+                self._fail(item.name, "应为大于 0 的秒数")
+
+    def _check_connection(self) -> None:
         if not self.urls:
             self._fail("urls", "至少需要一个地址，例如 ldap://ldap.county.example")
         for url in self.urls:
             if not url.lower().startswith(("ldap://", "ldaps://")):
                 self._fail("urls", f"中的 {url!r} 应以 ldap:// 或 ldaps:// 开头")
+        if self.use_ssl and self.use_starttls:
+            self._fail("use_starttls", "不能与 use_ssl 同时开启")
+        if self.ca_file is not None and not os.path.isfile(self.ca_file):
+            self._fail("ca_file", f"指向的文件 {self.ca_file!r} 不存在")
+
+    def _check_search(self) -> None:
         if self.mode not in ("search", "direct"):
             self._fail("mode", "只能是 search 或 direct")
         if self.mode == "search":
@@ -135,28 +159,20 @@ class DirectoryConfig:
             if "{username}" not in self.user_filter:
                 self._fail("user_filter", "必须包含 {username}")
             if bool(self.bind_dn) != bool(self.bind_password):
-                self._fail("bind_password" if self.bind_dn else "bind_dn", "必须与 bind_dn/bind_password 成对设置")
+                missing = "bind_password" if self.bind_dn else "bind_dn"
+                self._fail(missing, "必须与 bind_dn/bind_password 成对设置")
         elif not self.user_dn_template or "{username}" not in self.user_dn_template:
             self._fail("user_dn_template", "在 direct 模式下必填，且必须包含 {username}")
-        if self.use_ssl and self.use_starttls:
-            self._fail("use_starttls", "不能与 use_ssl 同时开启")
-        if self.ca_file is not None and not os.path.isfile(self.ca_file):
-            self._fail("ca_file", f"指向的文件 {self.ca_file!r} 不存在")
-        for key in ("connect_timeout", "receive_timeout"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                self._fail(key, "应为大于 0 的秒数")
-        for key in ("use_starttls", "use_ssl", "sync_roles", "sync_division"):
-            if not isinstance(getattr(self, key), bool):
-                self._fail(key, "应为 true 或 false")
-        if self.group_search_base and not any(p in self.group_filter for p in ("{user_dn}", "{username}")):
+        placeholders = ("{user_dn}", "{username}")
+        if self.group_search_base and not any(p in self.group_filter for p in placeholders):
             self._fail("group_filter", "必须包含 {user_dn} 或 {username}")
         for key in ("user_filter", "group_filter"):
-            sample = getattr(self, key).replace("{username}", "x").replace("{user_dn}", "cn=x")
+            text = getattr(self, key)
             try:
+                sample = text.replace("{username}", "x").replace("{user_dn}", "cn=x")
                 parse_filter(sample, None, True, True, None, False)
             except ldap_errors.LDAPInvalidFilterError:
-                self._fail(key, f"不是有效的 LDAP 过滤器：{getattr(self, key)!r}（应形如 (&(objectClass=…)(uid={{username}}))）")
+                self._fail(key, f"不是有效的 LDAP 过滤器：{text!r}")
 
     def user_attributes(self) -> list[str]:
         """Attribute names to read from the user's entry."""
@@ -167,7 +183,9 @@ class DirectoryConfig:
         return list(dict.fromkeys(name for name in names if name))
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, object], environ: Mapping[str, str] | None = None) -> DirectoryConfig:
+    def from_mapping(
+        cls, data: Mapping[str, object], environ: Mapping[str, str] | None = None
+    ) -> DirectoryConfig:
         """Build a config from settings or a plugin's dict; unknown keys are errors.
 
         ``bind_password_env`` names an environment variable holding the
@@ -176,32 +194,39 @@ class DirectoryConfig:
         if not isinstance(data, Mapping):
             raise SettingsError("LDAP 目录的设置应为键值对（dict）。", key="LDAP_DIRECTORIES")
         known = {f.name for f in fields(cls)} | {"bind_password_env"}
-        name = data.get("name")
-        label = f"LDAP 目录 {name!r}" if name else "LDAP 目录"
+        label = f"LDAP 目录 {data['name']!r}" if data.get("name") else "LDAP 目录"
         for key in data:
             if key not in known:
-                raise SettingsError(f"{label} 的设置中有未知的键 {key!r}；可用的键：{', '.join(sorted(known))}。", key=key)
+                raise SettingsError(
+                    f"{label} 的设置中有未知的键 {key!r}；可用的键：{', '.join(sorted(known))}。",
+                    key=key,
+                )
         for key in ("name", "urls"):
             if key not in data:
                 raise SettingsError(f"{label} 缺少必填的设置 {key}。", key=key)
         values = dict(data)
-        if isinstance(values["urls"], str):
-            values["urls"] = [values["urls"]]
         variable = values.pop("bind_password_env", None)
         if variable is not None:
-            if "bind_password" in values:
-                raise SettingsError(f"{label} 的 bind_password 与 bind_password_env 只能设置一个。", key="bind_password_env")
             environ = os.environ if environ is None else environ
-            if not isinstance(variable, str) or not environ.get(variable):
-                raise SettingsError(f"{label} 的设置 bind_password_env 指向的环境变量 {variable!r} 未设置。", key="bind_password_env")
-            values["bind_password"] = environ[variable]
+            if "bind_password" in values:
+                problem = "与 bind_password 只能设置一个"
+            elif not isinstance(variable, str) or not environ.get(variable):
+                problem = f"指向的环境变量 {variable!r} 未设置"
+            else:
+                problem = None
+                values["bind_password"] = environ[variable]
+            if problem:
+                raise SettingsError(
+                    f"{label} 的设置 bind_password_env {problem}。", key="bind_password_env"
+                )
         return cls(**values)
 
 
 def _string_tuple(config: DirectoryConfig, key: str, value) -> tuple[str, ...]:
+    """A list of non-empty strings as a tuple; one string counts as a list of one."""
     if isinstance(value, str):
         value = (value,)
-    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) and item for item in value):
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
         config._fail(key, "应为文本列表")
     return tuple(value)
 
@@ -307,7 +332,8 @@ def _search_then_bind(session: _Session, username: str, password: str):
     directory = session.directory
     service = session.bind(directory.bind_dn, directory.bind_password)
     if service is None:
-        log.error("LDAP directory %r refused the service account %r", directory.name, directory.bind_dn)
+        log.error("LDAP directory %r refused the service account %r",
+                  directory.name, directory.bind_dn)
         raise _Unreachable("service account bind refused")
     try:
         user_filter = directory.user_filter.replace("{username}", escape_filter_chars(username))
@@ -320,7 +346,8 @@ def _search_then_bind(session: _Session, username: str, password: str):
             _close(session.bind(decoy, password))
             return _NOT_FOUND
         if len(entries) > 1:
-            log.warning("LDAP directory %r: %d entries match one username; refusing", directory.name, len(entries))
+            log.warning("LDAP directory %r: %d entries match one username; refusing",
+                        directory.name, len(entries))
             return None
         user_dn, attributes = entries[0]
         user = session.bind(user_dn, password)
@@ -403,7 +430,8 @@ class _Session:
                 continue
             result = connection.result.get("result")
             if not bound and result in _SERVER_BUSY:
-                errors.append(f"{server.host}:{server.port}: {connection.result.get('description')}")
+                description = connection.result.get("description")
+                errors.append(f"{server.host}:{server.port}: {description}")
                 _close(connection)
                 continue
             # This URL answers: the rest of this login asks it first.
@@ -434,7 +462,8 @@ class _Session:
         for item in connection.response or ():
             if item.get("type") != "searchResEntry":
                 continue
-            values = {name.lower(): _as_strings(value) for name, value in item.get("attributes", {}).items()}
+            attributes = item.get("attributes", {})
+            values = {name.lower(): _as_strings(value) for name, value in attributes.items()}
             entries.append((item["dn"], values))
         return entries
 
@@ -477,15 +506,19 @@ def _groups(session, connection, user_dn, username, attributes) -> list[tuple[st
         )
         name = directory.group_name_attribute
         entries = session.search(
-            connection, directory.group_search_base, group_filter, ldap3.SUBTREE, [name], size_limit=0
+            connection, directory.group_search_base, group_filter, ldap3.SUBTREE, [name],
+            size_limit=0,
         )
         return [(dn, values.get(name.lower()) or [_first_rdn_value(dn)]) for dn, values in entries]
     if directory.member_of_attribute:
-        return [(dn, [_first_rdn_value(dn)]) for dn in attributes.get(directory.member_of_attribute.lower(), [])]
+        member_of = attributes.get(directory.member_of_attribute.lower(), [])
+        return [(dn, [_first_rdn_value(dn)]) for dn in member_of]
     return []
 
 
-def _identity(directory: DirectoryConfig, username, user_dn, attributes, groups) -> DirectoryIdentity:
+def _identity(
+    directory: DirectoryConfig, username: str, user_dn: str, attributes, groups
+) -> DirectoryIdentity:
     def first(name: str | None) -> str | None:
         values = attributes.get(name.lower(), []) if name else []
         return values[0] if values else None
@@ -558,7 +591,9 @@ def normalize_dn(dn: str) -> tuple[tuple[str, str], ...] | str:
         parts = parse_dn(dn, strip=True)
     except ldap_errors.LDAPInvalidDnError:
         return dn.strip().casefold()
-    return tuple((attr.strip().lower(), _unescape(value).strip().casefold()) for attr, value, _ in parts)
+    return tuple(
+        (attr.strip().lower(), _unescape(value).strip().casefold()) for attr, value, _ in parts
+    )
 
 
 def _first_rdn_value(dn: str) -> str:

@@ -1,13 +1,13 @@
 """Fixtures for directory-login tests: a real slapd loaded with ``county.ldif``."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import ldap3
 import pytest
 
 from govkit.auth.ldap import DirectoryConfig
+from govkit.testing.services import missing
 
 from .slapd import (
     READER_DN,
@@ -25,13 +25,17 @@ COUNTY_LDIF = Path(__file__).parent / "fixtures" / "county.ldif"
 
 
 def _require_slapd() -> None:
-    missing = missing_tools()
-    if not missing:
-        return
-    message = f"OpenLDAP tools not installed: {', '.join(missing)} (apt-get install slapd ldap-utils)"
-    if os.environ.get("GOVKIT_REQUIRE_SERVICES") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
+    absent = missing_tools()
+    if absent:
+        # Skips, or fails when GOVKIT_REQUIRE_SERVICES=1 (CI).
+        missing(f"OpenLDAP ({', '.join(absent)}; apt-get install slapd ldap-utils)")
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that starts slapd with ``ldap`` (``-m "not ldap"`` deselects them)."""
+    for item in items:
+        if {"slapd", "own_slapd"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.ldap)
 
 
 def start_slapd(workdir: Path) -> Slapd:

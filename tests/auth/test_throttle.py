@@ -25,7 +25,8 @@ def clock() -> FakeClock:
 @pytest.fixture
 def throttle(clock) -> LoginThrottle:
     return LoginThrottle(
-        max_failures_per_user=5, max_failures_per_ip=20, window_seconds=900, lockout_seconds=900, clock=clock
+        max_failures_per_user=5, max_failures_per_ip=20,
+        window_seconds=900, lockout_seconds=900, clock=clock,
     )
 
 
