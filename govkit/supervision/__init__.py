@@ -1,0 +1,1 @@
+"""Supervision (电子监察): deadline cards, completion rates, ratings and complaints dashboards."""
