@@ -4,3 +4,4 @@ from govkit.hierarchy import models as hierarchy_models  # noqa: F401
 from govkit.catalog import models as catalog_models  # noqa: F401
 from govkit.cases import models as cases_models  # noqa: F401
 from govkit.publicity import models as publicity_models  # noqa: F401
+from govkit.desk import models as desk_models  # noqa: F401
