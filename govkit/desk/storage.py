@@ -1,0 +1,227 @@
+"""Scanned attachments (扫描件) stored under their content hash, outside the web root.
+
+Plain Python, no Flask. Layout: ``<root>/ab/cd/abcdef…`` (sha256, two shard levels);
+files are written to ``<root>/.incoming/`` first and moved into place with
+:func:`os.replace`, so a crash never leaves a half-written file under a hash name.
+The type is decided by the content (magic bytes), never by the file name: only
+PDF, JPEG, PNG and TIFF are accepted, and each is checked to be complete.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from govkit.errors import UploadRejected
+
+#: Accepted content types with the extension a stored file is given.
+ALLOWED_TYPES: dict[str, str] = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/tiff": ".tif",
+}
+TYPE_NAMES = {"application/pdf": "PDF", "image/jpeg": "JPEG 图片", "image/png": "PNG 图片", "image/tiff": "TIFF 图片"}
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+)
+# Recognised only to say clearly what was refused.
+_KNOWN_BAD: tuple[tuple[bytes, str], ...] = (
+    (b"MZ", "Windows 可执行程序（.exe）"),
+    (b"\x7fELF", "Linux 可执行程序"),
+    (b"PK\x03\x04", "压缩包或 Office 文档"),
+    (b"Rar!", "RAR 压缩包"),
+    (b"#!", "脚本文件"),
+    (b"<", "网页或 XML 文件"),
+)
+_CHUNK = 64 * 1024
+_MAX_NAME = 120
+_RESERVED = re.compile(r'[<>:"|?*]')
+INCOMING = ".incoming"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What :meth:`FileStore.save` stored: hash, size, type, clean name, and whether it is new."""
+
+    sha256: str
+    size: int
+    content_type: str
+    filename: str
+    created: bool
+
+
+def sniff_type(head: bytes) -> str | None:
+    """The content type of a file from its first bytes, or None when not accepted."""
+    for magic, content_type in _MAGIC:
+        if head.startswith(magic):
+            return content_type
+    return None
+
+
+def _describe(head: bytes) -> str:
+    for magic, what in _KNOWN_BAD:
+        if head.startswith(magic):
+            return f"这是{what}，"
+    return ""
+
+
+def sanitize_filename(name: str | None, content_type: str) -> str:
+    """A safe display name: no path, no control characters, Chinese kept, right extension.
+
+    A name that tries to climb out of a folder (``../``, ``..\\``, an absolute path)
+    is refused rather than cleaned, so such a request is visible in the logs.
+    """
+    raw = unicodedata.normalize("NFC", str(name or "")).strip()
+    if "\x00" in raw:
+        raise UploadRejected("文件名中含有非法字符，请把文件改名（只用中文、字母、数字）后重新上传。")
+    if "/" in raw or "\\" in raw or raw in {".", ".."}:
+        raise UploadRejected(
+            f"文件名“{raw[:60]}”包含路径（如 ../ 或 \\），已拒绝。请只选择文件本身上传，"
+            "不要在文件名中写文件夹。"
+        )
+    clean = "".join(ch for ch in raw if unicodedata.category(ch)[0] != "C")
+    clean = _RESERVED.sub("_", clean).strip(" .")
+    stem, _, _ext = clean.rpartition(".") if "." in clean else (clean, "", "")
+    stem = stem.strip(" .") or "扫描件"
+    extension = ALLOWED_TYPES[content_type]
+    return stem[: _MAX_NAME - len(extension)] + extension
+
+
+def _check_pdf(path: Path, size: int) -> None:
+    with path.open("rb") as fh:
+        fh.seek(max(0, size - 1024))
+        tail = fh.read()
+    if b"%%EOF" not in tail:
+        raise UploadRejected(
+            "PDF 文件不完整（缺少文件结尾，可能上传中断或扫描未完成），已拒绝。请重新扫描或重新导出 PDF 后上传。"
+        )
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(str(path), strict=False)
+        if reader.is_encrypted:
+            raise UploadRejected("PDF 文件已加密，系统无法查看。请上传未加密的扫描件。")
+        pages = len(reader.pages)
+    except UploadRejected:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise UploadRejected(f"PDF 文件已损坏，无法打开（{type(exc).__name__}），已拒绝。请重新扫描后上传。") from exc
+    if pages < 1:
+        raise UploadRejected("PDF 文件没有任何页面，已拒绝。请重新扫描后上传。")
+
+
+def _check_image(path: Path, content_type: str) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+        with Image.open(path) as image:  # verify() does not decode; load() finds truncation
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise UploadRejected(
+            f"{TYPE_NAMES[content_type]}文件已损坏或不完整，无法打开，已拒绝。请重新扫描后上传。"
+        ) from exc
+
+
+class FileStore:
+    """Content-addressed file storage in ``root`` with an upload size limit."""
+
+    def __init__(self, root: str | os.PathLike, max_bytes: int) -> None:
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+
+    def path_for(self, sha256: str) -> Path:
+        """Where the file with this hash lives (``root/ab/cd/<hash>``)."""
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
+            raise UploadRejected("文件标识无效。")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    def open(self, sha256: str) -> BinaryIO:
+        return self.path_for(sha256).open("rb")
+
+    def save(self, stream: BinaryIO, filename: str | None) -> StoredFile:
+        """Validate and store ``stream``; raise :class:`UploadRejected` leaving nothing behind."""
+        incoming = self.root / INCOMING
+        incoming.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=incoming, prefix="up-", suffix=".part")
+        tmp = Path(tmp_name)
+        try:
+            digest, size, head = hashlib.sha256(), 0, b""
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(_CHUNK):
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise UploadRejected(
+                            f"文件超过大小上限 {_mb(self.max_bytes)}，已拒绝。请降低扫描分辨率（如 200 dpi、灰度）"
+                            "或分成几个文件上传。"
+                        )
+                    if len(head) < 16:
+                        head = (head + chunk)[:16]
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if size == 0:
+                raise UploadRejected("文件是空的（0 字节），请重新选择扫描件。")
+            content_type = sniff_type(head)
+            if content_type is None:
+                raise UploadRejected(
+                    f"{_describe(head)}不是允许的文件类型，已拒绝。只能上传 PDF、JPEG、PNG 或 TIFF 扫描件"
+                    "（系统按文件内容判断类型，改扩展名无效）。"
+                )
+            clean_name = sanitize_filename(filename, content_type)
+            if content_type == "application/pdf":
+                _check_pdf(tmp, size)
+            else:
+                _check_image(tmp, content_type)
+            sha = digest.hexdigest()
+            final = self.path_for(sha)
+            created = not final.exists()
+            if created:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, final)  # atomic on one file system
+            return StoredFile(sha, size, content_type, clean_name, created)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def delete(self, sha256: str) -> None:
+        """Remove a stored file (used to undo a save whose database row was rolled back)."""
+        self.path_for(sha256).unlink(missing_ok=True)
+
+    def stale_incoming(self) -> list[Path]:
+        """Temporary files left by a crash (safe to delete when no upload is running)."""
+        folder = self.root / INCOMING
+        return sorted(folder.glob("up-*.part")) if folder.is_dir() else []
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
+
+
+def image_preview_png(store: FileStore, sha256: str, max_side: int = 1600) -> bytes:
+    """A PNG preview of a stored TIFF/large image (browsers do not show TIFF)."""
+    from PIL import Image
+
+    with Image.open(store.path_for(sha256)) as image:
+        image.thumbnail((max_side, max_side))
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        out = io.BytesIO()
+        image.save(out, "PNG", optimize=True)
+    return out.getvalue()
