@@ -76,3 +76,16 @@ def test_list_and_bool_conversion_from_env():
 def test_unrelated_govkit_env_variables_are_ignored():
     s = resolve(CORE_SETTINGS, environ={"GOVKIT_REQUIRE_SERVICES": "1"})
     assert "REQUIRE_SERVICES" not in s.values and "REQUIRE_SERVICES" not in s.extra
+
+
+def test_configuration_reference_is_generated_from_declarations():
+    from pathlib import Path
+
+    from govkit.cli.settings_cmd import settings_markdown
+    from govkit.plugins import build_plugin_manager
+
+    declared = build_plugin_manager(load_entrypoints=False).collect("register_settings")
+    doc = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
+    assert doc.read_text(encoding="utf-8") == settings_markdown(declared), (
+        "docs/configuration.md is stale: run `govkit settings --markdown > docs/configuration.md`"
+    )

@@ -164,5 +164,10 @@ def demo_command(folder: str, host: str, port: int, reset: bool, no_serve: bool)
         app.run(host=host, port=port, use_reloader=False)
 
 
-COMMANDS = [init_command, db_group, create_admin, run_command, plugins_command, demo_command]
+from govkit.cli.settings_cmd import settings_command  # noqa: E402
 
+COMMANDS = [init_command, db_group, create_admin, run_command, plugins_command, demo_command, settings_command]
+
+
+from govkit.cli.plugin_new import plugin_group  # noqa: E402  (govkit plugin new NAME)
+COMMANDS.append(plugin_group)

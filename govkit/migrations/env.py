@@ -11,8 +11,14 @@ config = context.config
 url = config.get_main_option("sqlalchemy.url")
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Plugin tables (``info={"plugin": ...}``) are created by their plugin, not migrated here."""
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return not (table is not None and table.info.get("plugin"))
+
+
 def run_migrations_offline() -> None:
-    context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
+    context.configure(url=url, target_metadata=metadata, include_object=include_object, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -20,13 +26,13 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=metadata, include_object=include_object, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as conn:
-        context.configure(connection=conn, target_metadata=metadata, render_as_batch=True)
+        context.configure(connection=conn, target_metadata=metadata, include_object=include_object, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
 
