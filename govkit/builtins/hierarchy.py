@@ -1,2 +1,17 @@
-"""Built-in plugin: hierarchy (filled in by its feature)."""
-from govkit.plugins import hookimpl  # noqa: F401
+"""Built-in plugin: hierarchy — division/centre/department/staff screens, REST APIs and the
+``govkit import divisions`` / ``govkit export divisions`` commands."""
+from govkit.plugins import hookimpl
+
+
+@hookimpl
+def register_views(appbuilder, app):
+    from govkit.hierarchy import views
+
+    views.register(appbuilder)
+
+
+@hookimpl
+def register_commands(cli):
+    from govkit.hierarchy import cli as hierarchy_cli
+
+    hierarchy_cli.register(cli)

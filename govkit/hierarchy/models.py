@@ -64,6 +64,32 @@ class Division(Model):
         return subtree_prefix(self.code)
 
     @property
+    def level_name(self) -> str:
+        """省级/市级/县级/乡级/村级."""
+        return LEVEL_NAMES.get(self.level, str(self.level))
+
+    @property
+    def ancestor_codes(self) -> list[str]:
+        """Codes of every ancestor, province first (computed from the code, no query)."""
+        from govkit.hierarchy.codes import parent_code
+
+        codes: list[str] = []
+        code = parent_code(self.code)
+        while code:
+            codes.append(code)
+            code = parent_code(code)
+        return codes[::-1]
+
+    @property
+    def urban_rural_label(self) -> str | None:
+        """城乡分类 name, e.g. ``220 村庄``."""
+        from govkit.hierarchy.codes import URBAN_RURAL_CLASSES
+
+        if not self.urban_rural_class:
+            return None
+        return f"{self.urban_rural_class} {URBAN_RURAL_CLASSES.get(self.urban_rural_class, '')}".strip()
+
+    @property
     def township_kind(self) -> str | None:
         """街道/镇/乡/其他 for a township, derived from digits 7–9 of the code."""
         if self.level != DivisionLevel.TOWNSHIP:
