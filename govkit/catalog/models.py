@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import (Boolean, Date, ForeignKey, Integer, Numeric, String, Text,
-                        UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+                        UniqueConstraint, event, select)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from govkit.db import Model, UTCDateTime, utcnow
 from govkit.hierarchy.models import Department, Division
@@ -35,6 +35,26 @@ class ImplementationStatus(str, enum.Enum):
     RETIRED = "已停用"
 
 
+#: Allowed values of the small vocabularies (checked by services and the import).
+IMPLEMENTATION_KINDS = ("即办件", "承诺件")
+HANDLING_FORMS = ("窗口办理", "网上办理", "快递申请")
+MATERIAL_FORMS = ("原件", "复印件", "电子")
+MATERIAL_NECESSITIES = ("必需", "容缺", "情形必需")
+
+
+def pinyin_initials(text: str | None) -> str:
+    """Lower-case pinyin initials of the Chinese characters in ``text`` (最低生活保障 → zdshbz).
+
+    Letters and digits are kept as they are, so ``"B超"`` gives ``"bc"``.
+    """
+    if not text:
+        return ""
+    from pypinyin import Style, lazy_pinyin
+
+    parts = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
+    return "".join(p for p in "".join(parts).lower() if p.isascii() and p.isalnum())[:100]
+
+
 class ItemTypeMapping(Model):
     """A province's own item-type code mapped to the national code (事项类型对照)."""
 
@@ -46,6 +66,41 @@ class ItemTypeMapping(Model):
     local_code: Mapped[str] = mapped_column(String(10), nullable=False)
     local_name: Mapped[str] = mapped_column(String(50), nullable=False)
     national_code: Mapped[str] = mapped_column(String(2), nullable=False)
+
+    def __str__(self) -> str:
+        return f"{self.local_code} {self.local_name}"
+
+
+#: ``province`` value of the rows that carry the national numbering itself.
+NATIONAL = "00"
+
+
+def seed_item_type_mappings(session: Session) -> int:
+    """Insert the national item types as mapping rows (province ``00``); returns rows added."""
+    existing = set(session.scalars(
+        select(ItemTypeMapping.local_code).where(ItemTypeMapping.province == NATIONAL)))
+    added = 0
+    for code, name in ITEM_TYPES.items():
+        if code not in existing:
+            session.add(ItemTypeMapping(province=NATIONAL, local_code=code, local_name=name, national_code=code))
+            added += 1
+    session.flush()
+    return added
+
+
+def national_item_type(session: Session, value: str, province: str | None = None) -> str | None:
+    """Resolve an item type given as national code, local code (for ``province``) or name."""
+    value = str(value).strip()
+    if value in ITEM_TYPES:
+        return value
+    for code, name in ITEM_TYPES.items():
+        if value == name:
+            return code
+    query = select(ItemTypeMapping.national_code).where(
+        (ItemTypeMapping.local_code == value) | (ItemTypeMapping.local_name == value))
+    if province:
+        query = query.where(ItemTypeMapping.province == province)
+    return session.scalars(query.limit(1)).first()
 
 
 class ServiceItem(Model):
@@ -66,7 +121,8 @@ class ServiceItem(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_admin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 
-    parent: Mapped[Optional["ServiceItem"]] = relationship(remote_side=[id])
+    parent: Mapped[Optional["ServiceItem"]] = relationship(remote_side=[id], back_populates="sub_items")
+    sub_items: Mapped[list["ServiceItem"]] = relationship(back_populates="parent", order_by="ServiceItem.basic_code")
     legal_bases: Mapped[list["LegalBasis"]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="LegalBasis.position"
     )
@@ -75,6 +131,15 @@ class ServiceItem(Model):
     @property
     def item_type_name(self) -> str:
         return ITEM_TYPES.get(self.item_type, self.item_type)
+
+    @property
+    def legal_basis_text(self) -> str:
+        """All legal bases as one comparable text (used by 三级四同 and the guide)."""
+        return "；".join(str(b) for b in self.legal_bases)
+
+    @property
+    def exercise_level_name(self) -> str:
+        return EXERCISE_LEVELS.get(self.exercise_level, str(self.exercise_level))
 
     def __str__(self) -> str:
         return self.name
@@ -110,6 +175,15 @@ class Implementation(Model):
     department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("gk_department.id"))
     code: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
+    pinyin_initials: Mapped[Optional[str]] = mapped_column(String(100), index=True)
+    #: 实施主体 (name of the implementing body, e.g. 示范县民政局).
+    implementing_body: Mapped[Optional[str]] = mapped_column(String(200))
+    #: 行使层级 1–6, the 19th character of the implementation code.
+    exercise_level: Mapped[int] = mapped_column(Integer, nullable=False, default=4)
+    #: The implementation list's own item type / 设定依据 when they differ from the item's
+    #: (blank = the item's); 三级四同 compares these across levels.
+    item_type: Mapped[Optional[str]] = mapped_column(String(2))
+    legal_basis: Mapped[Optional[str]] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default=ImplementationStatus.DRAFT.value)
     effective_from: Mapped[Optional[date]] = mapped_column(Date)
@@ -127,7 +201,11 @@ class Implementation(Model):
     complaint_phone: Mapped[Optional[str]] = mapped_column(String(50))
     place: Mapped[Optional[str]] = mapped_column(String(300))
     hours: Mapped[Optional[str]] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(100), nullable=False, default=ItemSource.ADMIN.value)
+    source_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    updated_by_admin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     item: Mapped[ServiceItem] = relationship(back_populates="implementations")
     division: Mapped[Division] = relationship()
@@ -138,15 +216,30 @@ class Implementation(Model):
     steps: Mapped[list["ProcedureStep"]] = relationship(
         back_populates="implementation", cascade="all, delete-orphan", order_by="ProcedureStep.position"
     )
-    fees: Mapped[list["Fee"]] = relationship(back_populates="implementation", cascade="all, delete-orphan")
+    fees: Mapped[list["Fee"]] = relationship(
+        back_populates="implementation", cascade="all, delete-orphan", order_by="Fee.position"
+    )
     special_procedures: Mapped[list["SpecialProcedure"]] = relationship(
-        back_populates="implementation", cascade="all, delete-orphan"
+        back_populates="implementation", cascade="all, delete-orphan", order_by="SpecialProcedure.position"
     )
 
     @property
     def is_immediate(self) -> bool:
         """即办件: decided the same day."""
         return self.kind == "即办件"
+
+    @property
+    def effective_item_type(self) -> str:
+        return self.item_type or self.item.item_type
+
+    @property
+    def effective_legal_basis(self) -> str:
+        return self.legal_basis or self.item.legal_basis_text
+
+    @property
+    def basic_code(self) -> str:
+        """The basic-code part of the implementation code (characters 20 onwards)."""
+        return self.code[19:]
 
     def __str__(self) -> str:
         return f"{self.name}（v{self.version}）"
@@ -167,6 +260,9 @@ class ProcedureStep(Model):
 
     implementation: Mapped[Implementation] = relationship(back_populates="steps")
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Fee(Model):
     """A fee (收费) with its amount and legal basis."""
@@ -175,11 +271,15 @@ class Fee(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     implementation_id: Mapped[int] = mapped_column(ForeignKey("gk_implementation.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
     basis: Mapped[str] = mapped_column(Text, nullable=False)
 
     implementation: Mapped[Implementation] = relationship(back_populates="fees")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.amount} 元"
 
 
 class SpecialProcedure(Model):
@@ -189,11 +289,16 @@ class SpecialProcedure(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     implementation_id: Mapped[int] = mapped_column(ForeignKey("gk_implementation.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
+    description: Mapped[Optional[str]] = mapped_column(Text)
     days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     counts_in_deadline: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     implementation: Mapped[Implementation] = relationship(back_populates="special_procedures")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Material(Model):
@@ -211,10 +316,22 @@ class Material(Model):
     condition_text: Mapped[Optional[str]] = mapped_column(Text)
     source_channel: Mapped[Optional[str]] = mapped_column(String(100))
     acceptance_standard: Mapped[Optional[str]] = mapped_column(Text)
+    #: Attachments: paths relative to the storage folder, plus the original file names.
     blank_form_path: Mapped[Optional[str]] = mapped_column(String(300))
+    blank_form_name: Mapped[Optional[str]] = mapped_column(String(200))
     sample_path: Mapped[Optional[str]] = mapped_column(String(300))
+    sample_name: Mapped[Optional[str]] = mapped_column(String(200))
 
     implementation: Mapped[Implementation] = relationship(back_populates="materials")
 
     def __str__(self) -> str:
         return self.name
+
+
+@event.listens_for(ServiceItem, "before_insert")
+@event.listens_for(ServiceItem, "before_update")
+@event.listens_for(Implementation, "before_insert")
+@event.listens_for(Implementation, "before_update")
+def _compute_pinyin(mapper, connection, target) -> None:
+    # Computed on every save so the search by initials (zdshbz) never goes stale.
+    target.pinyin_initials = pinyin_initials(target.name)

@@ -38,6 +38,16 @@ class StepSpec:
 
 
 @dataclass(frozen=True)
+class SpecialProcedureSpec:
+    """A special procedure (特别程序: 听证/检验/专家评审) and its time allowance."""
+
+    name: str
+    days: int = 0
+    counts_in_deadline: bool = False
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class LegalBasisSpec:
     """A legal basis entry (设定依据)."""
 
@@ -69,6 +79,12 @@ class ImplementationSpec:
     materials: tuple[MaterialSpec, ...] = ()
     fees: tuple[FeeSpec, ...] = ()
     steps: tuple[StepSpec, ...] = ()
+    special_procedures: tuple[SpecialProcedureSpec, ...] = ()
+    #: Full implementation code; default = implementing_uscc + exercise level + basic code.
+    code: str | None = None
+    #: Implementation name; default = the item's name.
+    name: str | None = None
+    implementing_body: str | None = None
 
 
 @dataclass(frozen=True)
