@@ -1,0 +1,284 @@
+"""What a printed notice needs: plain, immutable context values (打印上下文).
+
+Templates render from these dataclasses, never from database models, so a
+template can be tested (and written by a county plugin) without an app.  A
+small adapter in the cases package builds them from a ``Case``.
+
+Sequences may be given as lists or plain tuples; they are stored as tuples of
+the named row types (``ReceivedMaterial("身份证", "原件", 1)`` or just
+``("身份证", "原件", 1)``).
+
+Personal data arrives masked.  As a safety net the ``*_masked`` fields mask a
+complete 18-digit ID number or 11-digit mobile number they are handed by
+mistake, so a notice never prints one in full.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import NamedTuple
+
+__all__ = [
+    "ReceivedMaterial", "MissingMaterial", "CaseNotice",
+    "GuideMaterial", "ProcedureStep", "Fee", "ImplementationGuide",
+    "RegisterRow", "RegisterRange", "TransferCase", "TransferBatch",
+    "mask_id_number", "mask_phone",
+]
+
+_FULL_ID = re.compile(r"^\s*(\d{6})\d{8}(\d{3}[\dXx])\s*$")
+_FULL_MOBILE = re.compile(r"^\s*(1\d{2})\d{4}(\d{4})\s*$")
+
+
+def mask_id_number(value: str) -> str:
+    """Mask a full 18-digit ID number as ``110101********123X``; else unchanged."""
+    m = _FULL_ID.match(value or "")
+    return f"{m.group(1)}********{m.group(2).upper()}" if m else (value or "")
+
+
+def mask_phone(value: str) -> str:
+    """Mask a full mobile number as ``138****5678``; else unchanged."""
+    m = _FULL_MOBILE.match(value or "")
+    return f"{m.group(1)}****{m.group(2)}" if m else (value or "")
+
+
+class ReceivedMaterial(NamedTuple):
+    """A material the desk received (已收材料)."""
+
+    name: str
+    form: str = "原件"  # 原件 / 复印件 / 电子
+    copies: int = 1
+
+
+class MissingMaterial(NamedTuple):
+    """A material to supply or correct (需补正材料) and what it must satisfy."""
+
+    name: str
+    requirement: str = ""
+
+
+class GuideMaterial(NamedTuple):
+    """A material listed in the service guide (申请材料)."""
+
+    name: str
+    form: str = "原件"
+    copies: int = 1
+    necessity: str = "必要"  # 必要 / 非必要 / 容缺 / "符合……情形时提供"
+    standard: str = ""  # 受理标准
+
+
+class ProcedureStep(NamedTuple):
+    """One step of the procedure (办理流程环节)."""
+
+    name: str  # 受理 / 审查 / 决定 / 送达
+    description: str = ""
+    time_limit: str = ""  # "即时" / "3个工作日"
+
+
+class Fee(NamedTuple):
+    """A fee and its legal basis (收费项目及依据)."""
+
+    name: str
+    amount: str
+    basis: str = ""
+
+
+class RegisterRow(NamedTuple):
+    """One line of the intake register (登记簿)."""
+
+    case_number: str
+    received_date: date
+    applicant_name: str
+    item_name: str
+    status: str = ""  # 已受理 / 不予受理 / 补正 / 已办结 …
+    due_date: date | None = None
+    due_date_provisional: bool = False
+    handler: str = ""
+    applicant_id_masked: str = ""
+    note: str = ""
+
+
+class TransferCase(NamedTuple):
+    """One case in a paper transfer batch with the originals it carries."""
+
+    case_number: str
+    applicant_name: str
+    item_name: str
+    materials: tuple[ReceivedMaterial, ...] = ()
+
+
+def _rows(values, row_type):
+    out = []
+    for v in values or ():
+        if isinstance(v, row_type):
+            out.append(v)
+        elif isinstance(v, Mapping):
+            out.append(row_type(**v))
+        else:
+            out.append(row_type(*v))
+    return tuple(out)
+
+
+def _strings(values) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        return (values,) if values else ()
+    return tuple(str(v) for v in values)
+
+
+class _Context:
+    """Shared helpers; subclasses are frozen dataclasses."""
+
+    def _set(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+
+    def replace(self, **changes):
+        """A copy with some fields changed (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseNotice(_Context):
+    """Everything a case notice prints (受理/不予受理/一次性告知/送达回证).
+
+    ``progress_url`` is the absolute URL of the public progress page; the QR
+    code adds ``?no=<case_number>&t=<progress_token>``.  ``issued_on`` is the
+    date printed above the seal; it defaults to the accepted (else received)
+    date.  ``extra`` carries item-specific values for plugin templates.
+    """
+
+    case_number: str
+    document_number: str
+    applicant_name: str
+    item_name: str
+    item_code: str
+    issuing_body: str  # 出具通知的机关（印章名称）
+    division_name: str = ""  # 受理地点，如“××村便民服务站”
+    implementation_code: str = ""
+    applicant_id_masked: str = ""
+    applicant_phone_masked: str = ""
+    received_date: date | None = None
+    accepted_date: date | None = None
+    issued_on: date | None = None
+    materials_received: tuple[ReceivedMaterial, ...] = ()
+    missing_materials: tuple[MissingMaterial, ...] = ()
+    legal_days: int | None = None
+    promised_days: int | None = None
+    due_date: date | None = None
+    due_date_provisional: bool = False
+    contact_person: str = ""
+    contact_phone: str = ""
+    progress_url: str = ""
+    progress_token: str = ""
+    refusal_reason: str = ""
+    legal_basis: str = ""
+    review_body: str = ""  # 行政复议机关
+    court: str = ""  # 行政诉讼管辖法院
+    supplement_deadline: date | None = None
+    supplement_deadline_provisional: bool = False
+    decision: str = ""  # 如“准予许可决定书”
+    result_number: str = ""  # 证照/决定文号
+    delivery_method: str = ""  # 直接送达 / 代办员送达 / 邮寄送达 …
+    delivery_receiver: str = ""  # 签收人（本人或代收人）
+    delivery_place: str = ""
+    delivery_date: date | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._set("materials_received", _rows(self.materials_received, ReceivedMaterial))
+        self._set("missing_materials", _rows(self.missing_materials, MissingMaterial))
+        self._set("applicant_id_masked", mask_id_number(self.applicant_id_masked))
+        self._set("applicant_phone_masked", mask_phone(self.applicant_phone_masked))
+        self._set("extra", dict(self.extra))
+
+    @property
+    def date_printed(self) -> date | None:
+        """Date above the seal."""
+        return self.issued_on or self.accepted_date or self.received_date
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImplementationGuide(_Context):
+    """The full service guide of one implementation (办事指南).
+
+    Empty ``fees`` prints 免费 (free of charge).  ``guide_url`` (optional)
+    adds a QR code to the public guide page.
+    """
+
+    item_name: str
+    item_code: str
+    implementing_body: str
+    implementation_code: str = ""
+    item_type: str = ""  # 行政许可 / 公共服务 …
+    service_object: str = ""  # 自然人 / 法人 …
+    legal_basis: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    materials: tuple[GuideMaterial, ...] = ()
+    procedure: tuple[ProcedureStep, ...] = ()
+    legal_days: int | None = None
+    promised_days: int | None = None
+    kind: str = ""  # 即办件 / 承诺件
+    fees: tuple[Fee, ...] = ()
+    place: str = ""
+    hours: str = ""
+    consultation_phone: str = ""
+    complaint_phone: str = ""
+    handling_forms: tuple[str, ...] = ()  # 窗口办理 / 网上办理 / 邮寄办理
+    visits: int | None = None  # 到办事现场次数
+    proxy_allowed: bool = False  # 可代办
+    applicant_must_be_present: bool = False
+    result_name: str = ""  # 办理结果（证照/批文名称）
+    version: str = ""
+    effective_from: date | None = None
+    issued_on: date | None = None
+    guide_url: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("legal_basis", "conditions", "handling_forms"):
+            self._set(name, _strings(getattr(self, name)))
+        self._set("materials", _rows(self.materials, GuideMaterial))
+        self._set("procedure", _rows(self.procedure, ProcedureStep))
+        self._set("fees", _rows(self.fees, Fee))
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterRange(_Context):
+    """The intake register of one division for a date range (办件登记簿)."""
+
+    division_name: str
+    start: date
+    end: date
+    rows: tuple[RegisterRow, ...] = ()
+    issuing_body: str = ""
+    printed_on: date | None = None
+
+    def __post_init__(self) -> None:
+        self._set("rows", _rows(self.rows, RegisterRow))
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransferBatch(_Context):
+    """Paper originals handed from one centre to the next (纸质资料交接单).
+
+    ``sender``/``receiver`` are printed beside the signature lines when known;
+    the lines stay blank for a handwritten signature either way.
+    """
+
+    batch_number: str
+    from_name: str
+    to_name: str
+    sent_on: date | None = None
+    cases: tuple[TransferCase, ...] = ()
+    sender: str = ""
+    receiver: str = ""
+    received_on: date | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        cases = []
+        for c in _rows(self.cases, TransferCase):
+            cases.append(c._replace(materials=_rows(c.materials, ReceivedMaterial)))
+        self._set("cases", tuple(cases))

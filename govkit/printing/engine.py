@@ -1,0 +1,355 @@
+"""The notice layout engine (打印引擎): reportlab platypus, plain Python.
+
+Built-in and plugin templates compose a story from the helpers here and call
+:func:`render`.  Every helper that takes text escapes it: reportlab's
+``Paragraph`` parses XML-like markup, so an applicant called
+``<script>alert(1)</script>`` must reach it as ``&lt;script&gt;…``.  Use
+:func:`markup` when a template needs its own tags around untrusted values.
+
+Layout follows the conventions of Chinese official notices (GB/T 9704):
+A4, title centred, document number line under it, body paragraphs indented
+two characters, issuing body and date at the lower right with room for the
+seal, page number centred at the foot.
+"""
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from govkit.printing.fonts import printable, register_fonts
+from govkit.printing.qr import QrFlowable
+
+__all__ = [
+    "esc", "markup", "cn_date", "styles", "reset_styles",
+    "title", "document_number", "addressee", "heading", "body", "note",
+    "kv_table", "grid_table", "signature_cell", "signature_block", "qr_block", "spacer", "render",
+    "PAGE_WIDTH", "CONTENT_WIDTH", "LANDSCAPE_CONTENT_WIDTH", "GAP",
+]
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+LEFT_MARGIN = 26 * mm
+RIGHT_MARGIN = 24 * mm
+TOP_MARGIN = 25 * mm
+BOTTOM_MARGIN = 22 * mm
+CONTENT_WIDTH = PAGE_WIDTH - LEFT_MARGIN - RIGHT_MARGIN
+LANDSCAPE_MARGIN = 16 * mm
+LANDSCAPE_CONTENT_WIDTH = PAGE_HEIGHT - 2 * LANDSCAPE_MARGIN
+
+BODY_SIZE = 12
+SEAL_SPACE = 16 * mm
+#: Wide gap inside a line (Paragraph collapses ordinary and ideographic spaces).
+GAP = "\u00a0" * 4  # blank above the issuing body; the 42 mm seal overlaps the text
+
+
+# --- text ------------------------------------------------------------------
+
+_NBSP_RUN = re.compile("\u00a0+")
+
+
+def esc(text: object) -> str:
+    """Make any value safe as Paragraph text: printable, XML-escaped, ``\\n`` → line break.
+
+    No-break spaces (the only spaces Paragraph does not collapse, used for
+    gaps and blank dates) are set in Helvetica: Adobe-GB1 has no glyph for
+    U+00A0 and would print a box.
+    """
+    s = escape(printable(text))
+    if "\n" in s:
+        s = s.replace("\r\n", "\n").replace("\n", "<br/>")
+    if "\u00a0" in s:
+        s = _NBSP_RUN.sub(lambda m: f'<font name="Helvetica">{m.group()}</font>', s)
+    return s
+
+
+def markup(template: str, *args: object, **kwargs: object) -> str:
+    """``template.format(...)`` with every argument escaped; the template is trusted."""
+    return template.format(*(esc(a) for a in args), **{k: esc(v) for k, v in kwargs.items()})
+
+
+def cn_date(d: date | None, provisional: bool = False,
+            blank: str = "\u00a0\u00a0\u00a0\u00a0年\u00a0\u00a0\u00a0月\u00a0\u00a0\u00a0日") -> str:
+    """``2026年3月2日`` (with ``（暂定）`` when provisional); ``blank`` when unknown."""
+    if d is None:
+        return blank
+    s = f"{d.year}年{d.month}月{d.day}日"
+    return s + "（暂定）" if provisional else s
+
+
+# --- styles ----------------------------------------------------------------
+
+_styles: dict[str, ParagraphStyle] = {}
+
+
+def reset_styles() -> None:
+    """Forget the built styles (after the notice font changes)."""
+    _styles.clear()
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    """The notice paragraph styles, built once per font."""
+    if _styles:
+        return _styles
+    font = register_fonts()
+    base = ParagraphStyle(
+        "govkit-body", fontName=font, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.7,
+        wordWrap="CJK", firstLineIndent=2 * BODY_SIZE, spaceAfter=2,
+    )
+    make = lambda name, **kw: ParagraphStyle(f"govkit-{name}", parent=base, **kw)  # noqa: E731
+    _styles.update(
+        body=base,
+        flush=make("flush", firstLineIndent=0),
+        title=make("title", fontSize=22, leading=30, alignment=TA_CENTER, firstLineIndent=0,
+                   spaceBefore=0, spaceAfter=6),
+        docno=make("docno", fontSize=BODY_SIZE, alignment=TA_CENTER, firstLineIndent=0, spaceAfter=10),
+        heading=make("heading", fontSize=BODY_SIZE + 1, firstLineIndent=0, spaceBefore=6, spaceAfter=2),
+        note=make("note", fontSize=9.5, leading=14, firstLineIndent=0, spaceBefore=4,
+                  textColor=colors.HexColor("#333333")),
+        cell=make("cell", fontSize=10.5, leading=14, firstLineIndent=0, spaceAfter=0),
+        cell_center=make("cell_center", fontSize=10.5, leading=14, firstLineIndent=0, spaceAfter=0,
+                         alignment=TA_CENTER),
+        head_cell=make("head_cell", fontSize=10.5, leading=14, firstLineIndent=0, spaceAfter=0,
+                       alignment=TA_CENTER),
+        cell_small=make("cell_small", fontSize=9, leading=11.5, firstLineIndent=0, spaceAfter=0),
+        cell_small_center=make("cell_small_center", fontSize=9, leading=11.5, firstLineIndent=0, spaceAfter=0,
+                               alignment=TA_CENTER),
+        head_small=make("head_small", fontSize=9.5, leading=12, firstLineIndent=0, spaceAfter=0,
+                        alignment=TA_CENTER),
+        sign=make("sign", firstLineIndent=0, alignment=TA_CENTER, spaceAfter=0),
+        right=make("right", firstLineIndent=0, alignment=TA_RIGHT),
+        caption=make("caption", fontSize=8, leading=10, firstLineIndent=0, alignment=TA_CENTER),
+        left=make("left", firstLineIndent=0, alignment=TA_LEFT),
+    )
+    return _styles
+
+
+def _p(text: str, style: str) -> Paragraph:
+    return Paragraph(text, styles()[style])
+
+
+# --- flowables ---------------------------------------------------------------
+
+def title(text: str) -> Paragraph:
+    """The notice title, e.g. 受理通知书."""
+    return _p(esc(text), "title")
+
+
+def document_number(text: str) -> Paragraph:
+    """The document number line, e.g. ``××受字〔2026〕第 0001 号``."""
+    return _p(esc(text), "docno")
+
+
+def addressee(name: str) -> Paragraph:
+    """The salutation line: ``张三：``."""
+    return _p(esc(name) + "：", "flush")
+
+
+def heading(text: str) -> Paragraph:
+    """A section heading inside a notice (``一、受理条件``)."""
+    return _p(esc(text), "heading")
+
+
+def body(text: str, *, trusted_markup: bool = False, indent: bool = True) -> Paragraph:
+    """A body paragraph; ``trusted_markup`` when ``text`` came from :func:`markup`."""
+    return _p(text if trusted_markup else esc(text), "body" if indent else "flush")
+
+
+def note(text: str, *, trusted_markup: bool = False) -> Paragraph:
+    """Small print (注：…)."""
+    return _p(text if trusted_markup else esc(text), "note")
+
+
+def spacer(height_mm: float) -> Spacer:
+    """Vertical space in millimetres."""
+    return Spacer(1, height_mm * mm)
+
+
+def signature_cell(height_mm: float = 14, dated: bool = True) -> list:
+    """A blank table cell for a handwritten signature, with ``年 月 日`` under it."""
+    cell: list = [Spacer(1, height_mm * mm)]
+    if dated:
+        # no-break spaces: Paragraph collapses ordinary runs of spaces
+        cell.append(_p(esc("年\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0月\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0日"), "right"))
+    return cell
+
+
+def _cell(value: object, style: str = "cell"):
+    if isinstance(value, (Flowable, list)):
+        return value
+    return _p(esc(value), style)
+
+
+# A table row cannot break across pages, so cell text is clipped to a length
+# that always fits one (hostile or broken data; the full text stays in the system).
+_KV_MAX_CHARS = 1000
+
+
+def _clip(value: object, limit: int):
+    if isinstance(value, (Flowable, list)):
+        return value
+    s = printable(value)
+    return s[:limit] + "…" if limit and len(s) > limit else s
+
+
+_GRID = [
+    ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ("LEFTPADDING", (0, 0), (-1, -1), 4),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ("TOPPADDING", (0, 0), (-1, -1), 3),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+]
+
+
+def kv_table(pairs: Iterable[tuple], label_width: float = 30 * mm, width: float = CONTENT_WIDTH,
+             columns: int = 1) -> Table:
+    """A label/value grid (办件信息).
+
+    With ``columns=2`` two pairs share a row; a pair given as
+    ``(label, value, True)`` takes a whole row (long values such as the item).
+    """
+    label_bg = colors.HexColor("#f2f2f2")
+    if columns == 1:
+        rows = [[_cell(p[0], "cell_center"), _cell(_clip(p[1], _KV_MAX_CHARS))] for p in pairs]
+        t = Table(rows, colWidths=[label_width, width - label_width])
+        t.setStyle(TableStyle(_GRID + [("BACKGROUND", (0, 0), (0, -1), label_bg)]))
+        return t
+    value_width = (width - 2 * label_width) / 2
+    rows, spans, pending = [], [], []
+    for pair in pairs:
+        wide = len(pair) > 2 and pair[2]
+        if wide:
+            if pending:
+                rows.append(pending + ["", ""])
+                pending = []
+            spans.append(("SPAN", (1, len(rows)), (3, len(rows))))
+            spans.append(("BACKGROUND", (1, len(rows)), (3, len(rows)), colors.white))
+            rows.append([_cell(pair[0], "cell_center"), _cell(_clip(pair[1], _KV_MAX_CHARS)), "", ""])
+        else:
+            pending += [_cell(pair[0], "cell_center"), _cell(_clip(pair[1], _KV_MAX_CHARS))]
+            if len(pending) == 4:
+                rows.append(pending)
+                pending = []
+    if pending:
+        rows.append(pending + ["", ""])
+    t = Table(rows, colWidths=[label_width, value_width] * 2)
+    t.setStyle(TableStyle(_GRID + [("BACKGROUND", (0, 0), (0, -1), label_bg),
+                                   ("BACKGROUND", (2, 0), (2, -1), label_bg)] + spans))
+    return t
+
+
+def grid_table(header: Sequence[str], rows: Iterable[Sequence[object]],
+               col_widths: Sequence[float], *, numbered: bool = True,
+               center_cols: Iterable[int] = (), max_chars: int | Sequence[int] = 200,
+               width: float = CONTENT_WIDTH, small: bool = False) -> Table:
+    """A ruled table whose header row repeats on every page.
+
+    ``col_widths`` are fractions of ``width`` (or points when they sum to
+    more than 1).  ``numbered`` prepends 序号.  ``max_chars`` clips
+    absurdly long cell values (hostile or broken data) with an ellipsis so
+    one row can never outgrow a page.  ``small`` sets cells in 9 pt (registers).
+    """
+    total = float(sum(col_widths))
+    widths = [w * width if total <= 1.0001 else w for w in col_widths]
+    centers = set(center_cols)
+    plain, center = ("cell_small", "cell_small_center") if small else ("cell", "cell_center")
+    head = [_cell(h, "head_small" if small else "head_cell") for h in header]
+    data = [head]
+    for i, row in enumerate(rows, start=1):
+        cells = []
+        for j, value in enumerate(row):
+            s = _clip(value, max_chars if isinstance(max_chars, int) else max_chars[j])
+            cells.append(_cell(s, center if j + numbered in centers else plain))
+        data.append([_cell(str(i), center)] + cells if numbered else cells)
+    t = Table(data, colWidths=widths, repeatRows=1)
+    t.setStyle(TableStyle(_GRID + [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6"))]))
+    return t
+
+
+def qr_block(url: str, caption: str = "扫码查询办理进度", size_mm: float = 26) -> Table:
+    """A QR code with a one-line caption under it."""
+    t = Table([[QrFlowable(url, size_mm * mm)], [_cell(caption, "caption")]],
+              colWidths=[(size_mm + 8) * mm])
+    t.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                           ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                           ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    return t
+
+
+def signature_block(issuer: str, on: date | None, *, qr: Flowable | None = None,
+                    seal_label: str = "（印章）") -> KeepTogether:
+    """Issuing body and date at the lower right, with blank room for the seal.
+
+    An optional QR block sits at the lower left of the same band.
+    """
+    right_w = 78 * mm
+    right = [
+        Spacer(1, SEAL_SPACE),
+        _p(esc(issuer) + (esc(seal_label) if seal_label else ""), "sign"),
+        _p(esc(cn_date(on)), "sign"),
+    ]
+    left = qr if qr is not None else ""
+    t = Table([[left, right]], colWidths=[CONTENT_WIDTH - right_w, right_w])
+    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                           ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    return KeepTogether([Spacer(1, 6 * mm), t])
+
+
+# --- document ----------------------------------------------------------------
+
+def _page_decorations(running_title: str):
+    def draw(canv, doc):
+        canv.saveState()
+        canv.setFont(register_fonts(), 9)
+        width, _ = doc.pagesize
+        canv.drawCentredString(width / 2, 12 * mm, f"— {doc.page} —")
+        if running_title and doc.page > 1:
+            canv.drawString(doc.leftMargin, doc.pagesize[1] - 14 * mm, printable(running_title))
+        canv.restoreState()
+    return draw
+
+
+def render(story: list, *, title: str, author: str = "", subject: str = "",
+           landscape_page: bool = False, running_title: str = "") -> bytes:
+    """Lay out ``story`` on A4 and return the PDF bytes.
+
+    ``title``/``author``/``subject`` go into the PDF metadata (author = the
+    issuing body).  ``running_title`` is printed at the top of pages 2+.
+    """
+    font = register_fonts()
+    pagesize = landscape(A4) if landscape_page else A4
+    buf = io.BytesIO()
+    doc = BaseDocTemplate(
+        buf, pagesize=pagesize,
+        leftMargin=LANDSCAPE_MARGIN if landscape_page else LEFT_MARGIN,
+        rightMargin=LANDSCAPE_MARGIN if landscape_page else RIGHT_MARGIN,
+        topMargin=20 * mm if landscape_page else TOP_MARGIN,
+        bottomMargin=BOTTOM_MARGIN,
+        title=printable(title), author=printable(author), subject=printable(subject),
+        creator="govkit", lang="zh-CN", initialFontName=font, initialFontSize=BODY_SIZE,
+    )
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="notice", frames=[frame],
+                                       onPage=_page_decorations(running_title))])
+    doc.build(story)
+    return buf.getvalue()

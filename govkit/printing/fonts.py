@@ -1,0 +1,152 @@
+"""Fonts for printed notices (打印字体).
+
+By default notices use reportlab's built-in CID font ``STSong-Light`` (宋体,
+Adobe-GB1 character collection, ``UniGB-UCS2-H`` encoding).  A CID font is
+*referenced*, not embedded: the viewer draws it with its own Song/serif CJK
+font.  We chose it over embedding a TrueType subset because
+
+* it shows in every viewer a Chinese office actually has (checked: poppler's
+  ``pdftotext``/``pdftoppm`` and PDFium, the engine of Chromium's PDF viewer;
+  Adobe Reader and Windows/UOS/Kylin viewers map Adobe-GB1 to 宋体),
+* it covers all of GB 18030's BMP repertoire, so rare characters in names
+  (堃, 喆, 昇 …) print, whereas a TrueType subset we could ship at a sane size
+  (GB 2312: 2.8 MB, GBK: ~8 MB) would show boxes for anything outside it,
+* a notice is ~5 KB instead of ~30 KB and renders about 1.5× faster.
+
+A deployment that needs fonts embedded (PDF/A archiving, kiosks without any
+CJK font) calls :func:`use_truetype` with a TrueType-outline CJK font (not
+OpenType/CFF, which reportlab cannot embed); notices then embed a subset.
+
+Characters outside the Basic Multilingual Plane (CJK Ext-B+ and emoji) cannot
+be encoded with the UCS-2 CMap: reportlab would write surrogate pairs that
+viewers misread, garbling the text *after* them too.  :func:`printable`
+replaces them with 〓 (the typesetter's "missing glyph" mark), so one odd
+character never corrupts a notice.
+"""
+from __future__ import annotations
+
+import re
+import threading
+
+from reportlab.lib import textsplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import paragraph as rl_paragraph
+
+from govkit.errors import SettingsError
+
+#: Font name used by every built-in style.  Templates should use this name.
+CID_FONT = "STSong-Light"
+
+#: Substitute for a character the font cannot encode (U+3013 GETA MARK).
+MISSING_GLYPH = "\u3013"
+
+# Full-width Chinese punctuation that must not start a line (GB/T 15834
+# 标点符号用法).  reportlab's list is Japanese-centred and misses 、，：；！？
+# closing quotes and book-title marks, so a line could start with "，".
+_CHINESE_CANNOT_START = "，：；！？”’》〉）】〗」』…·％"
+
+_lock = threading.Lock()
+_state = {"font": None}
+
+# Astral-plane characters and C0/C1 controls (but not tab/newline).
+_UNPRINTABLE = re.compile("[\U00010000-\U0010ffff]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _extend_line_break_rules() -> None:
+    extra = "".join(c for c in _CHINESE_CANNOT_START if c not in textsplit.ALL_CANNOT_START)
+    if extra:
+        textsplit.ALL_CANNOT_START += extra
+        # paragraph.py imported the string by value; keep both in step.
+        rl_paragraph.ALL_CANNOT_START = textsplit.ALL_CANNOT_START
+
+
+class _FastUnicodeCIDFont(UnicodeCIDFont):
+    """``UnicodeCIDFont`` with a cached per-character width.
+
+    reportlab measures CJK text one character at a time while wrapping; the
+    stock method builds a list per call and is the hottest function when
+    rendering a notice.
+    """
+
+    def __init__(self, face: str) -> None:
+        super().__init__(face)
+        self._width_cache: dict[str, float] = {}
+
+    def stringWidth(self, text, size, encoding=None):  # noqa: N802 (reportlab API)
+        if isinstance(text, bytes):
+            text = text.decode("utf8")
+        if len(text) == 1:
+            w = self._width_cache.get(text)
+            if w is None:
+                w = self._width_cache[text] = self.unicodeWidths.get(text, 1000) * 0.001
+            return w * size
+        widths = self.unicodeWidths
+        return size * 0.001 * sum(widths.get(ch, 1000) for ch in text)
+
+
+def register_fonts() -> str:
+    """Register the notice font with reportlab (idempotent); return its name."""
+    font = _state["font"]
+    if font is not None:
+        return font
+    with _lock:
+        if _state["font"] is None:
+            pdfmetrics.registerFont(_FastUnicodeCIDFont(CID_FONT))
+            _extend_line_break_rules()
+            _state["font"] = CID_FONT
+    return _state["font"]
+
+
+def use_truetype(path: str, name: str = "GovkitCJK") -> str:
+    """Embed a TrueType CJK font (subset per document) instead of the CID font.
+
+    Call once at start-up, before rendering.  Returns the registered name.
+    Raises :class:`SettingsError` when the file is missing or is not a
+    TrueType-outline font.
+    """
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    try:
+        font = TTFont(name, path)
+    except (OSError, TTFError) as exc:
+        raise SettingsError(
+            f"打印字体 {path} 无法使用：{exc}。请提供 TrueType 轮廓（glyf）的中文字体文件。",
+            key="GOVKIT_PRINT_FONT",
+        ) from exc
+    with _lock:
+        pdfmetrics.registerFont(font)
+        _extend_line_break_rules()
+        _state["font"] = name
+    from govkit.printing import engine  # styles are built for one font
+
+    engine.reset_styles()
+    return name
+
+
+def use_cid_font() -> str:
+    """Go back to the default CID font (mainly for tests)."""
+    with _lock:
+        _state["font"] = None
+    register_fonts()
+    from govkit.printing import engine
+
+    engine.reset_styles()
+    return CID_FONT
+
+
+def current_font() -> str:
+    """Name of the font notices are set in."""
+    return register_fonts()
+
+
+def printable(text: object) -> str:
+    """``str(text)`` with characters no notice font can encode replaced.
+
+    Controls are dropped; astral-plane characters become 〓.  Tabs and
+    newlines are kept (paragraph helpers turn newlines into line breaks).
+    """
+    s = "" if text is None else str(text)
+    if not _UNPRINTABLE.search(s):
+        return s
+    return _UNPRINTABLE.sub(lambda m: MISSING_GLYPH if len(m.group()) == 1 and ord(m.group()) > 0xFFFF else "", s)

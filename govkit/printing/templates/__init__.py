@@ -1,0 +1,38 @@
+"""govkit's built-in print templates, registered first by the built-in plugin."""
+from __future__ import annotations
+
+from govkit.printing.registry import PrintTemplate
+from govkit.printing.templates.case_notices import (
+    render_acceptance_notice,
+    render_delivery_receipt,
+    render_refusal_notice,
+    render_supplement_notice,
+)
+from govkit.printing.templates.registers import render_intake_register, render_transfer_list
+from govkit.printing.templates.service_guide import render_service_guide
+
+_SOURCE = "govkit"
+
+BUILTIN_TEMPLATES: tuple[PrintTemplate, ...] = (
+    PrintTemplate(name="acceptance_notice", title="受理通知书", subject="case",
+                  render=render_acceptance_notice, source=_SOURCE,
+                  description="申请材料齐全、符合法定形式，决定受理；列明已收材料和承诺办结日期。"),
+    PrintTemplate(name="refusal_notice", title="不予受理通知书", subject="case",
+                  render=render_refusal_notice, source=_SOURCE,
+                  description="不予受理的理由、法律依据及行政复议、行政诉讼权利。"),
+    PrintTemplate(name="supplement_notice", title="一次性告知书", subject="case",
+                  render=render_supplement_notice, source=_SOURCE,
+                  description="一次性列明全部需补正的材料、要求和补正期限。"),
+    PrintTemplate(name="delivery_receipt", title="送达回证", subject="case",
+                  render=render_delivery_receipt, source=_SOURCE,
+                  description="办理结果送达申请人时由受送达人签收。"),
+    PrintTemplate(name="service_guide", title="办事指南", subject="implementation",
+                  render=render_service_guide, source=_SOURCE,
+                  description="事项实施清单的完整办事指南。"),
+    PrintTemplate(name="intake_register", title="办件登记簿", subject="range",
+                  render=render_intake_register, source=_SOURCE,
+                  description="一个区划在某一期间登记的全部办件。"),
+    PrintTemplate(name="transfer_list", title="纸质资料交接单", subject="batch",
+                  render=render_transfer_list, source=_SOURCE,
+                  description="纸质原件逐级移交时双方签字的交接清单。"),
+)
