@@ -21,7 +21,10 @@ from .slapd import (
     missing_tools,
 )
 
-COUNTY_LDIF = Path(__file__).parent / "fixtures" / "county.ldif"
+FIXTURES = Path(__file__).parent / "fixtures"
+COUNTY_LDIF = FIXTURES / "county.ldif"
+PROVINCE_LDIF = FIXTURES / "province.ldif"
+PROVINCE_SUFFIX = "dc=province,dc=example"
 
 
 def _require_slapd() -> None:
@@ -34,17 +37,17 @@ def _require_slapd() -> None:
 def pytest_collection_modifyitems(items):
     """Mark every test that starts slapd with ``ldap`` (``-m "not ldap"`` deselects them)."""
     for item in items:
-        if {"slapd", "own_slapd"} & set(getattr(item, "fixturenames", ())):
+        if {"slapd", "own_slapd", "province_slapd"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.ldap)
 
 
-def start_slapd(workdir: Path) -> Slapd:
-    """Start a loaded slapd in ``workdir``; skips (or fails) without OpenLDAP."""
+def start_slapd(workdir: Path, ldif: Path = COUNTY_LDIF, suffix: str = SUFFIX) -> Slapd:
+    """Start a slapd in ``workdir`` loaded with ``ldif``; skips (or fails) without OpenLDAP."""
     _require_slapd()
-    server = Slapd(workdir)
+    server = Slapd(workdir, suffix=suffix)
     server.start()
     try:
-        server.load(COUNTY_LDIF)
+        server.load(ldif)
     except RuntimeError:
         server.stop()
         raise
@@ -55,6 +58,14 @@ def start_slapd(workdir: Path) -> Slapd:
 def slapd(tmp_path_factory) -> Slapd:
     """One slapd for the whole session; tests that change entries restore them."""
     server = start_slapd(tmp_path_factory.mktemp("slapd"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def province_slapd(tmp_path_factory) -> Slapd:
+    """A second directory, the province's, loaded with ``province.ldif``."""
+    server = start_slapd(tmp_path_factory.mktemp("province"), PROVINCE_LDIF, PROVINCE_SUFFIX)
     yield server
     server.stop()
 

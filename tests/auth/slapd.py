@@ -101,11 +101,16 @@ class Slapd:
 
     workdir: Path
     tls: bool = True
+    suffix: str = SUFFIX
     port: int = field(default_factory=free_port)
     ldaps_port: int | None = None
     ca_file: Path | None = None
     memberof: bool = False
     process: subprocess.Popen | None = None
+
+    @property
+    def root_dn(self) -> str:
+        return f"cn=admin,{self.suffix}"
 
     @property
     def url(self) -> str:
@@ -136,8 +141,8 @@ class Slapd:
         lines += [
             "database mdb",
             "maxsize 10485760",
-            f'suffix "{SUFFIX}"',
-            f'rootdn "{ROOT_DN}"',
+            f'suffix "{self.suffix}"',
+            f'rootdn "{self.root_dn}"',
             f"rootpw {ROOT_PASSWORD}",
             f"directory {self.workdir / 'data'}",
             # Anonymous clients may only bind; everything else needs a login,
@@ -182,7 +187,8 @@ class Slapd:
     def load(self, ldif: Path) -> None:
         """Add the entries of ``ldif`` as the root DN."""
         result = subprocess.run(
-            ["ldapadd", "-x", "-H", self.url, "-D", ROOT_DN, "-w", ROOT_PASSWORD, "-f", str(ldif)],
+            ["ldapadd", "-x", "-H", self.url, "-D", self.root_dn, "-w", ROOT_PASSWORD,
+             "-f", str(ldif)],
             capture_output=True, text=True, env=_CLIENT_ENV,
         )
         if result.returncode != 0:

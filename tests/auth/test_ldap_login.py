@@ -1,0 +1,343 @@
+"""Directory logins in a govkit app: users, roles and divisions synced from slapd."""
+from __future__ import annotations
+
+import ldap3
+import pytest
+import sqlalchemy as sa
+from flask import get_flashed_messages
+
+from govkit.auth.directory_login import auth_directories, auth_user, is_directory_user
+from govkit.builtins import ldap_directories
+from govkit.errors import SettingsError
+from govkit.hierarchy.models import Department, Staff
+from govkit.testing.fixtures import create_user, ensure_division
+from tests.plugins import province_directory
+
+from .slapd import READER_DN, READER_PASSWORD, SUFFIX, free_port
+
+PEOPLE = f"ou=people,{SUFFIX}"
+GROUPS = f"ou=groups,{SUFFIX}"
+DIVISIONS = {"220581000000": "梅河口市", "220581102000": "山城镇", "220581102202": "示例村"}
+BUILTIN = ("govkit.builtins.ldap_directories", ldap_directories)
+
+
+def county_settings(slapd, **overrides) -> dict:
+    """The county directory as a deployment writes it in LDAP_DIRECTORIES."""
+    settings = {
+        "name": "county",
+        "urls": [slapd.url],
+        "base_dn": SUFFIX,
+        "bind_dn": READER_DN,
+        "bind_password": READER_PASSWORD,
+        "group_search_base": GROUPS,
+        "group_roles": {
+            "村代办员": ["代办员", "受理员"],
+            "乡镇办理员": ["办理员"],
+            "县级办理员": ["办理员", "指挥中心"],
+            "事项管理员": ["事项管理员"],
+            f"cn=监察,{GROUPS}": ["监察"],
+        },
+        "division_attribute": "departmentNumber",
+        "division_map": {"山城镇": "220581102000"},
+        "department_attribute": "ou",
+        "connect_timeout": 2,
+    }
+    settings.update(overrides)
+    return settings
+
+
+@pytest.fixture
+def ldap_app_factory(make_app, db):
+    """``ldap_app_factory(directories, plugins=(), **settings)`` → an app with the divisions."""
+
+    def factory(directories, plugins=(), **settings):
+        app = make_app(plugins=[BUILTIN, *plugins], LDAP_DIRECTORIES=directories, **settings)
+        with app.app_context():
+            for code, name in DIVISIONS.items():
+                ensure_division(db.session, code, name)
+            county = ensure_division(db.session, "220581000000")
+            db.session.add(Department(name="民政局", division_id=county.id))
+            db.session.commit()
+        return app
+
+    return factory
+
+
+@pytest.fixture
+def ldap_app(ldap_app_factory, slapd):
+    app = ldap_app_factory([county_settings(slapd)])
+    with app.app_context():
+        yield app
+
+
+def log_in(app, username, password, ip="10.0.0.1"):
+    """Log in through the security manager; returns (user, flashed messages)."""
+    with app.test_request_context("/login/", method="POST", environ_base={"REMOTE_ADDR": ip}):
+        user = auth_user(app.appbuilder.sm, username, password)
+        return user, get_flashed_messages()
+
+
+def staff_of(db, user) -> Staff:
+    return db.session.scalar(sa.select(Staff).where(Staff.user_id == user.id))
+
+
+def role_names(user) -> set[str]:
+    return {role.name for role in user.roles}
+
+
+# --- first and later logins ----------------------------------------------
+
+
+def test_first_login_creates_the_user_with_roles_and_division(ldap_app, db):
+    user, messages = log_in(ldap_app, "zhangsan", "zhangsan-pw")
+
+    assert messages == []
+    assert user.username == "zhangsan"
+    assert user.first_name == "张三"
+    assert user.email == "zhangsan@county.example"
+    assert role_names(user) == {"代办员", "受理员"}
+    assert is_directory_user(user)
+    staff = staff_of(db, user)
+    assert staff.division.code == "220581102202"
+    assert staff.duty == "代办员"
+    assert staff.name == "张三"
+
+
+def test_department_is_linked_when_it_exists(ldap_app, db):
+    user, _ = log_in(ldap_app, "wangwu", "wangwu-pw")
+
+    staff = staff_of(db, user)
+    assert staff.division.code == "220581000000"
+    assert staff.department.name == "民政局"
+    assert role_names(user) == {"办理员", "指挥中心", "事项管理员"}
+
+
+def test_missing_email_gets_placeholder(ldap_app):
+    user, _ = log_in(ldap_app, "lisi", "lisi-pw")
+
+    assert user.email == "lisi@county.directory.invalid"
+
+
+def test_directory_user_has_no_local_password(ldap_app):
+    log_in(ldap_app, "zhangsan", "zhangsan-pw")
+    sm = ldap_app.appbuilder.sm
+
+    assert sm.auth_user_db("zhangsan", "zhangsan-pw") is None
+
+
+def test_second_login_updates_the_same_user(ldap_app, db):
+    first, _ = log_in(ldap_app, "zhangsan", "zhangsan-pw")
+    second, _ = log_in(ldap_app, "ZhangSan", "zhangsan-pw")
+
+    assert second.id == first.id
+    assert second.login_count == 2
+    assert db.session.scalar(sa.select(sa.func.count(Staff.id))) == 1
+
+
+def test_resync_moves_roles_and_division(ldap_app, db, ldap_admin):
+    lisi = f"uid=lisi,{PEOPLE}"
+    township, county_group = f"cn=乡镇办理员,{GROUPS}", f"cn=县级办理员,{GROUPS}"
+    user, _ = log_in(ldap_app, "lisi", "lisi-pw")
+    assert role_names(user) == {"办理员"}
+    assert staff_of(db, user).division.code == "220581102000"
+
+    def modify(dn, changes):
+        assert ldap_admin.modify(dn, changes), ldap_admin.result
+
+    modify(township, {"member": [(ldap3.MODIFY_REPLACE, [READER_DN])]})
+    modify(county_group, {"member": [(ldap3.MODIFY_ADD, [lisi])]})
+    modify(lisi, {"departmentNumber": [(ldap3.MODIFY_REPLACE, ["220581000000"])]})
+    try:
+        user, _ = log_in(ldap_app, "lisi", "lisi-pw")
+        assert role_names(user) == {"办理员", "指挥中心"}
+        staff = staff_of(db, user)
+        assert staff.division.code == "220581000000"
+    finally:
+        modify(county_group, {"member": [(ldap3.MODIFY_DELETE, [lisi])]})
+        modify(township, {"member": [(ldap3.MODIFY_REPLACE, [lisi])]})
+        modify(lisi, {"departmentNumber": [(ldap3.MODIFY_REPLACE, ["山城镇"])]})
+
+
+def test_without_sync_roles_and_division_only_the_first_login_sets_them(
+    ldap_app_factory, slapd, db
+):
+    app = ldap_app_factory([county_settings(slapd, sync_roles=False, sync_division=False)])
+    with app.app_context():
+        user, _ = log_in(app, "zhangsan", "zhangsan-pw")
+        admin_role = app.appbuilder.sm.find_role("监察")
+        user.roles = [admin_role]
+        staff = staff_of(db, user)
+        staff.division_id = ensure_division(db.session, "220581000000").id
+        db.session.commit()
+
+        user, _ = log_in(app, "zhangsan", "zhangsan-pw")
+
+        assert role_names(user) == {"监察"}
+        assert staff_of(db, user).division.code == "220581000000"
+
+
+# --- refusals ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [
+        ("zhangsan", "wrong"),
+        ("nobody", "zhangsan-pw"),
+        ("zhangsan", ""),
+        ("*)(uid=*))(|(uid=*", "admin-pw"),
+        ("admin)(|(objectClass=*", "admin-pw"),
+        ("zhang*", "zhangsan-pw"),
+    ],
+)
+def test_failed_login_is_generic_and_creates_nobody(ldap_app, db, username, password):
+    user, messages = log_in(ldap_app, username, password)
+
+    assert user is None
+    assert messages == []
+    assert db.session.scalar(sa.select(sa.func.count(Staff.id))) == 0
+
+
+def test_unmapped_division_value_is_named(ldap_app):
+    user, messages = log_in(ldap_app, "qianba", "qianba-pw")
+
+    assert user is None
+    assert "未知部门" in messages[0]
+    assert ldap_app.appbuilder.sm.find_user(username="qianba") is None
+
+
+def test_division_code_missing_from_govkit_is_named(ldap_app_factory, slapd):
+    app = ldap_app_factory([county_settings(slapd, division_map={"山城镇": "220581103000"})])
+    with app.app_context():
+        user, messages = log_in(app, "lisi", "lisi-pw")
+
+    assert user is None
+    assert "220581103000" in messages[0]
+
+
+def test_user_without_a_mapped_role_is_told_so(ldap_app):
+    user, messages = log_in(ldap_app, "zhoujiu", "zhoujiu-pw")
+
+    assert user is None
+    assert "角色" in messages[0]
+
+
+def test_locked_after_repeated_failures_with_one_message(ldap_app):
+    for _ in range(5):
+        assert log_in(ldap_app, "zhangsan", "wrong")[0] is None
+        assert log_in(ldap_app, "nobody", "wrong", ip="10.0.0.2")[0] is None
+
+    user, locked = log_in(ldap_app, "zhangsan", "zhangsan-pw")
+    _, unknown_locked = log_in(ldap_app, "nobody", "zhangsan-pw", ip="10.0.0.2")
+
+    assert user is None
+    assert locked == unknown_locked
+    assert "锁定" in locked[0]
+    # Another person is not affected.
+    assert log_in(ldap_app, "lisi", "lisi-pw")[0] is not None
+
+
+def test_locked_per_address(ldap_app_factory, slapd):
+    app = ldap_app_factory([county_settings(slapd)], LOGIN_MAX_FAILURES_PER_IP=3)
+    with app.app_context():
+        for name in ("a1", "a2", "a3"):
+            log_in(app, name, "wrong", ip="10.0.0.9")
+
+        user, messages = log_in(app, "zhangsan", "zhangsan-pw", ip="10.0.0.9")
+        assert user is None and "锁定" in messages[0]
+        assert log_in(app, "zhangsan", "zhangsan-pw", ip="10.0.0.10")[0] is not None
+
+
+# --- directory down, local accounts --------------------------------------
+
+
+def test_directory_down_says_so_and_local_admin_still_logs_in(ldap_app_factory, slapd):
+    down = county_settings(slapd, urls=[f"ldap://127.0.0.1:{free_port()}"], connect_timeout=1)
+    app = ldap_app_factory([down])
+    with app.app_context():
+        create_user(app, "Admin", "220581000000", username="localadmin", password="local-pw-1")
+
+        user, messages = log_in(app, "zhangsan", "zhangsan-pw")
+        assert user is None
+        assert "目录服务暂时无法连接" in messages[0]
+
+        admin, messages = log_in(app, "localadmin", "local-pw-1")
+        assert admin.username == "localadmin" and messages == []
+
+
+def test_directory_down_does_not_count_towards_lockout(ldap_app_factory, slapd):
+    down = county_settings(slapd, urls=[f"ldap://127.0.0.1:{free_port()}"], connect_timeout=1)
+    app = ldap_app_factory([down])
+    with app.app_context():
+        for _ in range(6):
+            log_in(app, "zhangsan", "zhangsan-pw")
+
+        _, messages = log_in(app, "zhangsan", "zhangsan-pw")
+        assert "锁定" not in messages[0]
+
+
+def test_directory_cannot_take_over_a_local_account(ldap_app):
+    create_user(ldap_app, "Admin", "220581000000", username="admin", password="local-admin-pw")
+
+    assert log_in(ldap_app, "admin", "admin-pw")[0] is None
+    assert log_in(ldap_app, "admin", "local-admin-pw")[0].username == "admin"
+
+
+# --- settings and the hook -----------------------------------------------
+
+
+def test_province_directory_from_a_plugin_is_used(ldap_app_factory, slapd, province_slapd, db):
+    app = ldap_app_factory(
+        [county_settings(slapd)],
+        plugins=[("province_directory", province_directory)],
+        PROVINCE_LDAP_URL=province_slapd.url,
+        PROVINCE_LDAP_PASSWORD="province-reader",
+    )
+    with app.app_context():
+        assert [d.name for d in auth_directories(app)] == ["county", "province"]
+
+        user, messages = log_in(app, "liuqi", "liuqi-pw")
+        assert messages == []
+        assert user.first_name == "刘七"
+        assert role_names(user) == {"办理员"}
+        assert staff_of(db, user).division.code == "220581102000"
+
+        # zhangsan is in both: the county, asked first, decides.
+        assert log_in(app, "zhangsan", "province-zhangsan-pw")[0] is None
+        assert log_in(app, "zhangsan", "zhangsan-pw")[0].first_name == "张三"
+
+
+def test_user_of_one_directory_cannot_log_in_through_another(
+    ldap_app_factory, slapd, province_slapd
+):
+    county_app = ldap_app_factory([county_settings(slapd)])
+    with county_app.app_context():
+        assert log_in(county_app, "zhangsan", "zhangsan-pw")[0] is not None
+
+    province_only = ldap_app_factory(
+        [], plugins=[("province_directory", province_directory)],
+        PROVINCE_LDAP_URL=province_slapd.url, PROVINCE_LDAP_PASSWORD="province-reader",
+    )
+    with province_only.app_context():
+        user, messages = log_in(province_only, "zhangsan", "province-zhangsan-pw")
+
+    assert user is None
+    assert "county" in messages[0]
+
+
+def test_bad_directory_setting_stops_start_up(make_app):
+    with pytest.raises(SettingsError) as caught:
+        make_app(plugins=[BUILTIN], LDAP_DIRECTORIES=[{"name": "county", "url": "ldap://x"}])
+
+    assert "LDAP_DIRECTORIES 第 1 项" in str(caught.value)
+    assert "url" in str(caught.value)
+
+
+def test_no_directories_means_local_logins_only(make_app):
+    app = make_app(plugins=[BUILTIN])
+    with app.app_context():
+        create_user(app, "Admin", "220581000000", username="localadmin", password="local-pw-1")
+
+        assert auth_directories(app) == []
+        assert log_in(app, "zhangsan", "zhangsan-pw")[0] is None
+        assert log_in(app, "localadmin", "local-pw-1")[0] is not None
