@@ -30,7 +30,7 @@ class TransferBatch(Model):
     __table_args__ = (
         Index("ix_gk_transfer_batch_origin", "origin_division_code", "status"),
         Index("ix_gk_transfer_batch_to", "current_to_code", "status"),
-        Index("ix_gk_transfer_batch_status_sent", "status", "current_sent_on"),
+        Index("ix_gk_transfer_batch_status_moved", "status", "last_moved_on"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -41,7 +41,8 @@ class TransferBatch(Model):
     # The hop under way (denormalised for the queues and the overdue query).
     current_from_code: Mapped[Optional[str]] = mapped_column(String(12))
     current_to_code: Mapped[Optional[str]] = mapped_column(String(12))
-    current_sent_on: Mapped[Optional[date]] = mapped_column(Date)
+    # Date of the last movement (sent, or signed for at an intermediate division).
+    last_moved_on: Mapped[Optional[date]] = mapped_column(Date)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     note: Mapped[Optional[str]] = mapped_column(Text)

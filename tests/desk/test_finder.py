@@ -1,0 +1,30 @@
+"""Intake desk item finder: name, code, pinyin initials, only what the clerk may register."""
+from govkit.desk.finder import chain_codes, find_items, initials
+from govkit.hierarchy.scope import Scope
+
+from .conftest import OTHER_TOWNSHIP, TOWNSHIP, VILLAGE
+
+
+def test_initials():
+    assert initials("城乡居民最低生活保障") == "cxjmzdshbz"
+
+
+def test_chain_codes():
+    assert chain_codes(VILLAGE) == [VILLAGE, TOWNSHIP, "621002000000", "621000000000", "620000000000"]
+
+
+def test_find_by_name_code_and_initials(db, world):
+    scope = Scope.for_division(VILLAGE)
+    for text in ("低保", "最低生活", "000105001", "zdshbz", "ZDSHBZ", "MB0000001X"):
+        names = [i.name for i in find_items(db.session, scope, text)]
+        assert names == ["城乡居民最低生活保障审核确认"], text
+    assert find_items(db.session, scope, "没有这个事项") == []
+    assert find_items(db.session, scope, "%") == []
+
+
+def test_retired_and_out_of_chain_items_are_not_offered(db, world):
+    assert find_items(db.session, Scope.for_division(VILLAGE), "临时救助") == []
+    # A village of another township cannot register this township's item.
+    assert find_items(db.session, Scope.for_division(OTHER_TOWNSHIP + ""), "低保") == []
+    assert find_items(db.session, Scope.nothing(), "低保") == []
+    assert len(find_items(db.session, Scope.unrestricted(), "")) == 1
