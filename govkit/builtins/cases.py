@@ -1,2 +1,27 @@
-"""Built-in plugin: cases (filled in by its feature)."""
-from govkit.plugins import hookimpl  # noqa: F401
+"""Built-in plugin: the default case workflow (DESIGN §2.3), case API and case admin list."""
+from govkit.plugins import hookimpl
+from govkit.settings import Setting
+
+
+@hookimpl
+def register_settings():
+    return [
+        Setting("CALENDAR_CACHE_SECONDS", int, 60,
+                "Seconds a worker keeps the built working-day calendar before reloading it from the database."),
+    ]
+
+
+@hookimpl
+def register_workflow_actions():
+    from govkit.cases.actions import DEFAULT_ACTIONS
+
+    return list(DEFAULT_ACTIONS)
+
+
+@hookimpl
+def register_views(appbuilder, app):
+    from govkit.cases.api import CaseApi
+    from govkit.cases.views import CaseAdminView
+
+    appbuilder.add_api(CaseApi)
+    appbuilder.add_view(CaseAdminView, "办件列表", category="办件", category_label="办件", icon="fa-folder-open")

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any, Optional
 
 from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govkit.catalog.models import Implementation, Material
@@ -21,6 +21,8 @@ class Case(Model):
         Index("ix_gk_case_current_state", "current_division_code", "state"),
         Index("ix_gk_case_accepting_code", "accepting_division_code", "registered_at"),
         Index("ix_gk_case_state_due", "state", "due_date"),
+        Index("ix_gk_case_implementing_state", "implementing_division_code", "state"),
+        Index("ix_gk_case_provisional", "due_provisional"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -59,6 +61,13 @@ class Case(Model):
     due_provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     legal_due_date: Mapped[Optional[date]] = mapped_column(Date)
     extension_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: Promised time limit (承诺时限, working days) copied from the implementation at acceptance.
+    time_limit_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: Extension days asked for by the handler, waiting for approval (延期申请).
+    extension_requested_days: Mapped[Optional[int]] = mapped_column(Integer)
+    #: True when the supplement notice came too late (行政许可法 §32): accepted from receipt.
+    deemed_accepted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    last_action_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     paused_since: Mapped[Optional[date]] = mapped_column(Date)
     completed_date: Mapped[Optional[date]] = mapped_column(Date)
 
@@ -182,6 +191,12 @@ class OutboxMessage(Model):
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_error: Mapped[Optional[str]] = mapped_column(Text)
 
+    __table_args__ = (
+        # Pending rows only: the drain query stays fast when millions have been sent.
+        Index("ix_gk_outbox_pending", "id", postgresql_where=text("sent_at IS NULL"),
+              sqlite_where=text("sent_at IS NULL")),
+    )
+
 
 class CalendarDay(Model):
     """A deployment's working-day override (a local closure, or a day of an entered year)."""
@@ -201,3 +216,20 @@ class CalendarYear(Model):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     entered_by: Mapped[Optional[str]] = mapped_column(String(100))
+
+
+class WorkingDay(Model):
+    """Materialised working-day calendar so SQL can count working days (工作日序号).
+
+    ``ordinal`` is the number of working days from the first row up to and including
+    ``day``; the working days after ``a`` up to ``b`` are ``ordinal(b) - ordinal(a)``,
+    exactly :meth:`WorkingCalendar.working_days_between`. Filled from the app's
+    calendar by :func:`govkit.cases.calendar_store.fill_working_days`.
+    """
+
+    __tablename__ = "gk_working_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_working: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    ordinal: Mapped[int] = mapped_column(Integer, nullable=False)
+    provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

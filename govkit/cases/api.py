@@ -1,0 +1,270 @@
+"""REST API of cases (办件): register, read, list, transition — every call scoped.
+
+``/api/v1/case/`` (FAB ``BaseApi``, OpenAPI at ``/api/v1/_openapi``). A user sees a case
+when its accepting, current or implementing division lies in their scope; any other id
+answers 404. Domain errors answer JSON ``{"message": "…"}`` with the error's 4xx code
+(400 validation, 403 role, 404 scope, 409 state or concurrent change).
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from flask import g, request
+from flask_appbuilder.api import BaseApi, expose, protect
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from govkit.auth.roles import DUTY_ROLES
+from govkit.cases.deadlines import deadline_status, with_status
+from govkit.cases.idnumber import mask_id_number, mask_phone
+from govkit.cases.models import Case
+from govkit.cases.runtime import calendar_for, workflow_for
+from govkit.cases.workflow import Actor
+from govkit.db import db
+from govkit.errors import GovkitError, OutOfScope, ValidationError
+from govkit.hierarchy.scope import ADMIN_ROLE, Scope
+
+#: Roles that see full ID numbers and phones (they need them to check documents).
+UNMASKED_ROLES = ("受理员", "办理员", ADMIN_ROLE)
+MAX_PAGE_SIZE = 100
+
+
+def request_actor() -> Actor:
+    """The logged-in user as an Actor (one query, cached for the request)."""
+    actor = g.get("_govkit_actor")
+    if actor is not None:
+        return actor
+    from govkit.hierarchy.models import Division, Staff
+    from govkit.hierarchy.scope import scope_for_user
+
+    user = current_user
+    roles = frozenset(r.name for r in user.roles)
+    row = db.session.execute(
+        select(Division.code, Staff.name, Staff.department_id)
+        .join(Staff, Staff.division_id == Division.id).where(Staff.user_id == user.id)
+    ).first()
+    if ADMIN_ROLE in roles:
+        scope = Scope.unrestricted(user.id, roles)
+    elif row is None:
+        scope = scope_for_user(db.session, user)
+    else:
+        scope = Scope.for_division(row[0], user.id, roles)
+    name = row[1] if row else user.username
+    actor = Actor(user.id, name, roles, scope, row[2] if row else None)
+    g._govkit_actor = actor
+    return actor
+
+
+def case_scope_clause(scope: Scope) -> Any:
+    """SQL: the case's accepting, current or implementing division is in ``scope``."""
+    return or_(scope.clause(Case.accepting_division_code), scope.clause(Case.current_division_code),
+               scope.clause(Case.implementing_division_code))
+
+
+def load_case(pk: int, actor: Actor) -> Case:
+    case = db.session.scalar(select(Case).where(Case.id == pk, case_scope_clause(actor.scope)))
+    if case is None:
+        raise OutOfScope("办件不存在或不在您的管辖范围内。")
+    return case
+
+
+def case_json(case: Case, actor: Actor, status: Any = None) -> dict[str, Any]:
+    workflow = workflow_for()
+    unmasked = actor.has_role(*UNMASKED_ROLES)
+    data = {
+        "id": case.id, "number": case.number, "state": case.state, "state_label": workflow.state_label(case.state),
+        "implementation_id": case.implementation_id,
+        "accepting_division_code": case.accepting_division_code,
+        "current_division_code": case.current_division_code,
+        "implementing_division_code": case.implementing_division_code,
+        "current_department_id": case.current_department_id, "handler_id": case.handler_id,
+        "applicant_name": case.applicant_name, "applicant_id_type": case.applicant_id_type,
+        "applicant_id_number": case.applicant_id_number if unmasked else mask_id_number(case.applicant_id_number),
+        "applicant_phone": (case.applicant_phone if unmasked or not case.applicant_phone
+                            else mask_phone(case.applicant_phone)),
+        "proxy_name": case.proxy_name, "proxy_authorised": case.proxy_authorised,
+        "form_data": case.form_data,
+        "received_date": _iso(case.received_date), "accepted_date": _iso(case.accepted_date),
+        "due_date": _iso(case.due_date), "due_provisional": case.due_provisional,
+        "extension_days": case.extension_days, "completed_date": _iso(case.completed_date),
+        "decision": case.decision, "result_number": case.result_number,
+        "delivery_method": case.delivery_method, "version": case.version,
+    }
+    if status is not None:
+        data["deadline"] = {"card": status.card, "label": status.label, "remaining_days": status.remaining,
+                            "provisional": status.provisional}
+    return data
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def domain_errors(view):
+    """Answer GovkitError as JSON with its status code (never a 500)."""
+
+    @functools.wraps(view)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return view(self, *args, **kwargs)
+        except GovkitError as exc:
+            db.session.rollback()
+            code = exc.status_code if 400 <= exc.status_code < 500 else 400
+            return self.response(code, message=str(exc))
+
+    return wrapper
+
+
+class CaseApi(BaseApi):
+    """办件 REST API."""
+
+    resource_name = "case"
+    openapi_spec_tag = "办件"
+    allow_browser_login = True
+    class_permission_name = "CaseApi"
+    base_permissions = ["can_get", "can_post"]
+    method_permission_name = {"get_list": "get", "get_one": "get", "actions": "get", "create": "post",
+                              "transition": "post"}
+    govkit_role_permissions = {role: ["can_get", "can_post"] for role in DUTY_ROLES if role != "公开审核"}
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @domain_errors
+    def create(self):
+        """Register a case (登记).
+        ---
+        post:
+          description: 登记办件（受理员/代办员）。JSON 字段见 docs/cases.md。
+          requestBody:
+            content:
+              application/json:
+                schema: {type: object}
+          responses:
+            201: {description: 已登记}
+            400: {description: 数据有误}
+            403: {description: 角色不允许}
+        """
+        body = request.get_json(silent=True) or {}
+        if "implementation_id" not in body:
+            raise ValidationError("请选择事项（implementation_id）。")
+        actor = request_actor()
+        allowed = ("applicant_name", "applicant_id_number", "applicant_id_type", "applicant_phone",
+                   "applicant_address", "applicant_village_code", "proxy_name", "proxy_authorised",
+                   "form_data", "materials_received")
+        workflow = workflow_for()
+        case = workflow.register_case(db.session, body["implementation_id"], actor=actor, commit=False,
+                                      **{k: body[k] for k in allowed if k in body})
+        workflow.finish(db.session, commit=False)
+        payload = case_json(case, actor)
+        workflow.finish(db.session, commit=True)
+        return self.response(201, result=payload)
+
+    @expose("/<int:pk>", methods=["GET"])
+    @protect()
+    @domain_errors
+    def get_one(self, pk: int):
+        """Read one case with its deadline status.
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}, required: true}
+          responses:
+            200: {description: 办件}
+            404: {description: 不存在或不在管辖范围内}
+        """
+        actor = request_actor()
+        case = load_case(pk, actor)
+        workflow = workflow_for()
+        status = deadline_status(case, calendar_for(db.session), workflow.settings, workflow.today())
+        result = case_json(case, actor, status)
+        result["allowed_actions"] = [{"name": a.name, "label": a.label, "required": list(a.required)}
+                                     for a in workflow.allowed_actions(db.session, case, actor)]
+        return self.response(200, result=result)
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @domain_errors
+    def get_list(self):
+        """List cases in scope, newest first, with deadline cards computed in SQL.
+        ---
+        get:
+          parameters:
+          - {in: query, name: state, schema: {type: string}}
+          - {in: query, name: card, schema: {type: string}}
+          - {in: query, name: page, schema: {type: integer}}
+          - {in: query, name: page_size, schema: {type: integer}}
+          responses:
+            200: {description: 办件列表}
+        """
+        actor = request_actor()
+        workflow = workflow_for()
+        try:
+            page = max(int(request.args.get("page", 0)), 0)
+            size = min(max(int(request.args.get("page_size", 20)), 1), MAX_PAGE_SIZE)
+        except ValueError:
+            raise ValidationError("page 和 page_size 应为整数。") from None
+        query = with_status(select(Case), workflow.today(), workflow.settings).where(case_scope_clause(actor.scope))
+        if request.args.get("state"):
+            query = query.where(Case.state == request.args["state"])
+        rows = db.session.execute(query.order_by(Case.id.desc()).offset(page * size).limit(size + 1)).all()
+        card = request.args.get("card")
+        result = []
+        for case, remaining, case_card in rows[:size]:
+            if card and case_card != card:
+                continue
+            item = case_json(case, actor)
+            item["deadline"] = {"card": case_card, "remaining_days": remaining, "provisional": case.due_provisional}
+            result.append(item)
+        return self.response(200, result=result, page=page, page_size=size, has_more=len(rows) > size)
+
+    @expose("/<int:pk>/actions", methods=["GET"])
+    @protect()
+    @domain_errors
+    def actions(self, pk: int):
+        """Actions the user may perform now.
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}, required: true}
+          responses:
+            200: {description: 可执行的操作}
+        """
+        actor = request_actor()
+        case = load_case(pk, actor)
+        workflow = workflow_for()
+        return self.response(200, result=[{"name": a.name, "label": a.label, "required": list(a.required)}
+                                          for a in workflow.allowed_actions(db.session, case, actor)])
+
+    @expose("/<int:pk>/transition/<action>", methods=["POST"])
+    @protect()
+    @domain_errors
+    def transition(self, pk: int, action: str):
+        """Perform a workflow action with the JSON body as its fields.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}, required: true}
+          - {in: path, name: action, schema: {type: string}, required: true}
+          requestBody:
+            content:
+              application/json:
+                schema: {type: object}
+          responses:
+            200: {description: 已办理}
+            403: {description: 角色不允许}
+            404: {description: 不存在或不在管辖范围内}
+            409: {description: 当前状态不允许或已被他人修改}
+        """
+        body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict):
+            raise ValidationError("请求体应为 JSON 对象。")
+        actor = request_actor()
+        case = load_case(pk, actor)
+        workflow = workflow_for()
+        fields = {k: v for k, v in body.items() if k not in ("session", "case", "action_name", "actor", "commit")}
+        event = workflow.perform(db.session, case, action, actor, commit=False, **fields)
+        payload = case_json(case, actor)
+        workflow.finish(db.session, commit=True)
+        payload["event_id"] = event.id
+        return self.response(200, result=payload)

@@ -1,0 +1,142 @@
+"""Deadlines (办结期限) and deadline status: remaining working days, yellow and red cards.
+
+The same rule is computed two ways that must agree (``tests/cases/test_deadlines.py``):
+
+* in Python for one case (:func:`deadline_status`), from the app's :class:`WorkingCalendar`;
+* in SQL for lists (:func:`status_columns`), from the ``gk_working_day`` table whose
+  ``ordinal`` counts working days, so "working days after a up to b" is
+  ``ordinal(b) - ordinal(a)`` — two primary-key lookups, no loops.
+
+Rules: remaining = working days after *reference* up to the due date, where the
+reference is today, or the day the clock stopped while paused (补正/特别程序);
+red (红牌) when the reference is after the due date; yellow (黄牌) when at most
+``YELLOW_CARD_DAYS`` remain or the share used ``(limit - remaining) / limit`` reaches
+``YELLOW_CARD_RATIO``; otherwise green. Plain Python and SQLAlchemy Core, no Flask.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable, Mapping, Sequence
+
+from sqlalchemy import and_, case as sql_case, func, literal, select
+from sqlalchemy.orm import aliased
+
+from govkit.cases.calendar import Deadline, WorkingCalendar
+from govkit.cases.models import Case, CasePause, WorkingDay
+
+#: Pause reasons that stop the clock (a special procedure counted in the limit does not).
+CLOCK_PAUSES = ("supplement", "special")
+
+CARD_LABELS = {
+    "none": "未计时", "green": "正常", "yellow": "黄牌", "red": "红牌", "paused": "暂停计时",
+    "on_time": "按时办结", "late": "超期办结",
+}
+
+
+def closed_pauses(pauses: Iterable[CasePause]) -> list[tuple[date, date]]:
+    """Closed clock pauses as inclusive ``(first, last)`` day intervals."""
+    result = []
+    for pause in pauses:
+        if pause.reason in CLOCK_PAUSES and pause.end is not None and pause.end >= pause.start:
+            result.append((pause.start, pause.end))
+    return result
+
+
+def compute_due(calendar: WorkingCalendar, start: date, days: int,
+                pauses: Sequence[tuple[date, date]] = ()) -> Deadline:
+    """``days`` working days after ``start`` skipping paused intervals (start day not counted)."""
+    return calendar.add_working_days(start, max(days, 0), paused=pauses)
+
+
+def case_deadline(calendar: WorkingCalendar, case: Case) -> Deadline | None:
+    """The promised due date of an accepted case from its own fields (None before acceptance)."""
+    if case.accepted_date is None:
+        return None
+    return compute_due(calendar, case.accepted_date, case.time_limit_days + case.extension_days,
+                       closed_pauses(case.pauses))
+
+
+@dataclass(frozen=True)
+class DeadlineStatus:
+    """Deadline status of one case as the desk and supervision screens show it."""
+
+    card: str  # none / green / yellow / red / paused / on_time / late
+    remaining: int | None
+    due: date | None
+    provisional: bool
+
+    @property
+    def label(self) -> str:
+        return CARD_LABELS[self.card]
+
+
+def deadline_status(case: Any, calendar: WorkingCalendar, settings: Mapping[str, Any],
+                    today: date) -> DeadlineStatus:
+    """Python form of the rule (one case). ``case`` needs the columns, not relationships."""
+    due = case.due_date
+    if due is None:
+        return DeadlineStatus("none", None, None, False)
+    provisional = bool(case.due_provisional)
+    if case.completed_date is not None:
+        card = "on_time" if case.completed_date <= due else "late"
+        return DeadlineStatus(card, None, due, provisional)
+    reference = case.paused_since or today
+    remaining = calendar.working_days_between(reference, due)
+    if case.paused_since is not None:
+        card = "paused"
+    elif reference > due:
+        card = "red"
+    else:
+        limit = (case.time_limit_days or 0) + (case.extension_days or 0)
+        used = limit - remaining
+        if remaining <= settings["YELLOW_CARD_DAYS"] or (limit > 0 and used >= settings["YELLOW_CARD_RATIO"] * limit):
+            card = "yellow"
+        else:
+            card = "green"
+    return DeadlineStatus(card, remaining, due, provisional)
+
+
+def status_columns(today: date, settings: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
+    """SQL form of the rule: ``(remaining, card, due_day_alias, ref_day_alias)``.
+
+    Use with :func:`with_status` or add ``outerjoin``s yourself: the remaining
+    expression needs the two aliased ``gk_working_day`` rows joined on the due date
+    and on the reference day.
+    """
+    due_day = aliased(WorkingDay, name="wd_due")
+    ref_day = aliased(WorkingDay, name="wd_ref")
+    remaining = due_day.ordinal - ref_day.ordinal
+    limit = Case.time_limit_days + Case.extension_days
+    ratio = float(settings["YELLOW_CARD_RATIO"])
+    card = sql_case(
+        (Case.due_date.is_(None), literal("none")),
+        (and_(Case.completed_date.is_not(None), Case.completed_date <= Case.due_date), literal("on_time")),
+        (Case.completed_date.is_not(None), literal("late")),
+        (Case.paused_since.is_not(None), literal("paused")),
+        (Case.due_date < today, literal("red")),
+        (remaining <= int(settings["YELLOW_CARD_DAYS"]), literal("yellow")),
+        (and_(limit > 0, (limit - remaining) >= limit * ratio), literal("yellow")),
+        else_=literal("green"),
+    )
+    remaining_or_null = sql_case(
+        (and_(Case.due_date.is_not(None), Case.completed_date.is_(None)), remaining), else_=None
+    )
+    return remaining_or_null, card, due_day, ref_day
+
+
+def with_status(query: Any, today: date, settings: Mapping[str, Any]) -> Any:
+    """Add ``remaining`` and ``card`` columns to a ``select(Case, ...)`` query."""
+    remaining, card, due_day, ref_day = status_columns(today, settings)
+    return (
+        query.add_columns(remaining.label("remaining"), card.label("card"))
+        .outerjoin(due_day, due_day.day == Case.due_date)
+        .outerjoin(ref_day, ref_day.day == func.coalesce(Case.paused_since, today))
+    )
+
+
+def statuses_sql(session: Any, case_ids: Iterable[int], today: date,
+                 settings: Mapping[str, Any]) -> dict[int, tuple[int | None, str]]:
+    """``{case_id: (remaining, card)}`` computed in SQL for the given cases."""
+    query = with_status(select(Case.id), today, settings).where(Case.id.in_(list(case_ids)))
+    return {row[0]: (row[1], row[2]) for row in session.execute(query)}

@@ -1,0 +1,70 @@
+"""After-commit delivery of case events to the ``case_event_committed`` hook.
+
+The workflow engine queues a record per CaseEvent in ``session.info``; a SQLAlchemy
+``after_commit`` listener hands them to every plugin once the transaction is durable,
+and ``after_rollback`` drops them (a rolled-back transition is never announced). Each
+plugin is called on its own: one that raises is logged with its name (the PluginError
+message) and neither stops the others nor undoes the committed transition.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from govkit.cases.events import CaseEventRecord
+from govkit.errors import GovkitError
+
+log = logging.getLogger("govkit.cases.events")
+_KEY = "govkit_pending_case_events"
+
+
+def defer(session: Session, pm: Any, settings: Any, build: Callable[[], CaseEventRecord]) -> None:
+    """Queue a record (built lazily after flush, when ids exist) for after the commit."""
+    if pm is None:
+        return
+    session.info.setdefault(_KEY, []).append((pm, settings, build))
+
+
+def fire(pm: Any, settings: Any, record: CaseEventRecord) -> list[str]:
+    """Call every ``case_event_committed`` implementation; return the logged error messages."""
+    errors = []
+    for impl in pm.hook.case_event_committed.get_hookimpls():
+        available = {"event": record, "settings": settings}
+        try:
+            impl.function(**{name: available[name] for name in impl.argnames})
+        except GovkitError as exc:  # PluginError from the guard names plugin and hook
+            log.error("%s（办件 %s，环节 %s；办件变更已保存）", exc, record.case_number, record.action)
+            errors.append(str(exc))
+    return errors
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _after_flush(session: Session, flush_context: Any) -> None:
+    # Build records while the rows are fresh (after commit they are expired and the
+    # session may not emit SQL to reload them).
+    pending = session.info.get(_KEY)
+    if not pending:
+        return
+    for i, (pm, settings, build) in enumerate(pending):
+        if callable(build):
+            record = build()
+            if record.event_id is not None:
+                pending[i] = (pm, settings, record)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_KEY, None)
+    if not pending:
+        return
+    for pm, settings, record in pending:
+        if isinstance(record, CaseEventRecord):
+            fire(pm, settings, record)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_KEY, None)

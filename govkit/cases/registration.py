@@ -1,0 +1,151 @@
+"""Registering a case (登记): applicant checks, the item's application form, proxy rules."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govkit.cases import states
+from govkit.cases.idnumber import validate_id_number
+from govkit.cases.models import Case, CaseMaterial
+from govkit.cases.numbering import new_progress_token, next_case_number
+from govkit.catalog.models import Implementation, ImplementationStatus
+from govkit.errors import OutOfScope, ValidationError
+from govkit.hierarchy.models import Division
+
+if TYPE_CHECKING:
+    from govkit.cases.workflow import Actor, Workflow
+
+ID_TYPES = ("居民身份证", "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "护照", "外国人永久居留身份证", "其他")
+
+
+class _FormData(dict):
+    """The minimal ``formdata`` WTForms needs (``getlist``), built from a JSON object."""
+
+    def getlist(self, key: str) -> list[Any]:
+        value = self.get(key)
+        if value is None:
+            return []
+        values = value if isinstance(value, list) else [value]
+        return ["" if v is None else (v if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v))
+                for v in values]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def validate_form_data(workflow: "Workflow", implementation: Implementation, item_code: str,
+                       form_data: dict[str, Any] | None) -> dict[str, Any]:
+    """Validate ``form_data`` with the item's WTForms class (``item_application_form`` hook)."""
+    form_data = dict(form_data or {})
+    form_class = None
+    if workflow.pm is not None:
+        form_class = workflow.pm.hook.item_application_form(item_code=item_code, implementation=implementation)
+    if form_class is None:
+        return _json_value(form_data)
+    form = form_class(formdata=_FormData(form_data), meta={"csrf": False})
+    if not form.validate():
+        problems = []
+        for name, messages in form.errors.items():
+            label = getattr(getattr(form, name, None), "label", None)
+            problems.append(f"{label.text if label else name}：{'；'.join(map(str, messages))}")
+        raise ValidationError("申请表填写有误：" + "；".join(problems) + "。请改正后再提交。", errors=form.errors)
+    return {k: _json_value(v) for k, v in form.data.items() if k != "csrf_token"}
+
+
+def register_case(
+    workflow: "Workflow",
+    session: Session,
+    implementation: Implementation | int,
+    *,
+    actor: "Actor",
+    applicant_name: str,
+    applicant_id_number: str,
+    applicant_id_type: str = "居民身份证",
+    applicant_phone: str | None = None,
+    applicant_address: str | None = None,
+    applicant_village_code: str | None = None,
+    proxy_name: str | None = None,
+    proxy_authorised: bool = False,
+    form_data: dict[str, Any] | None = None,
+    materials_received: Iterable[int] | None = None,
+    accepting_division_code: str | None = None,
+    commit: bool = True,
+) -> Case:
+    """Register a case at the actor's division (登记) and record the ``register`` event.
+
+    ``materials_received`` lists the material ids handed in (None = all of them).
+    """
+    if not isinstance(implementation, Implementation):
+        implementation = session.get(Implementation, int(implementation))
+    if implementation is None or implementation.status != ImplementationStatus.PUBLISHED.value:
+        raise ValidationError("所选事项不存在或未发布，请选择已发布的事项实施清单。")
+    action = workflow.action("register")
+    code = accepting_division_code or actor.division_code
+    if not code:
+        raise ValidationError("您的账号未关联区划，不能登记办件；请管理员在人员信息中设置所属区划。")
+    if not actor.scope.covers(code):
+        raise OutOfScope("受理单位不在您的管辖范围内。")
+    if not actor.has_role(*action.roles):
+        from govkit.errors import PermissionDenied
+
+        raise PermissionDenied("登记办件须由受理员或代办员办理。")
+    accepting = session.scalar(select(Division).where(Division.code == code))
+    if accepting is None:
+        raise ValidationError(f"区划 {code} 不存在，请管理员先导入区划。")
+
+    name = (applicant_name or "").strip()
+    if not name:
+        raise ValidationError("请填写申请人姓名。")
+    if applicant_id_type not in ID_TYPES:
+        raise ValidationError("证件类型应为：" + "、".join(ID_TYPES) + "。")
+    number = (applicant_id_number or "").strip()
+    if applicant_id_type == "居民身份证":
+        number = validate_id_number(number)
+    elif not number:
+        raise ValidationError("请填写申请人证件号码。")
+    if proxy_name:
+        if not implementation.proxy_allowed:
+            raise ValidationError("本事项不可代办，请申请人本人办理。")
+        if implementation.presence_required:
+            raise ValidationError("本事项须申请人本人到场，不能由他人代办。")
+        if not proxy_authorised:
+            raise ValidationError("代办须有申请人签字的书面授权委托书，请收取后勾选“已提交授权委托书”。")
+
+    item_code = workflow.item_code_of(implementation)
+    data = validate_form_data(workflow, implementation, item_code, form_data)
+    today = workflow.today()
+    implementing = implementation.division
+    case = Case(
+        number=next_case_number(session, code, today), progress_token=new_progress_token(),
+        state=states.REGISTERED, implementation=implementation,
+        accepting_division_id=accepting.id, accepting_division_code=code,
+        current_division_id=accepting.id, current_division_code=code,
+        implementing_division_code=implementing.code, registered_by_id=actor.user_id,
+        applicant_name=name, applicant_id_type=applicant_id_type, applicant_id_number=number,
+        applicant_phone=applicant_phone, applicant_address=applicant_address,
+        applicant_village_code=applicant_village_code or (code if accepting.level == 5 else None),
+        proxy_name=proxy_name or None, proxy_authorised=bool(proxy_name and proxy_authorised),
+        form_data=data, registered_at=workflow.now(), received_date=today, last_action_at=workflow.now(),
+    )
+    received = None if materials_received is None else {int(i) for i in materials_received}
+    for material in implementation.materials:
+        case.materials.append(CaseMaterial(material_id=material.id, material=material,
+                                           received=received is None or material.id in received))
+    session.add(case)
+    workflow.record_event(session, case, "register", None, actor, role=workflow._role_used(action, actor),
+                          data={"received_date": today})
+    workflow.finish(session, commit)
+    return case

@@ -1,0 +1,63 @@
+"""Thin FAB views of cases: a scoped, read-only case list for administrators and supervisors.
+
+The desk UI (受理/办理 screens) is built on :mod:`govkit.cases.workflow` elsewhere; this
+list only lets staff find a case and see its state, deadline and events.
+"""
+from __future__ import annotations
+
+from flask_appbuilder import ModelView
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from govkit.cases.idnumber import mask_id_number
+from govkit.cases.models import Case
+from govkit.cases.states import state_label
+
+
+class FilterCaseInScope(BaseFilter):
+    """FAB filter: accepting, current or implementing division is in the user's scope."""
+
+    name = "在管辖范围内"
+    arg_name = "gkcasescope"
+
+    def apply(self, query, value):
+        from govkit.cases.api import case_scope_clause
+        from govkit.hierarchy.web import current_scope
+
+        return query.filter(case_scope_clause(current_scope()))
+
+
+class CaseAdminView(ModelView):
+    """办件列表（只读）."""
+
+    datamodel = SQLAInterface(Case)
+    route_base = "/cases"
+    class_permission_name = "CaseAdminView"
+    base_permissions = ["can_list", "can_show"]
+    base_filters = [["id", FilterCaseInScope, None]]
+    base_order = ("id", "desc")
+    list_title = "办件列表"
+    show_title = "办件详情"
+    list_columns = ["number", "applicant_name", "implementation", "state", "current_division_code",
+                    "due_date", "due_provisional"]
+    show_columns = ["number", "state", "implementation", "applicant_name", "applicant_id_number",
+                    "accepting_division_code", "current_division_code", "implementing_division_code",
+                    "received_date", "accepted_date", "due_date", "due_provisional", "extension_days",
+                    "completed_date", "decision", "result_number", "delivery_method", "delivered_at"]
+    search_columns = ["number", "state", "accepting_division_code", "current_division_code", "due_date"]
+    label_columns = {
+        "number": "办件编号", "applicant_name": "申请人", "applicant_id_number": "证件号码",
+        "implementation": "事项", "state": "状态", "accepting_division_code": "受理单位区划",
+        "current_division_code": "当前所在区划", "implementing_division_code": "实施机关区划",
+        "received_date": "收件日期", "accepted_date": "受理日期", "due_date": "承诺办结日期",
+        "due_provisional": "期限暂定", "extension_days": "延长天数", "completed_date": "办结日期",
+        "decision": "决定", "result_number": "结果文号", "delivery_method": "送达方式", "delivered_at": "送达时间",
+    }
+    formatters_columns = {
+        "state": state_label,
+        "applicant_id_number": mask_id_number,
+        "due_provisional": lambda v: "暂定" if v else "",
+    }
+    govkit_role_permissions = {
+        role: ["can_list", "can_show"] for role in ("受理员", "代办员", "办理员", "指挥中心", "监察")
+    }

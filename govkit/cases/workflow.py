@@ -1,0 +1,433 @@
+"""The case workflow engine (办件流程引擎): plain Python over a SQLAlchemy session.
+
+A :class:`Workflow` knows the actions (built-in ones from ``govkit.builtins.cases`` and
+plugin steps from the ``register_workflow_actions`` hook), the working-day calendar, the
+settings and a clock. :meth:`Workflow.perform` checks, in this order, division scope
+(:class:`~govkit.errors.OutOfScope`, shown as 404), state
+(:class:`~govkit.errors.InvalidTransition` naming the current state and the allowed
+actions), role (:class:`~govkit.errors.PermissionDenied`), required fields and the
+action's own guard; then it changes the case, writes a :class:`CaseEvent` and an
+:class:`OutboxMessage` and **commits** (pass ``commit=False`` to commit yourself). After
+the commit the ``case_event_committed`` hook fires; a plugin that raises there is logged
+with its name and does not undo the transition. A concurrent change of the same case
+raises :class:`~govkit.errors.ConcurrentModification` (optimistic lock on ``Case.version``).
+
+No Flask here: :mod:`govkit.cases.runtime` builds the app's cached Workflow.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Callable, Iterable, Mapping
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from govkit.cases import dispatch, states
+from govkit.cases.calendar import WorkingCalendar
+from govkit.cases.deadlines import case_deadline, closed_pauses, compute_due
+from govkit.cases.events import CaseEventRecord
+from govkit.cases.models import Case, CaseEvent, OutboxMessage
+from govkit.errors import (ConcurrentModification, GovkitError, InvalidTransition, OutOfScope,
+                           PermissionDenied, PluginError, ValidationError)
+from govkit.hierarchy.scope import ADMIN_ROLE, Scope
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+BUILTIN_PLUGIN = "govkit.builtins.cases"
+SCOPE_RULES = ("current", "accepting", "implementing", "any")
+#: ``from_states`` value meaning "any state before a decision" (used by withdraw).
+ANY_ACTIVE = "*"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs an action: user, display name, roles and division scope."""
+
+    user_id: int | None
+    name: str
+    roles: frozenset[str]
+    scope: Scope
+    department_id: int | None = None
+
+    @property
+    def division_code(self) -> str | None:
+        return self.scope.division_code
+
+    def has_role(self, *names: str) -> bool:
+        return ADMIN_ROLE in self.roles or bool(self.roles.intersection(names))
+
+    @classmethod
+    def system(cls, name: str = "系统") -> "Actor":
+        """An unrestricted actor for CLI jobs and migrations."""
+        return cls(None, name, frozenset({ADMIN_ROLE}), Scope.unrestricted())
+
+
+@dataclass
+class ActionContext:
+    """What an action's guard and effect see."""
+
+    session: Session
+    case: Case
+    actor: Actor
+    fields: dict[str, Any]
+    workflow: "Workflow"
+    today: date
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        return self.workflow.calendar(self.session)
+
+    def require(self, name: str) -> Any:
+        value = self.fields.get(name)
+        if value in (None, "", [], ()):
+            raise ValidationError(f"请填写“{FIELD_LABELS.get(name, name)}”。", field=name)
+        return value
+
+
+Guard = Callable[[ActionContext], None]
+Effect = Callable[[ActionContext], None]
+
+FIELD_LABELS = {
+    "reason": "原因", "missing": "需补正的材料", "department_id": "承办部门（窗口）",
+    "handler_id": "承办人", "procedure_id": "特别程序", "days": "延长天数",
+    "result_number": "证照/结果文号", "method": "送达方式", "receiver": "签收人",
+    "comment": "备注",
+}
+
+
+@dataclass(frozen=True)
+class WorkflowAction:
+    """One workflow step (办理环节).
+
+    ``from_states``: states the action may start from (``("*",)`` = any state before a
+    decision); ``to_state``: the state after it (None = unchanged); ``roles``: duty roles
+    allowed (Admin always is); ``required``: field names that must be given;
+    ``scope``: which of the case's division codes the actor's scope must cover
+    (current / accepting / implementing / any); ``items``: item basic codes the action
+    applies to (empty = every item); ``guard`` raises a GovkitError when a domain rule
+    forbids the step; ``effect`` changes the case (fields, pauses, deadlines).
+    """
+
+    name: str
+    label: str
+    from_states: tuple[str, ...]
+    to_state: str | None
+    roles: tuple[str, ...]
+    required: tuple[str, ...] = ()
+    scope: str = "current"
+    items: tuple[str, ...] = ()
+    to_state_label: str | None = None
+    guard: Guard | None = None
+    effect: Effect | None = None
+    description: str = ""
+
+    def starts_from(self, state: str) -> bool:
+        if self.from_states == (ANY_ACTIVE,):
+            return state not in states.FINAL_STATES and state not in (
+                states.APPROVED, states.DENIED, states.COMPLETED)
+        return state in self.from_states
+
+
+def _default_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Workflow:
+    """The engine for one app (or one test): actions, calendar, settings, clock."""
+
+    def __init__(
+        self,
+        *,
+        settings: Mapping[str, Any],
+        pm: Any = None,
+        calendar_loader: Callable[[Session], WorkingCalendar] | None = None,
+        clock: Callable[[], datetime] = _default_clock,
+        actions: Iterable[WorkflowAction] = (),
+    ) -> None:
+        self.settings = settings
+        self.pm = pm
+        self.clock = clock
+        self._calendar_loader = calendar_loader
+        self._item_codes: dict[int, str] = {}
+        self.actions: dict[str, WorkflowAction] = {}
+        self.state_labels: dict[str, str] = {}
+        if pm is not None:
+            self._collect_plugin_actions(pm)
+        else:
+            from govkit.cases.actions import DEFAULT_ACTIONS
+
+            self._add(DEFAULT_ACTIONS, BUILTIN_PLUGIN)
+        self._add(actions, "extra")
+
+    # -- building --------------------------------------------------------------------
+
+    def _collect_plugin_actions(self, pm: Any) -> None:
+        # Call each implementation on its own to know which plugin supplied which action.
+        for impl in reversed(pm.hook.register_workflow_actions.get_hookimpls()):
+            self._add(impl.function() or [], impl.plugin_name)
+
+    def _add(self, actions: Iterable[WorkflowAction], plugin: str) -> None:
+        for action in actions:
+            if plugin != BUILTIN_PLUGIN:
+                self._check_plugin_action(action, plugin)
+            self.actions[action.name] = action
+            if action.to_state and action.to_state_label:
+                self.state_labels[action.to_state] = action.to_state_label
+
+    def _check_plugin_action(self, action: WorkflowAction, plugin: str) -> None:
+        builtin = self.actions.get(action.name)
+        if builtin is not None:
+            raise PluginError(
+                f"插件 {plugin} 的流程环节“{action.name}”与内置环节“{builtin.label}”同名；"
+                "插件不能替换内置环节，请换一个名称。", plugin=plugin)
+        if action.to_state in states.PROTECTED_STATES:
+            raise PluginError(
+                f"插件 {plugin} 的流程环节“{action.label}”直接进入“{states.state_label(action.to_state)}”；"
+                "受理、决定、办结、送达和撤回只能经内置环节完成。", plugin=plugin)
+        if action.scope not in SCOPE_RULES or not action.roles:
+            raise PluginError(
+                f"插件 {plugin} 的流程环节“{action.label}”须声明允许的角色和范围规则"
+                f"（{'/'.join(SCOPE_RULES)}）。", plugin=plugin)
+
+    # -- time and calendar ------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        """Today in China (deadlines are counted in local days)."""
+        return self.clock().astimezone(LOCAL_TZ).date()
+
+    def calendar(self, session: Session) -> WorkingCalendar:
+        if self._calendar_loader is None:
+            from govkit.cases.calendar_store import load_calendar
+
+            return load_calendar(session, self.pm, self.settings)
+        return self._calendar_loader(session)
+
+    def invalidate_calendar(self) -> None:
+        """Forget a cached calendar (after days or years were stored)."""
+        invalidate = getattr(self._calendar_loader, "invalidate", None)
+        if invalidate is not None:
+            invalidate()
+
+    def state_label(self, state: str | None) -> str:
+        return states.state_label(state, self.state_labels)
+
+    # -- checks --------------------------------------------------------------------------
+
+    def action(self, name: str) -> WorkflowAction:
+        try:
+            return self.actions[name]
+        except KeyError:
+            raise InvalidTransition(f"没有名为“{name}”的办理环节，请从页面上的按钮选择操作。") from None
+
+    def item_code(self, session: Session, case: Case) -> str:
+        """Basic code of the case's item (cached per implementation version)."""
+        code = self._item_codes.get(case.implementation_id)
+        if code is None:
+            code = self.item_code_of(case.implementation)
+        return code
+
+    def item_code_of(self, implementation: Any) -> str:
+        code = self._item_codes.get(implementation.id)
+        if code is None:
+            code = implementation.item.basic_code
+            self._item_codes[implementation.id] = code
+        return code
+
+    def applies_to_item(self, session: Session, action: WorkflowAction, case: Case) -> bool:
+        return not action.items or self.item_code(session, case) in action.items
+
+    @staticmethod
+    def covers(action: WorkflowAction, case: Case, actor: Actor) -> bool:
+        scope = actor.scope
+        if action.scope == "accepting":
+            return scope.covers(case.accepting_division_code)
+        if action.scope == "implementing":
+            return scope.covers(case.implementing_division_code)
+        if action.scope == "any":
+            return any(scope.covers(c) for c in (
+                case.accepting_division_code, case.current_division_code, case.implementing_division_code))
+        return scope.covers(case.current_division_code)
+
+    def check_visible(self, case: Case, actor: Actor) -> None:
+        """Raise OutOfScope unless one of the case's divisions is in the actor's scope."""
+        if not any(actor.scope.covers(c) for c in (
+                case.accepting_division_code, case.current_division_code, case.implementing_division_code)):
+            raise OutOfScope("办件不存在或不在您的管辖范围内。")
+
+    def _state_actions(self, session: Session, case: Case) -> list[WorkflowAction]:
+        return [a for a in self.actions.values()
+                if a.from_states and a.starts_from(case.state) and self.applies_to_item(session, a, case)]
+
+    def check(self, session: Session, case: Case, action: WorkflowAction, actor: Actor,
+              ctx: ActionContext | None = None) -> None:
+        """Raise the domain error that forbids ``actor`` doing ``action`` now (None when allowed)."""
+        self.check_visible(case, actor)
+        if not action.starts_from(case.state) or not self.applies_to_item(session, action, case):
+            names = "、".join(a.label for a in self._state_actions(session, case)) or "无（办件已结束）"
+            raise InvalidTransition(
+                f"办件当前状态为“{self.state_label(case.state)}”，不能执行“{action.label}”。"
+                f"当前可执行的操作：{names}。", state=case.state, action=action.name)
+        if not self.covers(action, case, actor):
+            raise PermissionDenied(f"“{action.label}”须由办件所在单位办理，您的管辖范围不包括该单位。")
+        if not actor.has_role(*action.roles):
+            raise PermissionDenied(
+                f"您的角色不能执行“{action.label}”，该操作须由{'或'.join(action.roles)}办理。")
+        if action.guard is not None:
+            action.guard(ctx or ActionContext(session, case, actor, {}, self, self.today()))
+
+    def allowed_actions(self, session: Session, case: Case, actor: Actor) -> list[WorkflowAction]:
+        """Actions ``actor`` may perform on ``case`` now (for the UI buttons)."""
+        result = []
+        for action in self._state_actions(session, case):
+            try:
+                self.check(session, case, action, actor)
+            except GovkitError:
+                continue
+            result.append(action)
+        return result
+
+    # -- performing ------------------------------------------------------------------------
+
+    def perform(self, session: Session, case: Case, action_name: str, actor: Actor, *,
+                commit: bool = True, **fields: Any) -> CaseEvent:
+        """Check and perform ``action_name`` on ``case``; return the new CaseEvent."""
+        action = self.action(action_name)
+        ctx = ActionContext(session, case, actor, dict(fields), self, self.today())
+        self.check(session, case, action, actor, ctx)
+        for name in action.required:
+            ctx.require(name)
+        from_state = case.state
+        if action.effect is not None:
+            action.effect(ctx)
+        if action.to_state is not None:
+            case.state = action.to_state
+        case.last_action_at = self.now()
+        event = self.record_event(session, case, action.name, from_state, actor,
+                                  comment=fields.get("comment") or fields.get("reason"), data=ctx.data,
+                                  role=self._role_used(action, actor))
+        self.finish(session, commit)
+        return event
+
+    @staticmethod
+    def _role_used(action: WorkflowAction, actor: Actor) -> str | None:
+        for role in action.roles:
+            if role in actor.roles:
+                return role
+        return ADMIN_ROLE if ADMIN_ROLE in actor.roles else None
+
+    def record_event(self, session: Session, case: Case, action: str, from_state: str | None,
+                     actor: Actor, *, comment: str | None = None, data: dict | None = None,
+                     role: str | None = None) -> CaseEvent:
+        """Add the CaseEvent and outbox row for a change of ``case`` (not flushed)."""
+        at = self.now()
+        event = CaseEvent(
+            case=case, action=action, from_state=from_state, to_state=case.state, actor_id=actor.user_id,
+            actor_name=actor.name, role=role, division_code=actor.division_code, at=at,
+            comment=comment, data=_jsonable(data or {}),
+        )
+        session.add(event)
+        key = uuid.uuid4().hex
+        payload = {
+            "case_number": case.number, "item_code": self.item_code(session, case), "action": action,
+            "from_state": from_state, "to_state": case.state, "actor": actor.name, "role": role,
+            "division_code": actor.division_code, "at": at.isoformat(), "comment": comment,
+            "data": event.data, "due_date": case.due_date.isoformat() if case.due_date else None,
+            "due_provisional": case.due_provisional,
+        }
+        session.add(OutboxMessage(topic=f"case.{action}", key=key, payload=payload))
+        dispatch.defer(session, self.pm, self.settings, lambda: _record_of(event, payload))
+        return event
+
+    def finish(self, session: Session, commit: bool) -> None:
+        """Flush (and commit); a stale version becomes ConcurrentModification."""
+        try:
+            session.flush()
+            if commit:
+                session.commit()
+        except StaleDataError:
+            session.rollback()
+            raise ConcurrentModification("办件已被他人修改，请刷新后重试。") from None
+
+    # -- deadlines ---------------------------------------------------------------------
+
+    def recompute_deadline(self, session: Session, case: Case) -> tuple[date | None, bool]:
+        """Set the due dates of an accepted case from its fields; return the old (due, provisional)."""
+        old = (case.due_date, case.due_provisional)
+        calendar = self.calendar(session)
+        deadline = case_deadline(calendar, case)
+        if deadline is None:
+            return old
+        case.due_date = deadline.due
+        case.due_provisional = deadline.provisional
+        legal_days = case.implementation.legal_days if case.time_limit_days else 0
+        legal = compute_due(calendar, case.accepted_date, legal_days + case.extension_days,
+                            closed_pauses(case.pauses))
+        case.legal_due_date = legal.due
+        return old
+
+    # -- registration --------------------------------------------------------------------
+
+    def register_case(self, session: Session, implementation: Any, *, actor: Actor, commit: bool = True,
+                      **applicant: Any) -> Case:
+        """Register a new case (登记); see :func:`govkit.cases.registration.register_case`."""
+        from govkit.cases.registration import register_case
+
+        return register_case(self, session, implementation, actor=actor, commit=commit, **applicant)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _record_of(event: CaseEvent, payload: dict[str, Any]) -> CaseEventRecord:
+    return CaseEventRecord(
+        event_id=event.id, case_id=event.case_id, case_number=payload["case_number"],
+        item_code=payload["item_code"], action=event.action, from_state=event.from_state,
+        to_state=event.to_state, actor=event.actor_name, role=event.role,
+        division_code=event.division_code, at=event.at, comment=event.comment, data=dict(event.data or {}),
+    )
+
+
+# -- module-level shortcuts for code running inside a govkit app ---------------------------
+
+
+def current_workflow() -> Workflow:
+    """The Workflow of the current Flask app (imports Flask lazily)."""
+    from govkit.cases.runtime import workflow_for
+
+    return workflow_for()
+
+
+def perform(session: Session, case: Case, action: str, actor: Actor, *, workflow: Workflow | None = None,
+            **fields: Any) -> CaseEvent:
+    """:meth:`Workflow.perform` with the current app's workflow unless one is given."""
+    return (workflow or current_workflow()).perform(session, case, action, actor, **fields)
+
+
+def allowed_actions(case: Case, actor: Actor, *, session: Session | None = None,
+                    workflow: Workflow | None = None) -> list[WorkflowAction]:
+    """:meth:`Workflow.allowed_actions` (session defaults to the case's own session)."""
+    from sqlalchemy.orm import object_session
+
+    session = session or object_session(case)
+    return (workflow or current_workflow()).allowed_actions(session, case, actor)
+
+
+def register_case(session: Session, implementation: Any, *, actor: Actor, workflow: Workflow | None = None,
+                  **applicant: Any) -> Case:
+    """:meth:`Workflow.register_case` with the current app's workflow unless one is given."""
+    return (workflow or current_workflow()).register_case(session, implementation, actor=actor, **applicant)

@@ -1,0 +1,90 @@
+"""Fixtures for case tests: a small county with one village, a catalog and a fake clock."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from types import SimpleNamespace
+
+import pytest
+
+from govkit.cases.calendar_store import CachedCalendar
+from govkit.cases.workflow import LOCAL_TZ, Actor, Workflow
+from govkit.hierarchy.scope import Scope
+
+COUNTY = "621002000000"
+TOWNSHIP = "621002100000"
+VILLAGE = "621002100201"
+OTHER_VILLAGE = "621002200201"
+ID_NUMBER = "11010519491231002X"
+
+
+@dataclass
+class FakeClock:
+    """Callable clock for the Workflow; ``clock.day = date(...)`` moves it."""
+
+    day: date = date(2026, 3, 2)
+
+    def __call__(self) -> datetime:
+        return datetime.combine(self.day, time(10, 0), tzinfo=LOCAL_TZ)
+
+
+def actor(role: str, code: str, name: str | None = None, user_id: int | None = None) -> Actor:
+    roles = frozenset({role})
+    return Actor(user_id, name or f"{role}{code[-3:]}", roles, Scope.for_division(code, user_id, roles))
+
+
+def build_world(session, *, promised_days: int = 10, legal_days: int = 20, kind: str = "承诺件",
+                item_code: str = "000123456001", implementing: str = TOWNSHIP):
+    """Divisions, a department, a published implementation with two materials and a special procedure."""
+    from govkit.catalog.models import Implementation, Material, ServiceItem, SpecialProcedure
+    from govkit.hierarchy.models import Department, Division
+    from govkit.testing.fixtures import ensure_division
+
+    for code in (COUNTY, TOWNSHIP, VILLAGE, OTHER_VILLAGE):
+        ensure_division(session, code)
+    division = session.query(Division).filter_by(code=implementing).one()
+    department = Department(division_id=division.id, name="民政办")
+    item = ServiceItem(basic_code=item_code, name="临时救助申请", item_type="05")
+    session.add_all([department, item])
+    session.flush()
+    implementation = Implementation(
+        item_id=item.id, division_id=division.id, department_id=department.id, code=f"IMPL{item_code}",
+        name="临时救助申请", status="已发布", promised_days=promised_days, legal_days=legal_days, kind=kind,
+    )
+    implementation.materials = [Material(name="身份证", necessity="必需", position=1),
+                                Material(name="困难情况说明", necessity="必需", position=2)]
+    implementation.special_procedures = [SpecialProcedure(name="专家评审", days=5)]
+    session.add(implementation)
+    session.commit()
+    return SimpleNamespace(
+        implementation=implementation, department=department, item=item,
+        clerk=actor("受理员", VILLAGE), agent=actor("代办员", VILLAGE),
+        township_clerk=actor("受理员", TOWNSHIP), dispatch=actor("指挥中心", TOWNSHIP),
+        handler=actor("办理员", TOWNSHIP), other_clerk=actor("受理员", OTHER_VILLAGE),
+        admin=Actor.system("管理员"),
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def workflow(app, clock) -> Workflow:
+    from govkit.app import get_state
+
+    state = get_state(app)
+    return Workflow(settings=state.settings, pm=state.pm, clock=clock,
+                    calendar_loader=CachedCalendar(state.pm, state.settings, ttl=3600))
+
+
+@pytest.fixture
+def world(db):
+    return build_world(db.session)
+
+
+def register(workflow, session, world, **kwargs):
+    fields = dict(applicant_name="张三", applicant_id_number=ID_NUMBER, applicant_phone="13800001234")
+    fields.update(kwargs)
+    return workflow.register_case(session, world.implementation, actor=world.clerk, **fields)
