@@ -49,8 +49,17 @@ _CHINESE_CANNOT_START = "，：；！？”’》〉）】〗」』…·％"
 _lock = threading.Lock()
 _state = {"font": None}
 
-# Astral-plane characters and C0/C1 controls (but not tab/newline).
-_UNPRINTABLE = re.compile("[\U00010000-\U0010ffff]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Astral-plane characters, C0/C1 controls (but not tab/newline) and the
+# middle dots that need substituting for the CID font.
+_UNPRINTABLE = re.compile("[\U00010000-\U0010ffff]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+                          "|[\u00b7\u2022\u2027\u2219\u22c5\uff65]")
+
+# The name separator in minority names (阿卜杜热合曼·买买提) is U+00B7 by
+# GB 18030, but poppler maps that Adobe-GB1 glyph to nothing and prints a
+# box; U+30FB is the full-width middle dot of GB 2312 (A1A4), which every
+# viewer draws.  Only applied while the CID font is in use.
+_CID_SUBSTITUTES = {"\u00b7": "\u30fb", "\u2022": "\u30fb", "\u2027": "\u30fb", "\u2219": "\u30fb",
+                    "\u22c5": "\u30fb", "\uff65": "\u30fb"}
 
 
 def _extend_line_break_rules() -> None:
@@ -141,12 +150,23 @@ def current_font() -> str:
 
 
 def printable(text: object) -> str:
-    """``str(text)`` with characters no notice font can encode replaced.
+    """``str(text)`` with characters the notice font cannot show replaced.
 
-    Controls are dropped; astral-plane characters become 〓.  Tabs and
-    newlines are kept (paragraph helpers turn newlines into line breaks).
+    Controls are dropped; astral-plane characters become 〓; with the CID
+    font, middle dots become U+30FB.  Tabs and newlines are kept (paragraph
+    helpers turn newlines into line breaks).
     """
     s = "" if text is None else str(text)
     if not _UNPRINTABLE.search(s):
         return s
-    return _UNPRINTABLE.sub(lambda m: MISSING_GLYPH if len(m.group()) == 1 and ord(m.group()) > 0xFFFF else "", s)
+    cid = register_fonts() == CID_FONT
+
+    def fix(m: re.Match) -> str:
+        ch = m.group()
+        if ord(ch) > 0xFFFF:
+            return MISSING_GLYPH
+        if ch in _CID_SUBSTITUTES:
+            return _CID_SUBSTITUTES[ch] if cid else ch
+        return ""
+
+    return _UNPRINTABLE.sub(fix, s)

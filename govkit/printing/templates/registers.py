@@ -61,8 +61,8 @@ def render_transfer_list(b: TransferBatch) -> bytes:
         listing = "；".join(f"{m.name}（{m.form}×{m.copies}）" for m in c.materials) or "—"
         rows.append((c.case_number, c.applicant_name, c.item_name, listing, copies))
     story.append(e.grid_table(["序号", "办件编号", "申请人", "事项名称", "纸质材料（形式×份数）", "份数"],
-                              rows, [0.07, 0.17, 0.11, 0.2, 0.37, 0.08], center_cols=(0, 5),
-                              max_chars=(60, 150, 150, 400, 10)))
+                              rows, [0.06, 0.22, 0.1, 0.2, 0.34, 0.08], center_cols=(0, 5),
+                              max_chars=(60, 150, 150, 400, 10), small=True))
     story.append(e.body(f"合计：{len(b.cases)} 件，纸质材料 {total} 份。", indent=False))
     if b.note:
         story.append(e.body(f"备注：{b.note}", indent=False))
