@@ -235,8 +235,10 @@ def csv_to_tables(data: bytes) -> dict[str, list[Row]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     current: str | None = None
     fields: list[str | None] | None = None
+    end = 0
     for values in reader:
-        line = reader.line_num
+        # A record may span several physical lines (quoted line breaks): report where it starts.
+        line, end = end + 1, reader.line_num
         if not any(v.strip() for v in values):
             continue
         first = values[0].strip()

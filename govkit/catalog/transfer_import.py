@@ -52,7 +52,9 @@ def import_tables(session: Session, tables: dict[str, list[Row]], *, default_sou
             errors.add("事项", line, f"基本编码：“{code}”在文件中重复（第 {items[code][0]} 行已有）。")
             continue
         items[code] = (line, cleaned)
-    known = set(items) | set(db_items)
+    # Rows naming an item whose own row is invalid are still checked, without a second error.
+    present = {_upper(raw.get("basic_code")) for _, raw in tables["事项"]}
+    known = present | set(db_items)
     for code, (line, cleaned) in items.items():
         if cleaned["parent_code"] and cleaned["parent_code"] not in known:
             errors.add("事项", line, f"上级事项编码：“{cleaned['parent_code']}”既不在文件中也不在系统中。")
@@ -60,7 +62,7 @@ def import_tables(session: Session, tables: dict[str, list[Row]], *, default_sou
     bases: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for index, (line, raw) in enumerate(tables["设定依据"]):
         code = _upper(raw.get("basic_code"))
-        if code not in items:
+        if code not in present:
             errors.add("设定依据", line, f"基本编码：“{code}”不在本文件的〔事项〕表中。")
             continue
         try:
@@ -92,15 +94,21 @@ def import_tables(session: Session, tables: dict[str, list[Row]], *, default_sou
             errors.add("实施清单", line, f"实施编码：“{key[0]}”已属于事项“{db_owner or owner}”，实施编码不能重复。")
             continue
         if not cleaned["name"]:
-            cleaned["name"] = items[basic][1]["name"] if basic in items else db_items[basic]
+            cleaned["name"] = items[basic][1]["name"] if basic in items else db_items.get(basic, basic)
         impls[key] = (line, basic, cleaned)
 
+    impl_present = set()
+    for _, raw in tables["实施清单"]:
+        try:
+            impl_present.add((_upper(raw.get("code")), services._int(raw, "version", default=1, minimum=1)))
+        except ValidationError:
+            pass  # that row's own error is already listed
     children: dict[str, dict[Key, list[tuple[int, dict[str, Any]]]]] = {t: defaultdict(list) for t in _CHILDREN}
     for table, (_attr, _model, _key, clean) in _CHILDREN.items():
         for index, (line, raw) in enumerate(tables[table]):
             try:
                 key = (_upper(raw.get("code")), services._int(raw, "version", default=1, minimum=1))
-                if key not in impls:
+                if key not in impl_present:
                     raise ValidationError(f"实施编码：“{key[0]}”第 {key[1]} 版不在本文件的〔实施清单〕表中。")
                 children[table][key].append((_position(raw, index), clean(raw)))
             except ValidationError as exc:

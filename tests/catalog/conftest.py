@@ -62,3 +62,57 @@ def make_implementation(session, item, *, body=COUNTY_MZJ, level=4, division_cod
     fields.setdefault("steps", [{"name": "受理", "days": 1}, {"name": "审核", "days": 10}, {"name": "确认", "days": 4}])
     return services.create_implementation(
         session, item, code=f"{body}{level}{item.basic_code}", division_code=division_code, **fields)
+
+
+@pytest.fixture
+def empty_session(govkit_backend, request, tmp_path):
+    """A session on a second, freshly created database of the same backend (divisions only)."""
+    import govkit.models  # noqa: F401
+    from govkit.db import metadata
+
+    if govkit_backend == "postgres":
+        url = request.getfixturevalue("postgres_cluster").create_database("govkit_catalog_empty")
+    else:
+        url = f"sqlite:///{tmp_path / 'empty.db'}"
+    engine = sa.create_engine(url)
+    metadata.create_all(engine)
+    with Session(engine) as db_session:
+        for code in (CITY, COUNTY, STREET, TOWN, TOWNSHIP, VILLAGE):
+            ensure_division(db_session, code)
+        db_session.commit()
+        yield db_session
+    engine.dispose()
+
+
+def rich_catalog(session):
+    """Items with a sub-item, several legal bases, two versions, fees, steps, special procedures."""
+    from datetime import date
+
+    item = make_item(session, legal_bases=[
+        {"law": "社会救助暂行办法", "article": "第十一条", "text": "申请最低生活保障，按照下列程序办理：\n（一）……"},
+        {"law": "最低生活保障审核确认办法", "article": "第二条", "text": None}])
+    make_item(session, "000105001001", "最低生活保障金发放", parent_code=item.basic_code, item_type="05",
+              service_object="自然人、其他组织", exercise_level=5, legal_bases=[])
+    plugin_item = make_item(session, "LOCAL0001", "老年人优待证办理", item_type="20", source="plugin:local")
+    plugin_item.source_hash = "ab" * 32
+    v1 = make_implementation(session, item, materials=[
+        {"name": "申请书", "form": "原件", "copies": 1, "necessity": "必需", "blank_form_path": "catalog/1/a.docx",
+         "blank_form_name": "申请书.docx", "sample_path": "catalog/1/b.pdf", "sample_name": "样表,\"填写\".pdf"},
+        {"name": "委托书", "form": "原件", "necessity": "情形必需", "condition_text": "委托他人办理的"},
+        {"name": "收入证明", "form": "电子", "copies": 0, "necessity": "容缺", "source_channel": "部门共享",
+         "acceptance_standard": "加盖单位公章"}],
+        special_procedures=[{"name": "入户调查", "days": 5, "counts_in_deadline": True, "description": "两人以上"},
+                            {"name": "民主评议", "days": 3}],
+        conditions="家庭人均收入低于当地最低生活保障标准", consult_phone="0934-1234567", place="县政务服务中心 3 号窗口",
+        hours="工作日 9:00-17:00", implementing_body="示范县民政局", legal_basis="《社会救助暂行办法》第十一条")
+    services.publish(session, v1, effective_from=date(2024, 1, 1))
+    v2 = services.revise(session, v1)
+    services.update_implementation(session, v2, promised_days=10, kind="承诺件", handling_forms="窗口办理、网上办理")
+    town = make_implementation(session, plugin_item, body=TOWN_GOV, level=5, division_code=TOWN,
+                               department="示范镇便民服务中心", free=False, promised_days=0, legal_days=0,
+                               kind="即办件", fees=[{"name": "工本费", "amount": "5", "basis": "甘价费〔2020〕1号"},
+                                                  {"name": "邮寄费", "amount": "12.5", "basis": "快递协议价"}],
+                               steps=[{"name": "受理并办结", "days": 0, "actor": "窗口人员"}], source="plugin:local")
+    town.item_type = "20"
+    session.commit()
+    return item
