@@ -77,6 +77,34 @@ def load_settings(
     return settings_mod.resolve(declared, config_file=config_file, overrides=overrides), pm
 
 
+_CSRF_EXEMPT_PATHS = ("/api/v1/security/login", "/api/v1/security/refresh")
+
+
+def _init_csrf(app: Flask) -> None:
+    """CSRF on every unsafe request, except token-authenticated API calls.
+
+    A request carrying ``Authorization: Bearer`` cannot be forged cross-site (the browser
+    will not add that header), so JWT API clients need no CSRF token; browser sessions do.
+    """
+    from flask import request
+    from flask_wtf.csrf import CSRFProtect
+
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    csrf = CSRFProtect(app)
+
+    @app.before_request
+    def _csrf_protect() -> None:
+        if not app.config.get("WTF_CSRF_ENABLED", True):
+            return
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            return
+        if request.headers.get("Authorization", "").startswith("Bearer "):
+            return
+        if request.path.rstrip("/") in _CSRF_EXEMPT_PATHS:
+            return
+        csrf.protect()
+
+
 def create_app(
     config: Mapping[str, Any] | str | os.PathLike | None = None,
     *,
@@ -124,6 +152,7 @@ def create_app(
     import govkit.models  # noqa: F401  (complete metadata before FAB inspects models)
 
     db.init_app(app)
+    _init_csrf(app)
     with app.app_context():
         appbuilder = AppBuilder(update_perms=True)
         appbuilder.init_app(app, db.session)
