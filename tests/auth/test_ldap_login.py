@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from flask import get_flashed_messages
 
 from govkit.auth.directory_login import auth_directories, auth_user, is_directory_user
+from govkit.auth.ldap import DirectoryConfig
+from govkit.auth.throttle import LoginThrottle
 from govkit.builtins import ldap_directories
 from govkit.errors import SettingsError
 from govkit.hierarchy.models import Department, Staff
@@ -46,28 +48,73 @@ def county_settings(slapd, **overrides) -> dict:
     return settings
 
 
-@pytest.fixture
-def ldap_app_factory(make_app, db):
-    """``ldap_app_factory(directories, plugins=(), **settings)`` → an app with the divisions."""
+@pytest.fixture(scope="module")
+def shared_app(tmp_path_factory, slapd, province_slapd):
+    """One app for the module (building an app is slow): county from the setting,
+    province from the test plugin. Tests swap directories with ``use_directories``."""
+    import govkit.models  # noqa: F401  (complete metadata)
+    from govkit.app import create_app
+    from govkit.auth.roles import sync_roles
+    from govkit.db import db, metadata
 
-    def factory(directories, plugins=(), **settings):
-        app = make_app(plugins=[BUILTIN, *plugins], LDAP_DIRECTORIES=directories, **settings)
-        with app.app_context():
-            for code, name in DIVISIONS.items():
-                ensure_division(db.session, code, name)
-            county = ensure_division(db.session, "220581000000")
-            db.session.add(Department(name="民政局", division_id=county.id))
-            db.session.commit()
-        return app
-
-    return factory
-
-
-@pytest.fixture
-def ldap_app(ldap_app_factory, slapd):
-    app = ldap_app_factory([county_settings(slapd)])
+    folder = tmp_path_factory.mktemp("ldap-app")
+    url = f"sqlite:///{folder / 'govkit.db'}"
+    engine = sa.create_engine(url)
+    metadata.create_all(engine)
+    engine.dispose()
+    config = {
+        "DATABASE_URL": url,
+        "INSTANCE_PATH": str(folder / "instance"),
+        "SECRET_KEY": "test-secret",
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "LDAP_DIRECTORIES": [county_settings(slapd)],
+        "PROVINCE_LDAP_URL": province_slapd.url,
+        "PROVINCE_LDAP_PASSWORD": "province-reader",
+    }
+    app = create_app(config, load_entrypoints=False,
+                     plugins=[BUILTIN, ("province_directory", province_directory)])
     with app.app_context():
-        yield app
+        sync_roles(app.appbuilder)
+        for code, name in DIVISIONS.items():
+            ensure_division(db.session, code, name)
+        county = ensure_division(db.session, "220581000000")
+        db.session.add(Department(name="民政局", division_id=county.id))
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
+def ldap_app(shared_app):
+    """The shared app in an app context; users, staff and the throttle reset afterwards."""
+    from govkit.db import db
+
+    state = shared_app.extensions["govkit"]
+    directories = list(auth_directories(shared_app))
+    with shared_app.app_context():
+        yield shared_app
+        db.session.rollback()
+        db.session.execute(sa.delete(Staff))
+        for user in db.session.scalars(sa.select(shared_app.appbuilder.sm.user_model)).all():
+            db.session.delete(user)
+        db.session.commit()
+        db.session.remove()
+    state.cache["auth_directories"] = directories
+    state.cache.pop("login_throttle", None)
+
+
+@pytest.fixture
+def db(ldap_app):
+    from govkit.db import db as handle
+
+    return handle
+
+
+def use_directories(app, *settings) -> None:
+    """Replace the app's directories for this test (as if LDAP_DIRECTORIES had changed)."""
+    app.extensions["govkit"].cache["auth_directories"] = [
+        DirectoryConfig.from_mapping(item) if isinstance(item, dict) else item for item in settings
+    ]
 
 
 def log_in(app, username, password, ip="10.0.0.1"):
@@ -158,22 +205,17 @@ def test_resync_moves_roles_and_division(ldap_app, db, ldap_admin):
         modify(lisi, {"departmentNumber": [(ldap3.MODIFY_REPLACE, ["山城镇"])]})
 
 
-def test_without_sync_roles_and_division_only_the_first_login_sets_them(
-    ldap_app_factory, slapd, db
-):
-    app = ldap_app_factory([county_settings(slapd, sync_roles=False, sync_division=False)])
-    with app.app_context():
-        user, _ = log_in(app, "zhangsan", "zhangsan-pw")
-        admin_role = app.appbuilder.sm.find_role("监察")
-        user.roles = [admin_role]
-        staff = staff_of(db, user)
-        staff.division_id = ensure_division(db.session, "220581000000").id
-        db.session.commit()
+def test_without_sync_roles_and_division_only_the_first_login_sets_them(ldap_app, slapd, db):
+    use_directories(ldap_app, county_settings(slapd, sync_roles=False, sync_division=False))
+    user, _ = log_in(ldap_app, "zhangsan", "zhangsan-pw")
+    user.roles = [ldap_app.appbuilder.sm.find_role("监察")]
+    staff_of(db, user).division_id = ensure_division(db.session, "220581000000").id
+    db.session.commit()
 
-        user, _ = log_in(app, "zhangsan", "zhangsan-pw")
+    user, _ = log_in(ldap_app, "zhangsan", "zhangsan-pw")
 
-        assert role_names(user) == {"监察"}
-        assert staff_of(db, user).division.code == "220581000000"
+    assert role_names(user) == {"监察"}
+    assert staff_of(db, user).division.code == "220581000000"
 
 
 # --- refusals ------------------------------------------------------------
@@ -206,10 +248,10 @@ def test_unmapped_division_value_is_named(ldap_app):
     assert ldap_app.appbuilder.sm.find_user(username="qianba") is None
 
 
-def test_division_code_missing_from_govkit_is_named(ldap_app_factory, slapd):
-    app = ldap_app_factory([county_settings(slapd, division_map={"山城镇": "220581103000"})])
-    with app.app_context():
-        user, messages = log_in(app, "lisi", "lisi-pw")
+def test_division_code_missing_from_govkit_is_named(ldap_app, slapd):
+    use_directories(ldap_app, county_settings(slapd, division_map={"山城镇": "220581103000"}))
+
+    user, messages = log_in(ldap_app, "lisi", "lisi-pw")
 
     assert user is None
     assert "220581103000" in messages[0]
@@ -237,43 +279,44 @@ def test_locked_after_repeated_failures_with_one_message(ldap_app):
     assert log_in(ldap_app, "lisi", "lisi-pw")[0] is not None
 
 
-def test_locked_per_address(ldap_app_factory, slapd):
-    app = ldap_app_factory([county_settings(slapd)], LOGIN_MAX_FAILURES_PER_IP=3)
-    with app.app_context():
-        for name in ("a1", "a2", "a3"):
-            log_in(app, name, "wrong", ip="10.0.0.9")
+def test_locked_per_address(ldap_app):
+    ldap_app.extensions["govkit"].cache["login_throttle"] = LoginThrottle(max_failures_per_ip=3)
+    for name in ("a1", "a2", "a3"):
+        log_in(ldap_app, name, "wrong", ip="10.0.0.9")
 
-        user, messages = log_in(app, "zhangsan", "zhangsan-pw", ip="10.0.0.9")
-        assert user is None and "锁定" in messages[0]
-        assert log_in(app, "zhangsan", "zhangsan-pw", ip="10.0.0.10")[0] is not None
+    user, messages = log_in(ldap_app, "zhangsan", "zhangsan-pw", ip="10.0.0.9")
+
+    assert user is None and "锁定" in messages[0]
+    assert log_in(ldap_app, "zhangsan", "zhangsan-pw", ip="10.0.0.10")[0] is not None
 
 
 # --- directory down, local accounts --------------------------------------
 
 
-def test_directory_down_says_so_and_local_admin_still_logs_in(ldap_app_factory, slapd):
-    down = county_settings(slapd, urls=[f"ldap://127.0.0.1:{free_port()}"], connect_timeout=1)
-    app = ldap_app_factory([down])
-    with app.app_context():
-        create_user(app, "Admin", "220581000000", username="localadmin", password="local-pw-1")
-
-        user, messages = log_in(app, "zhangsan", "zhangsan-pw")
-        assert user is None
-        assert "目录服务暂时无法连接" in messages[0]
-
-        admin, messages = log_in(app, "localadmin", "local-pw-1")
-        assert admin.username == "localadmin" and messages == []
+def down_directory(slapd) -> dict:
+    return county_settings(slapd, urls=[f"ldap://127.0.0.1:{free_port()}"], connect_timeout=1)
 
 
-def test_directory_down_does_not_count_towards_lockout(ldap_app_factory, slapd):
-    down = county_settings(slapd, urls=[f"ldap://127.0.0.1:{free_port()}"], connect_timeout=1)
-    app = ldap_app_factory([down])
-    with app.app_context():
-        for _ in range(6):
-            log_in(app, "zhangsan", "zhangsan-pw")
+def test_directory_down_says_so_and_local_admin_still_logs_in(ldap_app, slapd):
+    use_directories(ldap_app, down_directory(slapd))
+    create_user(ldap_app, "Admin", "220581000000", username="localadmin", password="local-pw-1")
 
-        _, messages = log_in(app, "zhangsan", "zhangsan-pw")
-        assert "锁定" not in messages[0]
+    user, messages = log_in(ldap_app, "zhangsan", "zhangsan-pw")
+    assert user is None
+    assert "目录服务暂时无法连接" in messages[0]
+
+    admin, messages = log_in(ldap_app, "localadmin", "local-pw-1")
+    assert admin.username == "localadmin" and messages == []
+
+
+def test_directory_down_does_not_count_towards_lockout(ldap_app, slapd):
+    use_directories(ldap_app, down_directory(slapd))
+    for _ in range(6):
+        log_in(ldap_app, "zhangsan", "zhangsan-pw")
+
+    _, messages = log_in(ldap_app, "zhangsan", "zhangsan-pw")
+
+    assert "锁定" not in messages[0]
 
 
 def test_directory_cannot_take_over_a_local_account(ldap_app):
@@ -286,58 +329,50 @@ def test_directory_cannot_take_over_a_local_account(ldap_app):
 # --- settings and the hook -----------------------------------------------
 
 
-def test_province_directory_from_a_plugin_is_used(ldap_app_factory, slapd, province_slapd, db):
-    app = ldap_app_factory(
-        [county_settings(slapd)],
-        plugins=[("province_directory", province_directory)],
-        PROVINCE_LDAP_URL=province_slapd.url,
-        PROVINCE_LDAP_PASSWORD="province-reader",
-    )
-    with app.app_context():
-        assert [d.name for d in auth_directories(app)] == ["county", "province"]
-
-        user, messages = log_in(app, "liuqi", "liuqi-pw")
-        assert messages == []
-        assert user.first_name == "刘七"
-        assert role_names(user) == {"办理员"}
-        assert staff_of(db, user).division.code == "220581102000"
-
-        # zhangsan is in both: the county, asked first, decides.
-        assert log_in(app, "zhangsan", "province-zhangsan-pw")[0] is None
-        assert log_in(app, "zhangsan", "zhangsan-pw")[0].first_name == "张三"
+def test_directories_from_the_setting_then_the_plugin(shared_app):
+    assert [d.name for d in auth_directories(shared_app)] == ["county", "province"]
 
 
-def test_user_of_one_directory_cannot_log_in_through_another(
-    ldap_app_factory, slapd, province_slapd
-):
-    county_app = ldap_app_factory([county_settings(slapd)])
-    with county_app.app_context():
-        assert log_in(county_app, "zhangsan", "zhangsan-pw")[0] is not None
+def test_province_directory_from_a_plugin_is_used(ldap_app, db):
+    user, messages = log_in(ldap_app, "liuqi", "liuqi-pw")
 
-    province_only = ldap_app_factory(
-        [], plugins=[("province_directory", province_directory)],
-        PROVINCE_LDAP_URL=province_slapd.url, PROVINCE_LDAP_PASSWORD="province-reader",
-    )
-    with province_only.app_context():
-        user, messages = log_in(province_only, "zhangsan", "province-zhangsan-pw")
+    assert messages == []
+    assert user.first_name == "刘七"
+    assert role_names(user) == {"办理员"}
+    assert staff_of(db, user).division.code == "220581102000"
+    assert user.password == "!directory:province"
+
+
+def test_first_directory_that_knows_the_name_decides(ldap_app):
+    # zhangsan is in both directories: the county, asked first, decides.
+    assert log_in(ldap_app, "zhangsan", "province-zhangsan-pw")[0] is None
+    assert log_in(ldap_app, "zhangsan", "zhangsan-pw")[0].first_name == "张三"
+
+
+def test_user_of_one_directory_cannot_log_in_through_another(ldap_app):
+    assert log_in(ldap_app, "zhangsan", "zhangsan-pw")[0] is not None
+    province = [d for d in auth_directories(ldap_app) if d.name == "province"]
+    use_directories(ldap_app, *province)
+
+    user, messages = log_in(ldap_app, "zhangsan", "province-zhangsan-pw")
 
     assert user is None
     assert "county" in messages[0]
 
 
-def test_bad_directory_setting_stops_start_up(make_app):
+def test_bad_directory_setting_names_the_entry_and_key():
+    settings = {"LDAP_DIRECTORIES": [{"name": "county", "url": "ldap://x"}]}
+
     with pytest.raises(SettingsError) as caught:
-        make_app(plugins=[BUILTIN], LDAP_DIRECTORIES=[{"name": "county", "url": "ldap://x"}])
+        ldap_directories.register_auth_directories(settings)
 
     assert "LDAP_DIRECTORIES 第 1 项" in str(caught.value)
-    assert "url" in str(caught.value)
+    assert caught.value.details["key"] == "url"
 
 
-def test_no_directories_means_local_logins_only(make_app):
-    app = make_app(plugins=[BUILTIN])
-    with app.app_context():
-        create_user(app, "Admin", "220581000000", username="localadmin", password="local-pw-1")
+def test_no_directories_means_local_logins_only(ldap_app):
+    use_directories(ldap_app)
+    create_user(ldap_app, "Admin", "220581000000", username="localadmin", password="local-pw-1")
 
-        assert auth_directories(app) == []
-        assert log_in(app, "zhangsan", "zhangsan-pw")[0] is None
-        assert log_in(app, "localadmin", "local-pw-1")[0] is not None
+    assert log_in(ldap_app, "zhangsan", "zhangsan-pw")[0] is None
+    assert log_in(ldap_app, "localadmin", "local-pw-1")[0] is not None
