@@ -105,9 +105,10 @@ def verify_pdf(pdf_bytes: bytes, trust_roots: list | None = None) -> SealCheck:
     sigs = reader.embedded_signatures
     if not sigs:
         return SealCheck(signed=False, intact=False, trusted=False, covers_whole_file=False)
-    roots = [_asn1_cert(c) for c in trust_roots or []]
-    vc = ValidationContext(trust_roots=roots, allow_fetching=False) if roots else None
-    status = validate_pdf_signature(sigs[-1], vc) if vc else validate_pdf_signature(sigs[-1])
+    # Only the roots given are trusted (never the OS list); nothing is fetched:
+    # the verify page runs on the intranet.
+    vc = ValidationContext(trust_roots=[_asn1_cert(c) for c in trust_roots or []], allow_fetching=False)
+    status = validate_pdf_signature(sigs[-1], vc)
     return SealCheck(
         signed=True,
         intact=bool(status.intact and status.valid),
