@@ -1,2 +1,35 @@
-"""Built-in plugin: publicity (filled in by its feature)."""
-from govkit.plugins import hookimpl  # noqa: F401
+"""Built-in plugin: publicity — the public portal (/public), 好差评, complaints and
+government information disclosure, with their staff screens."""
+from __future__ import annotations
+
+from govkit.plugins import hookimpl
+from govkit.settings import Setting
+
+
+@hookimpl
+def register_settings():
+    from govkit.publicity.ratings import DEFAULT_DIMENSIONS
+
+    return [
+        Setting("RATING_DIMENSIONS", list, list(DEFAULT_DIMENSIONS),
+                "Dimensions (评价维度) the public rates besides the overall level."),
+        Setting("RATING_TICKET_SECONDS", int, 1800,
+                "Seconds a verified progress lookup may be used to submit a rating."),
+        Setting("COMPLAINT_MIN_FILL_SECONDS", int, 5,
+                "Minimum seconds between showing and submitting the complaint form (anti-spam)."),
+    ]
+
+
+@hookimpl
+def register_views(appbuilder, app):
+    from govkit.publicity import public, views
+
+    public.register(app)
+    views.register(appbuilder, app)
+
+
+@hookimpl
+def register_commands(cli):
+    from govkit.publicity.cli import publicity
+
+    cli.add_command(publicity)

@@ -1,0 +1,47 @@
+"""Per-IP rate limits of the public portal (flask-limiter), one limiter per app.
+
+The limiter lives in ``app.extensions["govkit_public_limiter"]`` and counts in
+``RATELIMIT_STORAGE_URI`` (``memory://`` per process; ``redis://…`` shared by every
+gunicorn worker). Views call :func:`rate_limit` only where a lookup or a submission
+really happens, so showing an empty form costs nothing. Behind a reverse proxy, wrap
+the app in ``werkzeug.middleware.proxy_fix.ProxyFix`` so the client address is right.
+"""
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+EXTENSION_KEY = "govkit_public_limiter"
+_MISSING = object()
+
+
+def init_limiter(app: Flask, storage_uri: str) -> Limiter:
+    """Create this app's public limiter (idempotent)."""
+    if EXTENSION_KEY in app.extensions:
+        return app.extensions[EXTENSION_KEY]
+    limiter = Limiter(key_func=get_remote_address, storage_uri=storage_uri or "memory://",
+                      strategy="fixed-window", headers_enabled=True, key_prefix="govkit-public")
+    # FAB's own limiter (login throttling, off unless AUTH_RATE_LIMITED) writes
+    # RATELIMIT_ENABLED=False into the config first; ours must not inherit that switch.
+    previous = app.config.get("RATELIMIT_ENABLED", _MISSING)
+    app.config["RATELIMIT_ENABLED"] = True
+    try:
+        limiter.init_app(app)
+    finally:
+        if previous is _MISSING:
+            app.config.pop("RATELIMIT_ENABLED", None)
+        else:
+            app.config["RATELIMIT_ENABLED"] = previous
+    app.extensions[EXTENSION_KEY] = limiter
+    return limiter
+
+
+def get_limiter(app: Flask | None = None) -> Limiter:
+    return (app or current_app).extensions[EXTENSION_KEY]
+
+
+def rate_limit(limit: str, scope: str):
+    """Context manager: count one hit of ``limit`` (e.g. "10 per minute") for the client
+    address in ``scope``; raises a 429 ``RateLimitExceeded`` when the limit is used up."""
+    return get_limiter().limit(limit, scope=scope, override_defaults=False)

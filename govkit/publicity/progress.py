@@ -1,0 +1,142 @@
+"""Public case progress lookup (办件进度查询) by case number + a verification factor.
+
+The factor is the last 4 digits of the applicant's phone or the token printed in the
+notice's QR code. A wrong factor and an unknown number give the same answer (None)
+after the same work, so the page cannot be used to probe which numbers exist. The
+result (:class:`Progress`) carries no personal data at all: no name, ID number, phone,
+address, and no staff names. Plain Python: no Flask imports.
+"""
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govkit.cases.calendar import format_chinese_date
+from govkit.cases.models import Case
+from govkit.hierarchy.models import Division
+from govkit.publicity.ratings import is_rateable
+
+try:  # the cases engineer's labels when present
+    from govkit.cases.states import STATE_LABELS as _CASE_LABELS
+except ImportError:  # pragma: no cover - depends on build order
+    _CASE_LABELS = {}
+
+STATE_LABELS: dict[str, str] = {
+    "registered": "已登记", "supplement": "待补正", "refused": "不予受理", "accepted": "已受理",
+    "forwarded": "已上报待签收", "signed": "已签收", "assigned": "已分派", "in_review": "审查中",
+    "returned": "已退回", "suspended": "特别程序中", "approved": "准予许可", "denied": "不予许可",
+    "completed": "已办结", "delivered": "已送达", "withdrawn": "已撤回", **_CASE_LABELS,
+}
+
+#: What the applicant must do next, by state (shown under the state).
+NEXT_STEPS: dict[str, str] = {
+    "registered": "材料已登记，请等待受理；如有疑问请联系受理点。",
+    "supplement": "请按《一次性告知书》列明的材料一次补齐，送交原受理点；补正期间办理时限暂停计算。",
+    "refused": "申请未予受理，具体理由见《不予受理通知书》。如有异议，可依法申请行政复议或提起行政诉讼。",
+    "accepted": "已受理，正在办理中，无需您再做什么。",
+    "forwarded": "已报送上级办理机关，无需您再做什么。",
+    "signed": "上级办理机关已签收，无需您再做什么。",
+    "assigned": "已分派到办理窗口，无需您再做什么。",
+    "in_review": "正在审查，无需您再做什么；如需补充情况，工作人员会联系您。",
+    "returned": "办理机关需要补充情况，受理点工作人员会与您联系。",
+    "suspended": "正在进行听证、检验或专家评审等特别程序，所需时间不计入办理时限。",
+    "approved": "已作出准予决定，等待办结送达。",
+    "denied": "已作出不予许可决定，理由见决定书。如有异议，可依法申请行政复议或提起行政诉讼。",
+    "completed": "已办结，请留意领取通知，或由村代办员送达；欢迎对本次服务进行评价。",
+    "delivered": "结果已送达，欢迎对本次服务进行评价。",
+    "withdrawn": "申请已撤回。",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One public step of a case: date, what happened, where (unit name only)."""
+
+    day: str
+    label: str
+    place: str | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the public progress page shows. Never holds personal data."""
+
+    case_id: int
+    number: str
+    item_name: str
+    state: str
+    state_label: str
+    next_step: str
+    received: str | None
+    promised: str | None
+    promised_provisional: bool
+    completed: str | None
+    rateable: bool
+    rated: bool
+    steps: list[Step] = field(default_factory=list)
+
+
+#: China Standard Time (no DST): a step at 23:30 UTC happened the next day locally.
+_CST = timedelta(hours=8)
+
+
+def _digits(value: str | None) -> str:
+    return "".join(ch for ch in (value or "") if ch.isdigit())
+
+
+def verify(case: Case | None, *, phone_last4: str | None = None, token: str | None = None) -> bool:
+    """True when the factor matches ``case``; does the same comparison work when ``case`` is None."""
+    phone_tail = _digits(case.applicant_phone)[-4:] if case is not None else ""
+    expected_token = case.progress_token if case is not None else "x" * 32
+    token_ok = hmac.compare_digest((token or "").encode()[:64], expected_token.encode()) if token else False
+    given = _digits(phone_last4)
+    phone_ok = (len(given) == 4 and len(phone_tail) == 4
+                and hmac.compare_digest(given.encode(), phone_tail.encode()))
+    return case is not None and (token_ok or phone_ok)
+
+
+def find_verified(session: Session, number: str, *, phone_last4: str | None = None,
+                  token: str | None = None) -> Case | None:
+    """The case ``number`` when the factor matches, else None (unknown and wrong look alike)."""
+    number = (number or "").strip()[:32]
+    case = session.scalar(select(Case).where(Case.number == number)) if number else None
+    return case if verify(case, phone_last4=phone_last4, token=token) else None
+
+
+def _local_day(value: datetime) -> date:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return (value.astimezone(timezone.utc).replace(tzinfo=None) + _CST).date()
+
+
+def progress_of(session: Session, case: Case, *, rated: bool) -> Progress:
+    """Build the public view of a verified case."""
+    codes = {e.division_code for e in case.events if e.division_code}
+    names: dict[str, str] = {}
+    if codes:
+        names = {code: name for code, name in session.execute(
+            select(Division.code, Division.name).where(Division.code.in_(codes)))}
+    steps = [
+        Step(format_chinese_date(_local_day(e.at)), STATE_LABELS.get(e.to_state, e.to_state), names.get(e.division_code))
+        for e in case.events
+    ]
+    implementation = case.implementation
+    return Progress(
+        case_id=case.id,
+        number=case.number,
+        item_name=implementation.name if implementation is not None else "",
+        state=case.state,
+        state_label=STATE_LABELS.get(case.state, case.state),
+        next_step=NEXT_STEPS.get(case.state, "如有疑问请联系受理点。"),
+        received=format_chinese_date(case.received_date) if case.received_date else None,
+        promised=format_chinese_date(case.due_date) if case.due_date else None,
+        promised_provisional=bool(case.due_provisional),
+        completed=format_chinese_date(case.completed_date) if case.completed_date else None,
+        rateable=is_rateable(case) and not rated,
+        rated=rated,
+        steps=steps,
+    )

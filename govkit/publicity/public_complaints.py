@@ -1,0 +1,78 @@
+"""Public complaints and suggestions (``/public/complaints``): file one, look up the reply.
+
+Filing is limited per client address by COMPLAINT_RATE_LIMIT and guarded by a honeypot
+field plus a signed minimum-fill-time stamp (no CAPTCHA service, works offline).
+"""
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from sqlalchemy import select
+
+from govkit.db import db
+from govkit.errors import GovkitError
+from govkit.hierarchy.models import Division
+from govkit.publicity import antispam, complaints
+from govkit.publicity.forms import ComplaintForm, ComplaintLookupForm
+from govkit.publicity.limiter import rate_limit
+from govkit.publicity.public import bp, home_division, setting
+
+
+def _division_choices():
+    """The county, its townships and their villages, for the 涉及地区 picker."""
+    county = home_division()
+    if county is None:
+        return None, [], []
+    townships = list(db.session.scalars(select(Division).where(Division.parent_id == county.id,
+                                                               Division.active.is_(True)).order_by(Division.code)))
+    villages = list(db.session.scalars(select(Division).where(Division.parent_id.in_([t.id for t in townships]),
+                                                              Division.active.is_(True)).order_by(Division.code)))
+    return county, townships, villages
+
+
+def _render_form(form: ComplaintForm, error: str | None = None, status: int = 200):
+    county, townships, villages = _division_choices()
+    by_township: dict[int, list[Division]] = {}
+    for village in villages:
+        by_township.setdefault(village.parent_id, []).append(village)
+    return render_template("public/complaint_form.html", form=form, error=error, county=county,
+                           townships=townships, villages=by_township,
+                           stamp=antispam.issue_stamp(current_app.config["SECRET_KEY"]),
+                           honeypot=antispam.HONEYPOT_FIELD, stamp_field=antispam.STAMP_FIELD), status
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+def complaint_new():
+    form = ComplaintForm()
+    if request.method == "GET":
+        return _render_form(form)
+    if not form.validate_on_submit():
+        return _render_form(form, "请完整填写标题和内容。", 400)
+    try:
+        antispam.check(current_app.config["SECRET_KEY"], request.form,
+                       min_seconds=setting("COMPLAINT_MIN_FILL_SECONDS"))
+    except GovkitError as exc:
+        return _render_form(form, str(exc), 400)
+    county = home_division()
+    code = form.division.data or (county.code if county else "")
+    with rate_limit(setting("COMPLAINT_RATE_LIMIT"), scope="public-complaint"):
+        try:
+            complaint, lookup_code = complaints.file_complaint(
+                db.session, kind=form.kind.data, division_code=code, subject=form.subject.data,
+                content=form.content.data, contact=form.contact.data, case_number=form.case_number.data)
+            db.session.commit()
+        except GovkitError as exc:
+            db.session.rollback()
+            return _render_form(form, str(exc), 400)
+    return render_template("public/complaint_done.html", complaint=complaint, lookup_code=lookup_code)
+
+
+@bp.route("/complaints/lookup", methods=["GET", "POST"])
+def complaint_lookup():
+    form = ComplaintLookupForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return render_template("public/complaint_lookup.html", form=form, complaint=None,
+                               error=None if request.method == "GET" else "请输入编号和查询码。")
+    with rate_limit(setting("PROGRESS_RATE_LIMIT"), scope="public-complaint-lookup"):
+        found = complaints.lookup(db.session, form.number.data, form.code.data)
+    return render_template("public/complaint_lookup.html", form=form, complaint=found,
+                           error=None if found else "未查到匹配的投诉或意见，请核对编号和查询码。")
