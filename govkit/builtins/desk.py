@@ -1,2 +1,9 @@
-"""Built-in plugin: desk (filled in by its feature)."""
-from govkit.plugins import hookimpl  # noqa: F401
+"""Built-in plugin: the desk — intake desk, work queues, case page, uploads, transfers, home visits."""
+from govkit.plugins import hookimpl
+
+
+@hookimpl
+def register_views(appbuilder, app):
+    from govkit.desk.views import register
+
+    register(appbuilder, app)

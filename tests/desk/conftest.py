@@ -20,7 +20,9 @@ class World:
 
 
 def build_world(session) -> World:
+    """低保 is decided by the county (民政局 window); 临时救助 by the township; one item is retired."""
     from govkit.catalog.models import Implementation, Material, ServiceItem
+    from govkit.hierarchy.models import Department
     from govkit.testing.fixtures import ensure_division
 
     county = ensure_division(session, COUNTY, "测试县")
@@ -28,19 +30,25 @@ def build_world(session) -> World:
     ensure_division(session, VILLAGE, "东村")
     ensure_division(session, OTHER_VILLAGE, "西村")
     ensure_division(session, OTHER_TOWNSHIP, "南乡")
+    session.add(Department(division_id=county.id, name="民政局", window_no="3"))
     item = ServiceItem(basic_code="000105001000", name="城乡居民最低生活保障审核确认", item_type="07",
                        pinyin_initials=None)
-    other = ServiceItem(basic_code="000105002000", name="临时救助申请", item_type="05")
-    session.add_all([item, other])
+    relief = ServiceItem(basic_code="000105002000", name="临时救助申请", item_type="05")
+    old = ServiceItem(basic_code="000105003000", name="特困人员认定", item_type="07")
+    session.add_all([item, relief, old])
     session.flush()
     impl = Implementation(
-        item_id=item.id, division_id=township.id, code="11621002MB0000001X4000105001000",
+        item_id=item.id, division_id=county.id, code="11621002MB0000001X4000105001000",
         name="城乡居民最低生活保障审核确认", status="已发布", conditions="家庭人均收入低于当地低保标准。",
         promised_days=10, legal_days=20,
     )
-    retired = Implementation(item_id=other.id, division_id=county.id, code="11621002MB0000002X3000105002000",
-                             name="临时救助申请", status="已停用")
-    session.add_all([impl, retired])
+    session.add_all([
+        impl,
+        Implementation(item_id=relief.id, division_id=township.id, code="11621002MB0000003X5000105002000",
+                       name="临时救助申请", status="已发布", promised_days=5, legal_days=10),
+        Implementation(item_id=old.id, division_id=county.id, code="11621002MB0000002X4000105003000",
+                       name="特困人员认定", status="已停用"),
+    ])
     session.flush()
     materials = [
         Material(implementation_id=impl.id, position=1, name="居民身份证", form="原件"),
@@ -76,3 +84,57 @@ def make_case(session, world: World, village: str = VILLAGE, state: str = "accep
     session.add(case)
     session.flush()
     return case
+
+
+@pytest.fixture
+def app(make_app, tmp_path):
+    """Desk tests run on an app with the fake county form plugin and a small upload limit (60 KB)."""
+    from tests.plugins import desk_form_plugin
+
+    application = make_app(plugins=[("desk_form_plugin", desk_form_plugin)], UPLOAD_MAX_BYTES=60_000,
+                           STORAGE_DIR=str(tmp_path / "storage"))
+    with application.app_context():
+        yield application
+        from govkit.db import db as _db
+
+        _db.session.remove()
+
+
+@pytest.fixture
+def desk_app(app):
+    return app
+
+
+@pytest.fixture
+def desk_world(world) -> World:
+    return world
+
+
+@pytest.fixture
+def user_client(desk_app):
+    """``user_client(role, division_code, department=None)`` → (logged-in test client, user)."""
+    from govkit.testing.fixtures import create_user
+
+    def make(role: str, code: str, department=None, username=None):
+        user = create_user(desk_app, role, code, department=department, username=username)
+        client = desk_app.test_client()
+        response = client.post("/login/", data={"username": user.username, "password": "pw-123456"})
+        assert response.status_code in (200, 302)
+        return client, user
+
+    return make
+
+
+def actor_of(app, user):
+    """The workflow Actor of a user (as the views build it)."""
+    from govkit.cases.runtime import actor_for_user
+    from govkit.db import db as _db
+
+    return actor_for_user(_db.session, user)
+
+
+def valid_id(birth: str = "19491231", seq: str = "002") -> str:
+    from govkit.cases.idnumber import id_check_char
+
+    first = "110105" + birth + seq
+    return first + id_check_char(first)

@@ -23,8 +23,10 @@ def test_find_by_name_code_and_initials(db, world):
 
 
 def test_retired_and_out_of_chain_items_are_not_offered(db, world):
-    assert find_items(db.session, Scope.for_division(VILLAGE), "临时救助") == []
-    # A village of another township cannot register this township's item.
-    assert find_items(db.session, Scope.for_division(OTHER_TOWNSHIP + ""), "低保") == []
+    assert find_items(db.session, Scope.for_division(VILLAGE), "特困") == []  # retired
+    assert [i.name for i in find_items(db.session, Scope.for_division(VILLAGE), "临时救助")] == ["临时救助申请"]
+    # Another township cannot register this township's item, but sees the county's.
+    assert find_items(db.session, Scope.for_division(OTHER_TOWNSHIP), "临时救助") == []
+    assert len(find_items(db.session, Scope.for_division(OTHER_TOWNSHIP), "低保")) == 1
     assert find_items(db.session, Scope.nothing(), "低保") == []
-    assert len(find_items(db.session, Scope.unrestricted(), "")) == 1
+    assert len(find_items(db.session, Scope.unrestricted(), "")) == 2

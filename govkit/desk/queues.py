@@ -1,0 +1,145 @@
+"""Work queues (待办): which cases wait for which user. Plain Python (SQLAlchemy, no Flask).
+
+Each queue is a SQL condition on :class:`Case` for one actor, built from the case's
+denormalised division codes, so a count is one indexed query. The queues only
+*find* cases; what may be done with them is decided by the workflow engine
+(:meth:`govkit.cases.workflow.Workflow.allowed_actions`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable, Mapping
+
+from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from govkit.cases import states as S
+from govkit.cases.deadlines import with_status
+from govkit.cases.models import Case
+from govkit.cases.workflow import Actor
+from govkit.desk.attachments import case_scope_clause
+
+INTAKE, AGENT, HANDLER, DISPATCH, SUPERVISOR = "受理员", "代办员", "办理员", "指挥中心", "监察"
+
+
+def _here(actor: Actor, column: Any):
+    """The column equals the actor's own division (every division for an unrestricted user)."""
+    if actor.scope.is_unrestricted:
+        return true()
+    if actor.division_code is None:
+        return false()
+    return column == actor.division_code
+
+
+def _intake(actor: Actor):
+    return and_(Case.state.in_((S.REGISTERED, S.SUPPLEMENT)), _here(actor, Case.accepting_division_code))
+
+
+def _forward(actor: Actor):
+    return and_(
+        Case.state.in_((S.ACCEPTED, S.SIGNED, S.RETURNED)),
+        _here(actor, Case.current_division_code),
+        Case.current_division_code != Case.implementing_division_code,
+    )
+
+
+def _sign(actor: Actor):
+    return and_(Case.state == S.FORWARDED, _here(actor, Case.current_division_code))
+
+
+def _assign(actor: Actor):
+    return and_(
+        Case.state.in_((S.ACCEPTED, S.SIGNED)),
+        _here(actor, Case.current_division_code),
+        Case.current_division_code == Case.implementing_division_code,
+    )
+
+
+def _review(actor: Actor):
+    mine = or_(Case.handler_id == actor.user_id,
+               and_(Case.handler_id.is_(None), Case.current_department_id == actor.department_id))
+    if actor.scope.is_unrestricted:
+        mine = true()
+    return and_(Case.state.in_((S.ASSIGNED, S.IN_REVIEW, S.SUSPENDED, S.APPROVED, S.DENIED)),
+                _here(actor, Case.current_division_code), mine)
+
+
+def _returned(actor: Actor):
+    return and_(Case.state == S.RETURNED, _here(actor, Case.current_division_code))
+
+
+def _deliver(actor: Actor):
+    return and_(Case.state == S.COMPLETED, _here(actor, Case.accepting_division_code))
+
+
+def _due(actor: Actor):
+    # Every case with a running clock in scope; the yellow/red filter is added in SQL below.
+    return and_(Case.state.in_(tuple(S.CLOCK_STATES | {S.SUSPENDED, S.SUPPLEMENT})), Case.completed_date.is_(None))
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A named work queue: label, the roles it is shown to, and its SQL condition."""
+
+    name: str
+    label: str
+    roles: tuple[str, ...]
+    condition: Callable[[Actor], Any]
+    cards: tuple[str, ...] = ()  # restrict to these deadline cards (due soon / overdue)
+    hint: str = ""
+
+
+QUEUES: dict[str, Queue] = {q.name: q for q in (
+    Queue("intake", "待受理", (INTAKE, AGENT), _intake, hint="已登记或待补正、尚未作出受理决定的办件"),
+    Queue("forward", "待上报", (INTAKE, AGENT, HANDLER, DISPATCH), _forward, hint="本单位已受理或已签收、须上报上级的办件"),
+    Queue("sign", "待签收", (INTAKE, HANDLER, DISPATCH), _sign, hint="下级上报到本单位、等待签收的办件"),
+    Queue("assign", "待分派", (DISPATCH,), _assign, hint="已到实施机关、等待分派窗口的办件"),
+    Queue("review", "待审查", (HANDLER,), _review, hint="分派给我或我所在窗口的办件"),
+    Queue("returned", "被退回", (INTAKE, AGENT, HANDLER, DISPATCH), _returned, hint="上级退回本单位、需补充情况的办件"),
+    Queue("deliver", "待送达", (INTAKE, AGENT, HANDLER), _deliver, hint="已办结、等待送达申请人的办件"),
+    Queue("due", "临期/超期", (INTAKE, AGENT, HANDLER, DISPATCH, SUPERVISOR), _due, ("yellow", "red"),
+          hint="黄牌（临近期限）和红牌（已超期）的办件"),
+)}
+
+
+def queues_for(actor: Actor) -> list[Queue]:
+    """The queues shown to ``actor`` (by role; Admin sees all)."""
+    return [q for q in QUEUES.values() if actor.has_role(*q.roles)]
+
+
+def queue_select(actor: Actor, queue: Queue, today: date, settings: Mapping[str, Any]):
+    """``select(Case, remaining, card)`` of the queue, in scope, not yet ordered."""
+    query = with_status(select(Case), today, settings).where(queue.condition(actor), case_scope_clause(actor.scope))
+    if queue.cards:
+        query = query.where(_card_column(query).in_(queue.cards))
+    return query
+
+
+def _card_column(query):
+    return query.selected_columns.card
+
+
+SORTS = {
+    "due": (Case.due_date.is_(None), Case.due_date, Case.id),
+    "-due": (Case.due_date.is_(None), Case.due_date.desc(), Case.id.desc()),
+    "new": (Case.registered_at.desc(), Case.id.desc()),
+    "old": (Case.registered_at, Case.id),
+}
+
+
+def queue_page(session: Session, actor: Actor, name: str, today: date, settings: Mapping[str, Any], *,
+               sort: str = "due", limit: int = 50, offset: int = 0) -> list[tuple[Case, int | None, str]]:
+    """One page of a queue: ``(case, remaining working days, card)``, by due date by default."""
+    query = queue_select(actor, QUEUES[name], today, settings)
+    query = query.order_by(*SORTS.get(sort, SORTS["due"])).limit(limit).offset(offset)
+    return [(row[0], row[1], row[2]) for row in session.execute(query)]
+
+
+def queue_counts(session: Session, actor: Actor, today: date, settings: Mapping[str, Any]) -> dict[str, int]:
+    """Number of cases in each of the actor's queues (one small query each)."""
+    counts = {}
+    for queue in queues_for(actor):
+        inner = queue_select(actor, queue, today, settings).subquery()
+        counts[queue.name] = session.scalar(select(func.count()).select_from(inner)) or 0
+    return counts

@@ -1,0 +1,45 @@
+"""Desk screens (受理台, 待办, 办件详情, 纸质交接, 预约上门) and how they join the app."""
+from __future__ import annotations
+
+from govkit.desk.views.cases import DeskCaseView, DeskFileView
+from govkit.desk.views.intake import IntakeView
+from govkit.desk.views.queues import DeskQueueView
+from govkit.desk.views.transfers import TransferView
+from govkit.desk.views.visits import HomeVisitView
+
+__all__ = ["IntakeView", "DeskQueueView", "DeskCaseView", "DeskFileView", "TransferView", "HomeVisitView", "register"]
+
+MENU_CATEGORY = "办件"
+
+
+def _shown(queue):
+    def cond() -> bool:
+        from flask_login import current_user
+
+        from govkit.desk.queues import queues_for
+        from govkit.desk.web import actor
+
+        return bool(current_user and current_user.is_authenticated) and queue in queues_for(actor())
+    return cond
+
+
+def register(appbuilder, app) -> None:
+    """Add the desk views, the menu entries (queues with live counts) and the static assets."""
+    from flask_wtf.csrf import generate_csrf
+
+    from govkit.desk.queues import QUEUES
+    from govkit.desk.web import QueueLabel, assets
+
+    app.register_blueprint(assets)
+    # Desk templates (and FAB's, which test for it) put the token in every form.
+    app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
+    category = dict(category=MENU_CATEGORY, category_label=MENU_CATEGORY, category_icon="fa-folder-open")
+    appbuilder.add_view(IntakeView, "受理台", icon="fa-pencil-square-o", **category)
+    appbuilder.add_view_no_menu(DeskQueueView)
+    for queue in QUEUES.values():
+        appbuilder.add_link(f"待办-{queue.name}", href=f"/desk/queue/{queue.name}", icon="fa-inbox",
+                            label=QueueLabel(queue.name, queue.label), cond=_shown(queue), **category)
+    appbuilder.add_view_no_menu(DeskCaseView)
+    appbuilder.add_view_no_menu(DeskFileView)
+    appbuilder.add_view(TransferView, "纸质资料交接", icon="fa-exchange", **category)
+    appbuilder.add_view(HomeVisitView, "预约上门", icon="fa-home", **category)

@@ -1,0 +1,311 @@
+"""Case page (办件详情), workflow action forms, scan uploads, notices and file downloads."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, abort, flash, redirect, request, send_file, url_for
+from flask_appbuilder import expose, has_access
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from govkit.app import get_state
+from govkit.cases import states as S
+from govkit.cases.actions import DELIVERY_METHODS
+from govkit.cases.deadlines import deadline_status
+from govkit.cases.idnumber import mask_id_number, mask_phone
+from govkit.cases.models import Case
+from govkit.cases.runtime import workflow_for
+from govkit.cases.workflow import FIELD_LABELS, WorkflowAction
+from govkit.db import db
+from govkit.desk import documents, web
+from govkit.desk.attachments import PendingFiles, attach_file, case_attachments, get_attachment, get_case
+from govkit.desk.storage import image_preview_png
+from govkit.desk.views.base import READERS, WORKERS, DeskView, grants
+from govkit.errors import GovkitError, OutOfScope, ValidationError
+from govkit.hierarchy.models import Department, Division, Staff
+
+#: The notice to offer after an action succeeds.
+NOTICE_AFTER = {"accept": "acceptance_notice", "request_supplement": "supplement_notice",
+                "refuse": "refusal_notice", "complete": "delivery_receipt"}
+LIST_FIELDS = ("missing", "materials_received")
+OPTIONAL_FIELDS = {
+    "accept": ("materials_received",), "resubmit": ("materials_received",), "assign": ("handler_id",),
+    "request_supplement": ("missing_extra",), "extend": ("days",),
+}
+
+
+def _safe_next() -> str | None:
+    """A same-site desk path to return to (never an absolute URL)."""
+    target = request.form.get("next", "")
+    return target if target.startswith("/desk/") and "//" not in target and "\\" not in target else None
+
+
+def _case_or_404(case_id: int) -> Case:
+    try:
+        return get_case(db.session, web.actor().scope, case_id)
+    except OutOfScope:
+        abort(404)
+
+
+@dataclass(frozen=True)
+class Segment:
+    left: float
+    width: float
+    label: str
+
+
+def deadline_bar(case: Case, today: date) -> dict[str, Any] | None:
+    """Positions (in % of the bar) of elapsed time, paused intervals, the due day and today."""
+    if case.accepted_date is None or case.due_date is None:
+        return None
+    start = case.accepted_date
+    ends = [case.due_date, today if case.completed_date is None else case.completed_date]
+    ends += [p.end or today for p in case.pauses]
+    end = max(ends)
+    total = max((end - start).days, 1)
+
+    def pos(day: date) -> float:
+        return round(100 * min(max((day - start).days, 0), total) / total, 2)
+
+    pauses = []
+    for pause in case.pauses:
+        first, last = pause.start, pause.end or today
+        label = {"supplement": "补正", "special": "特别程序"}.get(pause.reason, "计时")
+        pauses.append(Segment(pos(first), max(pos(last) - pos(first), 0.8), f"{label}暂停 {first} 至 {pause.end or '今'}"))
+    now = case.completed_date or today
+    return {"elapsed": pos(now), "due": pos(case.due_date), "pauses": pauses, "start": start, "end": end}
+
+
+def field_specs(case: Case, action: WorkflowAction) -> list[tuple[str, str, Any]]:
+    """``(name, label, choices)`` of the inputs an action asks for (required ones first)."""
+    names = list(action.required) + [n for n in OPTIONAL_FIELDS.get(action.name, ()) if n not in action.required]
+    specs = []
+    for name in names:
+        choices: Any = None
+        if name in LIST_FIELDS:
+            choices = [(row.material_id, row.material.name, row.received) for row in case.materials]
+        elif name == "department_id":
+            choices = [(d.id, d.name) for d in db.session.scalars(
+                select(Department).where(Department.division_id == case.current_division_id).order_by(Department.name))]
+        elif name == "handler_id":
+            choices = [(s.user_id, f"{s.name}（{s.department.name if s.department else ''}）") for s in db.session.scalars(
+                select(Staff).join(Department, Staff.department_id == Department.id)
+                .where(Department.division_id == case.current_division_id, Staff.duty == "办理员").order_by(Staff.name))]
+        elif name == "procedure_id":
+            choices = [(p.id, f"{p.name}（{p.days} 个工作日）") for p in case.implementation.special_procedures]
+        elif name == "method":
+            choices = [(m, m) for m in DELIVERY_METHODS]
+        label = {"missing_extra": "清单外需补正的材料（可不填）", "handler_id": "承办人（可不选）",
+                 "materials_received": "已收取的材料"}.get(name, FIELD_LABELS.get(name, name))
+        specs.append((name, label, choices))
+    return specs
+
+
+def collect_fields(action: WorkflowAction) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name in set(action.required) | set(OPTIONAL_FIELDS.get(action.name, ())) | {"comment"}:
+        if name in LIST_FIELDS:
+            values = [v for v in request.form.getlist(name) if v.strip()]
+            if name == "missing" and request.form.get("missing_extra", "").strip():
+                values.append(request.form["missing_extra"].strip())
+            if values or name in action.required:
+                fields[name] = values
+        else:
+            value = request.form.get(name, "").strip()
+            if value:
+                fields[name] = value
+    return fields
+
+
+class DeskCaseView(DeskView):
+    """办件详情 and its actions."""
+
+    route_base = "/desk/case"
+    default_view = "show"
+    class_permission_name = "DeskCase"
+    method_permission_name = {"show": "read", "print_document": "read", "act": "act", "upload": "act"}
+    govkit_role_permissions = grants(can_read=READERS, can_act=WORKERS)
+
+    @expose("/<int:case_id>")
+    @has_access
+    def show(self, case_id: int):
+        case = _case_or_404(case_id)
+        actor, workflow = web.actor(), workflow_for()
+        today = workflow.today()
+        status = deadline_status(case, workflow.calendar(db.session), web.settings(), today)
+        base = str(web.settings().get("PUBLIC_BASE_URL") or "").rstrip("/")
+        progress_url = f"{base}/public/progress?no={quote(case.number)}&t={case.progress_token}"
+        divisions = {d.code: d.name for d in db.session.scalars(select(Division).where(Division.code.in_(
+            {case.accepting_division_code, case.current_division_code, case.implementing_division_code})))}
+        return self.render(
+            "desk/case.html", case=case, status=status, bar=deadline_bar(case, today),
+            actions=workflow.allowed_actions(db.session, case, actor), state_label=workflow.state_label,
+            attachments=case_attachments(db.session, case), documents=documents.printable_documents(case),
+            id_masked=mask_id_number(case.applicant_id_number),
+            phone_masked=mask_phone(case.applicant_phone) if case.applicant_phone else "",
+            progress_url=progress_url, divisions=divisions, offer=request.args.get("print"),
+            can_upload=case.state not in S.FINAL_STATES and actor.has_role(*WORKERS),
+            action_labels={n: a.label for n, a in workflow.actions.items()}, form_labels=_form_labels(case),
+        )
+
+    @expose("/<int:case_id>/act/<name>", methods=["GET", "POST"])
+    @has_access
+    def act(self, case_id: int, name: str):
+        case = _case_or_404(case_id)
+        actor, workflow = web.actor(), workflow_for()
+        try:
+            action = workflow.action(name)
+        except GovkitError:
+            abort(404)
+        if request.method == "POST":
+            try:
+                web.check_csrf()
+                fields = collect_fields(action)
+                version = request.form.get("version", "")
+                if version.isdigit() and int(version) != case.version:
+                    from govkit.errors import ConcurrentModification
+
+                    raise ConcurrentModification("办件已被他人修改，请查看最新情况后重试。")
+                workflow.perform(db.session, case, name, actor, **fields)
+            except OutOfScope:
+                db.session.rollback()
+                abort(404)
+            except GovkitError as exc:
+                db.session.rollback()
+                flash(f"未能{action.label}：{exc}", "danger")
+                if _safe_next() or not (action.required or OPTIONAL_FIELDS.get(name)):
+                    return redirect(_safe_next() or url_for("DeskCaseView.show", case_id=case_id))
+                case = _case_or_404(case_id)
+            else:
+                flash(f"办件 {case.number} 已{action.label}，当前状态：{workflow.state_label(case.state)}。", "success")
+                if _safe_next():
+                    return redirect(_safe_next())
+                notice = NOTICE_AFTER.get(name)
+                return redirect(url_for("DeskCaseView.show", case_id=case_id, **({"print": notice} if notice else {})))
+        else:
+            try:
+                workflow.check(db.session, case, action, actor)
+            except OutOfScope:
+                abort(404)
+            except GovkitError as exc:
+                flash(str(exc), "danger")
+                return redirect(url_for("DeskCaseView.show", case_id=case_id))
+        return self.render("desk/action.html", case=case, action=action, specs=field_specs(case, action),
+                           state_label=workflow.state_label, form=request.form,
+                           requested_days=case.extension_requested_days)
+
+    @expose("/<int:case_id>/upload", methods=["POST"])
+    @has_access
+    def upload(self, case_id: int):
+        case = _case_or_404(case_id)
+        actor = web.actor()
+        pending = PendingFiles(web.file_store())
+        back = url_for("DeskCaseView.show", case_id=case_id)
+        try:
+            web.check_csrf()
+            if case.state in S.FINAL_STATES:
+                raise ValidationError("办件已结束，不能再上传扫描件。")
+            material = request.form.get("material_id", "")
+            files = [f for f in request.files.getlist("file") if f and f.filename]
+            if not files:
+                raise ValidationError("请先选择要上传的扫描件。")
+            for upload in files:
+                attach_file(db.session, pending, case, upload.stream, upload.filename,
+                            material_id=int(material) if material.isdigit() else None, user_id=actor.user_id)
+            db.session.commit()
+        except RequestEntityTooLarge:
+            db.session.rollback()
+            pending.discard(db.session)
+            limit = int(web.settings()["UPLOAD_MAX_BYTES"]) // (1024 * 1024)
+            flash(f"文件超过大小上限 {limit} MB，已拒绝。请降低扫描分辨率（如 200 dpi、灰度）或分成几个文件上传。", "danger")
+            return redirect(back)
+        except GovkitError as exc:
+            db.session.rollback()
+            pending.discard(db.session)
+            flash(f"上传失败：{exc}", "danger")
+            return redirect(back)
+        flash(f"已上传 {len(files)} 个扫描件。", "success")
+        return redirect(back)
+
+    @expose("/<int:case_id>/print/<name>")
+    @has_access
+    def print_document(self, case_id: int, name: str):
+        case = _case_or_404(case_id)
+        if name not in documents.CASE_DOCUMENTS:
+            abort(404)
+        try:
+            pdf = documents.render_case_document(get_state_app(), db.session, name, case, web.actor().name)
+        except GovkitError as exc:
+            flash(f"无法生成{documents.CASE_DOCUMENTS[name]}：{exc}", "danger")
+            return redirect(url_for("DeskCaseView.show", case_id=case_id))
+        filename = f"{documents.CASE_DOCUMENTS[name]}-{case.number}.pdf"
+        return Response(pdf, mimetype="application/pdf", headers={
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}",
+            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def _form_labels(case: Case) -> dict[str, str]:
+    """Labels of the item's own form fields (for showing the stored form data)."""
+    if not case.form_data:
+        return {}
+    from govkit.desk.views.intake import item_form_class
+
+    form_class = item_form_class(case.implementation)
+    if form_class is None:
+        return {}
+    return {field.short_name: str(field.label.text) for field in form_class(meta={"csrf": False})}
+
+
+def get_state_app():
+    from flask import current_app
+
+    return get_state(current_app)
+
+
+class DeskFileView(DeskView):
+    """Scanned files: download and preview, only for cases in the user's scope (else 404)."""
+
+    route_base = "/desk/file"
+    default_view = "download"
+    class_permission_name = "DeskFile"
+    method_permission_name = {"download": "read", "preview": "read"}
+    govkit_role_permissions = grants(can_read=READERS)
+
+    def _attachment(self, attachment_id: int):
+        try:
+            attachment = get_attachment(db.session, web.actor().scope, attachment_id)
+        except OutOfScope:
+            abort(404)
+        store = web.file_store()
+        if not store.exists(attachment.sha256):
+            abort(404)
+        return attachment, store
+
+    @expose("/<int:attachment_id>")
+    @has_access
+    def download(self, attachment_id: int):
+        attachment, store = self._attachment(attachment_id)
+        response = send_file(store.path_for(attachment.sha256), mimetype=attachment.content_type, as_attachment=True,
+                             download_name=attachment.filename, max_age=0)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    @expose("/<int:attachment_id>/preview")
+    @has_access
+    def preview(self, attachment_id: int):
+        attachment, store = self._attachment(attachment_id)
+        if request.args.get("thumb") and attachment.content_type.startswith("image/"):
+            response = Response(image_preview_png(store, attachment.sha256, max_side=240), mimetype="image/png")
+        elif attachment.content_type == "image/tiff":  # browsers do not show TIFF
+            response = Response(image_preview_png(store, attachment.sha256), mimetype="image/png")
+        else:
+            response = send_file(store.path_for(attachment.sha256), mimetype=attachment.content_type,
+                                 as_attachment=False, download_name=attachment.filename, max_age=0)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'"
+        return response

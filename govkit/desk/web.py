@@ -1,0 +1,141 @@
+"""Flask side of the desk: CSRF, the request's actor, file store, errors as flashes, menu counts."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Callable
+
+from flask import Blueprint, current_app, flash, g, redirect, request
+from markupsafe import Markup, escape
+from wtforms.validators import ValidationError as WTFValidationError
+
+from govkit.app import get_state
+from govkit.cases.workflow import Actor
+from govkit.db import db
+from govkit.desk.storage import FileStore
+from govkit.errors import GovkitError, ValidationError
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "desk"
+ASSET_VERSION = "1"
+
+
+class _AssetBlueprint(Blueprint):
+    def get_send_file_max_age(self, filename: str | None) -> int:
+        return 7 * 24 * 3600  # assets carry ?v=ASSET_VERSION; a slow link fetches them once
+
+
+assets = _AssetBlueprint("desk_assets", __name__, static_folder=str(STATIC_DIR), static_url_path="/desk/static")
+
+
+@assets.app_errorhandler(413)
+def _too_large(error):
+    """A desk upload over the request limit: say so in Chinese and go back, not a bare 413 page."""
+    if not request.path.startswith("/desk/"):
+        return error
+    limit = int(get_state(current_app).settings["UPLOAD_MAX_BYTES"]) // (1024 * 1024)
+    flash(f"上传的文件超过大小上限 {limit} MB，已拒绝，没有保存任何内容。"
+          "请降低扫描分辨率（如 200 dpi、灰度）或分成几个文件上传。", "danger")
+    # The page the form was on: the intake page posts to itself, a case page to <case>/upload.
+    back = request.path[: -len("/upload")] if request.path.endswith("/upload") else request.path
+    return redirect(back, 303)
+
+
+def check_csrf() -> None:
+    """Validate the form's CSRF token (when enabled) or raise a ValidationError saying what to do."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    from flask_wtf.csrf import validate_csrf
+
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except WTFValidationError:
+        raise ValidationError("页面已过期或来源无法验证（CSRF），请刷新页面后重新提交。") from None
+
+
+def actor() -> Actor:
+    """The logged-in user as a workflow Actor (cached for the request)."""
+    from govkit.cases.api import request_actor
+
+    return request_actor()
+
+
+def file_store() -> FileStore:
+    state = get_state(current_app)
+    return FileStore(current_app.config["GOVKIT_STORAGE_DIR"], int(state.settings["UPLOAD_MAX_BYTES"]))
+
+
+def settings() -> Any:
+    return get_state(current_app).settings
+
+
+def today():
+    from govkit.cases.runtime import workflow_for
+
+    return workflow_for().today()
+
+
+def desk_errors(redirect_to: Callable[..., str]):
+    """Turn a GovkitError raised by a POST handler into a flash message and a redirect (no 500).
+
+    OutOfScope keeps its 404 so nobody learns that an id exists.
+    """
+    from govkit.errors import OutOfScope
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return view(self, *args, **kwargs)
+            except OutOfScope:
+                db.session.rollback()
+                raise
+            except GovkitError as exc:
+                db.session.rollback()
+                flash(str(exc), "danger")
+                return redirect(redirect_to(*args, **kwargs))
+        return wrapper
+    return decorate
+
+
+class QueueLabel:
+    """A menu label showing a queue's count (``待签收 (3)``), computed once per request.
+
+    FAB renders ``_(item.label)``; gettext returns an unknown object as it is and
+    Jinja calls ``__html__``, so the badge renders without touching FAB's templates.
+    """
+
+    def __init__(self, queue: str, text: str) -> None:
+        self.queue, self.text = queue, text
+
+    def __hash__(self) -> int:
+        return hash((QueueLabel, self.queue))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, QueueLabel) and other.queue == self.queue
+
+    def __str__(self) -> str:
+        count = menu_counts().get(self.queue)
+        return f"{self.text} ({count})" if count else self.text
+
+    def __html__(self) -> str:
+        count = menu_counts().get(self.queue)
+        badge = Markup(' <span class="badge">{}</span>').format(count) if count else ""
+        return str(escape(self.text) + badge)
+
+
+def menu_counts() -> dict[str, int]:
+    """Queue counts of the current user, cached on ``g`` (empty when logged out)."""
+    counts = g.get("_desk_counts")
+    if counts is None:
+        from flask_login import current_user
+
+        from govkit.desk.queues import queue_counts
+
+        counts = {}
+        if current_user and current_user.is_authenticated:
+            try:
+                counts = queue_counts(db.session, actor(), today(), settings())
+            except GovkitError:
+                counts = {}
+        g._desk_counts = counts
+    return counts
