@@ -1,2 +1,10 @@
-"""Built-in plugin: print_templates (filled in by its feature)."""
-from govkit.plugins import hookimpl  # noqa: F401
+"""Built-in plugin: the standard notices (受理通知书, 不予受理通知书, 一次性告知书, 办事指南,
+送达回证, 登记簿, 纸质资料交接单), registered through the same hook as a county's templates."""
+from govkit.plugins import hookimpl
+
+
+@hookimpl
+def register_print_templates():
+    from govkit.printing.registry import builtin_templates
+
+    return builtin_templates()
