@@ -396,19 +396,24 @@ def create_implementation(session: Session, item: ServiceItem | str, *, material
             raise _error("basic_code", f"事项“{item}”不存在，请先创建基本目录事项。")
         item = found
     fields.setdefault("status", DRAFT)
+    # The implementation list carries its own item type (三级四同 compares it); default: the item's.
+    fields.setdefault("item_type", item.item_type)
     values = clean_implementation(session, fields, item=item)
     clean_fees = [clean_fee(f) for f in fees]
     if "free" not in fields and clean_fees:
         values["free"] = False
     _check_fees(values, clean_fees)
+    # Validate every child before building objects: a half-built row must not linger in the session.
+    clean_materials = [clean_material(m) for m in materials]
+    clean_steps = [clean_step(s) for s in steps]
+    clean_specials = [clean_special_procedure(s) for s in special_procedures]
     impl = Implementation(item=item, source=source)
-    apply_implementation_values(session, impl, values)
-    impl.materials = [Material(position=i, **clean_material(m)) for i, m in enumerate(materials)]
-    impl.fees = [Fee(position=i, **f) for i, f in enumerate(clean_fees)]
-    impl.steps = [ProcedureStep(position=i, **clean_step(s)) for i, s in enumerate(steps)]
-    impl.special_procedures = [SpecialProcedure(position=i, **clean_special_procedure(s))
-                               for i, s in enumerate(special_procedures)]
     session.add(impl)
+    apply_implementation_values(session, impl, values)
+    impl.materials = [Material(position=i, **m) for i, m in enumerate(clean_materials)]
+    impl.fees = [Fee(position=i, **f) for i, f in enumerate(clean_fees)]
+    impl.steps = [ProcedureStep(position=i, **s) for i, s in enumerate(clean_steps)]
+    impl.special_procedures = [SpecialProcedure(position=i, **s) for i, s in enumerate(clean_specials)]
     session.flush()
     return impl
 
@@ -455,8 +460,7 @@ def validate_implementation(session: Session, impl: Implementation) -> None:
     impl.code = cleaned["code"]
     impl.exercise_level = cleaned["exercise_level"]
     impl.handling_forms = cleaned["handling_forms"]
-    if impl.item_type:
-        impl.item_type = cleaned["item_type"]
+    impl.item_type = cleaned["item_type"] or (impl.item.item_type if impl.item is not None else None)
     if not impl.name and impl.item is not None:
         impl.name = impl.item.name
 

@@ -95,7 +95,8 @@ def _implementation_data(session: Session, item_spec: ServiceItemSpec, spec: Imp
         code = f"{uscc}{spec.exercise_level or item_spec.exercise_level}{item_spec.basic_code}"
     data = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)
             if f.name not in ("materials", "fees", "steps", "special_procedures", "implementing_uscc", "exercise_level")}
-    data.update(code=code, name=spec.name or item_spec.name, free=not spec.fees, status=services.DRAFT)
+    data.update(code=code, name=spec.name or item_spec.name, free=not spec.fees, status=services.DRAFT,
+                item_type=item_spec.item_type)
     return data
 
 

@@ -82,8 +82,11 @@ def _children_rows(impl: Implementation, attribute: str, table: str) -> list[dic
              **{f: getattr(child, f) for f in fields}} for i, child in enumerate(getattr(impl, attribute))]
 
 
-def export_tables(session: Session) -> dict[str, list[dict[str, Any]]]:
-    """The whole catalog as the seven tables (native Python values), sorted deterministically."""
+def export_tables(session: Session, scope: Any = None) -> dict[str, list[dict[str, Any]]]:
+    """The catalog as the seven tables (native Python values), sorted deterministically.
+
+    With a ``scope`` only implementations of divisions in it are exported (items: all).
+    """
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     items = session.scalars(select(ServiceItem).options(selectinload(ServiceItem.legal_bases),
                                                         selectinload(ServiceItem.parent))
@@ -97,12 +100,16 @@ def export_tables(session: Session) -> dict[str, list[dict[str, Any]]]:
         for i, basis in enumerate(item.legal_bases):
             tables["设定依据"].append({"basic_code": item.basic_code, "position": i + 1, "law": basis.law,
                                    "article": basis.article, "text": basis.text})
-    impls = session.scalars(select(Implementation).options(
+    impls = select(Implementation).options(
         selectinload(Implementation.item), selectinload(Implementation.division),
         selectinload(Implementation.department), selectinload(Implementation.materials),
         selectinload(Implementation.fees), selectinload(Implementation.steps),
         selectinload(Implementation.special_procedures)).order_by(Implementation.code, Implementation.version))
-    for impl in impls:
+    if scope is not None:
+        from govkit.hierarchy.models import Division
+
+        impls = impls.join(Implementation.division).where(scope.clause(Division.code))
+    for impl in session.scalars(impls):
         row = services.implementation_values(impl)
         row.update(basic_code=impl.item.basic_code, source=impl.source, source_hash=impl.source_hash,
                    updated_by_admin=impl.updated_by_admin)
@@ -199,12 +206,12 @@ def tables_to_json(tables: dict[str, list[dict[str, Any]]]) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def export_catalog(session: Session, fmt: str) -> bytes:
-    """The whole catalog as ``csv``, ``xlsx`` or ``json`` bytes (deterministic)."""
+def export_catalog(session: Session, fmt: str, scope: Any = None) -> bytes:
+    """The catalog as ``csv``, ``xlsx`` or ``json`` bytes (deterministic; ``scope`` limits implementations)."""
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise ValidationError(f"不支持的导出格式“{fmt}”，请选择 csv、xlsx 或 json。")
-    tables = export_tables(session)
+    tables = export_tables(session, scope)
     return {"csv": tables_to_csv, "xlsx": tables_to_xlsx, "json": tables_to_json}[fmt](tables)
 
 
