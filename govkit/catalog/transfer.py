@@ -104,7 +104,7 @@ def export_tables(session: Session, scope: Any = None) -> dict[str, list[dict[st
         selectinload(Implementation.item), selectinload(Implementation.division),
         selectinload(Implementation.department), selectinload(Implementation.materials),
         selectinload(Implementation.fees), selectinload(Implementation.steps),
-        selectinload(Implementation.special_procedures)).order_by(Implementation.code, Implementation.version))
+        selectinload(Implementation.special_procedures)).order_by(Implementation.code, Implementation.version)
     if scope is not None:
         from govkit.hierarchy.models import Division
 
