@@ -304,7 +304,11 @@ class Workflow:
             ctx.require(name)
         from_state = case.state
         if action.effect is not None:
-            action.effect(ctx)
+            try:
+                action.effect(ctx)
+            except GovkitError:
+                session.rollback()  # an effect may have changed rows before it refused
+                raise
         if action.to_state is not None:
             case.state = action.to_state
         case.last_action_at = self.now()

@@ -1,0 +1,131 @@
+"""Property test: random action sequences by random actors on random days.
+
+Whatever happens: no illegal state is reached, every failed action leaves the case as it
+was, every event chain replays to the case's current state, deadlines never move earlier.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from govkit.cases import states
+from govkit.cases.models import Case, CaseEvent
+from govkit.errors import GovkitError
+from tests.cases.conftest import register
+
+ACTORS = ("clerk", "agent", "township_clerk", "dispatch", "handler", "other_clerk", "admin")
+
+
+def _fields(name, world):
+    return {
+        "refuse": {"reason": "不符合受理条件"},
+        "request_supplement": {"missing": [world.implementation.materials[1].id]},
+        "assign": {"department_id": world.department.id},
+        "return": {"reason": "请补充"},
+        "suspend": {"procedure_id": world.implementation.special_procedures[0].id},
+        "request_extension": {"days": 2, "reason": "核查"},
+        "extend": {"reason": "同意", "days": 1},
+        "approve": {"result_number": "R-1"},
+        "deny": {"reason": "不符合条件"},
+        "deliver": {"method": "窗口领取", "receiver": "本人"},
+    }.get(name, {})
+
+
+def _invariants(case: Case) -> None:
+    assert case.state in states.STATE_LABELS
+    if case.state in states.CLOCK_STATES | {states.SUSPENDED, states.APPROVED, states.DENIED,
+                                            states.COMPLETED, states.DELIVERED}:
+        assert case.accepted_date is not None and case.due_date is not None
+    if case.paused_since is not None:
+        assert case.state in (states.SUPPLEMENT, states.SUSPENDED)
+    if case.state in (states.APPROVED, states.COMPLETED, states.DELIVERED) and case.decision == "approved":
+        assert case.result_number
+    if case.state in (states.COMPLETED, states.DELIVERED):
+        assert case.completed_date is not None and case.decision in ("approved", "denied")
+    if case.state == states.DELIVERED:
+        assert case.delivery_method and case.delivered_at is not None
+    if case.state in (states.FORWARDED, states.SIGNED, states.ASSIGNED, states.IN_REVIEW):
+        assert case.accepted_date is not None
+
+
+steps = st.lists(
+    st.tuples(st.sampled_from(sorted(a for a in (
+        "accept", "refuse", "request_supplement", "resubmit", "forward", "sign_for", "assign", "start_review",
+        "return", "suspend", "resume", "request_extension", "extend", "approve", "deny", "complete", "deliver",
+        "withdraw"))),
+        st.sampled_from(ACTORS), st.integers(0, 4), st.integers(0, 99), st.integers(0, 3)),
+    min_size=1, max_size=30,
+)
+
+
+def _walk(*pairs):
+    return [(name, who, 1, 0, 0) for name, who in pairs]
+
+
+FULL_WALK = _walk(("accept", "clerk"), ("forward", "clerk"), ("sign_for", "dispatch"), ("assign", "dispatch"),
+                  ("start_review", "handler"), ("suspend", "handler"), ("resume", "handler"),
+                  ("request_extension", "handler"), ("extend", "dispatch"), ("approve", "handler"),
+                  ("complete", "handler"), ("deliver", "agent"))
+RETURN_WALK = _walk(("request_supplement", "clerk"), ("resubmit", "agent"), ("accept", "clerk"),
+                    ("forward", "clerk"), ("sign_for", "dispatch"), ("return", "dispatch"), ("forward", "clerk"),
+                    ("withdraw", "agent"))
+
+
+@example(sequence=FULL_WALK, start=date(2026, 2, 10))
+@example(sequence=RETURN_WALK, start=date(2026, 9, 24))
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(sequence=steps, start=st.dates(min_value=date(2025, 1, 1),
+                                      max_value=date(2026, 12, 20)))
+def test_random_sequences_keep_the_case_legal(workflow, world, db, clock, sequence, start):
+    s = db.session
+    clock.day = start
+    case = register(workflow, s, world)
+    due_history = []
+    performed = 0
+    reached = set()
+    for name, who, advance, choice, pick_allowed in sequence:
+        clock.day += timedelta(days=advance)
+        if pick_allowed:  # mostly walk legal paths so deep states are reached too
+            candidates = [(a.name, w) for w in ACTORS for a in workflow.allowed_actions(s, case, getattr(world, w))]
+            onward = [c for c in candidates if c[0] not in ("withdraw", "refuse")]
+            candidates = onward if onward and choice >= 5 else candidates
+            if candidates:
+                name, who = candidates[choice % len(candidates)]
+        before = (case.state, case.version, case.due_date)
+        action = workflow.actions[name]
+        try:
+            workflow.perform(s, case, name, getattr(world, who), **_fields(name, world))
+        except GovkitError:
+            s.expire_all()
+            assert (case.state, case.version, case.due_date) == before
+        else:
+            performed += 1
+            assert action.starts_from(before[0])
+            assert case.state == (action.to_state or before[0])
+        _invariants(case)
+        reached.add(case.state)
+        if case.due_date is not None:
+            due_history.append(case.due_date)
+    assert due_history == sorted(due_history), "a deadline moved earlier"
+    events = s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+    assert len(events) == performed + 1
+    state = None
+    for event in events:
+        assert event.from_state == state
+        assert event.action == "register" or workflow.actions[event.action].starts_from(state)
+        state = event.to_state
+    assert state == case.state
+    REACHED.update(reached)
+
+
+REACHED: set[str] = set()
+
+
+def test_random_sequences_reached_deep_states():
+    # Runs after the property test in file order: the walk must have covered the workflow.
+    if REACHED:
+        assert {"in_review", "suspended", "completed", "delivered", "supplement", "returned"} <= REACHED, REACHED
