@@ -10,3 +10,16 @@ log = logging.getLogger(__name__)
 
 class GovkitSecurityManager(SecurityManager):
     """Security manager of every govkit app (set through ``FAB_SECURITY_MANAGER_CLASS``)."""
+
+    def auth_user_db(self, username, password):
+        """Log in a local account or, failing that, a directory account (ldap3).
+
+        Throttling, local accounts first, then the LDAP directories with user,
+        role and division sync: see :mod:`govkit.auth.directory_login`.
+        """
+        from govkit.auth.directory_login import auth_user
+
+        return auth_user(self, username, password)
+
+    # FAB's LDAP login view and the security API's "ldap" provider take the same path.
+    auth_user_ldap = auth_user_db

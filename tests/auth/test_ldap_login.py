@@ -65,7 +65,7 @@ def shared_app(tmp_path_factory, slapd, province_slapd):
     config = {
         "DATABASE_URL": url,
         "INSTANCE_PATH": str(folder / "instance"),
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-for-the-ldap-login-tests",
         "TESTING": True,
         "WTF_CSRF_ENABLED": False,
         "LDAP_DIRECTORIES": [county_settings(slapd)],
@@ -166,10 +166,13 @@ def test_missing_email_gets_placeholder(ldap_app):
 
 
 def test_directory_user_has_no_local_password(ldap_app):
-    log_in(ldap_app, "zhangsan", "zhangsan-pw")
-    sm = ldap_app.appbuilder.sm
+    from flask_appbuilder.security.manager import BaseSecurityManager
 
-    assert sm.auth_user_db("zhangsan", "zhangsan-pw") is None
+    user, _ = log_in(ldap_app, "zhangsan", "zhangsan-pw")
+
+    assert user.password == "!directory:county"
+    # FAB's own password check refuses it, whatever the password.
+    assert BaseSecurityManager.auth_user_db(ldap_app.appbuilder.sm, "zhangsan", "zhangsan-pw") is None
 
 
 def test_second_login_updates_the_same_user(ldap_app, db):
@@ -376,3 +379,70 @@ def test_no_directories_means_local_logins_only(ldap_app):
 
     assert log_in(ldap_app, "zhangsan", "zhangsan-pw")[0] is None
     assert log_in(ldap_app, "localadmin", "local-pw-1")[0] is not None
+
+
+# --- through the login page and the API ----------------------------------
+
+
+def test_login_page_logs_a_directory_user_in(ldap_app):
+    client = ldap_app.test_client()
+
+    response = client.post("/login/", data={"username": "zhangsan", "password": "zhangsan-pw"})
+
+    assert response.status_code == 302
+    assert "/login" not in response.headers["Location"]
+    with client.session_transaction() as session:
+        user = ldap_app.appbuilder.sm.find_user(username="zhangsan")
+        assert session["_user_id"] == str(user.id)
+
+
+def test_login_page_says_when_the_directory_is_down(ldap_app, slapd):
+    use_directories(ldap_app, down_directory(slapd))
+    client = ldap_app.test_client()
+
+    response = client.post(
+        "/login/", data={"username": "zhangsan", "password": "zhangsan-pw"}, follow_redirects=True
+    )
+
+    assert "目录服务暂时无法连接" in response.get_data(as_text=True)
+
+
+def test_login_page_wrong_password_shows_only_the_generic_message(ldap_app):
+    client = ldap_app.test_client()
+
+    page = client.post(
+        "/login/", data={"username": "zhangsan", "password": "wrong"}, follow_redirects=True
+    ).get_data(as_text=True)
+    unknown = client.post(
+        "/login/", data={"username": "nobody", "password": "wrong"}, follow_redirects=True
+    ).get_data(as_text=True)
+
+    assert "目录" not in page and "锁定" not in page
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+    assert _flash_text(page) == _flash_text(unknown)
+
+
+def _flash_text(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', page, re.S)
+
+
+def test_api_login_with_directory_account(ldap_app):
+    # govkit runs FAB's AUTH_DB; its "db" provider reaches the directories too.
+    provider = "db"
+    client = ldap_app.test_client()
+
+    response = client.post(
+        "/api/v1/security/login",
+        json={"username": "zhangsan", "password": "zhangsan-pw", "provider": provider},
+    )
+    refused = client.post(
+        "/api/v1/security/login",
+        json={"username": "zhangsan", "password": "wrong", "provider": provider},
+    )
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "access_token" in response.get_json()
+    assert refused.status_code == 401
