@@ -116,11 +116,17 @@ def _sync_user(sm, identity: DirectoryIdentity, user) -> LoginResult:
     if user is not None:
         source = user.password[len(DIRECTORY_PASSWORD_PREFIX):]
         if source != identity.directory:
-            log.warning("user %r belongs to directory %r, not %r", user.username, source, identity.directory)
-            return LoginResult(message=f"账号 {user.username} 属于目录 {source}，不能通过目录 {identity.directory} 登录，请联系管理员。")
+            log.warning("user %r belongs to directory %r, not %r",
+                        user.username, source, identity.directory)
+            return LoginResult(message=(
+                f"账号 {user.username} 属于目录 {source}，"
+                f"不能通过目录 {identity.directory} 登录，请联系管理员。"
+            ))
         if not user.is_active:
             return LoginResult()
-    staff = session.scalar(sa.select(Staff).where(Staff.user_id == user.id)) if user is not None else None
+    staff = None
+    if user is not None:
+        staff = session.scalar(sa.select(Staff).where(Staff.user_id == user.id))
 
     division = None
     if identity.sync_division or staff is None:
@@ -130,18 +136,19 @@ def _sync_user(sm, identity: DirectoryIdentity, user) -> LoginResult:
 
     roles = None
     if identity.sync_roles or user is None:
-        roles = [role for role in map(sm.find_role, identity.roles) if role is not None]
-        unknown = [name for name in identity.roles if sm.find_role(name) is None]
-        if unknown:
-            log.warning("directory %r maps to unknown roles %s", identity.directory, unknown)
+        roles = _roles(sm, identity)
         if not roles:
-            return LoginResult(message=f"目录账号 {identity.username} 没有对应任何 govkit 角色，请管理员在目录中把它加入相应的组。")
+            return LoginResult(message=(
+                f"目录账号 {identity.username} 没有对应任何 govkit 角色，"
+                "请管理员在目录中把它加入相应的组。"
+            ))
 
     first_name, last_name = identity.display_name[:64], ""
     email = _free_email(sm, identity, user)
     if user is None:
+        marker = DIRECTORY_PASSWORD_PREFIX + identity.directory
         user = sm.add_user(identity.username, first_name, last_name, email, roles,
-                           hashed_password=DIRECTORY_PASSWORD_PREFIX + identity.directory, commit=False)
+                           hashed_password=marker, commit=False)
         if not user:
             session.rollback()
             raise RuntimeError(f"could not create user {identity.username!r}")
@@ -182,12 +189,24 @@ def _division(session, identity: DirectoryIdentity) -> tuple[Division | None, st
 def _department(session, identity: DirectoryIdentity, division: Division) -> Department | None:
     if not identity.department:
         return None
-    department = session.scalar(
-        sa.select(Department).where(Department.division_id == division.id, Department.name == identity.department)
-    )
+    department = session.scalar(sa.select(Department).where(
+        Department.division_id == division.id, Department.name == identity.department
+    ))
     if department is None:
         log.info("department %r not found in division %s", identity.department, division.code)
     return department
+
+
+def _roles(sm, identity: DirectoryIdentity) -> list:
+    """The FAB roles named by the mapping; names govkit does not have are logged and skipped."""
+    roles, unknown = [], []
+    for name in identity.roles:
+        role = sm.find_role(name)
+        (roles if role is not None else unknown).append(role or name)
+    if unknown:
+        log.warning("directory %r maps to roles govkit does not have: %s",
+                    identity.directory, unknown)
+    return roles
 
 
 def _duty(identity: DirectoryIdentity, user) -> str:

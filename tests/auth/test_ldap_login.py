@@ -172,7 +172,8 @@ def test_directory_user_has_no_local_password(ldap_app):
 
     assert user.password == "!directory:county"
     # FAB's own password check refuses it, whatever the password.
-    assert BaseSecurityManager.auth_user_db(ldap_app.appbuilder.sm, "zhangsan", "zhangsan-pw") is None
+    sm = ldap_app.appbuilder.sm
+    assert BaseSecurityManager.auth_user_db(sm, "zhangsan", "zhangsan-pw") is None
 
 
 def test_second_login_updates_the_same_user(ldap_app, db):
