@@ -78,6 +78,8 @@ def _attempt(sm, username: str, password: str) -> LoginResult:
         return LoginResult()
     local = sm.find_user(username=name) or sm.find_user(email=name)
     if local is not None and not is_directory_user(local):
+        if not local.password:
+            return LoginResult()  # neither a local password nor a directory: nothing to check
         return LoginResult(user=BaseSecurityManager.auth_user_db(sm, name, password))
     directories = auth_directories(current_app)
     if not directories:
@@ -90,17 +92,28 @@ def _attempt(sm, username: str, password: str) -> LoginResult:
         if local is not None:
             sm.update_user_auth_stat(local, False)
         return LoginResult()
-    # The directory's spelling of the name may differ from what was typed.
-    user = sm.find_user(username=identity.username)
-    if user is not None and not is_directory_user(user):
-        log.warning("directory %r vouched for %r, a local account; refused",
-                    identity.directory, identity.username)
-        return LoginResult()
-    try:
-        return _sync_user(sm, identity, user)
-    except Exception:
-        sm.session.rollback()
-        raise
+    for attempt in (1, 2):
+        # The directory's spelling of the name may differ from what was typed.
+        user = sm.find_user(username=identity.username)
+        if user is not None and not is_directory_user(user):
+            log.warning("directory %r vouched for %r, a local account; refused",
+                        identity.directory, identity.username)
+            return LoginResult()
+        try:
+            return _sync_user(sm, identity, user)
+        except (sa.exc.IntegrityError, _UserNotCreated):
+            # Another worker created the same user a moment ago: read it and sync again.
+            sm.session.rollback()
+            if attempt == 2:
+                raise
+        except Exception:
+            sm.session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+class _UserNotCreated(Exception):
+    """FAB could not insert the new user (see its log for the database error)."""
 
 
 def is_directory_user(user) -> bool:
@@ -150,8 +163,10 @@ def _sync_user(sm, identity: DirectoryIdentity, user) -> LoginResult:
         user = sm.add_user(identity.username, first_name, last_name, email, roles,
                            hashed_password=marker, commit=False)
         if not user:
+            # FAB logged the database error and returned False; most likely the
+            # name was taken a moment ago by another worker.
             session.rollback()
-            raise RuntimeError(f"could not create user {identity.username!r}")
+            raise _UserNotCreated(identity.username)
         session.flush()
     else:
         user.first_name, user.last_name, user.email = first_name, last_name, email

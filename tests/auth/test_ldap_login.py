@@ -447,3 +447,28 @@ def test_api_login_with_directory_account(ldap_app):
     assert response.status_code == 200, response.get_data(as_text=True)
     assert "access_token" in response.get_json()
     assert refused.status_code == 401
+
+
+def test_user_created_meanwhile_by_another_worker_is_synced_not_duplicated(
+    ldap_app, db, monkeypatch
+):
+    first, _ = log_in(ldap_app, "zhangsan", "zhangsan-pw")
+    first_id = first.id
+    sm = ldap_app.appbuilder.sm
+    real_find_user = sm.find_user
+    hidden = {"count": 0}
+
+    def find_user(username=None, email=None):
+        # The first two lookups miss the user, as if it were created after them.
+        if username == "zhangsan" and hidden["count"] < 2:
+            hidden["count"] += 1
+            return None
+        return real_find_user(username=username, email=email)
+
+    monkeypatch.setattr(sm, "find_user", find_user)
+
+    user, messages = log_in(ldap_app, "zhangsan", "zhangsan-pw")
+
+    assert messages == []
+    assert user.id == first_id
+    assert db.session.scalar(sa.select(sa.func.count(Staff.id))) == 1
