@@ -1,0 +1,1 @@
+"""Benchmarks (not timed tests): run as ``python -m bench.<name>`` from the repository root."""
