@@ -13,6 +13,7 @@ from govkit.catalog.specs import (  # noqa: E402
     FeeSpec, ImplementationSpec, LegalBasisSpec, MaterialSpec, ServiceItemSpec, StepSpec,
 )
 from govkit.cases.events import CaseEventRecord  # noqa: E402
+from govkit.auth.ldap import DirectoryConfig  # noqa: E402
 from govkit.errors import GovkitError, PluginError, ValidationError  # noqa: E402
 
 
@@ -25,6 +26,6 @@ def create_app(config=None, *, load_entrypoints: bool = True, plugins=()):
 
 __all__ = [
     "__version__", "create_app", "hookimpl", "Setting", "ServiceItemSpec", "ImplementationSpec",
-    "MaterialSpec", "FeeSpec", "StepSpec", "LegalBasisSpec", "CaseEventRecord",
+    "MaterialSpec", "FeeSpec", "StepSpec", "LegalBasisSpec", "CaseEventRecord", "DirectoryConfig",
     "GovkitError", "PluginError", "ValidationError",
 ]

@@ -1,2 +1,0 @@
-"""Built-in plugin: directories (filled in by its feature)."""
-from govkit.plugins import hookimpl  # noqa: F401
