@@ -10,7 +10,7 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import select
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 
 from govkit.catalog import services
 from govkit.catalog.consistency import consistency_report, report_csv
@@ -58,6 +58,10 @@ class ImplementationView(ScopedModelView):
     add_form_extra_fields = {
         "item_type": SelectField("事项类型", choices=[("", "（同所属事项）")] + TYPE_CHOICES, widget=Select2Widget()),
         "kind": SelectField("办件类型", choices=_choices(IMPLEMENTATION_KINDS), default="承诺件", widget=Select2Widget()),
+        # Non-null booleans would otherwise be "required", i.e. could never be unticked.
+        "proxy_allowed": BooleanField("可代办", default=True),
+        "presence_required": BooleanField("须本人到场", default=False),
+        "free": BooleanField("不收费", default=True),
     }
     edit_form_extra_fields = add_form_extra_fields
     description_columns = {
@@ -69,11 +73,12 @@ class ImplementationView(ScopedModelView):
     def pre_add(self, item: Implementation) -> None:
         super().pre_add(item)
         code = (item.code or "").strip().upper()
-        if code and db.session.scalar(select(Implementation.id).where(Implementation.code == code)):
-            raise ValidationError(f"实施编码：“{code}”已存在。如需修改，请在该实施清单上“新建修订版”。")
-        item.version, item.status, item.source = 1, services.DRAFT, "admin"
-        item.item_type = item.item_type or None
-        services.validate_implementation(db.session, item)
+        with db.session.no_autoflush:  # the form-populated row is not complete yet
+            if code and db.session.scalar(select(Implementation.id).where(Implementation.code == code)):
+                raise ValidationError(f"实施编码：“{code}”已存在。如需修改，请在该实施清单上“新建修订版”。")
+            item.version, item.status, item.source = 1, services.DRAFT, "admin"
+            item.item_type = item.item_type or None
+            services.validate_implementation(db.session, item)
 
     def pre_update(self, item: Implementation) -> None:
         super().pre_update(item)

@@ -265,8 +265,8 @@ def clean_implementation(session: Session, data: Mapping[str, Any], *, item: Ser
     legal_days = _int(data, "legal_days", default=20)
     promised_days = _int(data, "promised_days", default=min(10, legal_days))
     if promised_days > legal_days:
-        raise _error("promised_days", f"承诺时限（{promised_days} 个工作日）不能超过法定时限"
-                     f"（{legal_days} 个工作日），请缩短承诺时限或核对法定时限。")
+        raise ValidationError(f"承诺时限（{promised_days} 个工作日）不能超过法定时限（{legal_days} 个工作日），"
+                              "请缩短承诺时限或核对法定时限。", field="promised_days")
     forms = split_list(_text(data, "handling_forms")) or ["窗口办理"]
     for form in forms:
         if form not in HANDLING_FORMS:

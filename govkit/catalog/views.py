@@ -18,7 +18,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import select
-from wtforms import FileField, SelectField
+from wtforms import BooleanField, FileField, SelectField
 
 from govkit.catalog import attachments, services
 from govkit.catalog.models import (EXERCISE_LEVELS, IMPLEMENTATION_KINDS, ITEM_TYPES, MATERIAL_FORMS,
@@ -335,3 +335,5 @@ class SpecialProcedureView(_ChildView):
     list_columns = ["position", "name", "days", "counts_in_deadline", "description"]
     add_columns = edit_columns = show_columns = ["implementation", "position", "name", "days", "counts_in_deadline",
                                                  "description"]
+    add_form_extra_fields = {"counts_in_deadline": BooleanField("计入办理时限", default=False)}
+    edit_form_extra_fields = add_form_extra_fields
