@@ -54,9 +54,21 @@ def check_csrf() -> None:
 
 def actor() -> Actor:
     """The logged-in user as a workflow Actor (cached for the request)."""
+    from flask_login import current_user
+
     from govkit.cases.api import request_actor
 
-    return request_actor()
+    cached = request.environ.get("govkit.desk.actor")
+    if cached is not None:
+        return cached
+    # ``g`` outlives a request when an app context is already pushed (tests, CLI): drop a
+    # cached actor or scope that belongs to another user before asking for this one.
+    stale = g.get("_govkit_actor")
+    if stale is not None and stale.user_id != getattr(current_user, "id", None):
+        g.pop("_govkit_actor", None)
+        g.pop("_govkit_scope", None)
+    request.environ["govkit.desk.actor"] = result = request_actor()
+    return result
 
 
 def file_store() -> FileStore:
@@ -125,7 +137,7 @@ class QueueLabel:
 
 def menu_counts() -> dict[str, int]:
     """Queue counts of the current user, cached on ``g`` (empty when logged out)."""
-    counts = g.get("_desk_counts")
+    counts = request.environ.get("govkit.desk.counts")
     if counts is None:
         from flask_login import current_user
 
@@ -137,5 +149,5 @@ def menu_counts() -> dict[str, int]:
                 counts = queue_counts(db.session, actor(), today(), settings())
             except GovkitError:
                 counts = {}
-        g._desk_counts = counts
+        request.environ["govkit.desk.counts"] = counts
     return counts

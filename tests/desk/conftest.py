@@ -110,6 +110,28 @@ def desk_world(world) -> World:
     return world
 
 
+def _fresh_client_class():
+    from flask import g
+    from flask.testing import FlaskClient
+
+    class Fresh(FlaskClient):
+        """A test client whose requests do not inherit ``g`` from the test's pushed app context.
+
+        Flask reuses an app context that is already pushed, so ``g`` (where Flask-Login keeps
+        the current user and govkit its scope cache) would otherwise leak between clients.
+        """
+
+        def open(self, *args, **kwargs):
+            for key in ("_login_user", "_govkit_actor", "_govkit_scope"):
+                g.pop(key, None)
+            return super().open(*args, **kwargs)
+
+    return Fresh
+
+
+FreshClient = _fresh_client_class()
+
+
 @pytest.fixture
 def user_client(desk_app):
     """``user_client(role, division_code, department=None)`` → (logged-in test client, user)."""
@@ -117,6 +139,7 @@ def user_client(desk_app):
 
     def make(role: str, code: str, department=None, username=None):
         user = create_user(desk_app, role, code, department=department, username=username)
+        desk_app.test_client_class = FreshClient
         client = desk_app.test_client()
         response = client.post("/login/", data={"username": user.username, "password": "pw-123456"})
         assert response.status_code in (200, 302)
