@@ -1,2 +1,9 @@
-"""Built-in plugin: supervision (filled in by its feature)."""
-from govkit.plugins import hookimpl  # noqa: F401
+"""Built-in plugin: supervision (电子监察) — yellow/red cards, completion rates, 好差评 and complaints."""
+from govkit.plugins import hookimpl
+
+
+@hookimpl
+def register_views(appbuilder, app):
+    from govkit.supervision import views
+
+    views.register(appbuilder, app)

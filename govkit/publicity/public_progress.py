@@ -32,14 +32,10 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def working_calendar():
-    """The app's working calendar (cases engineer's, when present), else the package calendar."""
-    try:
-        from govkit.cases.calendar_store import app_calendar  # type: ignore[import-not-found]
-    except ImportError:
-        from govkit.cases.calendar import WorkingCalendar
+    """The app's working-day calendar (package + plugin overrides + entered years)."""
+    from govkit.cases.runtime import calendar_for
 
-        return WorkingCalendar()
-    return app_calendar(current_app)
+    return calendar_for(db.session, current_app)
 
 
 def _render(form: ProgressForm, *, result=None, error: str | None = None, message: str | None = None,

@@ -12,7 +12,10 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget
 from flask_login import current_user
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Length, Optional
 
 from govkit.app import get_state
 from govkit.db import db
@@ -89,10 +92,15 @@ class DisclosureView(ScopedModelView):
     add_columns = edit_columns = ["title", "category", "division", "responsible_unit", "doc_number", "content"]
     search_columns = ["title", "category", "state", "responsible_unit"]
     base_order = ("updated_at", "desc")
+    add_form_extra_fields = edit_form_extra_fields = {
+        "responsible_unit": StringField("责任单位", validators=[Optional(), Length(max=200)],
+                                        description="不填则用公开类别的默认责任单位", widget=BS3TextFieldWidget()),
+        "content": TextAreaField("正文", validators=[Optional()], widget=BS3TextAreaFieldWidget()),
+    }
 
     def pre_add(self, item: Disclosure) -> None:
         item.division_code = item.division.code if item.division else ""
-        item.state, item.created_by = disclosures.DRAFT, _actor()
+        item.state, item.created_by, item.content = disclosures.DRAFT, _actor(), item.content or ""
         if not (item.responsible_unit or "").strip():
             item.responsible_unit = (item.category.default_unit if item.category else None) or item.division.name
         super().pre_add(item)
@@ -170,7 +178,7 @@ class ComplaintView(ScopedModelView):
     show_columns = ["number", "kind", "division_code", "subject", "content", "case_number", "contact", "state",
                     "reply", "replied_by", "replied_at", "created_at"]
     search_columns = ["number", "kind", "state", "subject"]
-    base_permissions = ["can_list", "can_show"]
+    base_permissions = READ + ["can_export_csv", "can_handle", "can_act"]
     base_order = ("created_at", "desc")
 
     def _complaint(self, pk: int) -> Complaint:
@@ -216,7 +224,7 @@ class RatingView(ScopedModelView):
     show_columns = ["case_id", "level", "score", "dimensions", "comment", "division_code", "department", "channel",
                     "created_at"]
     search_columns = ["level", "division_code", "created_at"]
-    base_permissions = ["can_list", "can_show"]
+    base_permissions = READ + ["can_export_csv"]
     base_order = ("created_at", "desc")
 
 
@@ -227,7 +235,8 @@ class RectificationView(ScopedModelView):
     scope_column = "division_code"
     route_base = "/admin/rectifications"
     class_permission_name = "Rectification"
-    govkit_role_permissions = {role: READ + ["can_handle", "can_act"] for role in (*UNIT, "监察")}
+    govkit_role_permissions = {role: READ + ["can_handle", "can_act"] for role in UNIT}
+    govkit_role_permissions["监察"] = READ + ["can_export_csv", "can_handle", "can_act"]
     list_title, show_title = "差评整改", "整改任务"
     label_columns = {"rating": "评价", "division_code": "办理单位区划", "department": "部门", "state": "状态",
                      "due_date": "整改期限", "due_provisional": "期限暂定", "measures": "整改措施",
@@ -237,7 +246,7 @@ class RectificationView(ScopedModelView):
     show_columns = ["rating", "division_code", "department", "state", "due_date", "measures", "completed_by",
                     "appeal_reason", "appeal_decision", "appeal_comment", "appeal_decided_by"]
     search_columns = ["state", "division_code", "due_date"]
-    base_permissions = ["can_list", "can_show"]
+    base_permissions = READ + ["can_export_csv", "can_handle", "can_act"]
     base_order = ("created_at", "desc")
 
     def _task(self, pk: int) -> Rectification:

@@ -77,12 +77,13 @@ def add_staff(app, session, division, *, name: str, duty: str = "受理员", con
 def make_case(session, world: World, *, number: str | None = None, state: str = "completed",
               accepted: date | None = None, due: date | None = None, completed: date | None = None,
               provisional: bool = False, events: tuple[tuple[str, str], ...] | None = None,
-              division=None, time_limit: int = 15) -> Case:
+              division=None, time_limit: int = 15, accepting=None) -> Case:
     accepted = accepted or date.today() - timedelta(days=20)
     division = division or world.town
+    accepting = accepting or (world.village if division is world.town else division)
     case = Case(number=number or f"621002100201{secrets.randbelow(10**8):08d}", progress_token=secrets.token_hex(8),
-                state=state, implementation_id=world.impl.id, accepting_division_id=world.village.id,
-                accepting_division_code=world.village.code, current_division_id=division.id,
+                state=state, implementation_id=world.impl.id, accepting_division_id=accepting.id,
+                accepting_division_code=accepting.code, current_division_id=division.id,
                 current_division_code=division.code, implementing_division_code=division.code,
                 current_department_id=world.department.id,
                 applicant_name=APPLICANT["name"], applicant_id_number=APPLICANT["id"],

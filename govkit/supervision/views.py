@@ -1,0 +1,95 @@
+"""Supervisor screens (电子监察): cards, completion rates, ratings, rectifications, complaints.
+
+Every query is limited to the logged-in supervisor's subtree (``current_scope()``); charts
+are plain HTML tables with CSS bars (no chart library, nothing from the internet).
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from flask import Blueprint, current_app, request
+from flask_appbuilder import BaseView, expose, has_access
+
+from govkit.app import get_state
+from govkit.db import db
+from govkit.hierarchy.web import current_scope
+from govkit.supervision import services
+
+TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
+ROLE = "监察"
+PAGES = ["can_cards", "can_rates", "can_ratings", "can_complaints"]
+
+
+def _since() -> tuple[date | None, str]:
+    """Period filter from ``?days=`` (default 90; ``0`` = all time)."""
+    days = request.args.get("days", 90, type=int)
+    return (date.today() - timedelta(days=days) if days and days > 0 else None), str(days or 0)
+
+
+class SupervisionView(BaseView):
+    """电子监察 pages."""
+
+    route_base = "/supervision"
+    default_view = "cards"
+    class_permission_name = "Supervision"
+    govkit_role_permissions = {ROLE: PAGES}
+
+    @expose("/cards")
+    @has_access
+    def cards(self):
+        """Yellow and red cards of open cases (黄牌/红牌)."""
+        from govkit.cases.runtime import calendar_for
+
+        settings = get_state(current_app).settings
+        rows = services.cards(db.session, current_scope(), calendar=calendar_for(db.session, current_app),
+                              settings=settings, today=date.today())
+        return self.render_template("supervision/cards.html", rows=rows,
+                                    red=sum(r.card == "red" for r in rows), yellow=sum(r.card == "yellow" for r in rows),
+                                    ratio=settings["YELLOW_CARD_RATIO"], days=settings["YELLOW_CARD_DAYS"])
+
+    @expose("/rates")
+    @has_access
+    def rates(self):
+        """On-time and early completion rates per division, department and item."""
+        since, days = _since()
+        by = request.args.get("by", "division")
+        if by not in ("division", "department", "item"):
+            by = "division"
+        rows = services.rates(db.session, current_scope(), by, since=since)
+        total = services.RateRow(None, "合计", sum(r.completed for r in rows), sum(r.on_time for r in rows),
+                                 sum(r.early for r in rows))
+        return self.render_template("supervision/rates.html", rows=rows, total=total, by=by, days=days)
+
+    @expose("/ratings")
+    @has_access
+    def ratings(self):
+        """好差评 summary and rectifications (整改) of the subtree."""
+        scope, today = current_scope(), date.today()
+        since, days = _since()
+        return self.render_template(
+            "supervision/ratings.html", days=days, summary=services.rating_summary(db.session, scope, since=since),
+            per_division=services.rating_by_division(db.session, scope),
+            rect=services.rectification_summary(db.session, scope, today),
+            overdue=services.overdue_rectifications(db.session, scope, today))
+
+    @expose("/complaints")
+    @has_access
+    def complaints(self):
+        """Complaints per handling state."""
+        return self.render_template("supervision/complaints.html",
+                                    counts=services.complaint_summary(db.session, current_scope()))
+
+
+def register(appbuilder, app) -> None:
+    if "govkit_supervision_templates" not in app.blueprints:
+        app.register_blueprint(Blueprint("govkit_supervision_templates", __name__, template_folder=TEMPLATE_FOLDER))
+    category = "电子监察"
+    view = appbuilder.add_view(SupervisionView, "黄牌红牌", href="/supervision/cards", category=category,
+                               category_label=category, icon="fa-exclamation-triangle")
+    # Links carry the view so role sync grants their menu_access with the page permissions.
+    view = next(v for v in appbuilder.baseviews if isinstance(v, SupervisionView))
+    for name, href, icon in (("办结率统计", "/supervision/rates", "fa-bar-chart"),
+                             ("好差评统计", "/supervision/ratings", "fa-star-half-o"),
+                             ("投诉统计", "/supervision/complaints", "fa-commenting")):
+        appbuilder.add_link(name, href=href, category=category, icon=icon, baseview=view)
