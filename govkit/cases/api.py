@@ -32,9 +32,10 @@ MAX_PAGE_SIZE = 100
 
 def request_actor() -> Actor:
     """The logged-in user as an Actor (one query, cached for the request)."""
-    actor = g.get("_govkit_actor")
-    if actor is not None:
-        return actor
+    # Keyed by user: in tests one app context (and so one ``g``) spans many requests.
+    cached = g.get("_govkit_actor")
+    if cached is not None and cached[0] == current_user.get_id():
+        return cached[1]
     from govkit.hierarchy.models import Division, Staff
     from govkit.hierarchy.scope import scope_for_user
 
@@ -52,7 +53,7 @@ def request_actor() -> Actor:
         scope = Scope.for_division(row[0], user.id, roles)
     name = row[1] if row else user.username
     actor = Actor(user.id, name, roles, scope, row[2] if row else None)
-    g._govkit_actor = actor
+    g._govkit_actor = (current_user.get_id(), actor)
     return actor
 
 

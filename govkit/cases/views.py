@@ -21,10 +21,9 @@ class FilterCaseInScope(BaseFilter):
     arg_name = "gkcasescope"
 
     def apply(self, query, value):
-        from govkit.cases.api import case_scope_clause
-        from govkit.hierarchy.web import current_scope
+        from govkit.cases.api import case_scope_clause, request_actor
 
-        return query.filter(case_scope_clause(current_scope()))
+        return query.filter(case_scope_clause(request_actor().scope))
 
 
 class CaseAdminView(ModelView):
