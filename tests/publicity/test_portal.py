@@ -88,3 +88,18 @@ def test_board_lists_six_publics_and_public_contacts_only(app, client, db):
 def test_unknown_division_and_centre_are_404(app, client, db):
     assert client.get("/public/d/999999999999").status_code == 404
     assert client.get("/public/centre/999/board").status_code == 404
+
+
+def test_guide_pdf_through_the_print_registry(app, client, db):
+    world = make_world(db.session)
+    db.session.commit()
+    html = client.get(f"/public/guide/{world.impl.id}").get_data(as_text=True)
+    response = client.get(f"/public/guide/{world.impl.id}.pdf")
+    if "下载PDF办事指南" not in html:  # printing not installed: no link, and the URL is a 404
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-")
+    world.impl.status = "已停用"
+    db.session.commit()
+    assert client.get(f"/public/guide/{world.impl.id}.pdf").status_code == 404
