@@ -71,14 +71,19 @@ class ImplementationView(ScopedModelView):
     }
 
     def pre_add(self, item: Implementation) -> None:
-        super().pre_add(item)
-        code = (item.code or "").strip().upper()
-        with db.session.no_autoflush:  # the form-populated row is not complete yet
-            if code and db.session.scalar(select(Implementation.id).where(Implementation.code == code)):
-                raise ValidationError(f"实施编码：“{code}”已存在。如需修改，请在该实施清单上“新建修订版”。")
-            item.version, item.status, item.source = 1, services.DRAFT, "admin"
-            item.item_type = item.item_type or None
-            services.validate_implementation(db.session, item)
+        try:
+            super().pre_add(item)
+            code = (item.code or "").strip().upper()
+            with db.session.no_autoflush:  # the form-populated row is not complete yet
+                if code and db.session.scalar(select(Implementation.id).where(Implementation.code == code)):
+                    raise ValidationError(f"实施编码：“{code}”已存在。如需修改，请在该实施清单上“新建修订版”。")
+                item.version, item.status, item.source = 1, services.DRAFT, "admin"
+                item.item_type = item.item_type or None
+                services.validate_implementation(db.session, item)
+        except GovkitError:
+            # The refused row hangs on its item's collection: drop it with the transaction.
+            db.session.rollback()
+            raise
 
     def pre_update(self, item: Implementation) -> None:
         super().pre_update(item)

@@ -134,3 +134,26 @@ def test_admin_edit_of_plugin_item_is_flagged(divisions):
     services.update_item(divisions, item, name="最低生活保障审核确认（修订）")
     assert item.updated_by_admin is True and item.pinyin_initials is not None
     assert isinstance(item, ServiceItem)
+
+
+def test_province_item_type_mapping(divisions):
+    from govkit.catalog.models import ItemTypeMapping, national_item_type, seed_item_type_mappings
+
+    assert seed_item_type_mappings(divisions) == 11
+    assert seed_item_type_mappings(divisions) == 0
+    divisions.add(ItemTypeMapping(province="62", local_code="A07", local_name="其他职权", national_code="10"))
+    divisions.flush()
+    assert national_item_type(divisions, "A07", "62") == "10"
+    assert national_item_type(divisions, "行政许可") == "01"
+    assert make_item(divisions, item_type="其他职权").item_type == "10"
+
+
+def test_scoped_export_lists_only_scoped_implementations(divisions):
+    from govkit.catalog.transfer import export_tables
+    from govkit.hierarchy.scope import Scope
+
+    item = make_item(divisions)
+    make_implementation(divisions, item)
+    tables = export_tables(divisions, Scope.for_division(TOWN))
+    assert tables["事项"] and tables["实施清单"] == [] and tables["申请材料"] == []
+    assert len(export_tables(divisions, Scope.for_division(COUNTY))["实施清单"]) == 1
