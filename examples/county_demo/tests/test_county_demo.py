@@ -1,0 +1,148 @@
+"""The demo county: a small seed covers every case state, logins work, the local plugin is active."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+import county_demo
+from county_demo import local_plugin
+from county_demo.accounts import ACCOUNTS, login_lines
+from county_demo.seed import STATE_MIX, person
+from govkit.app import get_state
+from govkit.cases import states as S
+from govkit.cases.idnumber import validate_id_number
+from govkit.cases.models import Case, CaseEvent
+from govkit.db import db
+
+SMALL = 48  # every state at least once, plus a few more
+
+
+@pytest.fixture(scope="module")
+def demo(govkit_backend, tmp_path_factory, request):
+    """The demo seeded once per module (SQLite file in a folder, or a fresh PostgreSQL database)."""
+    folder = tmp_path_factory.mktemp("county-demo")
+    overrides = {"SECRET_KEY": "demo-test", "TESTING": True}
+    if govkit_backend == "postgres":
+        overrides["DATABASE_URL"] = request.getfixturevalue("postgres_cluster").create_database("county_demo")
+    lines: list[str] = []
+    app = county_demo.prepare(folder, reset=True, echo=lines.append, cases=SMALL, **overrides)
+    return app, folder, lines, overrides
+
+
+def _count(app, *where) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Case).where(*where))
+
+
+def test_every_state_is_seeded_through_the_workflow(demo):
+    app, _, lines, _ = demo
+    with app.app_context():
+        by_state = dict(db.session.execute(select(Case.state, func.count()).group_by(Case.state)).all())
+        assert sum(by_state.values()) == SMALL
+        assert {state for state, _ in STATE_MIX} <= set(by_state), by_state
+        # Real events: a delivered case went through every step, in order.
+        delivered = db.session.scalar(select(Case).where(Case.state == S.DELIVERED).limit(1))
+        actions = [e.action for e in db.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == delivered.id).order_by(CaseEvent.id))]
+        assert actions[:2] == ["register", "accept"] and actions[-3:] == ["approve", "complete", "deliver"]
+        assert "forward" in actions and "sign_for" in actions and "assign" in actions
+        # Deadlines are real: accepted cases have due dates; some are overdue (red cards).
+        running = db.session.scalars(select(Case).where(Case.state.in_(S.CLOCK_STATES))).all()
+        assert running and all(c.due_date is not None for c in running)
+        assert any(c.due_date < date.today() for c in running)
+        assert any(c.state == S.SUPPLEMENT for c in db.session.scalars(select(Case)))
+    assert any("办件" in line for line in lines)
+
+
+def test_structure_staff_catalog_and_local_items(demo):
+    app, _, _, _ = demo
+    from govkit.catalog.models import ServiceItem
+    from govkit.hierarchy.models import Division, ServiceCentre, Staff
+
+    with app.app_context():
+        levels = dict(db.session.execute(select(Division.level, func.count()).where(Division.code.like("6299%"))
+                                         .group_by(Division.level)).all())
+        assert levels[2] == 1 and levels[3] == 1 and levels[4] == 3 and levels[5] == 20
+        assert db.session.scalar(select(func.count()).select_from(ServiceCentre)) == 24  # county, 3 townships, 20 villages
+        duties = set(db.session.scalars(select(Staff.duty)))
+        assert {"受理员", "代办员", "办理员", "指挥中心", "监察", "事项管理员", "公开审核"} <= duties
+        assert db.session.scalar(select(func.count()).select_from(ServiceItem)) >= 30
+        local = db.session.scalars(select(ServiceItem).where(ServiceItem.source == "plugin:county_demo")).all()
+        assert {i.basic_code for i in local} == {local_plugin.WATER_ITEM, local_plugin.ECOMMERCE_ITEM}
+
+
+def test_publicity_seeded(demo):
+    app, _, _, _ = demo
+    from govkit.publicity.models import Complaint, Disclosure, Rating, Rectification
+
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Rating)) > 0
+        assert db.session.scalar(select(func.count()).select_from(Complaint)) == 24
+        assert db.session.scalar(select(func.count()).select_from(Disclosure).where(Disclosure.state == "已发布")) == 6
+        negative = db.session.scalar(select(func.count()).select_from(Rating).where(Rating.level.in_(("不满意", "非常不满意"))))
+        assert db.session.scalar(select(func.count()).select_from(Rectification)) == negative
+
+
+def test_listed_accounts_log_in(demo):
+    app, _, _, _ = demo
+    client = app.test_client()
+    login_page = client.get("/login/").get_data(as_text=True)
+    assert "演示账号" in login_page and "/demo/" in login_page
+    start = client.get("/demo/").get_data(as_text=True)
+    for account in ACCOUNTS:
+        assert account.username in start
+    for username, password, page in (("admin", "admin1234", "/users/list/"), ("slr101202", "demo1234", "/"),
+                                     ("dispatch", "demo1234", "/")):
+        c = app.test_client()
+        response = c.post("/login/", data={"username": username, "password": password})
+        assert response.status_code == 302, username
+        assert c.get(page).status_code == 200, (username, page)
+    wrong = app.test_client().post("/login/", data={"username": "admin", "password": "nope"})
+    assert wrong.status_code == 200 or "/login" in wrong.headers.get("Location", "")
+    assert any("admin" in line and "admin1234" in line for line in login_lines())
+
+
+def test_county_acceptance_notice_replaces_the_builtin(demo):
+    app, _, _, _ = demo
+    from govkit.printing.registry import TemplateRegistry
+
+    registry = TemplateRegistry()
+    for template in get_state(app).pm.collect("register_print_templates"):
+        registry.register(template)
+    assert registry.get("acceptance_notice").title == "示范县政务服务受理通知书"
+    with app.app_context():
+        case = db.session.scalar(select(Case).where(Case.state == S.ACCEPTED).limit(1))
+        from govkit.desk.documents import case_notice
+
+        pdf = registry.render("acceptance_notice", case_notice(db.session, case, get_state(app).settings))
+    assert pdf.startswith(b"%PDF-")
+
+
+def test_local_forms_validate():
+    from werkzeug.datastructures import MultiDict
+
+    assert local_plugin.item_application_form(item_code=local_plugin.WATER_ITEM, implementation=None) is \
+        local_plugin.WaterConnectionForm
+    form = local_plugin.EcommerceSubsidyForm(MultiDict({"shop_name": "山货", "platform": "抖音", "products": "花椒",
+                                                         "annual_sales": "5000"}))
+    assert not form.validate() and "1 万元" in form.errors["annual_sales"][0]
+
+
+def test_generated_people_are_valid():
+    import random
+
+    rng = random.Random(1)
+    for _ in range(200):
+        name, id_number, phone = person(rng)
+        assert validate_id_number(id_number) == id_number and len(phone) == 11 and 2 <= len(name) <= 3
+
+
+def test_prepare_reuses_a_seeded_database(demo):
+    app, folder, _, overrides = demo
+    before = _count(app)
+    lines: list[str] = []
+    again = county_demo.prepare(folder, echo=lines.append, cases=SMALL, **overrides)
+    assert _count(again) == before
+    assert any("已存在" in line for line in lines)
