@@ -99,3 +99,29 @@ def test_rectification_unit_appeal_and_supervisor_decision(app, db):
     ratings.record_callback(db.session, unit, callback, channel="电话", result="满意", note="已解释", actor="王五")
     assert callback.state == "已回访"
     assert rating.is_negative
+
+
+def test_rating_and_rectification_screens_are_scoped(app, client, db, login_as):
+    world = make_world(db.session)
+    cal = WorkingCalendar()
+    mine = make_case(db.session, world, state="completed")
+    theirs = make_case(db.session, world, state="completed", division=world.other_town)
+    ratings.submit_rating(db.session, mine, level="不满意", comment="本镇差评", calendar=cal, rectification_days=10)
+    ratings.submit_rating(db.session, theirs, level="非常不满意", comment="外乡差评", calendar=cal,
+                          rectification_days=10)
+    db.session.commit()
+    my_task = db.session.query(Rectification).filter_by(division_code=world.town.code).one()
+    their_task = db.session.query(Rectification).filter_by(division_code=world.other_town.code).one()
+    login_as("办理员", world.town.code)
+    listing = client.get("/admin/rectifications/list/").get_data(as_text=True)
+    assert "不满意" in listing and world.other_town.code not in listing
+    assert "外乡差评" not in client.get("/admin/ratings/list/").get_data(as_text=True)
+    assert client.get(f"/admin/rectifications/handle/{their_task.id}").status_code == 404
+    assert client.get(f"/admin/rectifications/show/{their_task.id}").status_code in (302, 404)
+    client.post(f"/admin/rectifications/handle/{their_task.id}/act", data={"action": "complete", "text": "越权"})
+    page = client.get(f"/admin/rectifications/handle/{my_task.id}").get_data(as_text=True)
+    assert "本镇差评" in page and "提交整改结果" in page
+    client.post(f"/admin/rectifications/handle/{my_task.id}/act", data={"action": "complete", "text": "已整改"})
+    db.session.expire_all()
+    assert db.session.get(Rectification, my_task.id).state == "已整改"
+    assert db.session.get(Rectification, their_task.id).state == "待整改"
