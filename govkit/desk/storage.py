@@ -168,7 +168,7 @@ class FileStore:
                     size += len(chunk)
                     if size > self.max_bytes:
                         raise UploadRejected(
-                            f"文件超过大小上限 {_mb(self.max_bytes)}，已拒绝。请降低扫描分辨率（如 200 dpi、灰度）"
+                            f"文件超过大小上限 {format_size(self.max_bytes)}，已拒绝。请降低扫描分辨率（如 200 dpi、灰度）"
                             "或分成几个文件上传。"
                         )
                     if len(head) < 16:
@@ -210,7 +210,8 @@ class FileStore:
         return sorted(folder.glob("up-*.part")) if folder.is_dir() else []
 
 
-def _mb(n: int) -> str:
+def format_size(n: int) -> str:
+    """A size limit as people say it: 20 MB, 60 KB."""
     return f"{n / 1024 / 1024:.0f} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
 
 

@@ -13,6 +13,7 @@ from govkit.app import get_state
 from govkit.cases.workflow import Actor
 from govkit.db import db
 from govkit.desk.storage import FileStore
+from govkit.desk.storage import format_size
 from govkit.errors import GovkitError, ValidationError
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "desk"
@@ -32,8 +33,8 @@ def _too_large(error):
     """A desk upload over the request limit: say so in Chinese and go back, not a bare 413 page."""
     if not request.path.startswith("/desk/"):
         return error
-    limit = int(get_state(current_app).settings["UPLOAD_MAX_BYTES"]) // (1024 * 1024)
-    flash(f"上传的文件超过大小上限 {limit} MB，已拒绝，没有保存任何内容。"
+    limit = format_size(int(get_state(current_app).settings["UPLOAD_MAX_BYTES"]))
+    flash(f"上传的文件超过大小上限 {limit}，已拒绝，没有保存任何内容。"
           "请降低扫描分辨率（如 200 dpi、灰度）或分成几个文件上传。", "danger")
     # The page the form was on: the intake page posts to itself, a case page to <case>/upload.
     back = request.path[: -len("/upload")] if request.path.endswith("/upload") else request.path

@@ -12,6 +12,19 @@ __all__ = ["IntakeView", "DeskQueueView", "DeskCaseView", "DeskFileView", "Trans
 MENU_CATEGORY = "办件"
 
 
+def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant shown in China time (stored as UTC; naive values from SQLite are UTC)."""
+    from datetime import timezone
+
+    from govkit.cases.workflow import LOCAL_TZ
+
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(LOCAL_TZ).strftime(fmt)
+
+
 def _shown(queue):
     def cond() -> bool:
         from flask_login import current_user
@@ -31,6 +44,7 @@ def register(appbuilder, app) -> None:
     from govkit.desk.web import QueueLabel, assets
 
     app.register_blueprint(assets)
+    app.jinja_env.filters.setdefault("local_time", local_time)
     # Desk templates (and FAB's, which test for it) put the token in every form.
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
     category = dict(category=MENU_CATEGORY, category_label=MENU_CATEGORY, category_icon="fa-folder-open")

@@ -24,6 +24,7 @@ from govkit.desk import documents, web
 from govkit.desk.attachments import PendingFiles, attach_file, case_attachments, get_attachment, get_case
 from govkit.desk.storage import image_preview_png
 from govkit.desk.views.base import READERS, WORKERS, DeskView, grants
+from govkit.desk.storage import format_size
 from govkit.errors import GovkitError, OutOfScope, ValidationError
 from govkit.hierarchy.models import Department, Division, Staff
 
@@ -138,8 +139,9 @@ class DeskCaseView(DeskView):
         status = deadline_status(case, workflow.calendar(db.session), web.settings(), today)
         base = str(web.settings().get("PUBLIC_BASE_URL") or "").rstrip("/")
         progress_url = f"{base}/public/progress?no={quote(case.number)}&t={case.progress_token}"
-        divisions = {d.code: d.name for d in db.session.scalars(select(Division).where(Division.code.in_(
-            {case.accepting_division_code, case.current_division_code, case.implementing_division_code})))}
+        codes = {case.accepting_division_code, case.current_division_code, case.implementing_division_code}
+        codes |= {e.division_code for e in case.events if e.division_code}
+        divisions = {d.code: d.name for d in db.session.scalars(select(Division).where(Division.code.in_(codes)))}
         return self.render(
             "desk/case.html", case=case, status=status, bar=deadline_bar(case, today),
             actions=workflow.allowed_actions(db.session, case, actor), state_label=workflow.state_label,
@@ -219,8 +221,8 @@ class DeskCaseView(DeskView):
         except RequestEntityTooLarge:
             db.session.rollback()
             pending.discard(db.session)
-            limit = int(web.settings()["UPLOAD_MAX_BYTES"]) // (1024 * 1024)
-            flash(f"文件超过大小上限 {limit} MB，已拒绝。请降低扫描分辨率（如 200 dpi、灰度）或分成几个文件上传。", "danger")
+            limit = format_size(int(web.settings()["UPLOAD_MAX_BYTES"]))
+            flash(f"文件超过大小上限 {limit}，已拒绝。请降低扫描分辨率（如 200 dpi、灰度）或分成几个文件上传。", "danger")
             return redirect(back)
         except GovkitError as exc:
             db.session.rollback()

@@ -19,6 +19,7 @@ from govkit.desk import web
 from govkit.desk.attachments import PendingFiles, attach_file
 from govkit.desk.finder import available_implementation, find_items
 from govkit.desk.views.base import DeskView, grants
+from govkit.desk.storage import format_size
 from govkit.errors import GovkitError, UploadRejected, ValidationError
 
 DECISIONS = {"register": None, "accept": "accept", "supplement": "request_supplement", "refuse": "refuse"}
@@ -91,8 +92,8 @@ class IntakeView(DeskView):
             try:
                 formdata = request.form  # parsing may refuse a body over MAX_CONTENT_LENGTH
             except RequestEntityTooLarge:
-                limit = int(web.settings()["UPLOAD_MAX_BYTES"]) // (1024 * 1024)
-                flash(f"上传的文件合计超过大小上限（每次最多约 {limit} MB），已全部拒绝。"
+                limit = format_size(int(web.settings()["UPLOAD_MAX_BYTES"]))
+                flash(f"上传的文件合计超过大小上限（每次最多约 {limit}），已全部拒绝。"
                       "请降低扫描分辨率，或先登记、再在办件页面逐个上传。", "danger")
         applicant = ApplicantForm(formdata=formdata)
         item_form = form_class(formdata=formdata, prefix="item", meta={"csrf": False}) if form_class else None
@@ -104,8 +105,9 @@ class IntakeView(DeskView):
                 db.session.rollback()
                 again = "（请重新选择要上传的文件）" if any(f.filename for f in request.files.values()) else ""
                 flash(str(exc) + again, "danger")
+
         return self.render("desk/intake_item.html", impl=implementation, applicant=applicant, item_form=item_form,
-                           received=received)
+                           received=received, upload_limit=format_size(int(web.settings()["UPLOAD_MAX_BYTES"])))
 
     def _submit(self, implementation, applicant: ApplicantForm, item_form, received: set[int]):
         web.check_csrf()
