@@ -129,9 +129,15 @@ def _positions(version: int) -> tuple[tuple[int, int], ...]:
     return tuple((row, col) for col, row in q._dataPosIterator())
 
 
+def _transpose(rows: list[int] | tuple[int, ...], n: int) -> list[int]:
+    fmt = f"0{n}b"
+    return [int("".join(col), 2) for col in zip(*(format(r, fmt) for r in rows))]
+
+
 @lru_cache(maxsize=None)
-def _layout(version: int, level: int, mask: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """(function rows incl. format bits, mask bits restricted to data modules)."""
+def _layout(version: int, level: int, mask: int) -> tuple[tuple[int, ...], ...]:
+    """Function rows (incl. format bits) and mask bits on data modules, as
+    row bitmasks and as column bitmasks (for the column penalties)."""
     q = _function_code(version, level, mask)
     n = q.moduleCount
     func = _row_ints(q.modules)
@@ -140,7 +146,7 @@ def _layout(version: int, level: int, mask: int) -> tuple[tuple[int, ...], tuple
     for r, c in _positions(version):
         if cond(r, c):
             maskrows[r] |= 1 << (n - 1 - c)
-    return tuple(func), tuple(maskrows)
+    return tuple(func), tuple(maskrows), tuple(_transpose(func, n)), tuple(_transpose(maskrows, n))
 
 
 # --- encoding -----------------------------------------------------------------
@@ -181,20 +187,18 @@ def _codewords(data: bytes, version: int, level: int) -> list[int]:
 _DARK_RUN = re.compile(r"1+")
 
 
-def _penalty(rows: list[int], n: int) -> int:
+def _penalty(rows: list[int], cols: list[int], n: int) -> int:
     """ISO/IEC 18004 mask penalty (rules N1-N4) of a candidate symbol.
 
-    Works on rows/columns as integers: bit tricks instead of module loops.
+    Works on rows and columns as integers (bit tricks instead of module
+    loops) and on one joined string for the finder-like pattern.
     """
-    fmt = f"0{n}b"
-    lines = [format(r, fmt) for r in rows]
-    cols = ["".join(col) for col in zip(*lines)]
     full = (1 << n) - 1
     inner = full >> 1
     score = 0
     # N1: a run of L >= 5 same-coloured modules scores L - 2, i.e. one per
     # 5-module window in the run plus 2 per run.
-    for a in rows + [int(c, 2) for c in cols]:
+    for a in rows + cols:
         eq = ~(a ^ (a >> 1)) & inner
         e4 = eq & (eq >> 1) & (eq >> 2) & (eq >> 3)
         if e4:
@@ -205,7 +209,8 @@ def _penalty(rows: list[int], n: int) -> int:
         score += 3 * (same_v & (same_v >> 1) & ~(a ^ (a >> 1)) & inner).bit_count()
     # N3: finder-like 1:1:3:1:1 with four light modules on one side; the
     # quiet zone outside the symbol counts as light, "2" keeps lines apart.
-    padded = "0000" + "000020000".join(lines + cols) + "0000"
+    fmt = f"0{n}b"
+    padded = "0000" + "000020000".join([format(x, fmt) for x in rows + cols]) + "0000"
     score += 40 * (padded.count("10111010000") + padded.count("00001011101"))
     # N4: deviation of the dark share from 50 %.
     dark = sum(r.bit_count() for r in rows)
@@ -228,17 +233,21 @@ def encode(text: str, level: str = "M", mask: int | None = None) -> list[str]:
     words = _codewords(data, version, lvl)
 
     datarows = [0] * n
-    positions = _positions(version)
-    bits = "".join(format(w, "08b") for w in words)
-    for (r, c), bit in zip(positions, bits):
+    bits = "".join([format(w, "08b") for w in words])
+    for (r, c), bit in zip(_positions(version), bits):
         if bit == "1":
             datarows[r] |= 1 << (n - 1 - c)
+    datacols = _transpose(datarows, n) if mask is None else None
 
     best = None
     for m in range(8) if mask is None else (mask,):
-        func, maskrows = _layout(version, lvl, m)
+        func, maskrows, func_t, mask_t = _layout(version, lvl, m)
         rows = [f | (d ^ k) for f, d, k in zip(func, datarows, maskrows)]
-        score = 0 if mask is not None else _penalty(rows, n)
+        if mask is None:
+            cols = [f | (d ^ k) for f, d, k in zip(func_t, datacols, mask_t)]
+            score = _penalty(rows, cols, n)
+        else:
+            score = 0
         if best is None or score < best[0]:
             best = (score, rows)
     fmt = f"0{n}b"
@@ -265,16 +274,18 @@ class QrFlowable(Flowable):
     def draw(self) -> None:
         n = len(self.matrix)
         module = self.size / (n + 2 * self.quiet_zone)
-        origin = self.quiet_zone * module
-        canv = self.canv
-        path = canv.beginPath()
-        top = self.size - origin
+        # Module units with y pointing down: row r, column c is the unit square
+        # at (c, r).  One rectangle per horizontal run, written as raw path
+        # operators (integers only) because per-rect path objects dominate
+        # the cost of drawing a notice.
+        ops = []
         for r, row in enumerate(self.matrix):
-            y = top - (r + 1) * module
             for m in _DARK_RUN.finditer(row):
                 start, end = m.span()
-                path.rect(origin + start * module, y, (end - start) * module, module)
+                ops.append(f"{start} {r} {end - start} 1 re")
+        canv = self.canv
         canv.saveState()
+        canv.transform(module, 0, 0, -module, self.quiet_zone * module, self.size - self.quiet_zone * module)
         canv.setFillColorRGB(0, 0, 0)
-        canv.drawPath(path, stroke=0, fill=1)
+        canv.addLiteral("\n".join(ops) + "\nf")
         canv.restoreState()

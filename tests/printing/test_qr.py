@@ -34,10 +34,14 @@ def test_matrix_equals_reportlab_for_every_mask(seed):
 
 def test_mask_choice_has_lowest_penalty():
     url = "https://zwfw.example.gov.cn/public/progress?no=220581-20260302-000123&t=Kx9f3Qm2"
-    chosen = qr.encode(url)
-    n = len(chosen)
-    scores = {m: qr._penalty([int(r, 2) for r in qr.encode(url, mask=m)], n) for m in range(8)}
-    assert qr._penalty([int(r, 2) for r in chosen], n) == min(scores.values())
+    def penalty(matrix):
+        rows = [int(r, 2) for r in matrix]
+        cols = [int("".join(c), 2) for c in zip(*matrix)]
+        return qr._penalty(rows, cols, len(matrix))
+
+    scores = [penalty(qr.encode(url, mask=m)) for m in range(8)]
+    assert penalty(qr.encode(url)) == min(scores)
+    assert len(set(scores)) > 1  # the masks really differ
 
 
 def test_progress_url_has_only_case_number_and_token():
