@@ -1,6 +1,7 @@
 """The demo county: a small seed covers every case state, logins work, the local plugin is active."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -29,6 +30,14 @@ def demo(govkit_backend, tmp_path_factory, request):
     lines: list[str] = []
     app = county_demo.prepare(folder, reset=True, echo=lines.append, cases=SMALL, **overrides)
     return app, folder, lines, overrides
+
+
+def _login(app, username: str, password: str):
+    """Log in through the real login form (the demo keeps CSRF protection on)."""
+    client = app.test_client()
+    page = client.get("/login/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return client, client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
 
 
 def _count(app, *where) -> int:
@@ -95,12 +104,11 @@ def test_listed_accounts_log_in(demo):
         assert account.username in start
     for username, password, page in (("admin", "admin1234", "/users/list/"), ("slr101202", "demo1234", "/"),
                                      ("dispatch", "demo1234", "/")):
-        c = app.test_client()
-        response = c.post("/login/", data={"username": username, "password": password})
+        c, response = _login(app, username, password)
         assert response.status_code == 302, username
         assert c.get(page).status_code == 200, (username, page)
-    wrong = app.test_client().post("/login/", data={"username": "admin", "password": "nope"})
-    assert wrong.status_code == 200 or "/login" in wrong.headers.get("Location", "")
+    c, wrong = _login(app, "admin", "nope")
+    assert c.get("/users/list/").status_code == 302  # not logged in: sent to the login page
     assert any("admin" in line and "admin1234" in line for line in login_lines())
 
 
