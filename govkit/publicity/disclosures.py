@@ -207,6 +207,20 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
+def category_and_descendants(session: Session, category_id: int) -> set[int]:
+    """``category_id`` and every category below it (the catalogue is small: one query)."""
+    children: dict[int | None, list[int]] = {}
+    for cid, parent in session.execute(select(DisclosureCategory.id, DisclosureCategory.parent_id)):
+        children.setdefault(parent, []).append(cid)
+    found, todo = set(), [category_id]
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(children.get(current, ()))
+    return found
+
+
 def published(session: Session, *, q: str | None = None, category_id: int | None = None,
               page: int = 1, per_page: int = 20) -> Page:
     """Published entries, newest first, optionally filtered by words and category (public list)."""
@@ -216,8 +230,7 @@ def published(session: Session, *, q: str | None = None, category_id: int | None
         query = query.where(or_(Disclosure.title.ilike(like), Disclosure.content.ilike(like),
                                 Disclosure.doc_number.ilike(like)))
     if category_id:
-        children = select(DisclosureCategory.id).where(DisclosureCategory.parent_id == category_id)
-        query = query.where(or_(Disclosure.category_id == category_id, Disclosure.category_id.in_(children)))
+        query = query.where(Disclosure.category_id.in_(category_and_descendants(session, category_id)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = max(1, page)
     rows = session.scalars(query.order_by(Disclosure.published_at.desc(), Disclosure.id.desc())

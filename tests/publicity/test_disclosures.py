@@ -78,8 +78,11 @@ def test_public_list_search_detail_and_withdrawn_hidden(app, client, db):
     assert "2026年财政预算报告" in listing and "未发布的草稿" not in listing
     assert "2026年财政预算报告" in client.get("/public/disclosures?q=一亿").get_data(as_text=True)
     assert "2026年财政预算报告" not in client.get("/public/disclosures?q=不存在的词").get_data(as_text=True)
-    group = _category(db).parent_id
-    assert "2026年财政预算报告" in client.get(f"/public/disclosures?c={group}").get_data(as_text=True)
+    group = _category(db).parent
+    for category in (group.id, group.parent_id):  # a group and the top category include their items
+        assert "2026年财政预算报告" in client.get(f"/public/disclosures?c={category}").get_data(as_text=True)
+    other = _category(db, 5).id
+    assert "2026年财政预算报告" not in client.get(f"/public/disclosures?c={other}").get_data(as_text=True)
     detail = client.get(f"/public/disclosures/{entry.id}").get_data(as_text=True)
     assert "&lt;script&gt;" in detail and "<script>alert" not in detail
     assert client.get(f"/public/disclosures/{draft.id}").status_code == 404
@@ -168,3 +171,13 @@ def test_staff_screens_roles(app, client, db, login_as):
     _forget_request_user()
     login_as("公开审核", world.other_town.code, test_client=other_client)
     assert other_client.get(f"/admin/disclosures/manage/{entry.id}").status_code == 404
+
+
+def test_demo_seed_publishes_samples_once(app, client, db):
+    from govkit.publicity.demo import seed_demo
+
+    world = make_world(db.session)
+    assert seed_demo(db.session, world.county.code) == 3
+    assert seed_demo(db.session, world.county.code) == 0
+    db.session.commit()
+    assert "示范县2026年财政预算执行情况" in client.get("/public/disclosures").get_data(as_text=True)
