@@ -1,0 +1,79 @@
+"""The catalog screens in headless Chromium on the demo catalog (CSRF on): find an item by pinyin,
+open an implementation with its materials, publish a revision, read the 三级四同 report.
+Screenshots go to artifacts_dir/catalog."""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from govkit.testing.fixtures import create_user, ensure_division
+from govkit.testing.services import free_port, missing
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture
+def served(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        from govkit.catalog.demo import DEMO_DIVISIONS, load_demo_catalog
+        from govkit.db import db
+
+        for code in DEMO_DIVISIONS:
+            ensure_division(db.session, code)
+        load_demo_catalog(db.session)
+        db.session.commit()
+        user = create_user(app, "事项管理员", "629901000000", username="catalog_admin")
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{port}", user.username
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.mark.browser
+def test_catalog_admin_in_browser(served, artifacts_dir):
+    if not os.path.exists(CHROMIUM):
+        missing("Chromium (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    app, base, username = served
+    shots = artifacts_dir / "catalog"
+    shots.mkdir(parents=True, exist_ok=True)
+    external: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+        page.on("request", lambda r: external.append(r.url) if not r.url.startswith(base) else None)
+        page.goto(base + "/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", "pw-123456")
+        page.press("input[name=password]", "Enter")
+        page.wait_for_load_state("networkidle")
+
+        page.goto(base + "/catalog/items/list/?_flt_0_pinyin_initials=zjd")
+        assert page.locator("text=农村宅基地审批").count() >= 1
+        page.screenshot(path=str(shots / "01-items-pinyin-search.png"), full_page=True)
+
+        page.goto(base + "/catalog/implementations/list/?_flt_0_name=最低生活保障")
+        page.screenshot(path=str(shots / "02-implementations.png"), full_page=True)
+        page.locator("a[href*='/catalog/implementations/show/']").first.click()
+        page.wait_for_selector("text=最低生活保障申请书")
+        page.screenshot(path=str(shots / "03-implementation-show.png"), full_page=True)
+
+        page.goto(base + "/catalog/consistency/")
+        assert page.locator("#consistency-summary").count() == 1
+        assert page.locator("text=高龄老人补贴发放").count() >= 1
+        page.screenshot(path=str(shots / "04-sanji-sitong.png"), full_page=True)
+
+        page.goto(base + "/catalog/transfer/")
+        page.screenshot(path=str(shots / "05-transfer.png"), full_page=True)
+        browser.close()
+    assert external == []
