@@ -8,12 +8,13 @@ answers 404. Domain errors answer JSON ``{"message": "…"}`` with the error's 4
 from __future__ import annotations
 
 import functools
+import time
 from typing import Any
 
-from flask import g, request
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_login import current_user
+from flask import current_app, request
+from flask_appbuilder.api import BaseApi, expose
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from govkit.auth.roles import DUTY_ROLES
 from govkit.cases.deadlines import deadline_status, with_status
@@ -32,14 +33,16 @@ MAX_PAGE_SIZE = 100
 
 def request_actor() -> Actor:
     """The logged-in user as an Actor (one query, cached for the request)."""
-    # Keyed by user: in tests one app context (and so one ``g``) spans many requests.
-    cached = g.get("_govkit_actor")
-    if cached is not None and cached[0] == current_user.get_id():
+    user = request.environ.get("govkit.api_user") or current_app.appbuilder.sm.current_user  # session or JWT
+    if user is None:
+        raise OutOfScope("请先登录。")
+    # Cached in the WSGI environ, not ``g``: in tests one app context (one ``g``) spans requests.
+    cached = request.environ.get("govkit.case_actor")
+    if cached is not None and cached[0] == user.id:
         return cached[1]
     from govkit.hierarchy.models import Division, Staff
     from govkit.hierarchy.scope import scope_for_user
 
-    user = current_user
     roles = frozenset(r.name for r in user.roles)
     row = db.session.execute(
         select(Division.code, Staff.name, Staff.department_id)
@@ -53,7 +56,7 @@ def request_actor() -> Actor:
         scope = Scope.for_division(row[0], user.id, roles)
     name = row[1] if row else user.username
     actor = Actor(user.id, name, roles, scope, row[2] if row else None)
-    g._govkit_actor = (current_user.get_id(), actor)
+    request.environ["govkit.case_actor"] = (user.id, actor)
     return actor
 
 
@@ -64,7 +67,8 @@ def case_scope_clause(scope: Scope) -> Any:
 
 
 def load_case(pk: int, actor: Actor) -> Case:
-    case = db.session.scalar(select(Case).where(Case.id == pk, case_scope_clause(actor.scope)))
+    case = db.session.scalar(select(Case).options(joinedload(Case.implementation))
+                             .where(Case.id == pk, case_scope_clause(actor.scope)))
     if case is None:
         raise OutOfScope("办件不存在或不在您的管辖范围内。")
     return case
@@ -102,6 +106,68 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+_PERMISSION_TTL = 30.0
+
+
+def _role_permissions() -> dict[str, frozenset[tuple[str, str]]]:
+    """``{role: {(permission, view)}}`` from FAB's tables, cached per app for 30 s.
+
+    FAB's own ``protect()`` queries the permission tables twice per request; the case API
+    is the hot path of every desk, so it reads them once per worker and TTL.
+    """
+    from flask_appbuilder.security.sqla.models import Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role
+
+    from govkit.app import get_state
+
+    cache = get_state(current_app).cache
+    hit = cache.get("case_api_permissions")
+    if hit is not None and time.monotonic() - hit[0] < _PERMISSION_TTL:
+        return hit[1]
+    rows = db.session.execute(
+        select(Role.name, Permission.name, ViewMenu.name)
+        .join(assoc_permissionview_role, assoc_permissionview_role.c.role_id == Role.id)
+        .join(PermissionView, PermissionView.id == assoc_permissionview_role.c.permission_view_id)
+        .join(Permission, Permission.id == PermissionView.permission_id)
+        .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
+    ).all()
+    table: dict[str, set[tuple[str, str]]] = {}
+    for role, permission, view in rows:
+        table.setdefault(role, set()).add((permission, view))
+    value = {role: frozenset(perms) for role, perms in table.items()}
+    cache["case_api_permissions"] = (time.monotonic(), value)
+    return value
+
+
+def protect_cached(view):
+    """Like FAB's ``@protect()`` (browser session or JWT, role permission) with cached permissions."""
+
+    @functools.wraps(view)
+    def wrapper(self, *args, **kwargs):
+        from flask_jwt_extended import verify_jwt_in_request
+        from flask_jwt_extended.exceptions import JWTExtendedException
+        from flask_login import current_user
+        from jwt.exceptions import PyJWTError
+
+        user = current_user if current_user.is_authenticated else None
+        if user is None:
+            try:
+                verify_jwt_in_request()
+            except (JWTExtendedException, PyJWTError):
+                return self.response(401, message="请先登录（会话或 Authorization: Bearer 令牌）。")
+            user = current_app.appbuilder.sm.current_user
+        if user is None or not getattr(user, "is_active", True):
+            return self.response_401()
+        permission = "can_" + self.method_permission_name.get(view.__name__, view.__name__)
+        table = _role_permissions()
+        wanted = (permission, self.class_permission_name)
+        if not any(wanted in table.get(role.name, ()) for role in user.roles):
+            return self.response_403()
+        request.environ["govkit.api_user"] = user
+        return view(self, *args, **kwargs)
+
+    return wrapper
+
+
 def domain_errors(view):
     """Answer GovkitError as JSON with its status code (never a 500)."""
 
@@ -130,7 +196,7 @@ class CaseApi(BaseApi):
     govkit_role_permissions = {role: ["can_get", "can_post"] for role in DUTY_ROLES if role != "公开审核"}
 
     @expose("/", methods=["POST"])
-    @protect()
+    @protect_cached
     @domain_errors
     def create(self):
         """Register a case (登记).
@@ -162,7 +228,7 @@ class CaseApi(BaseApi):
         return self.response(201, result=payload)
 
     @expose("/<int:pk>", methods=["GET"])
-    @protect()
+    @protect_cached
     @domain_errors
     def get_one(self, pk: int):
         """Read one case with its deadline status.
@@ -184,7 +250,7 @@ class CaseApi(BaseApi):
         return self.response(200, result=result)
 
     @expose("/", methods=["GET"])
-    @protect()
+    @protect_cached
     @domain_errors
     def get_list(self):
         """List cases in scope, newest first, with deadline cards computed in SQL.
@@ -220,7 +286,7 @@ class CaseApi(BaseApi):
         return self.response(200, result=result, page=page, page_size=size, has_more=len(rows) > size)
 
     @expose("/<int:pk>/actions", methods=["GET"])
-    @protect()
+    @protect_cached
     @domain_errors
     def actions(self, pk: int):
         """Actions the user may perform now.
@@ -238,7 +304,7 @@ class CaseApi(BaseApi):
                                           for a in workflow.allowed_actions(db.session, case, actor)])
 
     @expose("/<int:pk>/transition/<action>", methods=["POST"])
-    @protect()
+    @protect_cached
     @domain_errors
     def transition(self, pk: int, action: str):
         """Perform a workflow action with the JSON body as its fields.

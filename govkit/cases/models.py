@@ -131,7 +131,7 @@ class CaseMaterial(Model):
     note: Mapped[Optional[str]] = mapped_column(String(300))
 
     case: Mapped[Case] = relationship(back_populates="materials")
-    material: Mapped[Material] = relationship()
+    material: Mapped[Material] = relationship(lazy="joined")
 
 
 class CasePause(Model):

@@ -20,7 +20,7 @@ class FreshClient:
         self.client = client
 
     def _fresh(self):
-        for key in ("_login_user", "_govkit_actor", "_govkit_scope"):
+        for key in ("_login_user", "user", "_govkit_actor", "_govkit_scope"):
             g.pop(key, None)
 
     def get(self, *args, **kwargs):

@@ -1,0 +1,421 @@
+"""Case lifecycle benchmark: full lifecycles through the HTTP API on a pre-filled database.
+
+    .venv/bin/python bench/lifecycle_bench.py --backend both --prefill 1000000 --lifecycles 600 --clients 8
+
+For each backend (SQLite file / a throwaway PostgreSQL cluster with default durability —
+fsync and synchronous_commit on):
+
+1. create the schema and seed a county (1 township, 200 villages, a published item);
+2. pre-fill ``--prefill`` generated cases with bulk Core inserts (COPY on PostgreSQL),
+   spread over the villages and the last two years, then ANALYZE;
+3. serve the app with gunicorn (``--workers`` processes × ``--threads`` threads);
+4. drive ``--lifecycles`` lifecycles register → accept → forward → sign_for → assign →
+   approve → complete → deliver from ``--clients`` concurrent keep-alive HTTP clients
+   (a village desk user and a township user, JWT auth);
+5. print lifecycles/s and p50/p95 latency per request type.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+COUNTY, TOWNSHIP = "621002000000", "621002100000"
+VILLAGES = [f"621002100{n:03d}" for n in range(201, 401)]
+DESK_VILLAGE = VILLAGES[0]
+PASSWORD = "bench-pw-123"
+STEPS = ("register", "accept", "forward", "sign_for", "assign", "approve", "complete", "deliver")
+ID_NUMBER = "11010519491231002X"
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+# -- databases ---------------------------------------------------------------------------
+
+
+class DurablePostgres:
+    """initdb + pg_ctl in a temp dir with PostgreSQL's default durability settings."""
+
+    def __init__(self) -> None:
+        from govkit.testing.services import PostgresCluster
+
+        self.cluster = PostgresCluster()
+
+    def start(self) -> str:
+        c = self.cluster
+        if c._as_root:
+            shutil.chown(c.dir, "postgres")
+        c._run(c.initdb, "-D", str(c.data), "-U", c.user, "--auth=trust", "-E", "UTF8", "--locale=C")
+        c._run(c.pg_ctl, "-D", str(c.data), "-w", "-l", str(c.dir / "log"), "-o",
+               f"-p {c.port} -k {c.dir} -c listen_addresses=127.0.0.1 -c max_connections=100 "
+               "-c shared_buffers=256MB -c max_wal_size=2GB", "start")
+        return c.create_database("bench")
+
+    def stop(self) -> None:
+        self.cluster.stop()
+
+
+def create_schema(url: str) -> None:
+    import sqlalchemy as sa
+
+    import govkit.models  # noqa: F401
+    from govkit.db import metadata
+
+    engine = sa.create_engine(url)
+    metadata.create_all(engine)
+    engine.dispose()
+
+
+def seed(config: dict) -> dict:
+    """County, villages, department, item, two desk users; returns ids the prefill needs."""
+    from govkit.app import create_app
+    from govkit.auth.roles import sync_roles
+    from govkit.catalog.models import Implementation, Material, ServiceItem
+    from govkit.db import db
+    from govkit.hierarchy.models import Department, Division, Staff
+
+    app = create_app(config, load_entrypoints=False)
+    with app.app_context():
+        sync_roles(app.appbuilder)
+        s = db.session
+        county = Division(code=COUNTY, name="示范县", level=3)
+        s.add(county)
+        s.flush()
+        township = Division(code=TOWNSHIP, name="示范镇", level=4, parent_id=county.id)
+        s.add(township)
+        s.flush()
+        villages = [Division(code=c, name=f"第{i}村", level=5, parent_id=township.id) for i, c in enumerate(VILLAGES)]
+        s.add_all(villages)
+        department = Department(division_id=township.id, name="民政办")
+        item = ServiceItem(basic_code="000105001000", name="最低生活保障", item_type="05")
+        s.add_all([department, item])
+        s.flush()
+        implementation = Implementation(item_id=item.id, division_id=township.id, department_id=department.id,
+                                        code="BENCH000105001000", name="最低生活保障", status="已发布",
+                                        promised_days=10, legal_days=20)
+        implementation.materials = [Material(name="身份证", position=1), Material(name="户口簿", position=2)]
+        s.add(implementation)
+        s.commit()
+        sm = app.appbuilder.sm
+        desk = sm.add_user("desk", "村", "受理员", "desk@example.invalid",
+                           [sm.find_role("受理员"), sm.find_role("代办员")], password=PASSWORD)
+        town = sm.add_user("town", "镇", "办理员", "town@example.invalid",
+                           [sm.find_role("指挥中心"), sm.find_role("办理员"), sm.find_role("受理员")], password=PASSWORD)
+        s.add_all([Staff(user_id=desk.id, division_id=villages[0].id, duty="受理员", name="村受理员"),
+                   Staff(user_id=town.id, division_id=township.id, department_id=department.id, duty="办理员",
+                         name="镇办理员")])
+        s.commit()
+        ids = {"implementation": implementation.id, "department": department.id,
+               "villages": {v.code: v.id for v in villages}, "township": township.id}
+        db.session.remove()
+    return ids
+
+
+def case_rows(n: int, ids: dict, seed_value: int = 7):
+    """Generate ``n`` finished-or-running cases over two years (no commit of data files)."""
+    rng = random.Random(seed_value)
+    codes = list(ids["villages"])
+    today = date.today()
+    per_day: dict[tuple[str, date], int] = {}
+    now = datetime.now(timezone.utc)
+    for i in range(n):
+        code = codes[i % len(codes)]
+        day = today - timedelta(days=1 + rng.randrange(730))
+        seq = per_day.get((code, day), 0) + 1
+        per_day[(code, day)] = seq
+        accepted = day
+        due = accepted + timedelta(days=14)
+        done = rng.random() < 0.9
+        state = "delivered" if done else rng.choice(["accepted", "forwarded", "signed", "assigned", "in_review"])
+        at_town = done or state in ("signed", "assigned", "in_review")
+        yield {
+            "number": f"{code}{day:%Y%m%d}{seq:04d}", "progress_token": f"bench{i:012d}", "state": state,
+            "version": 1, "implementation_id": ids["implementation"],
+            "accepting_division_id": ids["villages"][code], "accepting_division_code": code,
+            "current_division_id": ids["township"] if at_town else ids["villages"][code],
+            "current_division_code": TOWNSHIP if at_town else code, "implementing_division_code": TOWNSHIP,
+            "current_department_id": ids["department"] if at_town else None,
+            "applicant_name": "测试", "applicant_id_type": "居民身份证", "applicant_id_number": ID_NUMBER,
+            "applicant_phone": "13800001234", "proxy_authorised": False, "form_data": "{}",
+            "registered_at": now - timedelta(days=(today - day).days), "received_date": day,
+            "accepted_date": accepted, "due_date": due, "due_provisional": False, "extension_days": 0,
+            "time_limit_days": 10, "deemed_accepted": False,
+            "completed_date": accepted + timedelta(days=rng.randrange(1, 20)) if done else None,
+            "decision": "approved" if done else None,
+        }
+
+
+def prefill(url: str, n: int, ids: dict) -> float:
+    import sqlalchemy as sa
+
+    from govkit.cases.models import Case
+
+    started = time.perf_counter()
+    engine = sa.create_engine(url)
+    table = Case.__table__
+    batch = 20000
+    rows = case_rows(n, ids)
+    if engine.dialect.name == "postgresql":
+        columns = None
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            while True:
+                chunk = [r for _, r in zip(range(batch), rows)]
+                if not chunk:
+                    break
+                columns = columns or list(chunk[0])
+                buffer = io.StringIO()
+                for r in chunk:
+                    buffer.write("\t".join("\\N" if r[c] is None else str(r[c]) for c in columns) + "\n")
+                buffer.seek(0)
+                cursor.copy_expert(f"COPY gk_case ({', '.join(columns)}) FROM STDIN", buffer)
+            raw.commit()
+            cursor.execute("ANALYZE")
+            raw.commit()
+        finally:
+            raw.close()
+    else:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA synchronous=OFF")  # bulk load only; the server runs with defaults
+            while True:
+                chunk = [r for _, r in zip(range(batch), rows)]
+                if not chunk:
+                    break
+                for r in chunk:
+                    r["form_data"] = {}
+                conn.execute(table.insert(), chunk)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+# -- serving -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wsgi_app():
+    """gunicorn entry: ``bench.lifecycle_bench:wsgi_app()`` with GOVKIT_* environment."""
+    from govkit.app import create_app
+
+    return create_app(load_entrypoints=False)
+
+
+def serve(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
+    cmd = [str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(ROOT), "-b", f"127.0.0.1:{port}",
+           "-w", str(workers), "--threads", str(threads), "-k", "gthread", "--log-level", "warning",
+           "--keep-alive", "30", "bench.lifecycle_bench:wsgi_app()"]
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, start_new_session=True)
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/health-not-found")
+            conn.getresponse().read()
+            return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+# -- clients ----------------------------------------------------------------------------
+
+
+class Client:
+    """One keep-alive HTTP connection with a JWT, recording latencies."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port, self.token = port, token
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict, float]:
+        data = json.dumps(body or {}).encode()
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"}
+        started = time.perf_counter()
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=data, headers=headers)
+                response = self.conn.getresponse()
+                payload = response.read()
+                break
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                if attempt:
+                    raise
+        took = time.perf_counter() - started
+        try:
+            return response.status, json.loads(payload or b"{}"), took
+        except ValueError:
+            return response.status, {"raw": payload[:300].decode(errors="replace")}, took
+
+
+def login(port: int, username: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("POST", "/api/v1/security/login", body=json.dumps(
+        {"username": username, "password": PASSWORD, "provider": "db", "refresh": False}),
+        headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    body = json.loads(response.read())
+    if response.status != 200:
+        raise RuntimeError(f"login {username}: {response.status} {body}")
+    return body["access_token"]
+
+
+def lifecycle(desk: Client, town: Client, ids: dict, timings: dict[str, list[float]], errors: list) -> bool:
+    status, body, took = desk.call("POST", "/api/v1/case/", {
+        "implementation_id": ids["implementation"], "applicant_name": "王五", "applicant_id_number": ID_NUMBER,
+        "applicant_phone": "13900001111"})
+    timings["register"].append(took)
+    if status != 201:
+        errors.append(("register", status, body))
+        return False
+    pk = body["result"]["id"]
+    plan = [(desk, "accept", {}), (desk, "forward", {}), (town, "sign_for", {}),
+            (town, "assign", {"department_id": ids["department"]}), (town, "approve", {"result_number": f"R{pk}"}),
+            (town, "complete", {}), (desk, "deliver", {"method": "代办员送达", "receiver": "王五"})]
+    for client, action, fields in plan:
+        status, body, took = client.call("POST", f"/api/v1/case/{pk}/transition/{action}", fields)
+        timings[action].append(took)
+        if status != 200:
+            errors.append((action, status, body))
+            return False
+    return True
+
+
+def drive(port: int, ids: dict, lifecycles: int, clients: int) -> dict:
+    desk_token, town_token = login(port, "desk"), login(port, "town")
+    timings: dict[str, list[float]] = {step: [] for step in STEPS}
+    errors: list = []
+    done = [0]
+    lock = threading.Lock()
+    counter = iter(range(lifecycles))
+
+    def worker() -> None:
+        desk, town = Client(port, desk_token), Client(port, town_token)
+        local = {step: [] for step in STEPS}
+        ok = 0
+        while True:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                break
+            ok += lifecycle(desk, town, ids, local, errors)
+        with lock:
+            for step in STEPS:
+                timings[step].extend(local[step])
+            done[0] += ok
+
+    # Warm up every worker process (imports, caches) before timing.
+    warm = {step: [] for step in STEPS}
+    for _ in range(4):
+        lifecycle(Client(port, desk_token), Client(port, town_token), ids, warm, errors)
+    if errors:
+        raise RuntimeError(f"warm-up failed: {errors[:3]}")
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for f in [pool.submit(worker) for _ in range(clients)]:
+            f.result()
+    elapsed = time.perf_counter() - started
+    return {"elapsed": elapsed, "completed": done[0], "timings": timings, "errors": errors}
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def report(backend: str, prefilled: int, prefill_seconds: float, result: dict, args) -> None:
+    print(f"\n== {backend}: {prefilled:,} pre-filled cases (filled in {prefill_seconds:.0f} s), "
+          f"{args.clients} clients, gunicorn {args.workers}×{args.threads} ==")
+    rate = result["completed"] / result["elapsed"]
+    print(f"lifecycles: {result['completed']} in {result['elapsed']:.1f} s → {rate:.1f} lifecycles/s "
+          f"({rate * len(STEPS):.0f} requests/s); errors: {len(result['errors'])}")
+    print(f"{'request':<10} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")
+    for step in STEPS:
+        values = result["timings"][step]
+        print(f"{step:<10} {len(values):>6} {percentile(values, .5) * 1000:>8.1f} {percentile(values, .95) * 1000:>8.1f} "
+              f"{(statistics.fmean(values) if values else float('nan')) * 1000:>8.1f}")
+    for error in result["errors"][:5]:
+        print("error:", error)
+
+
+def run_backend(backend: str, args) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix=f"govkit-bench-{backend}-"))
+    pg = None
+    proc = None
+    try:
+        if backend == "postgres":
+            pg = DurablePostgres()
+            url = pg.start()
+        else:
+            url = f"sqlite:///{workdir / 'bench.db'}"
+        log(f"{backend}: schema at {url}")
+        create_schema(url)
+        config = {"DATABASE_URL": url, "INSTANCE_PATH": str(workdir / "instance"), "SECRET_KEY": "bench-secret",
+                  "COUNTY_CODE": COUNTY, "WTF_CSRF_ENABLED": False}
+        ids = seed(config)
+        log(f"{backend}: pre-filling {args.prefill:,} cases")
+        seconds = prefill(url, args.prefill, ids)
+        log(f"{backend}: pre-filled in {seconds:.0f} s")
+        port = free_port()
+        env = {f"GOVKIT_{k}": str(v) for k, v in config.items()}
+        proc = serve(env, port, args.workers, args.threads)
+        log(f"{backend}: serving on {port}; driving {args.lifecycles} lifecycles")
+        result = drive(port, ids, args.lifecycles, args.clients)
+        report(backend, args.prefill, seconds, result, args)
+    finally:
+        if proc is not None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        if pg is not None:
+            pg.stop()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--prefill", type=int, default=1_000_000)
+    parser.add_argument("--lifecycles", type=int, default=600)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder (database) afterwards")
+    args = parser.parse_args()
+    for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
+        run_backend(backend, args)
+
+
+if __name__ == "__main__":
+    main()
