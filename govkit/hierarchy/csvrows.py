@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import csv
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterator, NamedTuple
 
 from govkit.errors import ValidationError
 from govkit.hierarchy.codes import (
@@ -32,9 +31,8 @@ FORMATS = ("nbs", "five-level")
 _PREFIX = {1: 2, 2: 4, 3: 6, 4: 9}
 
 
-@dataclass(frozen=True, slots=True)
-class DivisionRow:
-    """One valid row of an import file."""
+class DivisionRow(NamedTuple):
+    """One valid row of an import file (a tuple: cheap to build 665,000 times)."""
 
     code: str
     name: str
@@ -74,16 +72,16 @@ def iter_records(handle: IO[str], fmt: str) -> Iterator[tuple[int, list[str]]]:
     if fmt not in FORMATS:
         raise ValidationError(f"不支持的格式“{fmt}”，应为 {' 或 '.join(FORMATS)}。")
     reader = csv.reader(handle)
-    first = True
     for raw in reader:
-        if first:
-            first = False
-            head = raw[0].strip().lstrip("\ufeff") if raw else ""
-            if head and not head.isdigit():
-                continue
-        if not raw or (not raw[0].strip() and not any(c.strip() for c in raw)):
-            continue
-        yield reader.line_num, raw
+        head = raw[0].strip().lstrip("\ufeff") if raw else ""
+        if head and not head.isdigit():
+            break  # a header row: skip it
+        if raw and (head or any(c.strip() for c in raw)):
+            yield reader.line_num, raw
+        break
+    for raw in reader:
+        if raw and (raw[0] or any(c.strip() for c in raw)):
+            yield reader.line_num, raw
 
 
 def _level(code: str) -> int | None:

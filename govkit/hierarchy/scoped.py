@@ -79,6 +79,8 @@ def scope_rule_for(model: type) -> ScopeRule | None:
         rule = ScopeRule(code_column="code")
     elif issubclass(model, User):
         rule = ScopeRule(user=True)
+    elif sa_inspect(model, raiseerr=False) is None:
+        rule = None  # not a mapped class
     else:
         columns = sa_inspect(model).columns
         fk = columns.get("division_id")

@@ -207,7 +207,7 @@ WHERE gk_division.name <> excluded.name OR gk_division.level <> excluded.level
 class _Upserter:
     """Batched ``INSERT … ON CONFLICT (code) DO UPDATE`` through the driver (SQLite's
     executemany, psycopg2's execute_values): the SQL is the same on both, only the
-    placeholders and boolean literals differ. Rows are (code, name, level, class, parent_id)."""
+    placeholders and boolean literals differ."""
 
     def __init__(self, session: Session, valid_from: date | None) -> None:
         self.connection = session.connection()
@@ -219,8 +219,8 @@ class _Upserter:
             raise ValidationError(f"不支持的数据库：{dialect.name}")
         self.valid_from = valid_from.isoformat() if (valid_from and self.kind == "sqlite") else valid_from
         if self.kind == "sqlite":
-            # A larger page cache for this transaction's index inserts (64 MB; default is 2 MB).
-            self.connection.exec_driver_sql("PRAGMA cache_size = -65536")
+            # A larger page cache for this transaction's index inserts (32 MB; default is 2 MB).
+            self.connection.exec_driver_sql("PRAGMA cache_size = -32768")
             self.sql = _UPSERT.format(columns=_COLUMNS, values="(?, ?, ?, ?, ?, 1, ?, NULL)",
                                       true="1", false="0", distinct="IS NOT")
         elif self.kind == "postgresql":
@@ -231,9 +231,9 @@ class _Upserter:
                                       true="true", false="false", distinct="IS DISTINCT FROM")
 
     def write(self, rows: list[tuple]) -> None:
+        """Rows are (code, name, level, class, parent_id, valid_from)."""
         if not rows:
             return
-        rows = [r + (self.valid_from,) for r in rows]
         if self.kind == "postgresql":
             from psycopg2.extras import execute_values
 
@@ -266,6 +266,7 @@ def import_divisions(
     try:
         before = session.scalar(select(func.count()).select_from(_TABLE))
         writer = _Upserter(session, valid_from)
+        valid_from = writer.valid_from  # in the driver's form
         done = 0
         # Non-village rows (≈45,000 nationally, kept by pass 1), by level so parents exist first.
         upper.sort(key=lambda r: (r.level, r.code))
@@ -275,7 +276,8 @@ def import_divisions(
             ids.update(_code_ids(session, sorted({r.parent for r in rows if r.parent} - ids.keys())))
             for start in range(0, len(rows), batch_size):
                 chunk = rows[start:start + batch_size]
-                writer.write([(r.code, r.name, r.level, r.urban_rural_class, ids.get(r.parent)) for r in chunk])
+                writer.write([(r.code, r.name, r.level, r.urban_rural_class, ids.get(r.parent), writer.valid_from)
+                              for r in chunk])
                 done += len(chunk)
                 if progress:
                     progress(done, total, "写入")
@@ -298,7 +300,7 @@ def import_divisions(
                 if parent_id is None:
                     ids.update(_code_ids(session, [parent]))
                     parent_id = ids.get(parent)
-                batch.append((row.code, row.name, 5, row.urban_rural_class, parent_id))
+                batch.append((row.code, row.name, 5, row.urban_rural_class, parent_id, valid_from))
                 if len(batch) >= batch_size:
                     writer.write(batch)
                     villages += len(batch)

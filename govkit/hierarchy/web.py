@@ -1,7 +1,7 @@
 """Flask side of scope: the current user's scope, cached per request."""
 from __future__ import annotations
 
-from flask import g
+from flask import has_request_context, request
 from flask_appbuilder.models.filters import BaseFilter
 from flask_login import current_user
 
@@ -10,13 +10,20 @@ from govkit.hierarchy.scope import Scope, scope_for_user
 
 
 def current_scope() -> Scope:
-    """Scope of the logged-in user for this request."""
-    scope = g.get("_govkit_scope")
-    if scope is None:
-        user = current_user if current_user and current_user.is_authenticated else None
-        scope = scope_for_user(db.session, user)
-        g._govkit_scope = scope
-    return scope
+    """Scope of the logged-in user, computed once per request.
+
+    Cached on the request (not on ``g``: ``g`` belongs to the app context, which a test or a
+    CLI command may keep pushed across several requests of different users).
+    """
+    user = current_user if current_user and current_user.is_authenticated else None
+    if not has_request_context():
+        return scope_for_user(db.session, user)
+    cached = request.environ.get("govkit.scope")
+    user_id = getattr(user, "id", None)
+    if cached is None or cached.user_id != user_id:
+        cached = scope_for_user(db.session, user)
+        request.environ["govkit.scope"] = cached
+    return cached
 
 
 class FilterCodeInScope(BaseFilter):
