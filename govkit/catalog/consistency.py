@@ -140,7 +140,7 @@ def report_csv(report: list[CountyConsistency]) -> bytes:
                          county.rate_text])
     writer.writerow([])
     writer.writerow(["县（区）代码", "基本编码", "事项名称", "不一致要素", "实施编码", "实施区划代码", "实施区划",
-                     "层级", "参照值（" + "参照实施清单" + "）", "实际值", "参照区划"])
+                     "层级", "参照值", "实际值", "参照区划"])
     for county in report:
         for d in county.deviations:
             writer.writerow([d.county_code, d.basic_code, d.item_name, d.element, d.implementation_code,

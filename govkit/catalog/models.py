@@ -324,6 +324,15 @@ class Material(Model):
 
     implementation: Mapped[Implementation] = relationship(back_populates="materials")
 
+    #: Download routes of the attachments (served, scoped, by the catalog's MaterialView).
+    @property
+    def blank_form_url(self) -> str | None:
+        return f"/catalog/materials/attachment/{self.id}/blank_form" if self.blank_form_path else None
+
+    @property
+    def sample_url(self) -> str | None:
+        return f"/catalog/materials/attachment/{self.id}/sample" if self.sample_path else None
+
     def __str__(self) -> str:
         return self.name
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
+from markupsafe import Markup
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import Select2Widget
@@ -65,6 +66,7 @@ LABELS = {
     "form": "材料形式", "copies": "份数", "necessity": "必要性", "condition_text": "情形说明",
     "source_channel": "来源渠道", "acceptance_standard": "受理标准", "blank_form_name": "空白表格",
     "sample_name": "示范文本", "blank_form_file": "上传空白表格", "sample_file": "上传示范文本",
+    "blank_form_url": "空白表格下载", "sample_url": "示范文本下载",
     "amount": "金额（元）", "basis": "收费依据", "days": "时限（工作日）", "actor": "承办人", "description": "说明",
     "counts_in_deadline": "计入办理时限",
 }
@@ -239,6 +241,10 @@ class _ChildView(ScopedModelView):
         self.scope_check_item(item)
 
 
+def _link(url: str | None) -> Markup | str:
+    return Markup('<a href="{}"><i class="fa fa-download"></i> 下载</a>').format(url) if url else "—"
+
+
 class MaterialView(_ChildView):
     """申请材料 with blank form and sample text uploads (示范文本), downloadable within scope."""
 
@@ -247,9 +253,11 @@ class MaterialView(_ChildView):
     class_permission_name = "CatalogMaterial"
     govkit_role_permissions = {duty: perms + ["can_attachment"] for duty, perms in grants(VIEW_READ, VIEW_WRITE).items()}
     list_title, show_title, add_title, edit_title = "申请材料", "材料详情", "新增材料", "编辑材料"
-    list_columns = ["position", "name", "form", "copies", "necessity", "source_channel", "blank_form_name", "sample_name"]
+    list_columns = ["position", "name", "form", "copies", "necessity", "source_channel", "blank_form_url", "sample_url"]
     show_columns = ["implementation", "position", "name", "form", "copies", "necessity", "condition_text",
-                    "source_channel", "acceptance_standard", "blank_form_name", "sample_name"]
+                    "source_channel", "acceptance_standard", "blank_form_name", "blank_form_url", "sample_name",
+                    "sample_url"]
+    formatters_columns = {"blank_form_url": _link, "sample_url": _link}
     add_columns = edit_columns = ["implementation", "position", "name", "form", "copies", "necessity", "condition_text",
                                   "source_channel", "acceptance_standard", "blank_form_file", "sample_file"]
     search_columns = ["name", "form", "necessity"]

@@ -28,12 +28,12 @@ def served(make_app):
             ensure_division(db.session, code)
         load_demo_catalog(db.session)
         db.session.commit()
-        user = create_user(app, "事项管理员", "629901000000", username="catalog_admin")
+        username = create_user(app, "事项管理员", "629901000000", username="catalog_admin").username
     port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield app, f"http://127.0.0.1:{port}", user.username
+    yield app, f"http://127.0.0.1:{port}", username
     server.shutdown()
     thread.join(5)
 
@@ -58,13 +58,15 @@ def test_catalog_admin_in_browser(served, artifacts_dir):
         page.press("input[name=password]", "Enter")
         page.wait_for_load_state("networkidle")
 
-        page.goto(base + "/catalog/items/list/?_flt_0_pinyin_initials=zjd")
+        page.goto(base + "/catalog/items/list/?_flt_0_pinyin_initials=nczjd")
         assert page.locator("text=农村宅基地审批").count() >= 1
         page.screenshot(path=str(shots / "01-items-pinyin-search.png"), full_page=True)
 
         page.goto(base + "/catalog/implementations/list/?_flt_0_name=最低生活保障")
         page.screenshot(path=str(shots / "02-implementations.png"), full_page=True)
         page.locator("a[href*='/catalog/implementations/show/']").first.click()
+        page.get_by_role("tab", name="申请材料").first.click() if page.get_by_role("tab", name="申请材料").count() \
+            else page.locator("a:has-text('申请材料')").first.click()
         page.wait_for_selector("text=最低生活保障申请书")
         page.screenshot(path=str(shots / "03-implementation-show.png"), full_page=True)
 
