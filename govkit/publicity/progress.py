@@ -88,23 +88,39 @@ def _digits(value: str | None) -> str:
     return "".join(ch for ch in (value or "") if ch.isdigit())
 
 
-def verify(case: Case | None, *, phone_last4: str | None = None, token: str | None = None) -> bool:
-    """True when the factor matches ``case``; does the same comparison work when ``case`` is None."""
-    phone_tail = _digits(case.applicant_phone)[-4:] if case is not None else ""
-    expected_token = case.progress_token if case is not None else "x" * 32
+def _matches(phone: str | None, expected_token: str, *, phone_last4: str | None, token: str | None) -> bool:
+    phone_tail = _digits(phone)[-4:]
     token_ok = hmac.compare_digest((token or "").encode()[:64], expected_token.encode()) if token else False
     given = _digits(phone_last4)
-    phone_ok = (len(given) == 4 and len(phone_tail) == 4
-                and hmac.compare_digest(given.encode(), phone_tail.encode()))
-    return case is not None and (token_ok or phone_ok)
+    phone_ok = hmac.compare_digest(given.encode(), phone_tail.encode()) and len(given) == 4
+    return token_ok or phone_ok
+
+
+#: Compared against when the number does not exist, so both failures do the same work.
+_DUMMY = (None, "x" * 16, "x" * 16)
+
+
+def verify(case: Case | None, *, phone_last4: str | None = None, token: str | None = None) -> bool:
+    """True when the factor matches ``case``; does the same comparison work when ``case`` is None."""
+    if case is None:
+        _matches(_DUMMY[1], _DUMMY[2], phone_last4=phone_last4, token=token)
+        return False
+    return _matches(case.applicant_phone, case.progress_token, phone_last4=phone_last4, token=token)
 
 
 def find_verified(session: Session, number: str, *, phone_last4: str | None = None,
                   token: str | None = None) -> Case | None:
-    """The case ``number`` when the factor matches, else None (unknown and wrong look alike)."""
+    """The case ``number`` when the factor matches, else None (unknown and wrong look alike).
+
+    Both failures run the same one-row indexed query for three short columns and the same
+    constant-time comparisons; the full case is loaded only after a match.
+    """
     number = (number or "").strip()[:32]
-    case = session.scalar(select(Case).where(Case.number == number)) if number else None
-    return case if verify(case, phone_last4=phone_last4, token=token) else None
+    row = session.execute(select(Case.id, Case.applicant_phone, Case.progress_token)
+                          .where(Case.number == number)).first() if number else None
+    case_id, phone, expected = row if row is not None else _DUMMY
+    ok = _matches(phone, expected, phone_last4=phone_last4, token=token)
+    return session.get(Case, case_id) if (row is not None and ok) else None
 
 
 def _local_day(value: datetime) -> date:
