@@ -431,3 +431,24 @@ def test_matrix_covers_every_hierarchy_endpoint(app):
         assert view.route_base.strip("/") in prefixes, view
     for api in APIS:
         assert api.resource_name in prefixes, api
+
+
+def test_matrix_catches_a_view_that_forgets_the_scope(app, db, client, login_as, monkeypatch):
+    """Guard for the guard: with the scope switched off, the same rows must report leaks."""
+    from govkit.hierarchy import scoped, web
+    from govkit.hierarchy.scope import Scope
+
+    load_sample(db.session)
+    home_code, outside_code = HOMES["办理员"]
+    user = login_as("办理员", home_code)
+    everything = Scope.unrestricted(user.id, frozenset({"办理员"}))
+    monkeypatch.setattr(web, "current_scope", lambda: everything)
+    monkeypatch.setattr(scoped, "current_scope", lambda: everything)
+    home = db.session.scalar(sa.select(Division).where(Division.code == home_code))
+    outside = db.session.scalar(sa.select(Division).where(Division.code == outside_code))
+    run = Run("办理员", client, db.session, home, outside, {outside.name})
+    for row in crud_rows(CENTRES):
+        run_row(run, row, "out")
+    leaks = [f for f in run.failures if "out-of-scope" in f]
+    assert any("中心 列表" in f for f in leaks) and any("API 列表" in f for f in leaks)
+    assert any("expected [404], got 200" in f for f in run.failures)
