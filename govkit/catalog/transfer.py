@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from govkit.catalog import services
-from govkit.catalog.models import Fee, Implementation, LegalBasis, Material, ProcedureStep, ServiceItem, SpecialProcedure
+from govkit.catalog.models import Fee, Implementation, Material, ProcedureStep, ServiceItem, SpecialProcedure
 from govkit.errors import ImportRowError, ValidationError
 
 FORMATS = ("csv", "xlsx", "json")

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Response, abort, current_app, flash, request, send_file
 from markupsafe import Markup
-from flask_appbuilder import BaseView, ModelView, expose, has_access
-from flask_appbuilder.actions import action
+from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
@@ -22,8 +21,8 @@ from sqlalchemy import select
 from wtforms import BooleanField, FileField, SelectField
 
 from govkit.catalog import attachments, services
-from govkit.catalog.models import (EXERCISE_LEVELS, IMPLEMENTATION_KINDS, ITEM_TYPES, MATERIAL_FORMS,
-                                   MATERIAL_NECESSITIES, Fee, Implementation, ImplementationStatus, ItemTypeMapping, LegalBasis,
+from govkit.catalog.models import (EXERCISE_LEVELS, ITEM_TYPES, MATERIAL_FORMS,
+                                   MATERIAL_NECESSITIES, Fee, Implementation, ItemTypeMapping, LegalBasis,
                                    Material, ProcedureStep, ServiceItem, SpecialProcedure)
 from govkit.db import db
 from govkit.errors import GovkitError, OutOfScope, ValidationError
