@@ -11,7 +11,7 @@ def catalog_group() -> None:
     pass
 
 
-@click.command("import")
+@click.command("import", help="导入事项目录文件（csv/xlsx/json）：先检查全部行，有任何错误则不导入任何数据并列出行号。")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default=None,
               help="文件格式；默认按扩展名判断。")
@@ -37,7 +37,7 @@ def import_command(path: str, fmt: str | None) -> None:
     click.echo("已导入：" + "，".join(f"{table} {n} 行" for table, n in counts.items()) + "。")
 
 
-@click.command("export")
+@click.command("export", help="导出全部事项目录（可原样导入；往返导出逐字节一致）。")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default=None,
               help="文件格式；默认按扩展名判断。")
@@ -57,7 +57,7 @@ def export_command(path: str, fmt: str | None) -> None:
     click.echo(f"已导出到 {path}（{len(data)} 字节）。")
 
 
-@click.command("sync")
+@click.command("sync", help="同步各插件提供的本地事项（register_service_items），报告与管理员修改的冲突。")
 @click.option("--overwrite", multiple=True, metavar="基本编码", help="冲突时采用插件内容（可多次使用）。")
 @click.option("--keep", multiple=True, metavar="基本编码", help="冲突时保留管理员修改，不再提示（可多次使用）。")
 def sync_command(overwrite: tuple[str, ...], keep: tuple[str, ...]) -> None:
@@ -88,7 +88,7 @@ def echo_report(report) -> None:
         click.echo(f"错误：{error}", err=True)
 
 
-@click.command("load-demo")
+@click.command("load-demo", help="载入示范县演示事项目录（需先导入示范县区划）。")
 def load_demo_command() -> None:
     """Load the demo county's catalog (the demo divisions must be imported first)."""
     from govkit.catalog.demo import load_demo_catalog
