@@ -92,6 +92,8 @@ class DisclosureView(ScopedModelView):
     add_columns = edit_columns = ["title", "category", "division", "responsible_unit", "doc_number", "content"]
     search_columns = ["title", "category", "state", "responsible_unit"]
     base_order = ("updated_at", "desc")
+    show_template = "publicity/show_with_action.html"
+    manage_endpoint, manage_label = "manage", "审核与发布、附件"
     add_form_extra_fields = edit_form_extra_fields = {
         "responsible_unit": StringField("责任单位", validators=[Optional(), Length(max=200)],
                                         description="不填则用公开类别的默认责任单位", widget=BS3TextFieldWidget()),
@@ -180,6 +182,8 @@ class ComplaintView(ScopedModelView):
     search_columns = ["number", "kind", "state", "subject"]
     base_permissions = READ + ["can_export_csv", "can_handle", "can_act"]
     base_order = ("created_at", "desc")
+    show_template = "publicity/show_with_action.html"
+    manage_endpoint, manage_label = "handle", "办理与答复"
 
     def _complaint(self, pk: int) -> Complaint:
         complaint = self.datamodel.get(pk, self._base_filters)
@@ -248,6 +252,8 @@ class RectificationView(ScopedModelView):
     search_columns = ["state", "division_code", "due_date"]
     base_permissions = READ + ["can_export_csv", "can_handle", "can_act"]
     base_order = ("created_at", "desc")
+    show_template = "publicity/show_with_action.html"
+    manage_endpoint, manage_label = "handle", "整改、申诉与回访"
 
     def _task(self, pk: int) -> Rectification:
         task = self.datamodel.get(pk, self._base_filters)

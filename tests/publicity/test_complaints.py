@@ -117,6 +117,7 @@ def test_staff_screen_is_scoped_to_supervising_unit(app, client, db, login_as):
     assert "&lt;script&gt;" in listing and "<script>alert(1)" not in listing and "别处的投诉" not in listing
     assert client.get(f"/admin/complaints/handle/{other.id}").status_code == 404
     assert client.get(f"/admin/complaints/handle/{mine.id}").status_code == 200
+    assert "办理与答复" in client.get(f"/admin/complaints/show/{mine.id}").get_data(as_text=True)
     client.post(f"/admin/complaints/handle/{mine.id}/act", data={"action": "reply", "reply": "已整改"})
     db.session.expire_all()
     assert db.session.get(Complaint, mine.id).state == "已答复"

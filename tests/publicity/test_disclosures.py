@@ -153,6 +153,7 @@ def test_staff_screens_roles(app, client, db, login_as):
     assert response.status_code in (200, 302)
     entry = db.session.query(Disclosure).filter_by(title="乡镇财务公开").one()
     assert entry.state == "草稿" and entry.division_code == world.town.code
+    assert "审核与发布" in client.get(f"/admin/disclosures/show/{entry.id}").get_data(as_text=True)
     client.post(f"/admin/disclosures/manage/{entry.id}/transition", data={"action": "submit"})
     client.post(f"/admin/disclosures/manage/{entry.id}/transition", data={"action": "approve"})
     db.session.expire_all()
