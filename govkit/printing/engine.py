@@ -41,9 +41,9 @@ from govkit.printing.fonts import printable, register_fonts
 from govkit.printing.qr import QrFlowable
 
 __all__ = [
-    "esc", "markup", "cn_date", "styles", "reset_styles",
+    "esc", "markup", "text", "cn_date", "styles", "reset_styles",
     "title", "document_number", "addressee", "heading", "body", "note",
-    "kv_table", "grid_table", "signature_cell", "signature_block", "qr_block", "spacer", "render",
+    "kv_table", "grid_table", "signature_cell", "layout_font", "signature_block", "qr_block", "spacer", "render",
     "PAGE_WIDTH", "CONTENT_WIDTH", "LANDSCAPE_CONTENT_WIDTH", "GAP",
 ]
 
@@ -87,6 +87,11 @@ def markup(template: str, *args: object, **kwargs: object) -> str:
     return template.format(*(esc(a) for a in args), **{k: esc(v) for k, v in kwargs.items()})
 
 
+def text(template: str, *args: object, **kwargs: object) -> str:
+    """``template.format(...)`` as plain text (no markup; helpers escape it)."""
+    return template.format(*args, **kwargs)
+
+
 def cn_date(d: date | None, provisional: bool = False,
             blank: str = "\u00a0\u00a0\u00a0\u00a0年\u00a0\u00a0\u00a0月\u00a0\u00a0\u00a0日") -> str:
     """``2026年3月2日`` (with ``（暂定）`` when provisional); ``blank`` when unknown."""
@@ -99,11 +104,13 @@ def cn_date(d: date | None, provisional: bool = False,
 # --- styles ----------------------------------------------------------------
 
 _styles: dict[str, ParagraphStyle] = {}
+_frag_templates: dict[str, object] = {}
 
 
 def reset_styles() -> None:
     """Forget the built styles (after the notice font changes)."""
     _styles.clear()
+    _frag_templates.clear()
 
 
 def styles() -> dict[str, ParagraphStyle]:
@@ -143,40 +150,111 @@ def styles() -> dict[str, ParagraphStyle]:
     return _styles
 
 
-def _p(text: str, style: str) -> Paragraph:
-    return Paragraph(text, styles()[style])
+def _p(markup_text: str, style: str) -> Paragraph:
+    """A Paragraph from (escaped) markup: parsed by reportlab."""
+    return Paragraph(markup_text, styles()[style])
+
+
+def _plain(value: object, style: str) -> Flowable:
+    """Plain text, never interpreted as markup: a :class:`_Line` (which
+    becomes a Paragraph if the text does not fit on one line), or a parsed
+    Paragraph when the text has line breaks or no-break spaces."""
+    s = printable(value)
+    if "\n" in s or "\u00a0" in s:
+        return _p(esc(s), style)
+    return _Line(" ".join(s.split()), style)  # what the parser's cleaner does to whitespace
+
+
+def _plain_paragraph(text: str, style: str) -> Paragraph:
+    """A Paragraph of plain text that skips reportlab's markup parser: it gets
+    one text fragment cloned from a fragment reportlab parsed once per style.
+    Safest for untrusted text and several times cheaper than parsing."""
+    st = styles()[style]
+    template = _frag_templates.get(style)
+    if template is None:
+        template = _frag_templates[style] = Paragraph("x", st).frags[0]
+    return Paragraph(text, st, frags=[template.clone(text=text)])
+
+
+class _Line(Flowable):
+    """Plain text drawn straight on the canvas when it fits on one line.
+
+    Most notice text (titles, labels, names, dates) is one line; laying that
+    out through Paragraph costs ten times more.  Text that does not fit is
+    handed to a Paragraph, which wraps and splits across pages as usual.
+    """
+
+    def __init__(self, text: str, style: str) -> None:
+        super().__init__()
+        self.text = text
+        self.style = styles()[style]
+        self._style_name = style
+        self._para: Paragraph | None = None
+
+    def wrap(self, avail_width, avail_height):
+        st = self.style
+        used = stringWidth(self.text, st.fontName, st.fontSize) + st.firstLineIndent + st.leftIndent + st.rightIndent
+        if used <= avail_width:
+            self._para = None
+            self.width, self.height = avail_width, st.leading
+            return self.width, self.height
+        if self._para is None:
+            self._para = _plain_paragraph(self.text, self._style_name)
+        self.width, self.height = self._para.wrap(avail_width, avail_height)
+        return self.width, self.height
+
+    def split(self, avail_width, avail_height):
+        if self._para is None:
+            self.wrap(avail_width, avail_height)
+        return self._para.split(avail_width, avail_height) if self._para is not None else []
+
+    def draw(self) -> None:
+        if self._para is not None:
+            self._para.drawOn(self.canv, 0, 0)
+            return
+        st, canv = self.style, self.canv
+        canv.setFont(st.fontName, st.fontSize)
+        canv.setFillColor(st.textColor)
+        y = self.height - st.fontSize
+        if st.alignment == TA_CENTER:
+            canv.drawCentredString((self.width + st.leftIndent - st.rightIndent) / 2, y, self.text)
+        elif st.alignment == TA_RIGHT:
+            canv.drawRightString(self.width - st.rightIndent, y, self.text)
+        else:
+            canv.drawString(st.leftIndent + st.firstLineIndent, y, self.text)
 
 
 # --- flowables ---------------------------------------------------------------
 
 def title(text: str) -> Paragraph:
     """The notice title, e.g. 受理通知书."""
-    return _p(esc(text), "title")
+    return _plain(text, "title")
 
 
 def document_number(text: str) -> Paragraph:
     """The document number line, e.g. ``××受字〔2026〕第 0001 号``."""
-    return _p(esc(text), "docno")
+    return _plain(text, "docno")
 
 
 def addressee(name: str) -> Paragraph:
     """The salutation line: ``张三：``."""
-    return _p(esc(name) + "：", "flush")
+    return _plain(printable(name) + "：", "flush")
 
 
 def heading(text: str) -> Paragraph:
     """A section heading inside a notice (``一、受理条件``)."""
-    return _p(esc(text), "heading")
+    return _plain(text, "heading")
 
 
-def body(text: str, *, trusted_markup: bool = False, indent: bool = True) -> Paragraph:
-    """A body paragraph; ``trusted_markup`` when ``text`` came from :func:`markup`."""
-    return _p(text if trusted_markup else esc(text), "body" if indent else "flush")
+def body(text: str, *, trusted_markup: bool = False, indent: bool = True) -> Flowable:
+    """A body paragraph of plain text; ``trusted_markup`` when ``text`` came from :func:`markup`."""
+    style = "body" if indent else "flush"
+    return _p(text, style) if trusted_markup else _plain(text, style)
 
 
 def note(text: str, *, trusted_markup: bool = False) -> Paragraph:
     """Small print (注：…)."""
-    return _p(text if trusted_markup else esc(text), "note")
+    return _p(text, "note") if trusted_markup else _plain(text, "note")
 
 
 def spacer(height_mm: float) -> Spacer:
@@ -189,11 +267,11 @@ def signature_cell(height_mm: float = 14, dated: bool = True) -> list:
     cell: list = [Spacer(1, height_mm * mm)]
     if dated:
         # no-break spaces: Paragraph collapses ordinary runs of spaces
-        cell.append(_p(esc("年\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0月\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0日"), "right"))
+        cell.append(_plain("年\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0月\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0日", "right"))
     return cell
 
 
-_CELL_PADDING = 8  # LEFTPADDING + RIGHTPADDING in _GRID
+_CELL_PADDING = 12  # reportlab's default LEFTPADDING + RIGHTPADDING
 
 
 def _cell(value: object, style: str = "cell", width: float | None = None):
@@ -207,14 +285,25 @@ def _cell(value: object, style: str = "cell", width: float | None = None):
         st = styles()[style]
         if stringWidth(text, st.fontName, st.fontSize) <= width - _CELL_PADDING - 0.5:
             return text
-    return _p(esc(text), style)
+    return _plain(text, style)
+
+
+def layout_font() -> tuple:
+    """TableStyle command giving a layout-only table the notice font.
+
+    Without it reportlab sets Helvetica on every cell it draws, which pulls a
+    second font into each PDF (and its encoding work) for nothing.
+    """
+    return ("FONT", (0, 0), (-1, -1), register_fonts(), BODY_SIZE)
 
 
 def _string_cell_style(style: str, cells: tuple, align: str = "LEFT") -> list:
     """TableStyle commands so plain-string cells look like their Paragraph style."""
     st = styles()[style]
-    return [("FONT", cells[0], cells[1], st.fontName, st.fontSize, st.leading),
-            ("ALIGN", cells[0], cells[1], align)]
+    commands = [("FONT", cells[0], cells[1], st.fontName, st.fontSize, st.leading)]
+    if align != "LEFT":  # the default
+        commands.append(("ALIGN", cells[0], cells[1], align))
+    return commands
 
 
 # A table row cannot break across pages, so cell text is clipped to a length
@@ -229,13 +318,11 @@ def _clip(value: object, limit: int):
     return s[:limit] + "…" if limit and len(s) > limit else s
 
 
+# reportlab's default cell padding (6 left/right, 3 top/bottom) is kept:
+# every style command costs a pass over its cells.
 _GRID = [
     ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ("LEFTPADDING", (0, 0), (-1, -1), 4),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-    ("TOPPADDING", (0, 0), (-1, -1), 3),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
 ]
 
 
@@ -322,9 +409,9 @@ def grid_table(header: Sequence[str], rows: Iterable[Sequence[object]],
 
 def qr_block(url: str, caption: str = "扫码查询办理进度", size_mm: float = 26) -> Table:
     """A QR code with a one-line caption under it."""
-    t = Table([[QrFlowable(url, size_mm * mm)], [_cell(caption, "caption")]],
+    t = Table([[QrFlowable(url, size_mm * mm)], [_plain(caption, "caption")]],
               colWidths=[(size_mm + 8) * mm])
-    t.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"),
+    t.setStyle(TableStyle([layout_font(), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                            ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
     return t
@@ -339,12 +426,12 @@ def signature_block(issuer: str, on: date | None, *, qr: Flowable | None = None,
     right_w = 78 * mm
     right = [
         Spacer(1, SEAL_SPACE),
-        _p(esc(issuer) + (esc(seal_label) if seal_label else ""), "sign"),
-        _p(esc(cn_date(on)), "sign"),
+        _plain(printable(issuer) + (seal_label or ""), "sign"),
+        _plain(cn_date(on), "sign"),
     ]
     left = qr if qr is not None else ""
     t = Table([[left, right]], colWidths=[CONTENT_WIDTH - right_w, right_w])
-    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+    t.setStyle(TableStyle([layout_font(), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     return KeepTogether([Spacer(1, 6 * mm), t])
 

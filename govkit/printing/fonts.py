@@ -29,8 +29,8 @@ import re
 import threading
 
 from reportlab.lib import textsplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase.cidfonts import CIDFontInfo, UnicodeCIDFont, structToPDF
 from reportlab.platypus import paragraph as rl_paragraph
 
 from govkit.errors import SettingsError
@@ -68,30 +68,75 @@ def _extend_line_break_rules() -> None:
         textsplit.ALL_CANNOT_START += extra
         # paragraph.py imported the string by value; keep both in step.
         rl_paragraph.ALL_CANNOT_START = textsplit.ALL_CANNOT_START
+    textsplit.getCharWidths = _char_widths
+
+
+class _Preformatted(pdfdoc.PDFObject):
+    """A PDF value whose bytes were produced once and are reused verbatim."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def format(self, document):  # noqa: A003 (reportlab API)
+        return self.data
 
 
 class _FastUnicodeCIDFont(UnicodeCIDFont):
-    """``UnicodeCIDFont`` with a cached per-character width.
+    """``UnicodeCIDFont`` that is cheap to use once per document.
 
-    reportlab measures CJK text one character at a time while wrapping; the
-    stock method builds a list per call and is the hottest function when
-    rendering a notice.
+    * Widths: reportlab measures CJK text one character at a time while
+      wrapping; :func:`_char_widths` answers that with one dict lookup each.
+    * Font objects: the descendant font (with its ~1,000-entry width array)
+      is the same in every PDF but reportlab rebuilds and re-serialises it
+      per document, which was a third of the cost of a one-page notice.  It
+      holds no strings that encryption would change, but we still fall back
+      to the stock path for encrypted documents.
     """
 
     def __init__(self, face: str) -> None:
         super().__init__(face)
-        self._width_cache: dict[str, float] = {}
+        self._descendants: _Preformatted | None = None
+
+    def addObjects(self, doc):  # noqa: N802 (reportlab API)
+        if not isinstance(getattr(doc, "encrypt", None), pdfdoc.NoEncryption):
+            return super().addObjects(doc)
+        internal_name = "F" + repr(len(doc.fontMapping) + 1)
+        info = CIDFontInfo[self.face.name]
+        if self._descendants is None:
+            self._descendants = _Preformatted(pdfdoc.format(structToPDF(info["DescendantFonts"]), doc))
+        entries = {k: v for k, v in info.items() if k != "DescendantFonts"}
+        entries["Name"] = "/" + internal_name
+        entries["Encoding"] = "/" + self.encodingName
+        font = structToPDF(entries)
+        font.dict["DescendantFonts"] = self._descendants
+        doc.idToObject["BasicFonts"].dict[internal_name] = doc.Reference(font, internal_name)
+        doc.fontMapping[self.name] = "/" + internal_name
 
     def stringWidth(self, text, size, encoding=None):  # noqa: N802 (reportlab API)
         if isinstance(text, bytes):
             text = text.decode("utf8")
+        widths = self.unicodeWidths  # only the characters that are not 1 em wide
         if len(text) == 1:
-            w = self._width_cache.get(text)
-            if w is None:
-                w = self._width_cache[text] = self.unicodeWidths.get(text, 1000) * 0.001
-            return w * size
+            return widths.get(text, 1000) * 0.001 * size
+        return size * 0.001 * sum([widths.get(ch, 1000) for ch in text])
+
+    def char_widths(self, text: str, size: float) -> list[float]:
+        """Width of each character (what CJK line breaking asks for)."""
         widths = self.unicodeWidths
-        return size * 0.001 * sum(widths.get(ch, 1000) for ch in text)
+        k = size * 0.001
+        return [widths.get(ch, 1000) * k for ch in text]
+
+
+_stock_char_widths = textsplit.getCharWidths
+
+
+def _char_widths(word, font_name, font_size):
+    # reportlab's CJK wrapping measures every character through two generic
+    # calls; this is the single hottest path when laying out a notice.
+    font = pdfmetrics.getFont(font_name)
+    if isinstance(font, _FastUnicodeCIDFont):
+        return font.char_widths(word, font_size)
+    return _stock_char_widths(word, font_name, font_size)
 
 
 def register_fonts() -> str:

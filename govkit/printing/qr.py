@@ -17,8 +17,8 @@ well under 1 ms, which is what lets a desk print hundreds of notices a second.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
+from operator import itemgetter
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from reportlab.graphics.barcode import qrencoder
@@ -82,18 +82,29 @@ def _generator(degree: int) -> tuple[int, ...]:
     return tuple(_LOG[c] for c in poly[1:])
 
 
-def _rs_remainder(data: list[int], degree: int) -> list[int]:
+@lru_cache(maxsize=None)
+def _rs_table(degree: int) -> tuple[int, ...]:
+    """factor → generator × factor, packed big-endian into one integer."""
     gen = _generator(degree)
-    rem = [0] * degree
-    exp, log = _EXP, _LOG
+    table = [0] * 256
+    for factor in range(1, 256):
+        lf = _LOG[factor]
+        packed = 0
+        for g in gen:
+            packed = (packed << 8) | _EXP[lf + g]
+        table[factor] = packed
+    return tuple(table)
+
+
+def _rs_remainder(data: list[int], degree: int) -> list[int]:
+    """Error-correction codewords: the LFSR division with the register held in one int."""
+    table = _rs_table(degree)
+    shift = 8 * (degree - 1)
+    keep = (1 << (8 * degree)) - 1
+    rem = 0
     for byte in data:
-        factor = byte ^ rem[0]
-        rem = rem[1:]
-        rem.append(0)
-        if factor:
-            lf = log[factor]
-            rem = [r ^ exp[lf + g] for r, g in zip(rem, gen)]
-    return rem
+        rem = ((rem << 8) & keep) ^ table[byte ^ (rem >> shift)]
+    return list(rem.to_bytes(degree, "big"))
 
 
 # --- symbol layout, cached per version (and mask) --------------------------
@@ -118,10 +129,6 @@ def _function_code(version: int, level: int, mask: int) -> qrencoder.QRCode:
     return q
 
 
-def _row_ints(rows) -> list[int]:
-    return [int("".join("1" if v else "0" for v in row), 2) for row in rows]
-
-
 @lru_cache(maxsize=None)
 def _positions(version: int) -> tuple[tuple[int, int], ...]:
     """Data-module (row, col) pairs in placement order."""
@@ -129,27 +136,82 @@ def _positions(version: int) -> tuple[tuple[int, int], ...]:
     return tuple((row, col) for col, row in q._dataPosIterator())
 
 
-def _transpose(rows: list[int] | tuple[int, ...], n: int) -> list[int]:
-    fmt = f"0{n}b"
-    return [int("".join(col), 2) for col in zip(*(format(r, fmt) for r in rows))]
+# A whole symbol is held as integers: its n rows concatenated (row 0 most
+# significant) and its n columns concatenated, once packed tight (for runs,
+# blocks and the dark share) and once with four light modules either side
+# of each line (for the finder-like pattern, where outside counts as light).
+_PAD = "0000"
+
+
+def _pack(lines: list[str]) -> tuple[int, int]:
+    return int("".join(lines), 2), int(_PAD + (_PAD + _PAD).join(lines) + _PAD, 2)
+
+
+def _lines(bits: list[list[bool]] | list[str], n: int) -> tuple[list[str], list[str]]:
+    rows = ["".join("1" if v in (True, "1") else "0" for v in row) for row in bits]
+    return rows, ["".join(col) for col in zip(*rows)]
 
 
 @lru_cache(maxsize=None)
-def _layout(version: int, level: int, mask: int) -> tuple[tuple[int, ...], ...]:
-    """Function rows (incl. format bits) and mask bits on data modules, as
-    row bitmasks and as column bitmasks (for the column penalties)."""
+def _gatherers(version: int) -> tuple[list, list, int]:
+    """Per row and per column, an itemgetter that picks that line's modules
+    out of the data bit string (index ``pad`` is a light filler module)."""
+    n = version * 4 + 17
+    positions = _positions(version)
+    pad = len(positions)
+    where = {rc: i for i, rc in enumerate(positions)}
+    rows = [itemgetter(*[where.get((r, c), pad) for c in range(n)]) for r in range(n)]
+    cols = [itemgetter(*[where.get((r, c), pad) for r in range(n)]) for c in range(n)]
+    return rows, cols, pad
+
+
+@lru_cache(maxsize=None)
+def _layout(version: int, level: int, mask: int) -> tuple[int, ...]:
+    """Function modules (incl. this mask's format bits) and the mask pattern
+    restricted to data modules, packed as rows/columns, tight and padded."""
     q = _function_code(version, level, mask)
     n = q.moduleCount
-    func = _row_ints(q.modules)
+    frows, fcols = _lines(q.modules, n)
     cond = qrencoder.QRUtil.getMask(mask)
-    maskrows = [0] * n
+    grid = [["0"] * n for _ in range(n)]
     for r, c in _positions(version):
         if cond(r, c):
-            maskrows[r] |= 1 << (n - 1 - c)
-    return tuple(func), tuple(maskrows), tuple(_transpose(func, n)), tuple(_transpose(maskrows, n))
+            grid[r][c] = "1"
+    mrows, mcols = _lines(grid, n)
+    return (*_pack(frows), *_pack(fcols), *_pack(mrows), *_pack(mcols))
 
 
-# --- encoding -----------------------------------------------------------------
+@lru_cache(maxsize=None)
+def _validity(n: int) -> tuple[int, int]:
+    """Bit masks over a tight pack: positions whose left neighbour is in the
+    same line, and the same without the first line (for vertical pairs)."""
+    line = int("0" + "1" * (n - 1), 2)
+    horizontal = int(format(line, f"0{n}b") * n, 2)
+    return horizontal, horizontal & ((1 << (n * (n - 1))) - 1)
+
+
+def _penalty(rows: int, cols: int, rows_padded: int, cols_padded: int, n: int) -> int:
+    """ISO/IEC 18004 mask penalty (rules N1-N4) of one candidate symbol,
+    computed with whole-matrix integer operations."""
+    horizontal, vertical_pairs = _validity(n)
+    score = 0
+    # N1: a run of L >= 5 same-coloured modules scores L - 2: one per
+    # 5-module window inside the run plus 2 per run.
+    for x in (rows, cols):
+        eq = ~(x ^ (x >> 1)) & horizontal
+        e4 = eq & (eq >> 1) & (eq >> 2) & (eq >> 3)
+        score += e4.bit_count() + 2 * (e4 & ~(e4 << 1)).bit_count()
+    # N2: 3 per 2x2 block of one colour.
+    same_v = ~(rows ^ (rows >> n))
+    score += 3 * (same_v & (same_v >> 1) & ~(rows ^ (rows >> 1)) & vertical_pairs).bit_count()
+    # N3: 40 per 1:1:3:1:1 finder-like pattern with four light modules on one side.
+    for x, length in ((rows_padded, n * (n + 8)), (cols_padded, n * (n + 8))):
+        line = format(x, f"0{length}b")
+        score += 40 * (line.count("10111010000") + line.count("00001011101"))
+    # N4: 10 per 5 % the dark share deviates from 50 %.
+    score += 10 * (abs(rows.bit_count() * 100 // (n * n) - 50) // 5)
+    return score
+
 
 def _choose_version(nbytes: int, level: int) -> int:
     for version in range(1, 41):
@@ -164,10 +226,15 @@ def _codewords(data: bytes, version: int, level: int) -> list[int]:
     blocks = _blocks(version, level)
     capacity = sum(d for _, d in blocks)
     count_bits = 8 if version < 10 else 16
-    bits = "0100" + format(len(data), f"0{count_bits}b") + "".join(format(b, "08b") for b in data)
-    bits += "0" * min(4, capacity * 8 - len(bits))
-    bits += "0" * (-len(bits) % 8)
-    stream = [int(bits[i:i + 8], 2) for i in range(0, len(bits), 8)]
+    # Byte mode: 0100, character count, the bytes; then terminator and
+    # padding to a byte boundary, built as one integer.
+    value = (((0b0100 << count_bits) | len(data)) << (8 * len(data))) | int.from_bytes(data, "big")
+    nbits = 4 + count_bits + 8 * len(data)
+    fill = min(4, capacity * 8 - nbits)
+    fill += -(nbits + fill) % 8
+    value <<= fill
+    nbits += fill
+    stream = list(value.to_bytes(nbits // 8, "big"))
     pad = (0xEC, 0x11)
     stream += [pad[i % 2] for i in range(capacity - len(stream))]
 
@@ -184,40 +251,6 @@ def _codewords(data: bytes, version: int, level: int) -> list[int]:
     return out
 
 
-_DARK_RUN = re.compile(r"1+")
-
-
-def _penalty(rows: list[int], cols: list[int], n: int) -> int:
-    """ISO/IEC 18004 mask penalty (rules N1-N4) of a candidate symbol.
-
-    Works on rows and columns as integers (bit tricks instead of module
-    loops) and on one joined string for the finder-like pattern.
-    """
-    full = (1 << n) - 1
-    inner = full >> 1
-    score = 0
-    # N1: a run of L >= 5 same-coloured modules scores L - 2, i.e. one per
-    # 5-module window in the run plus 2 per run.
-    for a in rows + cols:
-        eq = ~(a ^ (a >> 1)) & inner
-        e4 = eq & (eq >> 1) & (eq >> 2) & (eq >> 3)
-        if e4:
-            score += e4.bit_count() + 2 * (e4 & ~(e4 << 1)).bit_count()
-    # N2: each 2x2 block of one colour.
-    for a, b in zip(rows, rows[1:]):
-        same_v = ~(a ^ b) & full
-        score += 3 * (same_v & (same_v >> 1) & ~(a ^ (a >> 1)) & inner).bit_count()
-    # N3: finder-like 1:1:3:1:1 with four light modules on one side; the
-    # quiet zone outside the symbol counts as light, "2" keeps lines apart.
-    fmt = f"0{n}b"
-    padded = "0000" + "000020000".join([format(x, fmt) for x in rows + cols]) + "0000"
-    score += 40 * (padded.count("10111010000") + padded.count("00001011101"))
-    # N4: deviation of the dark share from 50 %.
-    dark = sum(r.bit_count() for r in rows)
-    score += 10 * (abs(dark * 100 // (n * n) - 50) // 5)
-    return score
-
-
 def encode(text: str, level: str = "M", mask: int | None = None) -> list[str]:
     """QR matrix for ``text`` (byte mode, UTF-8) as row strings ("1" = dark).
 
@@ -232,30 +265,33 @@ def encode(text: str, level: str = "M", mask: int | None = None) -> list[str]:
     n = version * 4 + 17
     words = _codewords(data, version, lvl)
 
-    datarows = [0] * n
-    bits = "".join([format(w, "08b") for w in words])
-    for (r, c), bit in zip(_positions(version), bits):
-        if bit == "1":
-            datarows[r] |= 1 << (n - 1 - c)
-    datacols = _transpose(datarows, n) if mask is None else None
+    row_getters, col_getters, pad = _gatherers(version)
+    bits = format(int.from_bytes(bytes(words), "big"), f"0{8 * len(words)}b")
+    bits += "0" * (pad + 1 - len(bits))  # remainder bits and the filler are light
+    drows = ["".join(g(bits)) for g in row_getters]
+    data_rows, data_rows_p = _pack(drows)
+    if mask is None:
+        data_cols, data_cols_p = _pack(["".join(g(bits)) for g in col_getters])
 
-    best = None
+    best_score, best_rows = None, 0
     for m in range(8) if mask is None else (mask,):
-        func, maskrows, func_t, mask_t = _layout(version, lvl, m)
-        rows = [f | (d ^ k) for f, d, k in zip(func, datarows, maskrows)]
-        if mask is None:
-            cols = [f | (d ^ k) for f, d, k in zip(func_t, datacols, mask_t)]
-            score = _penalty(rows, cols, n)
-        else:
-            score = 0
-        if best is None or score < best[0]:
-            best = (score, rows)
-    fmt = f"0{n}b"
-    return [format(r, fmt) for r in best[1]]
+        fr, frp, fc, fcp, mr, mrp, mc, mcp = _layout(version, lvl, m)
+        rows = fr | (data_rows ^ mr)
+        if mask is not None:
+            best_rows = rows
+            break
+        score = _penalty(rows, fc | (data_cols ^ mc), frp | (data_rows_p ^ mrp), fcp | (data_cols_p ^ mcp), n)
+        if best_score is None or score < best_score:
+            best_score, best_rows = score, rows
+    flat = format(best_rows, f"0{n * n}b")
+    return [flat[i:i + n] for i in range(0, n * n, n)]
+
+
+_SAMPLES_PER_MODULE = 4
 
 
 class QrFlowable(Flowable):
-    """A QR code as a platypus flowable: dark modules drawn as one vector path.
+    """A QR code as a platypus flowable, drawn as a 1-bit image mask.
 
     ``url`` is kept on the flowable (tests and previews read it back).
     """
@@ -274,18 +310,24 @@ class QrFlowable(Flowable):
     def draw(self) -> None:
         n = len(self.matrix)
         module = self.size / (n + 2 * self.quiet_zone)
-        # Module units with y pointing down: row r, column c is the unit square
-        # at (c, r).  One rectangle per horizontal run, written as raw path
-        # operators (integers only) because per-rect path objects dominate
-        # the cost of drawing a notice.
-        ops = []
-        for r, row in enumerate(self.matrix):
-            for m in _DARK_RUN.finditer(row):
-                start, end = m.span()
-                ops.append(f"{start} {r} {end - start} 1 re")
+        side = n * module
+        # A 1-bit stencil mask (inline image, ASCII-hex): the dark modules are
+        # painted in the fill colour.  Viewers draw masks without smoothing,
+        # it is the cheapest way to put a bitmap on a page (building one
+        # rectangle per run of modules cost ~1 ms a notice) and only ASCII
+        # goes into the content stream.
+        # Each module is 4x4 samples: viewers that smooth upscaled images
+        # (PDFium) then blur only the module edges, not whole modules.
+        k = _SAMPLES_PER_MODULE
+        size = n * k
+        pad = -size % 8
+        width = (size + pad) // 4
+        expand = str.maketrans({"0": "0" * k, "1": "1" * k})
+        lines = [format(int(row.translate(expand), 2) << pad, f"0{width}x") for row in self.matrix]
+        hexdata = "".join(line * k for line in lines)
         canv = self.canv
         canv.saveState()
-        canv.transform(module, 0, 0, -module, self.quiet_zone * module, self.size - self.quiet_zone * module)
         canv.setFillColorRGB(0, 0, 0)
-        canv.addLiteral("\n".join(ops) + "\nf")
+        canv.transform(side, 0, 0, side, self.quiet_zone * module, self.quiet_zone * module)
+        canv.addLiteral(f"BI /W {size} /H {size} /IM true /BPC 1 /D [1 0] /F /AHx ID\n{hexdata}>\nEI")
         canv.restoreState()

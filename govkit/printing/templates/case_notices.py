@@ -32,15 +32,14 @@ def _qr(ctx: CaseNotice):
 def _progress_line(ctx: CaseNotice) -> str:
     if ctx.progress_url:
         host = urlsplit(ctx.progress_url).netloc
-        return e.markup("办理进度可扫描下方二维码查询，或登录 {} 凭办件编号 {} 查询。", host, ctx.case_number)
-    return e.markup("办理进度可凭办件编号 {} 向受理窗口查询。", ctx.case_number)
+        return e.text("办理进度可扫描下方二维码查询，或登录 {} 凭办件编号 {} 查询。", host, ctx.case_number)
+    return e.text("办理进度可凭办件编号 {} 向受理窗口查询。", ctx.case_number)
 
 
 def _contact(ctx: CaseNotice) -> list:
     if not (ctx.contact_person or ctx.contact_phone):
         return []
-    return [e.body(e.markup("联系人：{}；联系电话：{}。", ctx.contact_person or "—", ctx.contact_phone or "—"),
-                   trusted_markup=True)]
+    return [e.body(e.text("联系人：{}；联系电话：{}。", ctx.contact_person or "—", ctx.contact_phone or "—"))]
 
 
 def _head(ctx: CaseNotice, title: str) -> list:
@@ -65,7 +64,7 @@ def _materials_table(materials) -> list:
 
 def _finish(ctx: CaseNotice, story: list, title: str, provisional: bool = False, on=None) -> bytes:
     story += _contact(ctx)
-    story.append(e.body(_progress_line(ctx), trusted_markup=True))
+    story.append(e.body(_progress_line(ctx)))
     if provisional:
         story.append(e.note(_PROVISIONAL_NOTE))
     story.append(e.signature_block(ctx.issuing_body, on or ctx.date_printed, qr=_qr(ctx)))
@@ -77,9 +76,9 @@ def render_acceptance_notice(ctx: CaseNotice) -> bytes:
     """受理通知书: the application is accepted and the deadline clock runs."""
     title = "受理通知书"
     story = _head(ctx, title)
-    story.append(e.body(e.markup(
+    story.append(e.body(e.text(
         "你（单位）于{}提交的“{}”申请，经审查，申请材料齐全、符合法定形式，本机关决定予以受理。"
-        "现将有关事项告知如下：", e.cn_date(ctx.received_date), ctx.item_name), trusted_markup=True))
+        "现将有关事项告知如下：", e.cn_date(ctx.received_date), ctx.item_name)))
     story.append(e.kv_table([
         ("办件编号", ctx.case_number, True),
         ("申请事项", _item(ctx), True),
@@ -104,16 +103,16 @@ def render_refusal_notice(ctx: CaseNotice) -> bytes:
     """不予受理通知书: reason, legal basis and the applicant's remedies."""
     title = "不予受理通知书"
     story = _head(ctx, title)
-    story.append(e.body(e.markup(
+    story.append(e.body(e.text(
         "你（单位）于{}提交的“{}”申请（办件编号：{}），经审查，本机关决定不予受理。", e.cn_date(ctx.received_date),
-        ctx.item_name, ctx.case_number), trusted_markup=True))
-    story.append(e.body(e.markup("不予受理的理由：{}", ctx.refusal_reason or "（未填写）"), trusted_markup=True))
+        ctx.item_name, ctx.case_number)))
+    story.append(e.body(e.text("不予受理的理由：{}", ctx.refusal_reason or "（未填写）")))
     if ctx.legal_basis:
-        story.append(e.body(e.markup("法律依据：{}", ctx.legal_basis), trusted_markup=True))
-    story.append(e.body(e.markup(
+        story.append(e.body(e.text("法律依据：{}", ctx.legal_basis)))
+    story.append(e.body(e.text(
         "如对本决定不服，可以自收到本通知书之日起六十日内向{}申请行政复议，"
         "也可以自收到本通知书之日起六个月内向{}提起行政诉讼。",
-        ctx.review_body or "有权受理的行政复议机关", ctx.court or "有管辖权的人民法院"), trusted_markup=True))
+        ctx.review_body or "有权受理的行政复议机关", ctx.court or "有管辖权的人民法院")))
     if ctx.materials_received:
         story.append(e.heading("退回的申请材料"))
         story += _materials_table(ctx.materials_received)
@@ -126,10 +125,10 @@ def render_supplement_notice(ctx: CaseNotice) -> bytes:
         raise ValidationError("一次性告知书须列出至少一项需补正的材料。", case_number=ctx.case_number)
     title = "一次性告知书"
     story = _head(ctx, title)
-    story.append(e.body(e.markup(
+    story.append(e.body(e.text(
         "你（单位）于{}提交的“{}”申请（办件编号：{}），经审查，申请材料不齐全或者不符合法定形式。"
         "根据《中华人民共和国行政许可法》第三十二条的规定，现一次性告知你需要补正的全部内容如下：",
-        e.cn_date(ctx.received_date), ctx.item_name, ctx.case_number), trusted_markup=True))
+        e.cn_date(ctx.received_date), ctx.item_name, ctx.case_number)))
     story.append(e.grid_table(["序号", "需补正的材料", "补正要求"],
                               [(m.name, m.requirement or "—") for m in ctx.missing_materials],
                               [0.09, 0.36, 0.55], center_cols=(0,)))
@@ -137,12 +136,12 @@ def render_supplement_notice(ctx: CaseNotice) -> bytes:
     deadline = e.cn_date(ctx.supplement_deadline, ctx.supplement_deadline_provisional, blank="")
     where = ctx.division_name or ctx.issuing_body
     if deadline:
-        text = e.markup("请于{}前将上述材料补正齐全，提交至{}。", deadline, where)
+        text = e.text("请于{}前将上述材料补正齐全，提交至{}。", deadline, where)
     else:
-        text = e.markup("请将上述材料补正齐全后提交至{}。", where)
-    story.append(e.body(text + e.esc(
+        text = e.text("请将上述材料补正齐全后提交至{}。", where)
+    story.append(e.body(text + (
         "补正期间不计入办理时限；材料补正齐全、符合法定形式的，本机关将予以受理。"
-        "逾期未补正的，视为撤回申请，已提交的材料予以退回。"), trusted_markup=True))
+        "逾期未补正的，视为撤回申请，已提交的材料予以退回。")))
     if ctx.materials_received:
         story.append(e.heading("已收取的申请材料"))
         story += _materials_table(ctx.materials_received)

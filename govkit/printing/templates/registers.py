@@ -67,13 +67,13 @@ def render_transfer_list(b: TransferBatch) -> bytes:
     if b.note:
         story.append(e.body(f"备注：{b.note}", indent=False))
     story.append(e.spacer(4))
-    line = [e.body(e.markup("移交人（签字）：{}", b.sender), indent=False, trusted_markup=True), "",
-            e.body(e.markup("接收人（签字）：{}", b.receiver), indent=False, trusted_markup=True), ""]
+    line = [e.body(e.text("移交人（签字）：{}", b.sender), indent=False), "",
+            e.body(e.text("接收人（签字）：{}", b.receiver), indent=False), ""]
     dates = [e.body("日期：" + e.cn_date(b.sent_on), indent=False), "",
              e.body("日期：" + e.cn_date(b.received_on), indent=False), ""]
     half = e.CONTENT_WIDTH / 2
     sign = Table([line, dates], colWidths=[half - 8 * mm, 8 * mm] * 2, rowHeights=[16 * mm, 10 * mm])
-    sign.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+    sign.setStyle(TableStyle([e.layout_font(), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                               ("LINEBELOW", (0, 0), (0, 0), 0.5, "black"),
                               ("LINEBELOW", (2, 0), (2, 0), 0.5, "black")]))
     story.append(sign)
