@@ -196,7 +196,7 @@ def recompute_provisional(session: Session, workflow: "Workflow", actor: "Actor"
 def store_days(session: Session, days: Iterable[DayOverride]) -> None:
     """Upsert single-day overrides (the admin calendar screen)."""
     for override in days:
-        row = session.get(CalendarDay, override.day)
+        row = session.scalar(select(CalendarDay).where(CalendarDay.day == override.day))
         if row is None:
             session.add(CalendarDay(day=override.day, is_working=override.is_working, name=override.reason))
         else:

@@ -203,7 +203,9 @@ class CalendarDay(Model):
 
     __tablename__ = "gk_calendar_day"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # A surrogate key so FAB's add form shows the date field (it hides primary keys).
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True, nullable=False)
     is_working: Mapped[bool] = mapped_column(Boolean, nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False, default="")
 
