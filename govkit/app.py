@@ -13,6 +13,7 @@ from flask_appbuilder import AppBuilder
 
 from govkit import settings as settings_mod
 from govkit.db import db
+from govkit.errorpages import register_error_pages
 from govkit.plugins import GovkitPluginManager, build_plugin_manager
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ def create_app(
 
     db.init_app(app)
     _init_csrf(app)
+    register_error_pages(app)
     with app.app_context():
         appbuilder = AppBuilder(update_perms=True)
         appbuilder.init_app(app, db.session)
