@@ -338,7 +338,8 @@ def seed_publicity(app, divisions: dict[str, Division], rng: random.Random, echo
     county_scope = Scope.for_division(COUNTY, None, frozenset({"监察", "办理员", "公开审核"}))
     for task in session.scalars(select(Rectification).order_by(Rectification.id)).all():
         if rng.random() < 0.5:
-            ratings.complete(session, county_scope, task, measures="已约谈窗口工作人员并电话回访申请人，解释政策并致歉。",
+            unit_scope = Scope.for_division(task.division_code, None, frozenset({"办理员"}))
+            ratings.complete(session, unit_scope, task, measures="已约谈窗口工作人员并电话回访申请人，解释政策并致歉。",
                              actor="周民政")
             counts["rectified"] += 1
     session.commit()
