@@ -42,7 +42,9 @@ def prepare(folder: Path, reset: bool = False, echo: Callable[[str], None] = pri
     config = demo_config(folder, **overrides)
     database = folder / "demo.db"
     marker = folder / SEEDED_MARKER
-    if reset:
+    # Seeding is all or nothing: a database without the marker (a first run, or one that
+    # stopped half-way) is started afresh.
+    if reset or not marker.exists():
         for path in (database, folder / "demo.db-wal", folder / "demo.db-shm", marker):
             path.unlink(missing_ok=True)
     url = config["DATABASE_URL"]
