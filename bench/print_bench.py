@@ -104,21 +104,34 @@ def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def machine_reference() -> float:
+    """CPU seconds for ``sum(range(10**7))``: about 0.1-0.15 s on a current
+    desktop core with CPython 3.11, so readers can scale the figures below."""
+    t = time.process_time()
+    sum(range(10**7))
+    return time.process_time() - t
+
+
 def bench_reportlab(n: int) -> dict:
     registry = default_registry()
     template = registry.get("acceptance_notice")
     contexts = [notice(i) for i in range(n)]
     template.render(notice(999_999))  # warm up: font registration, styles, QR tables
     wall, cpu = time.perf_counter(), time.process_time()
-    size = 0
-    for ctx in contexts:
-        size += len(template.render(ctx))
+    size, batch_best, batch = 0, float("inf"), 100
+    for start in range(0, n, batch):
+        t = time.process_time()
+        for ctx in contexts[start:start + batch]:
+            size += len(template.render(ctx))
+        done = min(batch, n - start)
+        batch_best = min(batch_best, (time.process_time() - t) / done)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     tracemalloc.start()
     template.render(notice(1_000_000))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"n": n, "wall": wall, "cpu": cpu, "rate": n / wall, "avg_kb": size / n / 1024,
+    return {"n": n, "wall": wall, "cpu": cpu, "rate": n / wall, "cpu_rate": n / cpu,
+            "best_batch_rate": 1 / batch_best, "avg_kb": size / n / 1024,
             "py_peak_mb": peak / 2**20, "maxrss_mb": maxrss_mb()}
 
 
@@ -132,7 +145,7 @@ def bench_weasyprint(n: int) -> dict:
         size += len(weasyprint.HTML(string=notice_html(notice(i))).write_pdf())
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {"engine": f"WeasyPrint {weasyprint.__version__}", "n": n, "wall": wall, "cpu": cpu,
-            "rate": n / wall, "avg_kb": size / n / 1024, "maxrss_mb": maxrss_mb()}
+            "rate": n / wall, "cpu_rate": n / cpu, "avg_kb": size / n / 1024, "maxrss_mb": maxrss_mb()}
 
 
 def bench_chromium(n: int) -> dict:
@@ -153,7 +166,8 @@ def bench_chromium(n: int) -> dict:
             size += out.stat().st_size
         wall = time.perf_counter() - wall
     return {"engine": "Chromium headless --print-to-pdf (one process per notice)", "n": n, "wall": wall,
-            "cpu": float("nan"), "rate": n / wall, "avg_kb": size / n / 1024, "maxrss_mb": float("nan")}
+            "cpu": float("nan"), "rate": n / wall, "cpu_rate": n / wall, "avg_kb": size / n / 1024,
+            "maxrss_mb": float("nan")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,9 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     print(f"python {sys.version.split()[0]}, {pin_to_one_core()}")
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
+          f"reference loop sum(range(10**7)) took {machine_reference():.2f} s CPU "
+          "(≈0.12 s on a current desktop core)")
     rl = bench_reportlab(args.n)
-    print(f"reportlab:  {rl['n']} notices in {rl['wall']:.2f} s wall ({rl['cpu']:.2f} s CPU) "
-          f"→ {rl['rate']:.0f} notices/s; {rl['avg_kb']:.1f} KB/notice; "
+    print(f"reportlab:  {rl['n']} notices in {rl['wall']:.2f} s wall, {rl['cpu']:.2f} s CPU "
+          f"→ {rl['rate']:.0f} notices/s wall, {rl['cpu_rate']:.0f}/s per CPU-second "
+          f"(best batch of 100: {rl['best_batch_rate']:.0f}/s); {rl['avg_kb']:.1f} KB/notice; "
           f"peak Python allocations per render {rl['py_peak_mb']:.1f} MB; peak RSS {rl['maxrss_mb']:.0f} MB")
 
     engine = args.html_engine
@@ -177,13 +195,14 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             engine = "chromium"
     html_route = bench_weasyprint(args.html_n) if engine == "weasyprint" else bench_chromium(args.html_n)
-    print(f"HTML route: {html_route['engine']}: {html_route['n']} notices in {html_route['wall']:.2f} s "
-          f"→ {html_route['rate']:.1f} notices/s; {html_route['avg_kb']:.1f} KB/notice; "
-          f"peak RSS {html_route['maxrss_mb']:.0f} MB")
+    print(f"HTML route: {html_route['engine']}: {html_route['n']} notices in {html_route['wall']:.2f} s wall "
+          f"→ {html_route['rate']:.1f} notices/s wall, {html_route['cpu_rate']:.1f}/s per CPU-second; "
+          f"{html_route['avg_kb']:.1f} KB/notice; peak RSS {html_route['maxrss_mb']:.0f} MB")
     ratio = rl["rate"] / html_route["rate"]
-    print(f"ratio: reportlab is {ratio:.1f}× the HTML route")
-    ok = rl["rate"] >= TARGET_RATE and ratio >= TARGET_RATIO
-    print(f"targets (≥ {TARGET_RATE}/s, ≥ {TARGET_RATIO}×): {'met' if ok else 'NOT met'}")
+    cpu_ratio = rl["cpu_rate"] / html_route["cpu_rate"]
+    print(f"ratio: reportlab is {ratio:.1f}× the HTML route (wall), {cpu_ratio:.1f}× (CPU time)")
+    ok = rl["cpu_rate"] >= TARGET_RATE and min(ratio, cpu_ratio) >= TARGET_RATIO
+    print(f"targets (≥ {TARGET_RATE}/s per core, ≥ {TARGET_RATIO}×): {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 
 

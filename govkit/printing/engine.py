@@ -43,7 +43,7 @@ from govkit.printing.qr import QrFlowable
 __all__ = [
     "esc", "markup", "text", "cn_date", "styles", "reset_styles",
     "title", "document_number", "addressee", "heading", "body", "note",
-    "kv_table", "grid_table", "signature_cell", "layout_font", "signature_block", "qr_block", "spacer", "render",
+    "kv_table", "grid_table", "signature_cell", "layout_font", "QrBlock", "signature_block", "qr_block", "spacer", "render",
     "PAGE_WIDTH", "CONTENT_WIDTH", "LANDSCAPE_CONTENT_WIDTH", "GAP",
 ]
 
@@ -129,7 +129,8 @@ def styles() -> dict[str, ParagraphStyle]:
         title=make("title", fontSize=22, leading=30, alignment=TA_CENTER, firstLineIndent=0,
                    spaceBefore=0, spaceAfter=6),
         docno=make("docno", fontSize=BODY_SIZE, alignment=TA_CENTER, firstLineIndent=0, spaceAfter=10),
-        heading=make("heading", fontSize=BODY_SIZE + 1, firstLineIndent=0, spaceBefore=6, spaceAfter=2),
+        heading=make("heading", fontSize=BODY_SIZE + 1, firstLineIndent=0, spaceBefore=6, spaceAfter=2,
+                     keepWithNext=1),
         note=make("note", fontSize=9.5, leading=14, firstLineIndent=0, spaceBefore=4,
                   textColor=colors.HexColor("#333333")),
         cell=make("cell", fontSize=10.5, leading=14, firstLineIndent=0, spaceAfter=0),
@@ -407,33 +408,76 @@ def grid_table(header: Sequence[str], rows: Iterable[Sequence[object]],
     return t
 
 
-def qr_block(url: str, caption: str = "扫码查询办理进度", size_mm: float = 26) -> Table:
+class QrBlock(Flowable):
+    """A QR code with a one-line caption centred under it."""
+
+    def __init__(self, url: str, caption: str, size: float) -> None:
+        super().__init__()
+        self.qr = QrFlowable(url, size)
+        self.url = url
+        self.caption = _Line(printable(caption), "caption")
+        self.width = size + 8 * mm
+
+    def wrap(self, avail_width, avail_height):
+        _, caption_h = self.caption.wrap(self.width, avail_height)
+        self.height = self.qr.size + caption_h
+        return self.width, self.height
+
+    def draw(self) -> None:
+        caption_h = self.height - self.qr.size
+        self.qr.drawOn(self.canv, (self.width - self.qr.size) / 2, caption_h)
+        self.caption.drawOn(self.canv, 0, 0)
+
+
+def qr_block(url: str, caption: str = "扫码查询办理进度", size_mm: float = 26) -> QrBlock:
     """A QR code with a one-line caption under it."""
-    t = Table([[QrFlowable(url, size_mm * mm)], [_plain(caption, "caption")]],
-              colWidths=[(size_mm + 8) * mm])
-    t.setStyle(TableStyle([layout_font(), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-                           ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                           ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
-    return t
+    return QrBlock(url, caption, size_mm * mm)
+
+
+class _SignatureBand(Flowable):
+    """The foot of a notice: an optional block (the QR code) at the lower left,
+    issuing body and date centred in a column at the lower right, with blank
+    room above them for the seal.  Never split: it moves to the next page
+    whole (what KeepTogether did, without two nested tables)."""
+
+    RIGHT_WIDTH = 78 * mm
+
+    def __init__(self, left: Flowable | None, lines: list[Flowable], top_space: float) -> None:
+        super().__init__()
+        self.left = left
+        self.lines = lines
+        self.top_space = top_space
+
+    def wrap(self, avail_width, avail_height):
+        self.width = avail_width
+        self._line_heights = [line.wrap(self.RIGHT_WIDTH, avail_height)[1] for line in self.lines]
+        right_h = SEAL_SPACE + sum(self._line_heights)
+        left_h = self.left.wrap(avail_width - self.RIGHT_WIDTH, avail_height)[1] if self.left else 0
+        self.height = self.top_space + max(right_h, left_h)
+        return self.width, self.height
+
+    def split(self, avail_width, avail_height):
+        return []
+
+    def draw(self) -> None:
+        if self.left is not None:
+            self.left.drawOn(self.canv, 0, 0)
+        x = self.width - self.RIGHT_WIDTH
+        y = sum(self._line_heights)
+        for line, h in zip(self.lines, self._line_heights):
+            y -= h
+            line.drawOn(self.canv, x, y)
 
 
 def signature_block(issuer: str, on: date | None, *, qr: Flowable | None = None,
-                    seal_label: str = "（印章）") -> KeepTogether:
+                    seal_label: str = "（印章）") -> Flowable:
     """Issuing body and date at the lower right, with blank room for the seal.
 
-    An optional QR block sits at the lower left of the same band.
+    An optional block (usually :func:`qr_block`) sits at the lower left of the
+    same band.
     """
-    right_w = 78 * mm
-    right = [
-        Spacer(1, SEAL_SPACE),
-        _plain(printable(issuer) + (seal_label or ""), "sign"),
-        _plain(cn_date(on), "sign"),
-    ]
-    left = qr if qr is not None else ""
-    t = Table([[left, right]], colWidths=[CONTENT_WIDTH - right_w, right_w])
-    t.setStyle(TableStyle([layout_font(), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                           ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-    return KeepTogether([Spacer(1, 6 * mm), t])
+    lines = [_plain(_clip(issuer, 200) + (seal_label or ""), "sign"), _plain(cn_date(on), "sign")]
+    return _SignatureBand(qr, lines, top_space=6 * mm)
 
 
 # --- document ----------------------------------------------------------------

@@ -287,7 +287,7 @@ def encode(text: str, level: str = "M", mask: int | None = None) -> list[str]:
     return [flat[i:i + n] for i in range(0, n * n, n)]
 
 
-_SAMPLES_PER_MODULE = 4
+_SAMPLES_PER_MODULE = 2
 
 
 class QrFlowable(Flowable):
@@ -316,7 +316,7 @@ class QrFlowable(Flowable):
         # it is the cheapest way to put a bitmap on a page (building one
         # rectangle per run of modules cost ~1 ms a notice) and only ASCII
         # goes into the content stream.
-        # Each module is 4x4 samples: viewers that smooth upscaled images
+        # Each module is 2x2 samples: viewers that smooth upscaled images
         # (PDFium) then blur only the module edges, not whole modules.
         k = _SAMPLES_PER_MODULE
         size = n * k

@@ -92,7 +92,7 @@ def test_progress_url_rejects_bad_page(page):
 
 def test_case_notice_qr_points_at_progress_page_without_personal_data(case_notice):
     block = case_notices._qr(case_notice)
-    flowable = block._cellvalues[0][0]
+    flowable = block.qr
     assert isinstance(flowable, qr.QrFlowable)
     assert flowable.url == "https://zwfw.example.gov.cn/public/progress?no=220581-20260302-000123&t=Kx9f3Qm2"
     for personal in (case_notice.applicant_name, "2046", "6021"):
