@@ -7,3 +7,10 @@ def register_views(appbuilder, app):
     from govkit.desk.views import register
 
     register(appbuilder, app)
+
+
+@hookimpl
+def register_commands(cli):
+    from govkit.desk.cli import storage_group
+
+    cli.add_command(storage_group)

@@ -226,3 +226,12 @@ def image_preview_png(store: FileStore, sha256: str, max_side: int = 1600) -> by
         out = io.BytesIO()
         image.save(out, "PNG", optimize=True)
     return out.getvalue()
+
+
+def stored_hashes(store: FileStore):
+    """Every hash that has a file under ``store.root`` (walks the two shard levels)."""
+    for first in sorted(store.root.glob("[0-9a-f][0-9a-f]")):
+        for second in sorted(first.glob("[0-9a-f][0-9a-f]")):
+            for path in sorted(second.iterdir()):
+                if re.fullmatch(r"[0-9a-f]{64}", path.name):
+                    yield path.name

@@ -54,22 +54,10 @@ def check_csrf() -> None:
 
 
 def actor() -> Actor:
-    """The logged-in user as a workflow Actor (cached for the request)."""
-    from flask_login import current_user
-
+    """The logged-in user as a workflow Actor (cached per request by the cases engine)."""
     from govkit.cases.api import request_actor
 
-    cached = request.environ.get("govkit.desk.actor")
-    if cached is not None:
-        return cached
-    # ``g`` outlives a request when an app context is already pushed (tests, CLI): drop a
-    # cached actor or scope that belongs to another user before asking for this one.
-    stale = g.get("_govkit_actor")
-    if stale is not None and stale.user_id != getattr(current_user, "id", None):
-        g.pop("_govkit_actor", None)
-        g.pop("_govkit_scope", None)
-    request.environ["govkit.desk.actor"] = result = request_actor()
-    return result
+    return request_actor()
 
 
 def file_store() -> FileStore:

@@ -101,7 +101,10 @@ def test_fab_menu_shows_counts(office):
     page = users["town"][0].get("/desk/queue/sign").get_data(as_text=True)
     assert "待签收" in page
     home = users["town"][0].get("/", follow_redirects=True).get_data(as_text=True)
-    assert 'href="/desk/queue/sign"' not in home or '待签收 <span class="badge">1</span>' in home
+    assert 'href="/desk/queue/sign"' in home and '待签收 <span class="badge">1</span>' in home
+    assert 'href="/desk/queue/assign"' not in home  # only the queues of the user's role
+    supervisor = users["supervisor"][0].get("/", follow_redirects=True).get_data(as_text=True)
+    assert 'href="/desk/queue/due"' in supervisor and "受理台" not in supervisor
 
 
 def test_action_buttons_and_inline_sign_for(office, db):

@@ -138,3 +138,19 @@ def test_stale_temp_files_are_listed_not_served(store, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         store.save(io.BytesIO(pdf_bytes()), "a.pdf")
     assert [p for p in files_in(store.root) if ".incoming" not in p.parts] == []
+
+
+def test_storage_check_command_finds_and_deletes_orphans(make_app, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from govkit.desk.cli import storage_group
+
+    storage = tmp_path / "st"
+    app = make_app(STORAGE_DIR=str(storage))
+    store = FileStore(storage, 1_000_000)
+    stored = store.save(io.BytesIO(pdf_bytes()), "x.pdf")
+    monkeypatch.setattr("govkit.app.create_app", lambda *a, **k: app)
+    result = CliRunner().invoke(storage_group, ["check"])
+    assert result.exit_code == 0 and stored.sha256 in result.output and store.exists(stored.sha256)
+    result = CliRunner().invoke(storage_group, ["check", "--delete"])
+    assert result.exit_code == 0 and not store.exists(stored.sha256)

@@ -25,6 +25,24 @@ def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(LOCAL_TZ).strftime(fmt)
 
 
+def queue_menu_view(queue):
+    """A view class standing for one queue's menu entry (redirects to the queue page)."""
+    from flask import redirect
+    from flask_appbuilder import expose, has_access
+
+    from govkit.desk.views.base import DeskView, grants
+
+    def index(self):
+        return redirect(f"/desk/queue/{queue.name}")
+
+    index = has_access(expose("/")(index))
+    return type(f"DeskQueueMenu_{queue.name}", (DeskView,), {
+        "route_base": f"/desk/q/{queue.name}", "default_view": "index", "index": index,
+        "class_permission_name": f"DeskQueue_{queue.name}", "method_permission_name": {"index": "read"},
+        "govkit_role_permissions": grants(can_read=queue.roles),
+    })
+
+
 def _shown(queue):
     def cond() -> bool:
         from flask_login import current_user
@@ -51,8 +69,12 @@ def register(appbuilder, app) -> None:
     appbuilder.add_view(IntakeView, "受理台", icon="fa-pencil-square-o", **category)
     appbuilder.add_view_no_menu(DeskQueueView)
     for queue in QUEUES.values():
+        # One tiny view per queue carries the queue's roles, so sync_roles grants the menu entry
+        # (menu_access) only to them; FAB's navbar checks menu_access, not ``cond``.
+        anchor = appbuilder.add_view_no_menu(queue_menu_view(queue))
         appbuilder.add_link(f"待办-{queue.name}", href=f"/desk/queue/{queue.name}", icon="fa-inbox",
-                            label=QueueLabel(queue.name, queue.label), cond=_shown(queue), **category)
+                            label=QueueLabel(queue.name, queue.label), cond=_shown(queue), baseview=anchor,
+                            **category)
     appbuilder.add_view_no_menu(DeskCaseView)
     appbuilder.add_view_no_menu(DeskFileView)
     appbuilder.add_view(TransferView, "纸质资料交接", icon="fa-exchange", **category)
