@@ -14,6 +14,8 @@ def test_sync_export_import(govkit_db_url, divisions, tmp_path, monkeypatch):
     monkeypatch.setenv("GOVKIT_SECRET_KEY", "cli-test")
     monkeypatch.setenv("GOVKIT_PLUGINS", "tests.plugins.local_items_plugin")
     monkeypatch.delenv("GOVKIT_CONFIG", raising=False)
+    # Only the plugins named here: packages other tests installed into the venv must not leak in.
+    monkeypatch.setattr("govkit.plugins._entry_points", lambda: [])
     runner = CliRunner()
 
     result = runner.invoke(catalog_group, ["sync"])
@@ -21,7 +23,6 @@ def test_sync_export_import(govkit_db_url, divisions, tmp_path, monkeypatch):
     assert "冲突 0" in result.output and "错误 0" in result.output
     divisions.expire_all()
     sources = dict(divisions.execute(select(ServiceItem.basic_code, ServiceItem.source)).all())
-    # (Installed entry-point plugins may add items of their own.)
     assert sources["LOCAL0001"] == sources["LOCAL0002"] == "plugin:tests.plugins.local_items_plugin"
 
     target = tmp_path / "catalog.xlsx"
