@@ -63,6 +63,7 @@ def _materials_table(materials) -> list:
 
 
 def _finish(ctx: CaseNotice, story: list, title: str, provisional: bool = False, on=None) -> bytes:
+    story.append(e.spacer(2))
     story += _contact(ctx)
     story.append(e.body(_progress_line(ctx)))
     if provisional:
