@@ -107,6 +107,8 @@ class GovkitPluginManager(pluggy.PluginManager):
         """Loaded plugins with version, source and the hooks each implements."""
         result = []
         for name, plugin in self.list_name_plugin():
+            if plugin is None:  # a blocked (DISABLED_PLUGINS) name
+                continue
             hooks = tuple(sorted(c.name for c in self.get_hookcallers(plugin) or ()))
             result.append(PluginInfo(name, self.versions.get(name), self.sources.get(name, "?"), hooks))
         return result
