@@ -34,7 +34,7 @@ def _load_signer(p12_path: str | Path, passphrase: str | bytes | None):
 
     path = Path(p12_path)
     if not path.is_file():
-        raise SettingsError(f"电子印章证书文件 {path} 不存在，请检查签章证书配置。", key="GOVKIT_SEAL_P12")
+        raise SettingsError(f"电子印章证书文件 {path} 不存在，请检查签章证书配置。", key="SEAL_P12_PATH")
     if isinstance(passphrase, str):
         passphrase = passphrase.encode("utf-8")
     try:
@@ -46,7 +46,7 @@ def _load_signer(p12_path: str | Path, passphrase: str | bytes | None):
         cause = None
     if signer is None:
         raise SettingsError(f"无法读取电子印章证书 {path}：口令错误或文件不是 PKCS#12 证书。",
-                            key="GOVKIT_SEAL_P12") from cause
+                            key="SEAL_P12_PATH") from cause
     return signer
 
 

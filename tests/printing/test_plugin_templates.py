@@ -9,7 +9,7 @@ from govkit.errors import PluginError
 from govkit.plugins import build_plugin_manager
 from govkit.printing import PrintTemplate, builtin_templates
 from govkit.printing.registry import registry_from_plugins
-from tests.printing import county_print_plugin
+from tests.plugins import county_print_plugin
 
 
 class _BuiltinStandIn:
