@@ -285,7 +285,9 @@ def import_divisions(
             ids.update(_code_ids(session, [r.code for r in rows]))
         del upper
         # Villages stream in batches; their parents (townships) all have ids by now.
-        batch: list[tuple] = []
+        # A dict per batch: PostgreSQL refuses one INSERT … ON CONFLICT touching a code twice,
+        # and a file may repeat a village row (identical: pass 1 refused different names).
+        batch: dict[str, tuple] = {}
         villages = 0
         with open_source(source, encoding) as handle:
             for _, raw in iter_records(handle, fmt):
@@ -300,15 +302,14 @@ def import_divisions(
                 if parent_id is None:
                     ids.update(_code_ids(session, [parent]))
                     parent_id = ids.get(parent)
-                batch.append((row.code, row.name, 5, row.urban_rural_class, parent_id, valid_from))
+                batch[row.code] = (row.code, row.name, 5, row.urban_rural_class, parent_id, valid_from)
+                villages += 1
                 if len(batch) >= batch_size:
-                    writer.write(batch)
-                    villages += len(batch)
-                    batch = []
+                    writer.write(list(batch.values()))
+                    batch = {}
                     if progress:
                         progress(done + villages, total, "写入")
-        writer.write(batch)
-        villages += len(batch)
+        writer.write(list(batch.values()))
         result.by_level[5] = villages
         if progress:
             progress(done + villages, total, "写入")

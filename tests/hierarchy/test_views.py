@@ -49,7 +49,7 @@ def test_admin_adds_a_division_level_and_parent_come_from_the_code(app, db, clie
     assert response.status_code == 302
     new = _division(db, "621002101299")
     assert new.level == 5 and new.parent.code == "621002101000"
-    client.post("/divisions/add", data={"code": "621002109201", "name": "无主村", "active": "y"})
+    client.post("/divisions/add", data={"code": "621002109201", "name": "无主村", "urban_rural_class": "", "active": "y"})
     page = client.get("/divisions/list/").get_data(as_text=True)
     assert _division(db, "621002109201") is None and "上级区划 621002109000 不存在" in page
 
