@@ -88,7 +88,7 @@ def register_calendar_overrides(settings: Settings) -> list[DayOverride]:
 
 
 @hookspec
-def register_print_templates() -> list[PrintTemplate]:
+def register_print_templates(settings: Settings) -> list[PrintTemplate]:
     """Return print templates; one with the same name as an earlier one replaces it."""
 
 

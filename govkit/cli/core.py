@@ -126,7 +126,7 @@ def plugins_command() -> None:
     """List loaded plugins, their versions, the hooks they implement and active print templates."""
     from govkit.app import load_settings
 
-    _, pm = load_settings()
+    settings, pm = load_settings()
     for info in pm.info():
         click.echo(f"{info.name}  {info.version or '-'}  [{info.source}]")
         click.echo(f"    钩子：{', '.join(info.hooks) or '（无）'}")
@@ -134,7 +134,7 @@ def plugins_command() -> None:
         from govkit.printing.registry import registry_from_plugins
     except ImportError:
         return
-    registry = registry_from_plugins(pm)
+    registry = registry_from_plugins(pm, settings)
     click.echo("打印模板（生效中）：")
     for template in registry.active():
         replaced = registry.replaced.get(template.name, [])

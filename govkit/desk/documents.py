@@ -40,18 +40,10 @@ def printable_documents(case: Case) -> list[tuple[str, str]]:
 
 
 def registry(state: Any):
-    """The app's print-template registry (hook templates; built-ins when none registered)."""
-    from govkit.printing import TemplateRegistry, default_registry
+    """The app's print-template registry (built from the ``register_print_templates`` hook)."""
+    from govkit.printing.registry import registry_for
 
-    cached = state.cache.get("desk.print_registry")
-    if cached is None:
-        cached = TemplateRegistry()
-        for template in state.pm.collect("register_print_templates"):
-            cached.register(template)
-        if "acceptance_notice" not in cached:
-            cached = default_registry()
-        state.cache["desk.print_registry"] = cached
-    return cached
+    return registry_for(state)
 
 
 def _division_name(session: Session, code: str | None) -> str:

@@ -166,7 +166,7 @@ class TemplateRegistry:
         return len(self._stacks)
 
 
-def registry_from_plugins(pm: Any) -> TemplateRegistry:
+def registry_from_plugins(pm: Any, settings: Any = None) -> TemplateRegistry:
     """Build the registry from every ``register_print_templates`` implementation.
 
     Implementations run in load order (built-ins first), each template
@@ -175,7 +175,8 @@ def registry_from_plugins(pm: Any) -> TemplateRegistry:
     registry = TemplateRegistry()
     caller = pm.hook.register_print_templates
     for impl in caller.get_hookimpls():  # registration (= load) order
-        result = impl.function()
+        # Implementations take only the arguments they name (pluggy's contract).
+        result = impl.function(*[{"settings": settings}[name] for name in impl.argnames])
         if result is None:
             continue
         for template in result if isinstance(result, (list, tuple)) else [result]:
@@ -188,3 +189,11 @@ def builtin_templates() -> list[PrintTemplate]:
     from govkit.printing.templates import BUILTIN_TEMPLATES
 
     return list(BUILTIN_TEMPLATES)
+
+
+def registry_for(state: Any) -> TemplateRegistry:
+    """The registry of one app (``get_state(app)``), built once from its plugins and cached."""
+    registry = state.cache.get("print_registry")
+    if registry is None:
+        registry = state.cache["print_registry"] = registry_from_plugins(state.pm, state.settings)
+    return registry

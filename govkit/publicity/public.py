@@ -114,17 +114,9 @@ def guide(implementation_id: int):
 
 def _guide_template():
     """The active ``service_guide`` print template, or None when printing is not installed."""
-    state = get_state(current_app)
-    registry = state.cache.get("publicity.print_registry")
-    if registry is None:
-        try:
-            from govkit.printing.registry import TemplateRegistry
-        except ImportError:
-            return None
-        registry = TemplateRegistry()
-        for template in state.pm.collect("register_print_templates"):
-            registry.register(template)
-        state.cache["publicity.print_registry"] = registry
+    from govkit.printing.registry import registry_for
+
+    registry = registry_for(get_state(current_app))
     return registry if "service_guide" in registry else None
 
 

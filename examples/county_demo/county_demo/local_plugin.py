@@ -100,7 +100,10 @@ def item_application_form(item_code, implementation):
 
 
 @hookimpl
-def register_print_templates():
+def register_print_templates(settings):
+    # Only the demo deployment prints with the demo county's wording.
+    if not settings.get("COUNTY_DEMO"):
+        return []
     from county_demo.notices import templates
 
     return templates()

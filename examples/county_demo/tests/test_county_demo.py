@@ -114,11 +114,9 @@ def test_listed_accounts_log_in(demo):
 
 def test_county_acceptance_notice_replaces_the_builtin(demo):
     app, _, _, _ = demo
-    from govkit.printing.registry import TemplateRegistry
+    from govkit.printing.registry import registry_for
 
-    registry = TemplateRegistry()
-    for template in get_state(app).pm.collect("register_print_templates"):
-        registry.register(template)
+    registry = registry_for(get_state(app))
     assert registry.get("acceptance_notice").title == "示范县政务服务受理通知书"
     with app.app_context():
         case = db.session.scalar(select(Case).where(Case.state == S.ACCEPTED).limit(1))

@@ -110,7 +110,7 @@ def test_plugin_in_an_app_syncs_items_and_registers_template(register_plugin, db
 
     from govkit.catalog.models import ServiceItem
     from govkit.catalog.sync import sync_plugin_items
-    from govkit.printing.registry import TemplateNotFound, TemplateRegistry
+    from govkit.printing.registry import TemplateNotFound, registry_for
     from govkit.testing.fixtures import ensure_division
 
     app = register_plugin(plugin, name=NAME, CIVIL_AFFAIRS_USCC="11621002MB15000011")
@@ -128,8 +128,7 @@ def test_plugin_in_an_app_syncs_items_and_registers_template(register_plugin, db
         assert len(impl.materials) == 8
         again = sync_plugin_items(db.session, state.pm, state.settings)
         assert sorted(again.unchanged) == sorted(report.created)
-    registry = TemplateRegistry()
-    registry.register_all(state.pm.collect("register_print_templates"))
+    registry = registry_for(state)
     assert registry.get(survey.NAME, items.DIBAO).title == survey.TITLE
     with pytest.raises(TemplateNotFound):
         registry.get(survey.NAME, items.LINSHI)  # only for 低保 and 特困 cases
