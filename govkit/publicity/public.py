@@ -113,9 +113,11 @@ def guide(implementation_id: int):
 
 
 def _guide_template():
-    """The active ``service_guide`` print template, or None when printing is not installed."""
-    from govkit.printing.registry import registry_for
-
+    """The app's print registry when it has a ``service_guide`` template, else None."""
+    try:
+        from govkit.printing.registry import registry_for
+    except ImportError:  # printing not installed
+        return None
     registry = registry_for(get_state(current_app))
     return registry if "service_guide" in registry else None
 
