@@ -196,11 +196,10 @@ def prefill(url: str, n: int, ids: dict) -> float:
         finally:
             raw.close()
     else:
-        # Bulk load only: no journal, no fsync, indexes built once at the end. The server
+        # Bulk load only: no fsync, indexes built once at the end. The server
         # later runs with the app's settings (WAL, synchronous=FULL).
         indexes = [i for i in table.indexes]
         with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA journal_mode=OFF")
             conn.exec_driver_sql("PRAGMA synchronous=OFF")
             for index in indexes:
                 index.drop(conn)
