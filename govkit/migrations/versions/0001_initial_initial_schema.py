@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-21 23:42:02.154872
+Create Date: 2026-11-22 01:41:52.430799
 """
 from alembic import op
 import sqlalchemy as sa
@@ -77,10 +77,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('name')
     )
     op.create_table('gk_calendar_day',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('is_working', sa.Boolean(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
-    sa.PrimaryKeyConstraint('day')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('day')
     )
     op.create_table('gk_calendar_year',
     sa.Column('year', sa.Integer(), nullable=False),
