@@ -127,9 +127,20 @@ def make_app(govkit_config) -> Callable[..., Any]:
         app = create_app(config, load_entrypoints=load_entrypoints, plugins=plugins)
         with app.app_context():
             sync_roles(app.appbuilder)
+        # The `app` fixture keeps one app context open, and Flask reuses it for every test
+        # request, so `g` (Flask-Login's user, govkit's scope cache) would leak from one
+        # client's request into the next. Start each request with an empty `g`, as in production.
+        app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
         return app
 
     return factory
+
+
+def _fresh_g() -> None:
+    from flask import g
+
+    for key in list(vars(g)):
+        delattr(g, key)
 
 
 @pytest.fixture
