@@ -65,9 +65,11 @@ def test_catalog_admin_in_browser(served, artifacts_dir):
         page.goto(base + "/catalog/implementations/list/?_flt_0_name=最低生活保障")
         page.screenshot(path=str(shots / "02-implementations.png"), full_page=True)
         page.locator("a[href*='/catalog/implementations/show/']").first.click()
+        # On a loaded machine the tab script may attach late: click only once the page is idle.
+        page.wait_for_load_state("networkidle")
         page.get_by_role("tab", name="申请材料").first.click() if page.get_by_role("tab", name="申请材料").count() \
             else page.locator("a:has-text('申请材料')").first.click()
-        page.wait_for_selector("text=最低生活保障申请书")
+        page.wait_for_selector("text=最低生活保障申请书", timeout=90_000)
         page.screenshot(path=str(shots / "03-implementation-show.png"), full_page=True)
 
         page.goto(base + "/catalog/consistency/")
