@@ -98,3 +98,37 @@ def start_postgres() -> PostgresCluster | None:
             cluster.stop()
             time.sleep(0.5)
     raise RuntimeError(f"could not start PostgreSQL: {last.stdout.decode(errors='replace')}")
+
+
+#: Debian's Chromium, started headless without any traffic to the internet.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+
+
+def launch_chromium(playwright):
+    """Launch Debian's headless Chromium with Playwright (skip, or fail in CI, when absent)."""
+    if not os.path.exists(CHROMIUM):
+        missing("Chromium (Debian package chromium)")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+class LiveServer:
+    """Serve a Flask app on a free loopback port in a thread (``with LiveServer(app) as base_url``)."""
+
+    def __init__(self, app) -> None:
+        from werkzeug.serving import make_server
+
+        self.port = free_port()
+        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
+
+    def __enter__(self) -> str:
+        import threading
+
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.thread.join(5)

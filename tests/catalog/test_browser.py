@@ -3,19 +3,10 @@ open an implementation with its materials, publish a revision, read the 三级�
 Screenshots go to artifacts_dir/catalog."""
 from __future__ import annotations
 
-import os
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from govkit.testing.fixtures import create_user, ensure_division
-from govkit.testing.services import free_port, missing
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
-
+from govkit.testing.services import LiveServer, launch_chromium
 
 @pytest.fixture
 def served(make_app):
@@ -29,19 +20,12 @@ def served(make_app):
         load_demo_catalog(db.session)
         db.session.commit()
         username = create_user(app, "事项管理员", "629901000000", username="catalog_admin").username
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{port}", username
-    server.shutdown()
-    thread.join(5)
+    with LiveServer(app) as base:
+        yield app, base, username
 
 
 @pytest.mark.browser
 def test_catalog_admin_in_browser(served, artifacts_dir):
-    if not os.path.exists(CHROMIUM):
-        missing("Chromium (/usr/bin/chromium)")
     from playwright.sync_api import sync_playwright
 
     app, base, username = served
@@ -49,7 +33,7 @@ def test_catalog_admin_in_browser(served, artifacts_dir):
     shots.mkdir(parents=True, exist_ok=True)
     external: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
         page.on("request", lambda r: external.append(r.url) if not r.url.startswith(base) else None)
         page.goto(base + "/login/")

@@ -7,47 +7,31 @@ intake page pulls over the wire are written to ``desk-page-weight.json``.
 from __future__ import annotations
 
 import json
-import shutil
-import threading
 
 import pytest
 from sqlalchemy import select
 
 from govkit.cases.models import Attachment, Case
 from govkit.hierarchy.models import Department
-from govkit.testing.services import free_port, missing
+from govkit.testing.services import LiveServer, launch_chromium
 
 from .conftest import COUNTY, TOWNSHIP, VILLAGE, valid_id
 from .test_storage import pdf_bytes
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
-
-
 @pytest.fixture
 def live_server(app):
-    from werkzeug.serving import make_server
-
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(5)
+    with LiveServer(app) as base:
+        yield base
 
 
 @pytest.fixture
 def browser():
-    if not shutil.which(CHROMIUM):
-        missing("Chromium (Debian package chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        instance = launch_chromium(p)
         yield instance
         instance.close()
 

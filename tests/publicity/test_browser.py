@@ -2,19 +2,10 @@
 find an item, open its guide, look up a case's progress, rate it. Screenshots go to artifacts_dir."""
 from __future__ import annotations
 
-import os
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
-from govkit.testing.services import free_port, missing
+from govkit.testing.services import LiveServer, launch_chromium
 from tests.publicity.world import APPLICANT, make_case, make_world
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
-
 
 @pytest.fixture
 def served(make_app):
@@ -27,19 +18,12 @@ def served(make_app):
         case = make_case(db.session, world, state="delivered", provisional=True)
         db.session.commit()
         number = case.number
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{port}", number
-    server.shutdown()
-    thread.join(5)
+    with LiveServer(app) as base:
+        yield app, base, number
 
 
 @pytest.mark.browser
 def test_phone_find_guide_progress_and_rate(served, artifacts_dir):
-    if not os.path.exists(CHROMIUM):
-        missing("Chromium (/usr/bin/chromium)")
     from playwright.sync_api import sync_playwright
 
     app, base, number = served
@@ -47,7 +31,7 @@ def test_phone_find_guide_progress_and_rate(served, artifacts_dir):
     shots.mkdir(parents=True, exist_ok=True)
     external: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                                 has_touch=True, locale="zh-CN")
         page.on("request", lambda r: external.append(r.url) if not r.url.startswith(base) else None)
