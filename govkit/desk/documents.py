@@ -1,8 +1,8 @@
 """Printable documents offered by the desk: which notices a case has, and rendering them.
 
-Rendering goes through ``govkit.printing.render_for_case(name, case)`` when the
-printing package provides it (the case → print-context adapter); until then a
-small adapter here builds the :class:`~govkit.printing.context.CaseNotice`.
+:func:`case_notice` is the case → print-context adapter (a
+:class:`~govkit.printing.context.CaseNotice` with personal data masked); the
+app's template registry renders it.
 The transfer list (交接单) context is built here from a transfer batch hop.
 """
 from __future__ import annotations
@@ -98,11 +98,6 @@ def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "
 
 def render_case_document(state: Any, session: Session, name: str, case: Case, staff_name: str = "") -> bytes:
     """The PDF of notice ``name`` for ``case``."""
-    import govkit.printing as printing
-
-    render_for_case = getattr(printing, "render_for_case", None)
-    if render_for_case is not None:
-        return render_for_case(name, case)
     context = case_notice(session, case, state.settings, staff_name)
     return registry(state).render(name, context, item_code=context.item_code)
 
