@@ -119,6 +119,9 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_MAX_FAILURES", int, 5, "Failed logins per user before a temporary lockout."),
     Setting("LOGIN_MAX_FAILURES_PER_IP", int, 20, "Failed logins per client IP before a temporary lockout."),
     Setting("LOGIN_LOCKOUT_SECONDS", int, 900, "How long a lockout lasts."),
+    Setting("AUTH_CACHE_SECONDS", float, 30.0,
+            "How long an API worker trusts its cached bearer tokens, user roles/scope and role permissions; "
+            "changes made in the same process apply at once, other workers see them within this time. 0 = no cache."),
     Setting("SEAL_P12_PATH", str, None, "PKCS#12 certificate used to sign notices (electronic seal); unset = unsigned."),
     Setting("SEAL_PASSPHRASE", str, None, "Passphrase of the seal certificate.", secret=True),
     Setting("SYNC_ITEMS_ON_START", bool, False, "Upsert plugin service items into the catalog at start-up."),

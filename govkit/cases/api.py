@@ -13,9 +13,10 @@ from typing import Any
 
 from flask import current_app, request
 from flask_appbuilder.api import BaseApi, expose
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
+from govkit.auth.cache import TTLCache, generation
 from govkit.auth.roles import DUTY_ROLES
 from govkit.cases.deadlines import deadline_status, with_status
 from govkit.cases.idnumber import mask_id_number, mask_phone
@@ -32,14 +33,21 @@ MAX_PAGE_SIZE = 100
 
 
 def request_actor() -> Actor:
-    """The logged-in user as an Actor (one query, cached for the request)."""
-    user = request.environ.get("govkit.api_user") or current_app.appbuilder.sm.current_user  # session or JWT
+    """The logged-in user as an Actor (set by :func:`protect_cached`, else built once per request)."""
+    # Kept in the WSGI environ, not ``g``: in tests one app context (one ``g``) spans requests.
+    cached = request.environ.get("govkit.case_actor")
+    if cached is not None:
+        return cached
+    user = current_app.appbuilder.sm.current_user  # browser session or JWT
     if user is None:
         raise OutOfScope("请先登录。")
-    # Cached in the WSGI environ, not ``g``: in tests one app context (one ``g``) spans requests.
-    cached = request.environ.get("govkit.case_actor")
-    if cached is not None and cached[0] == user.id:
-        return cached[1]
+    actor = actor_of_user(user)
+    request.environ["govkit.case_actor"] = actor
+    return actor
+
+
+def actor_of_user(user: Any) -> Actor:
+    """Roles, division scope, staff name and department of a FAB user (one query)."""
     from govkit.hierarchy.models import Division, Staff
     from govkit.hierarchy.scope import scope_for_user
 
@@ -55,9 +63,50 @@ def request_actor() -> Actor:
     else:
         scope = Scope.for_division(row[0], user.id, roles)
     name = row[1] if row else user.username
-    actor = Actor(user.id, name, roles, scope, row[2] if row else None)
-    request.environ["govkit.case_actor"] = (user.id, actor)
-    return actor
+    return Actor(user.id, name, roles, scope, row[2] if row else None)
+
+
+def _auth_caches() -> tuple[TTLCache, TTLCache]:
+    """(verified tokens, actors by user id) of the current app; see govkit.auth.cache."""
+    from govkit.app import get_state
+
+    state = get_state(current_app)
+    caches = state.cache.get("case_api_auth")
+    if caches is None:
+        ttl = float(state.settings.get("AUTH_CACHE_SECONDS", 30))
+        caches = state.cache.setdefault("case_api_auth", (TTLCache(ttl), TTLCache(ttl)))
+    return caches
+
+
+def _bearer_actor() -> Actor | None:
+    """The Actor of the request's bearer token; None when the user is gone or inactive.
+
+    A token is fully verified (signature, expiry, type) by flask-jwt-extended the first
+    time it is seen; afterwards the cache answers until the token's own ``exp``.
+    """
+    from flask_jwt_extended import get_jwt, verify_jwt_in_request
+
+    tokens, actors = _auth_caches()
+    header = request.headers.get("Authorization", "")
+    raw = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    user_id = tokens.get(raw) if raw else None
+    if user_id is None:
+        verify_jwt_in_request()  # raises on a missing, forged, expired or refresh token
+        user = current_app.appbuilder.sm.current_user
+        if user is None:
+            return None
+        user_id = user.id
+        claims = get_jwt()
+        if raw and "exp" in claims:
+            tokens.put(raw, user_id, ttl=claims["exp"] - time.time())
+
+    def build() -> Actor | None:
+        user = current_app.appbuilder.sm.get_user_by_id(user_id)
+        if user is None or not user.is_active:
+            return None
+        return actor_of_user(user)
+
+    return actors.get_or_build(user_id, build)
 
 
 def case_scope_clause(scope: Scope) -> Any:
@@ -66,9 +115,15 @@ def case_scope_clause(scope: Scope) -> Any:
                scope.clause(Case.implementing_division_code))
 
 
+@functools.lru_cache(maxsize=1024)
+def _case_in_scope_statement(scope: Scope) -> Any:
+    """``SELECT case … WHERE id = :pk AND in scope`` built once per scope (statement cache hit)."""
+    return (select(Case).options(joinedload(Case.implementation))
+            .where(Case.id == bindparam("pk"), case_scope_clause(scope)))
+
+
 def load_case(pk: int, actor: Actor) -> Case:
-    case = db.session.scalar(select(Case).options(joinedload(Case.implementation))
-                             .where(Case.id == pk, case_scope_clause(actor.scope)))
+    case = db.session.scalar(_case_in_scope_statement(actor.scope), {"pk": pk})
     if case is None:
         raise OutOfScope("办件不存在或不在您的管辖范围内。")
     return case
@@ -106,11 +161,8 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-_PERMISSION_TTL = 30.0
-
-
 def _role_permissions() -> dict[str, frozenset[tuple[str, str]]]:
-    """``{role: {(permission, view)}}`` from FAB's tables, cached per app for 30 s.
+    """``{role: {(permission, view)}}`` from FAB's tables, cached per app (``AUTH_CACHE_SECONDS``).
 
     FAB's own ``protect()`` queries the permission tables twice per request; the case API
     is the hot path of every desk, so it reads them once per worker and TTL.
@@ -119,10 +171,12 @@ def _role_permissions() -> dict[str, frozenset[tuple[str, str]]]:
 
     from govkit.app import get_state
 
-    cache = get_state(current_app).cache
+    state = get_state(current_app)
+    cache, ttl = state.cache, float(state.settings.get("AUTH_CACHE_SECONDS", 30))
     hit = cache.get("case_api_permissions")
-    if hit is not None and time.monotonic() - hit[0] < _PERMISSION_TTL:
+    if hit is not None and time.monotonic() - hit[0] < ttl and hit[2] == generation():
         return hit[1]
+    gen = generation()
     rows = db.session.execute(
         select(Role.name, Permission.name, ViewMenu.name)
         .join(assoc_permissionview_role, assoc_permissionview_role.c.role_id == Role.id)
@@ -134,35 +188,36 @@ def _role_permissions() -> dict[str, frozenset[tuple[str, str]]]:
     for role, permission, view in rows:
         table.setdefault(role, set()).add((permission, view))
     value = {role: frozenset(perms) for role, perms in table.items()}
-    cache["case_api_permissions"] = (time.monotonic(), value)
+    cache["case_api_permissions"] = (time.monotonic(), value, gen)
     return value
 
 
 def protect_cached(view):
-    """Like FAB's ``@protect()`` (browser session or JWT, role permission) with cached permissions."""
+    """Like FAB's ``@protect()`` (browser session or JWT, role permission) with cached lookups."""
 
     @functools.wraps(view)
     def wrapper(self, *args, **kwargs):
-        from flask_jwt_extended import verify_jwt_in_request
         from flask_jwt_extended.exceptions import JWTExtendedException
         from flask_login import current_user
         from jwt.exceptions import PyJWTError
 
-        user = current_user if current_user.is_authenticated else None
-        if user is None:
+        if current_user.is_authenticated:
+            if not getattr(current_user, "is_active", True):
+                return self.response_401()
+            actor = actor_of_user(current_user)
+        else:
             try:
-                verify_jwt_in_request()
+                actor = _bearer_actor()
             except (JWTExtendedException, PyJWTError):
                 return self.response(401, message="请先登录（会话或 Authorization: Bearer 令牌）。")
-            user = current_app.appbuilder.sm.current_user
-        if user is None or not getattr(user, "is_active", True):
-            return self.response_401()
+            if actor is None:
+                return self.response_401()
         permission = "can_" + self.method_permission_name.get(view.__name__, view.__name__)
         table = _role_permissions()
         wanted = (permission, self.class_permission_name)
-        if not any(wanted in table.get(role.name, ()) for role in user.roles):
+        if not any(wanted in table.get(role, ()) for role in actor.roles):
             return self.response_403()
-        request.environ["govkit.api_user"] = user
+        request.environ["govkit.case_actor"] = actor
         return view(self, *args, **kwargs)
 
     return wrapper
@@ -332,6 +387,6 @@ class CaseApi(BaseApi):
         fields = {k: v for k, v in body.items() if k not in ("session", "case", "action_name", "actor", "commit")}
         event = workflow.perform(db.session, case, action, actor, commit=False, **fields)
         payload = case_json(case, actor)
+        payload["event_id"] = event.id  # flushed: read it before the commit expires the row
         workflow.finish(db.session, commit=True)
-        payload["event_id"] = event.id
         return self.response(200, result=payload)
