@@ -12,7 +12,11 @@ fsync and synchronous_commit on):
 4. drive ``--lifecycles`` lifecycles register → accept → forward → sign_for → assign →
    approve → complete → deliver from ``--clients`` concurrent keep-alive HTTP clients
    (a village desk user and a township user, JWT auth);
-5. print lifecycles/s and p50/p95 latency per request type.
+5. print lifecycles/s and p50/p95 latency per request type, the CPU seconds spent per
+   lifecycle by the gunicorn workers, the PostgreSQL backends and the client, the load
+   average, and a **baseline measured in the same run**: the same clients reading
+   ``GET /api/v1/case/<id>/actions`` (authentication, scope, one case query, no write) —
+   the ratio shows how much a transition costs over the framework's floor.
 """
 from __future__ import annotations
 
@@ -48,6 +52,46 @@ ID_NUMBER = "11010519491231002X"
 
 def log(message: str) -> None:
     print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def process_cpu(pids: list[int]) -> float:
+    """utime + stime (seconds) of ``pids`` from /proc (0 for vanished ones)."""
+    total = 0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / tick
+
+
+def tree_pids(root: int) -> list[int]:
+    """``root`` and its descendants (gunicorn master + workers, postgres + backends)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def postgres_root(data_dir: Path) -> int | None:
+    try:
+        return int((data_dir / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 # -- databases ---------------------------------------------------------------------------
@@ -319,7 +363,7 @@ def lifecycle(desk: Client, town: Client, ids: dict, timings: dict[str, list[flo
     return True
 
 
-def drive(port: int, ids: dict, lifecycles: int, clients: int) -> dict:
+def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe) -> dict:
     desk_token, town_token = login(port, "desk"), login(port, "town")
     timings: dict[str, list[float]] = {step: [] for step in STEPS}
     errors: list = []
@@ -348,12 +392,52 @@ def drive(port: int, ids: dict, lifecycles: int, clients: int) -> dict:
         lifecycle(Client(port, desk_token), Client(port, town_token), ids, warm, errors)
     if errors:
         raise RuntimeError(f"warm-up failed: {errors[:3]}")
+    server_cpu0, db_cpu0, client_cpu0 = cpu_probe()
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         for f in [pool.submit(worker) for _ in range(clients)]:
             f.result()
     elapsed = time.perf_counter() - started
-    return {"elapsed": elapsed, "completed": done[0], "timings": timings, "errors": errors}
+    server_cpu1, db_cpu1, client_cpu1 = cpu_probe()
+    load = os.getloadavg()[0]
+
+    # Baseline in the same run: the same clients reading a case's allowed actions.
+    status, body, _ = Client(port, desk_token).call("POST", "/api/v1/case/", {
+        "implementation_id": ids["implementation"], "applicant_name": "基线", "applicant_id_number": ID_NUMBER})
+    if status != 201:
+        raise RuntimeError(f"baseline case: {status} {body}")
+    read_path = f"/api/v1/case/{body['result']['id']}/actions"
+    reads = lifecycles * len(STEPS) // 2
+    read_counter = iter(range(reads))
+    read_times: list[float] = []
+
+    def reader() -> None:
+        client, local = Client(port, desk_token), []
+        while True:
+            with lock:
+                n = next(read_counter, None)
+            if n is None:
+                break
+            status, payload, took = client.call("GET", read_path)
+            if status != 200:
+                errors.append(("baseline read", status, payload))
+                return
+            local.append(took)
+        with lock:
+            read_times.extend(local)
+
+    server_b0, db_b0, client_b0 = cpu_probe()
+    read_started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for f in [pool.submit(reader) for _ in range(clients)]:
+            f.result()
+    read_elapsed = time.perf_counter() - read_started
+    server_b1, db_b1, client_b1 = cpu_probe()
+    return {"elapsed": elapsed, "completed": done[0], "timings": timings, "errors": errors, "load": load,
+            "cpu": {"server": server_cpu1 - server_cpu0, "db": db_cpu1 - db_cpu0, "client": client_cpu1 - client_cpu0},
+            "baseline": {"requests": len(read_times), "elapsed": read_elapsed, "timings": read_times,
+                         "cpu": {"server": server_b1 - server_b0, "db": db_b1 - db_b0,
+                                 "client": client_b1 - client_b0}}}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -374,6 +458,20 @@ def report(backend: str, prefilled: int, prefill_seconds: float, result: dict, a
         values = result["timings"][step]
         print(f"{step:<10} {len(values):>6} {percentile(values, .5) * 1000:>8.1f} {percentile(values, .95) * 1000:>8.1f} "
               f"{(statistics.fmean(values) if values else float('nan')) * 1000:>8.1f}")
+    cpu = result["cpu"]
+    n = max(result["completed"], 1)
+    per_request = {k: v / (n * len(STEPS)) * 1000 for k, v in cpu.items()}
+    print(f"CPU per lifecycle: gunicorn workers {cpu['server'] / n * 1000:.0f} ms, database {cpu['db'] / n * 1000:.0f} ms, "
+          f"bench client {cpu['client'] / n * 1000:.0f} ms (per request: server {per_request['server']:.1f} ms, "
+          f"database {per_request['db']:.1f} ms); load average {result['load']:.1f} on {os.cpu_count()} CPUs")
+    base = result["baseline"]
+    if base["requests"]:
+        base_rate = base["requests"] / base["elapsed"]
+        base_cpu = base["cpu"]["server"] / base["requests"] * 1000
+        print(f"baseline (same run, same clients): GET /case/<id>/actions {base_rate:.0f} requests/s, "
+              f"p50 {percentile(base['timings'], .5) * 1000:.1f} ms, server CPU {base_cpu:.1f} ms/request")
+        print(f"ratio: a lifecycle request costs {per_request['server'] / base_cpu:.1f}× the baseline read in server CPU; "
+              f"lifecycle requests/s = {rate * len(STEPS) / base_rate:.2f}× the baseline read rate")
     for error in result["errors"][:5]:
         print("error:", error)
 
@@ -400,7 +498,14 @@ def run_backend(backend: str, args) -> None:
         env = {f"GOVKIT_{k}": str(v) for k, v in config.items()}
         proc = serve(env, port, args.workers, args.threads)
         log(f"{backend}: serving on {port}; driving {args.lifecycles} lifecycles")
-        result = drive(port, ids, args.lifecycles, args.clients)
+        pg_root = postgres_root(pg.cluster.data) if pg is not None else None
+
+        def cpu_probe() -> tuple[float, float, float]:
+            server = process_cpu(tree_pids(proc.pid))
+            database = process_cpu(tree_pids(pg_root)) if pg_root else 0.0
+            return server, database, time.process_time()
+
+        result = drive(port, ids, args.lifecycles, args.clients, cpu_probe)
         report(backend, args.prefill, seconds, result, args)
     finally:
         if proc is not None:
