@@ -110,7 +110,8 @@ def seed_staff(app, divisions: dict[str, Division]) -> list[Account]:
         if sm.find_user(username=account.username):
             continue
         role = sm.find_role(account.role) or sm.add_role(account.role)
-        user = sm.add_user(account.username, account.name[1:] or account.name, account.name[:1], f"{account.username}@demo.invalid",
+        # A Chinese name is one string (FAB shows "first_name last_name"): keep it whole.
+        user = sm.add_user(account.username, account.name, "", f"{account.username}@demo.invalid",
                            role, password=account.password)
         division = divisions[account.division_code]
         dept = department(session, division, account.department) if account.department else None

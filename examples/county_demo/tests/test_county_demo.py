@@ -107,6 +107,9 @@ def test_listed_accounts_log_in(demo):
         c, response = _login(app, username, password)
         assert response.status_code == 302, username
         assert c.get(page).status_code == 200, (username, page)
+        # The navbar shows the whole Chinese name (FAB prints "first_name last_name").
+        account = next(a for a in ACCOUNTS if a.username == username)
+        assert account.name in c.get("/").get_data(as_text=True), username
     c, wrong = _login(app, "admin", "nope")
     assert c.get("/users/list/").status_code == 302  # not logged in: sent to the login page
     assert any("admin" in line and "admin1234" in line for line in login_lines())
