@@ -156,7 +156,9 @@ def create_app(
     _init_csrf(app)
     register_error_pages(app)
     with app.app_context():
-        appbuilder = AppBuilder(update_perms=True)
+        from govkit.home import HomeView
+
+        appbuilder = AppBuilder(update_perms=True, indexview=HomeView)
         appbuilder.init_app(app, db.session)
         pm.hook.register_views(appbuilder=appbuilder, app=app)
     pm.hook.startup(app=app, settings=s)
