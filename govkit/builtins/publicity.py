@@ -17,6 +17,10 @@ def register_settings():
                 "Seconds a verified progress lookup may be used to submit a rating."),
         Setting("COMPLAINT_MIN_FILL_SECONDS", int, 5,
                 "Minimum seconds between showing and submitting the complaint form (anti-spam)."),
+        Setting("VERIFY_RATE_LIMIT", str, "20 per minute",
+                "Rate limit per IP for checks on the public document verify page (/public/verify)."),
+        Setting("VERIFY_MAX_BYTES", int, 2 * 1024 * 1024,
+                "Largest PDF accepted by the public verify page, in bytes (issued notices are a few dozen KB)."),
     ]
 
 

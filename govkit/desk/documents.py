@@ -2,7 +2,8 @@
 
 :func:`case_notice` is the case → print-context adapter (a
 :class:`~govkit.printing.context.CaseNotice` with personal data masked); the
-app's template registry renders it.
+app's template registry renders it and :func:`issue_case_document` records each
+PDF it serves (for the public verify page).
 The transfer list (交接单) context is built here from a transfer batch hop.
 """
 from __future__ import annotations
@@ -88,6 +89,7 @@ def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "
         contact_phone=impl.consult_phone or "",
         progress_url=f"{base}/public/progress",
         progress_token=case.progress_token,
+        verify_url=f"{base}/public/verify",
         refusal_reason=case.refusal_reason or "",
         decision={"approved": "准予许可", "denied": "不予许可"}.get(case.decision or "", ""),
         result_number=case.result_number or "",
@@ -96,10 +98,20 @@ def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "
     )
 
 
-def render_case_document(state: Any, session: Session, name: str, case: Case, staff_name: str = "") -> bytes:
-    """The PDF of notice ``name`` for ``case``."""
+def issue_case_document(state: Any, session: Session, name: str, case: Case, staff_name: str = "",
+                        user_id: int | None = None) -> bytes:
+    """Render notice ``name`` for ``case``, seal it when a seal certificate is configured, and record
+    the issue (for the public verify page). Returns the exact bytes to serve; the caller commits."""
+    from govkit.printing.issued import issue, seal_if_configured
+
     context = case_notice(session, case, state.settings, staff_name)
-    return registry(state).render(name, context, item_code=context.item_code)
+    pdf = registry(state).render(name, context, item_code=context.item_code)
+    title = CASE_DOCUMENTS.get(name, name)
+    pdf, signed = seal_if_configured(pdf, state.settings, reason=title, location=context.issuing_body or None)
+    issue(session, pdf, document_number=context.document_number, template_name=name, title=title,
+          issuing_body=context.issuing_body, division_code=case.accepting_division_code, case_id=case.id,
+          issued_by_id=user_id, signed=signed)
+    return pdf
 
 
 def transfer_context(session: Session, batch: TransferBatch, hop: TransferHop | None):

@@ -147,7 +147,9 @@ class CaseNotice(_Context):
     ``progress_url`` is the absolute URL of the public progress page; the QR
     code adds ``?no=<case_number>&t=<progress_token>``.  ``issued_on`` is the
     date printed above the seal; it defaults to the accepted (else received)
-    date.  ``extra`` carries item-specific values for plugin templates.
+    date.  ``verify_url`` (the public verify page) adds a line telling how to
+    check the electronic copy.  ``extra`` carries item-specific values for
+    plugin templates.
     """
 
     case_number: str
@@ -173,6 +175,7 @@ class CaseNotice(_Context):
     contact_phone: str = ""
     progress_url: str = ""
     progress_token: str = ""
+    verify_url: str = ""
     refusal_reason: str = ""
     legal_basis: str = ""
     review_body: str = ""  # 行政复议机关

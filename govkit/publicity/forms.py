@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -39,3 +40,11 @@ ANTISPAM_FIELDS = (HONEYPOT_FIELD, STAMP_FIELD)
 class ComplaintLookupForm(FlaskForm):
     number = StringField("投诉编号", validators=[DataRequired("请输入编号。"), Length(max=32)])
     code = StringField("查询码", validators=[DataRequired("请输入查询码。"), Length(max=16)])
+
+
+class VerifyForm(FlaskForm):
+    """Public verify page: a document number and the PDF (or its SHA-256)."""
+
+    no = StringField("文书编号", validators=[DataRequired("请输入文书编号。"), Length(max=64)])
+    file = FileField("PDF 文件")
+    sha256 = StringField("或 文件的 SHA-256 值", validators=[Optional(), Length(max=200)])

@@ -164,7 +164,8 @@ def board(centre_id: int):
 
 def register(app) -> None:
     """Attach the public portal to ``app`` (called by the publicity built-in plugin)."""
-    from govkit.publicity import public_complaints, public_disclosures, public_progress  # noqa: F401  (routes)
+    from govkit.publicity import (public_complaints, public_disclosures, public_progress,  # noqa: F401  (routes)
+                                  public_verify)
     from govkit.publicity.limiter import init_limiter
 
     init_limiter(app, app.config.get("RATELIMIT_STORAGE_URI") or "memory://")

@@ -238,9 +238,14 @@ class DeskCaseView(DeskView):
         case = _case_or_404(case_id)
         if name not in documents.CASE_DOCUMENTS:
             abort(404)
+        actor = web.actor()
         try:
-            pdf = documents.render_case_document(get_state_app(), db.session, name, case, web.actor().name)
+            # Every PDF served is recorded (number + SHA-256) for the public verify page.
+            pdf = documents.issue_case_document(get_state_app(), db.session, name, case, actor.name,
+                                                user_id=actor.user_id)
+            db.session.commit()
         except GovkitError as exc:
+            db.session.rollback()
             flash(f"无法生成{documents.CASE_DOCUMENTS[name]}：{exc}", "danger")
             return redirect(url_for("DeskCaseView.show", case_id=case_id))
         filename = f"{documents.CASE_DOCUMENTS[name]}-{case.number}.pdf"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-22 01:41:52.430799
+Create Date: 2026-11-22 03:23:37.877506
 """
 from alembic import op
 import sqlalchemy as sa
@@ -699,6 +699,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_gk_home_visit_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_gk_home_visit_division', ['division_code', 'status'], unique=False)
 
+    op.create_table('gk_issued_document',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('document_number', sa.String(length=64), nullable=False),
+    sa.Column('template_name', sa.String(length=64), nullable=False),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('division_code', sa.String(length=12), nullable=True),
+    sa.Column('issuing_body', sa.String(length=200), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('issued_by_id', sa.Integer(), nullable=True),
+    sa.Column('signed', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['gk_case.id'], ),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['ab_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('gk_issued_document', schema=None) as batch_op:
+        batch_op.create_index('ix_gk_issued_document_case', ['case_id'], unique=False)
+        batch_op.create_index('ix_gk_issued_document_number', ['document_number'], unique=False)
+        batch_op.create_index('ix_gk_issued_document_sha256', ['sha256'], unique=False)
+
     op.create_table('gk_rating',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -797,6 +819,12 @@ def downgrade() -> None:
         batch_op.drop_index('ix_gk_rating_division_created')
 
     op.drop_table('gk_rating')
+    with op.batch_alter_table('gk_issued_document', schema=None) as batch_op:
+        batch_op.drop_index('ix_gk_issued_document_sha256')
+        batch_op.drop_index('ix_gk_issued_document_number')
+        batch_op.drop_index('ix_gk_issued_document_case')
+
+    op.drop_table('gk_issued_document')
     with op.batch_alter_table('gk_home_visit', schema=None) as batch_op:
         batch_op.drop_index('ix_gk_home_visit_division')
         batch_op.drop_index(batch_op.f('ix_gk_home_visit_case_id'))

@@ -36,6 +36,14 @@ def _progress_line(ctx: CaseNotice) -> str:
     return e.text("办理进度可凭办件编号 {} 向受理窗口查询。", ctx.case_number)
 
 
+def _verify_line(ctx: CaseNotice) -> list:
+    """How to check the electronic copy: number + PDF on the public verify page."""
+    if not ctx.verify_url:
+        return []
+    page = ctx.verify_url.split("://", 1)[-1]
+    return [e.note(e.text("本文书电子版的真伪可登录 {} 输入文书编号并上传 PDF 文件核验。", page))]
+
+
 def _contact(ctx: CaseNotice) -> list:
     if not (ctx.contact_person or ctx.contact_phone):
         return []
@@ -68,6 +76,7 @@ def _finish(ctx: CaseNotice, story: list, title: str, provisional: bool = False,
     story.append(e.body(_progress_line(ctx)))
     if provisional:
         story.append(e.note(_PROVISIONAL_NOTE))
+    story += _verify_line(ctx)
     story.append(e.signature_block(ctx.issuing_body, on or ctx.date_printed, qr=_qr(ctx)))
     return e.render(story, title=f"{title} {ctx.document_number}", author=ctx.issuing_body,
                     subject=ctx.item_name, running_title=f"{title}（办件编号：{ctx.case_number}）")

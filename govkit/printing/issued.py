@@ -1,0 +1,105 @@
+"""Issuing documents and checking them later (签发与核验), no Flask.
+
+:func:`issue` seals a rendered PDF when the deployment has a seal certificate and
+records what was handed out (:class:`~govkit.printing.models.IssuedDocument`);
+:func:`verify` answers the public verify page: does a document number together
+with the SHA-256 of a file match something the system issued?
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govkit.errors import ValidationError
+from govkit.printing.models import IssuedDocument
+
+__all__ = ["issue", "seal_if_configured", "verify", "Verification", "parse_sha256", "MATCH", "MISMATCH",
+           "NOT_FOUND", "OTHER_NUMBER"]
+
+MATCH = "match"                # number and hash belong to one issued document
+MISMATCH = "mismatch"          # the number was issued, but never with these bytes
+OTHER_NUMBER = "other_number"  # these bytes were issued, under another number
+NOT_FOUND = "not_found"        # neither the number nor the bytes were issued
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_SPACES = re.compile(r"\s+")
+
+
+def seal_if_configured(pdf: bytes, settings: Any, *, reason: str, location: str | None = None) -> tuple[bytes, bool]:
+    """``(pdf, signed)``: signed with ``SEAL_P12_PATH`` when that setting is given, else as it is.
+
+    Raises :class:`~govkit.errors.SettingsError` when the certificate cannot be used.
+    """
+    path = settings.get("SEAL_P12_PATH")
+    if not path:
+        return pdf, False
+    from govkit.printing import seal
+
+    return seal.sign_pdf(pdf, path, settings.get("SEAL_PASSPHRASE"), reason=reason, location=location), True
+
+
+def issue(session: Session, pdf: bytes, *, document_number: str, template_name: str, title: str,
+          issuing_body: str = "", division_code: str | None = None, case_id: int | None = None,
+          issued_by_id: int | None = None, signed: bool = False) -> IssuedDocument:
+    """Record that ``pdf`` (the exact bytes served) was issued; the caller commits."""
+    row = IssuedDocument(
+        document_number=document_number, template_name=template_name, title=title,
+        issuing_body=issuing_body[:200], division_code=division_code, case_id=case_id,
+        sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), issued_by_id=issued_by_id, signed=signed,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def parse_sha256(text: str) -> str:
+    """A pasted SHA-256 (any case, spaces or colons between bytes allowed) as 64 lowercase hex digits."""
+    value = re.sub(r"[\s:]", "", unicodedata.normalize("NFKC", text or "")).lower()
+    if not _HEX64.fullmatch(value):
+        raise ValidationError("SHA-256 值应为 64 位十六进制数字（0-9、a-f），请完整复制后粘贴。")
+    return value
+
+
+def _number_forms(number: str) -> set[str]:
+    """The typed number as entered and without any spaces (full-width forms folded)."""
+    folded = unicodedata.normalize("NFKC", number).strip()
+    return {number.strip(), folded, _SPACES.sub("", folded)} - {""}
+
+
+def _same_number(stored: str, typed: str) -> bool:
+    return _SPACES.sub("", unicodedata.normalize("NFKC", stored)) == _SPACES.sub("", unicodedata.normalize("NFKC", typed))
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Answer of :func:`verify`; ``document`` is the matching issue (only for MATCH)."""
+
+    outcome: str
+    document: IssuedDocument | None = None
+
+    @property
+    def matches(self) -> bool:
+        return self.outcome == MATCH
+
+
+def verify(session: Session, document_number: str, sha256: str) -> Verification:
+    """Check ``document_number`` with the SHA-256 (hex) of a file against what was issued."""
+    if not (document_number or "").strip():
+        raise ValidationError("请输入文书编号。")
+    digest = parse_sha256(sha256)
+    issued = session.scalars(select(IssuedDocument).where(IssuedDocument.sha256 == digest)
+                             .order_by(IssuedDocument.issued_at, IssuedDocument.id)).all()
+    for row in issued:
+        if _same_number(row.document_number, document_number):
+            return Verification(MATCH, row)
+    if issued:
+        return Verification(OTHER_NUMBER)
+    known = session.scalar(select(IssuedDocument.id).where(
+        IssuedDocument.document_number.in_(sorted(_number_forms(document_number)))).limit(1))
+    return Verification(MISMATCH if known is not None else NOT_FOUND)
