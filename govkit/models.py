@@ -6,3 +6,4 @@ from govkit.cases import models as cases_models  # noqa: F401
 from govkit.publicity import models as publicity_models  # noqa: F401
 from govkit.desk import models as desk_models  # noqa: F401
 from govkit.printing import models as printing_models  # noqa: F401
+from govkit.auth import models as auth_models  # noqa: F401

@@ -30,7 +30,7 @@ from govkit.auth.ldap import (
     clean_username,
     placeholder_email,
 )
-from govkit.auth.throttle import LoginThrottle
+from govkit.auth.throttle import DatabaseLoginThrottle, LoginThrottle
 from govkit.errors import DirectoryUnavailable, PluginError
 from govkit.hierarchy.models import Department, Division, Duty, Staff
 
@@ -268,13 +268,16 @@ def collect_directories(pm, settings) -> list[DirectoryConfig]:
     return list(found.values())
 
 
-def login_throttle(app) -> LoginThrottle:
-    """The app's :class:`LoginThrottle`, configured from the LOGIN_* settings."""
+def login_throttle(app) -> DatabaseLoginThrottle | LoginThrottle:
+    """The app's throttle (counts in the database, shared by all workers), from the LOGIN_* settings."""
     state = app.extensions["govkit"]
     throttle = state.cache.get("login_throttle")
     if throttle is None:
         settings = state.settings
-        throttle = state.cache["login_throttle"] = LoginThrottle(
+        from govkit.db import db
+
+        throttle = state.cache["login_throttle"] = DatabaseLoginThrottle(
+            lambda: db.session,
             max_failures_per_user=settings["LOGIN_MAX_FAILURES"],
             max_failures_per_ip=settings["LOGIN_MAX_FAILURES_PER_IP"],
             window_seconds=settings["LOGIN_LOCKOUT_SECONDS"],

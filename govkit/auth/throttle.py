@@ -1,8 +1,15 @@
 """Failed-login throttling (登录失败限制) per username and per client address.
 
-In-process and thread-safe: each gunicorn worker keeps its own counts, so
-the effective limit is per worker.  A shared (database-backed) store can
-replace :class:`LoginThrottle` behind the same three methods.
+Two stores behind the same methods (``state``, ``check``, ``record_failure``,
+``record_success``):
+
+* :class:`DatabaseLoginThrottle` — what a running app uses: counters live in
+  ``gk_login_failure``, so every gunicorn worker (and every host on the same
+  database) shares one budget; each count is one atomic ``INSERT … ON CONFLICT
+  DO UPDATE`` on SQLite and PostgreSQL. The window is fixed from the first
+  counted failure (the in-memory store slides it).
+* :class:`LoginThrottle` — in-process and thread-safe (sliding window), for
+  tools and tests that have no database.
 
 The throttle never looks at whether a username exists: it counts what was
 typed, so a locked unknown name and a locked real account answer with the
@@ -15,11 +22,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 
 from govkit.errors import GovkitError
 
-__all__ = ["LoginLocked", "LoginThrottle", "ThrottleState"]
+__all__ = ["DatabaseLoginThrottle", "LoginLocked", "LoginThrottle", "ThrottleState"]
 
 
 class LoginLocked(GovkitError):
@@ -152,3 +160,132 @@ def _user_key(username: str | None) -> str | None:
     if not username:
         return None
     return username.strip().casefold() or None
+
+
+class DatabaseLoginThrottle:
+    """:class:`LoginThrottle`'s rules with the counts in the database (shared by all workers).
+
+    ``session_factory`` returns the SQLAlchemy session to use (the request's); counts are
+    committed at once, so a failure is never lost with a rolled-back request. ``clock``
+    returns Unix seconds.
+    """
+
+    PURGE_EVERY = 200  # failures between purges of idle rows
+
+    def __init__(
+        self,
+        session_factory: Callable[[], Any],
+        max_failures_per_user: int = 5,
+        max_failures_per_ip: int = 20,
+        window_seconds: float = 900,
+        lockout_seconds: float = 900,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.session_factory = session_factory
+        self.max_failures_per_user = max_failures_per_user
+        self.max_failures_per_ip = max_failures_per_ip
+        self.window_seconds = window_seconds
+        self.lockout_seconds = lockout_seconds
+        self.clock = clock
+        self._since_purge = 0
+
+    def _keys(self, username: str | None, ip: str | None) -> list[tuple[str, str, int]]:
+        keys = []
+        user = _user_key(username)
+        if user:
+            keys.append(("user", user[:255], self.max_failures_per_user))
+        if ip:
+            keys.append(("ip", ip[:255], self.max_failures_per_ip))
+        return keys
+
+    def state(self, username: str, ip: str | None) -> ThrottleState:
+        from sqlalchemy import and_, or_, select
+
+        from govkit.auth.models import LoginFailure as T
+
+        keys = self._keys(username, ip)
+        if not keys:
+            return ThrottleState(locked=False)
+        now = self.clock()
+        session = self.session_factory()
+        latest = session.scalar(
+            select(T.locked_until).where(or_(*[and_(T.kind == kind, T.key == key) for kind, key, _ in keys]))
+            .order_by(T.locked_until.desc()).limit(1))
+        remaining = max(0.0, (latest or 0.0) - now)
+        return ThrottleState(locked=remaining > 0, retry_after=remaining)
+
+    def check(self, username: str, ip: str | None) -> ThrottleState:
+        state = self.state(username, ip)
+        if state.locked:
+            raise LoginLocked(state.message, retry_after=state.retry_after)
+        return state
+
+    def record_failure(self, username: str, ip: str | None) -> ThrottleState:
+        """Count one failed login (committed); returns the state after counting it."""
+        now = self.clock()
+        session = self.session_factory()
+        try:
+            for kind, key, limit in self._keys(username, ip):
+                if limit > 0:
+                    session.execute(self._count_statement(session, kind, key, limit, now))
+            self._since_purge += 1
+            if self._since_purge >= self.PURGE_EVERY:
+                self._since_purge = 0
+                self._purge(session, now)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        return self.state(username, ip)
+
+    def record_success(self, username: str, ip: str | None) -> None:
+        """Forget the username's failures (the address keeps its count)."""
+        from sqlalchemy import delete
+
+        from govkit.auth.models import LoginFailure as T
+
+        user = _user_key(username)
+        if not user:
+            return
+        session = self.session_factory()
+        try:
+            session.execute(delete(T).where(T.kind == "user", T.key == user[:255]))
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    def _count_statement(self, session: Any, kind: str, key: str, limit: int, now: float) -> Any:
+        from sqlalchemy import case, literal
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        from govkit.auth.models import LoginFailure
+
+        t = LoginFailure.__table__
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        first_locks = limit <= 1
+        statement = insert(t).values(kind=kind, key=key, failures=0 if first_locks else 1, window_start=now,
+                                     locked_until=now + self.lockout_seconds if first_locks else 0.0)
+        locked = t.c.locked_until > now
+        counted = case((t.c.window_start <= now - self.window_seconds, literal(1)), else_=t.c.failures + 1)
+        reaches = counted >= limit
+        return statement.on_conflict_do_update(
+            index_elements=[t.c.kind, t.c.key],
+            set_={
+                # During a lock nothing changes (failures do not extend it); reaching the
+                # limit locks and starts the count again from zero, as the in-memory store.
+                "failures": case((locked, t.c.failures), (reaches, literal(0)), else_=counted),
+                "window_start": case((locked, t.c.window_start),
+                                     (t.c.window_start <= now - self.window_seconds, literal(now)),
+                                     else_=t.c.window_start),
+                "locked_until": case((locked, t.c.locked_until), (reaches, literal(now + self.lockout_seconds)),
+                                     else_=t.c.locked_until),
+            },
+        )
+
+    def _purge(self, session: Any, now: float) -> None:
+        from sqlalchemy import delete
+
+        from govkit.auth.models import LoginFailure as T
+
+        session.execute(delete(T).where(T.locked_until <= now, T.window_start <= now - self.window_seconds))

@@ -8,6 +8,7 @@ from flask import get_flashed_messages
 
 from govkit.auth.directory_login import auth_directories, auth_user, is_directory_user
 from govkit.auth.ldap import DirectoryConfig
+from govkit.auth.models import LoginFailure
 from govkit.auth.throttle import LoginThrottle
 from govkit.builtins import ldap_directories
 from govkit.errors import SettingsError
@@ -95,6 +96,7 @@ def ldap_app(shared_app):
         yield shared_app
         db.session.rollback()
         db.session.execute(sa.delete(Staff))
+        db.session.execute(sa.delete(LoginFailure))  # the throttle's counts live in the database
         for user in db.session.scalars(sa.select(shared_app.appbuilder.sm.user_model)).all():
             db.session.delete(user)
         db.session.commit()

@@ -1,9 +1,10 @@
-"""govkit.auth.throttle with a fake clock."""
+"""govkit.auth.throttle with a fake clock: the same rules for the in-memory store and the
+database store (every test runs on both; the database one on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import pytest
 
-from govkit.auth.throttle import LoginLocked, LoginThrottle
+from govkit.auth.throttle import DatabaseLoginThrottle, LoginLocked, LoginThrottle
 
 
 class FakeClock:
@@ -22,12 +23,7 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def throttle(clock) -> LoginThrottle:
-    return LoginThrottle(
-        max_failures_per_user=5, max_failures_per_ip=20,
-        window_seconds=900, lockout_seconds=900, clock=clock,
-    )
+LIMITS = dict(max_failures_per_user=5, max_failures_per_ip=20, window_seconds=900, lockout_seconds=900)
 
 
 def fail(throttle, username, ip, times):
@@ -35,96 +31,104 @@ def fail(throttle, username, ip, times):
         throttle.record_failure(username, ip)
 
 
-def test_user_locked_after_max_failures(throttle):
-    fail(throttle, "zhangsan", "10.0.0.1", 4)
-    assert throttle.check("zhangsan", "10.0.0.1").locked is False
 
-    state = throttle.record_failure("zhangsan", "10.0.0.1")
+class ThrottleRules:
+    """The rules every store must follow; subclasses provide the ``throttle`` fixture."""
 
-    assert state.locked
-    with pytest.raises(LoginLocked) as caught:
-        throttle.check("zhangsan", "10.0.0.2")
-    assert caught.value.status_code == 429
-    assert str(caught.value) == "登录失败次数过多，已暂时锁定，请 15 分钟后再试。"
+    def test_user_locked_after_max_failures(self, throttle):
+        fail(throttle, "zhangsan", "10.0.0.1", 4)
+        assert throttle.check("zhangsan", "10.0.0.1").locked is False
 
+        state = throttle.record_failure("zhangsan", "10.0.0.1")
 
-def test_lock_ends_after_lockout_seconds(throttle, clock):
-    fail(throttle, "zhangsan", "10.0.0.1", 5)
-    clock.advance(899)
-    assert throttle.state("zhangsan", "10.0.0.1").locked
-    assert throttle.state("zhangsan", "10.0.0.1").message.endswith("请 1 分钟后再试。")
-
-    clock.advance(1)
-
-    assert throttle.check("zhangsan", "10.0.0.1").locked is False
-    # The count starts again from zero after a lock.
-    fail(throttle, "zhangsan", "10.0.0.1", 4)
-    assert not throttle.state("zhangsan", "10.0.0.1").locked
-
-
-def test_failures_outside_the_window_do_not_count(throttle, clock):
-    fail(throttle, "zhangsan", "10.0.0.1", 4)
-    clock.advance(901)
-
-    fail(throttle, "zhangsan", "10.0.0.1", 4)
-
-    assert not throttle.state("zhangsan", "10.0.0.1").locked
-
-
-def test_failures_during_a_lock_do_not_extend_it(throttle, clock):
-    fail(throttle, "zhangsan", "10.0.0.1", 5)
-    clock.advance(600)
-    fail(throttle, "zhangsan", "10.0.0.9", 3)
-
-    assert throttle.state("zhangsan", None).retry_after == pytest.approx(300)
-
-
-def test_ip_locked_across_usernames(throttle):
-    for number in range(20):
-        throttle.record_failure(f"user{number}", "10.0.0.66")
-
-    with pytest.raises(LoginLocked):
-        throttle.check("zhangsan", "10.0.0.66")
-    assert not throttle.state("zhangsan", "10.0.0.1").locked
-
-
-def test_lock_message_is_the_same_for_real_and_unknown_names(throttle):
-    fail(throttle, "zhangsan", "10.0.0.1", 5)
-    fail(throttle, "no-such-user", "10.0.0.2", 5)
-
-    messages = set()
-    for username, ip in [("zhangsan", "10.0.0.1"), ("no-such-user", "10.0.0.2")]:
+        assert state.locked
         with pytest.raises(LoginLocked) as caught:
-            throttle.check(username, ip)
-        messages.add(str(caught.value))
-    assert len(messages) == 1
+            throttle.check("zhangsan", "10.0.0.2")
+        assert caught.value.status_code == 429
+        assert str(caught.value) == "登录失败次数过多，已暂时锁定，请 15 分钟后再试。"
+
+    def test_lock_ends_after_lockout_seconds(self, throttle, clock):
+        fail(throttle, "zhangsan", "10.0.0.1", 5)
+        clock.advance(899)
+        assert throttle.state("zhangsan", "10.0.0.1").locked
+        assert throttle.state("zhangsan", "10.0.0.1").message.endswith("请 1 分钟后再试。")
+
+        clock.advance(1)
+
+        assert throttle.check("zhangsan", "10.0.0.1").locked is False
+        # The count starts again from zero after a lock.
+        fail(throttle, "zhangsan", "10.0.0.1", 4)
+        assert not throttle.state("zhangsan", "10.0.0.1").locked
+
+    def test_failures_outside_the_window_do_not_count(self, throttle, clock):
+        fail(throttle, "zhangsan", "10.0.0.1", 4)
+        clock.advance(901)
+
+        fail(throttle, "zhangsan", "10.0.0.1", 4)
+
+        assert not throttle.state("zhangsan", "10.0.0.1").locked
+
+    def test_failures_during_a_lock_do_not_extend_it(self, throttle, clock):
+        fail(throttle, "zhangsan", "10.0.0.1", 5)
+        clock.advance(600)
+        fail(throttle, "zhangsan", "10.0.0.9", 3)
+
+        assert throttle.state("zhangsan", None).retry_after == pytest.approx(300)
+
+    def test_ip_locked_across_usernames(self, throttle):
+        for number in range(20):
+            throttle.record_failure(f"user{number}", "10.0.0.66")
+
+        with pytest.raises(LoginLocked):
+            throttle.check("zhangsan", "10.0.0.66")
+        assert not throttle.state("zhangsan", "10.0.0.1").locked
+
+    def test_lock_message_is_the_same_for_real_and_unknown_names(self, throttle):
+        fail(throttle, "zhangsan", "10.0.0.1", 5)
+        fail(throttle, "no-such-user", "10.0.0.2", 5)
+
+        messages = set()
+        for username, ip in [("zhangsan", "10.0.0.1"), ("no-such-user", "10.0.0.2")]:
+            with pytest.raises(LoginLocked) as caught:
+                throttle.check(username, ip)
+            messages.add(str(caught.value))
+        assert len(messages) == 1
+
+    def test_success_clears_the_user_but_not_the_address(self, throttle):
+        fail(throttle, "zhangsan", "10.0.0.1", 4)
+        for number in range(15):
+            throttle.record_failure(f"guess{number}", "10.0.0.1")
+
+        throttle.record_success("zhangsan", "10.0.0.1")
+        fail(throttle, "zhangsan", "10.0.0.1", 1)
+
+        assert not throttle.state("zhangsan", "10.0.0.2").locked
+        # 4 + 15 + 1 = 20 failures from the address.
+        assert throttle.state("anyone", "10.0.0.1").locked
+
+    def test_username_case_and_blanks_share_one_count(self, throttle):
+        for username in ["zhangsan", "ZhangSan", " zhangsan", "ZHANGSAN ", "zhangSAN"]:
+            throttle.record_failure(username, None)
+
+        assert throttle.state("zhangsan", None).locked
+
+    def test_missing_ip_counts_only_the_user(self, throttle):
+        fail(throttle, "zhangsan", None, 5)
+
+        assert throttle.state("zhangsan", None).locked
+        assert not throttle.state("lisi", None).locked
 
 
-def test_success_clears_the_user_but_not_the_address(throttle):
-    fail(throttle, "zhangsan", "10.0.0.1", 4)
-    for number in range(15):
-        throttle.record_failure(f"guess{number}", "10.0.0.1")
-
-    throttle.record_success("zhangsan", "10.0.0.1")
-    fail(throttle, "zhangsan", "10.0.0.1", 1)
-
-    assert not throttle.state("zhangsan", "10.0.0.2").locked
-    # 4 + 15 + 1 = 20 failures from the address.
-    assert throttle.state("anyone", "10.0.0.1").locked
+class TestMemoryStore(ThrottleRules):
+    @pytest.fixture
+    def throttle(self, clock):
+        return LoginThrottle(clock=clock, **LIMITS)
 
 
-def test_username_case_and_blanks_share_one_count(throttle):
-    for username in ["zhangsan", "ZhangSan", " zhangsan", "ZHANGSAN ", "zhangSAN"]:
-        throttle.record_failure(username, None)
-
-    assert throttle.state("zhangsan", None).locked
-
-
-def test_missing_ip_counts_only_the_user(throttle):
-    fail(throttle, "zhangsan", None, 5)
-
-    assert throttle.state("zhangsan", None).locked
-    assert not throttle.state("lisi", None).locked
+class TestDatabaseStore(ThrottleRules):
+    @pytest.fixture
+    def throttle(self, clock, db):
+        return DatabaseLoginThrottle(lambda: db.session, clock=clock, **LIMITS)
 
 
 def test_memory_stays_bounded_and_locks_survive(clock):
@@ -135,4 +139,34 @@ def test_memory_stays_bounded_and_locks_survive(clock):
         throttle.record_failure(f"spray{number}", None)
 
     assert len(throttle._users) <= 11
+    assert throttle.state("zhangsan", None).locked
+
+
+def test_database_counts_are_shared_between_workers(db, clock):
+    """Two throttles (two gunicorn workers) on one database share one budget."""
+    from govkit.auth.models import LoginFailure
+
+    first = DatabaseLoginThrottle(lambda: db.session, max_failures_per_user=5, clock=clock)
+    second = DatabaseLoginThrottle(lambda: db.session, max_failures_per_user=5, clock=clock)
+    fail(first, "zhangsan", "10.0.0.1", 3)
+    fail(second, "zhangsan", "10.0.0.2", 2)
+    assert first.state("zhangsan", None).locked and second.state("zhangsan", None).locked
+    db.session.rollback()  # counts were committed when recorded, not with the request
+    assert db.session.query(LoginFailure).filter_by(kind="user", key="zhangsan").one().locked_until > clock.now
+
+
+def test_database_purges_idle_rows_but_keeps_locks(db, clock):
+    from govkit.auth.models import LoginFailure
+
+    throttle = DatabaseLoginThrottle(lambda: db.session, max_failures_per_user=2, max_failures_per_ip=0, clock=clock)
+    throttle.PURGE_EVERY = 10
+    for number in range(5):
+        throttle.record_failure(f"spray{number}", None)  # t=1000
+    clock.advance(500)
+    fail(throttle, "zhangsan", None, 2)  # locked until t=2400
+    clock.advance(450)  # the sprays are idle past the 900 s window; the lock still runs
+    for number in range(3):
+        throttle.record_failure(f"late{number}", None)  # the 10th failure purges
+    keys = {row.key for row in db.session.query(LoginFailure)}
+    assert "zhangsan" in keys and not any(k.startswith("spray") for k in keys)
     assert throttle.state("zhangsan", None).locked

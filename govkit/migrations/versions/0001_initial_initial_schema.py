@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-22 03:23:37.877506
+Create Date: 2026-11-22 03:50:05.081520
 """
 from alembic import op
 import sqlalchemy as sa
@@ -156,6 +156,16 @@ def upgrade() -> None:
     sa.Column('national_code', sa.String(length=2), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('province', 'local_code')
+    )
+    op.create_table('gk_login_failure',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('window_start', sa.Float(), nullable=False),
+    sa.Column('locked_until', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'key', name='uq_gk_login_failure_kind_key')
     )
     op.create_table('gk_outbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -949,6 +959,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_gk_outbox_pending', postgresql_where=sa.text('sent_at IS NULL'), sqlite_where=sa.text('sent_at IS NULL'))
 
     op.drop_table('gk_outbox')
+    op.drop_table('gk_login_failure')
     op.drop_table('gk_item_type_mapping')
     with op.batch_alter_table('gk_division', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_division_parent_id'))
