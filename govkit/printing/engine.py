@@ -19,12 +19,15 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
@@ -36,8 +39,9 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.tables import CellStyle
 
-from govkit.printing.fonts import printable, register_fonts
+from govkit.printing.fonts import draw_string, printable, register_fonts
 from govkit.printing.qr import QrFlowable
 
 __all__ = [
@@ -174,7 +178,32 @@ def _plain_paragraph(text: str, style: str) -> Paragraph:
     template = _frag_templates.get(style)
     if template is None:
         template = _frag_templates[style] = Paragraph("x", st).frags[0]
-    return Paragraph(text, st, frags=[template.clone(text=text)])
+    return _PlainParagraph(text, st, frags=[template.clone(text=text)])
+
+
+class _PlainParagraph(Paragraph):
+    """A one-font, left-aligned Paragraph whose lines are drawn through :func:`draw_string`.
+
+    reportlab breaks the lines (CJK rules, page splits) as usual; only the
+    drawing of plain lines skips its text-object machinery.  Anything else
+    (other alignments, several fonts, squeezed word spacing, bullets,
+    backgrounds, links) is drawn by reportlab.
+    """
+
+    def draw(self) -> None:
+        bl, st = self.blPara, self.style
+        if (bl.kind != 0 or st.alignment != TA_LEFT or self.bulletText or st.backColor or st.borderWidth
+                or getattr(bl, "us_lines", None) or getattr(bl, "link", None) or getattr(st, "autoLeading", "")
+                or getattr(self, "_offsets", None) or not rl_config.paraFontSizeHeightOffset
+                or any(extra <= -1e-8 and len(words) + " ".join(words).count("\u00a0") > 1
+                       for extra, words in bl.lines)):
+            return super().draw()
+        canv = self.canv
+        canv.setFillColor(bl.textColor)
+        x, y = st.leftIndent + st.firstLineIndent, self.height - bl.fontSize
+        for _, words in bl.lines:
+            draw_string(canv, x, y, " ".join(words), bl.fontName, bl.fontSize, st.leading)
+            x, y = st.leftIndent, y - st.leading
 
 
 class _Line(Flowable):
@@ -194,7 +223,8 @@ class _Line(Flowable):
 
     def wrap(self, avail_width, avail_height):
         st = self.style
-        used = stringWidth(self.text, st.fontName, st.fontSize) + st.firstLineIndent + st.leftIndent + st.rightIndent
+        self._text_width = stringWidth(self.text, st.fontName, st.fontSize)
+        used = self._text_width + st.firstLineIndent + st.leftIndent + st.rightIndent
         if used <= avail_width:
             self._para = None
             self.width, self.height = avail_width, st.leading
@@ -209,20 +239,38 @@ class _Line(Flowable):
             self.wrap(avail_width, avail_height)
         return self._para.split(avail_width, avail_height) if self._para is not None else []
 
+    def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802 (reportlab API)
+        # One line in the colour already set: draw at (x, y) directly instead of
+        # saving the graphics state and translating for a single string.
+        if self._para is None and _same_colour(canvas._fillColorObj, self.style.textColor):
+            self._draw_text(canvas, self._hAlignAdjust(x, _sW), y)
+        else:
+            super().drawOn(canvas, x, y, _sW)
+
     def draw(self) -> None:
         if self._para is not None:
             self._para.drawOn(self.canv, 0, 0)
             return
-        st, canv = self.style, self.canv
-        canv.setFont(st.fontName, st.fontSize)
-        canv.setFillColor(st.textColor)
+        self.canv.setFillColor(self.style.textColor)
+        self._draw_text(self.canv, 0, 0)
+
+    def _draw_text(self, canv, dx: float, dy: float) -> None:
+        st = self.style
         y = self.height - st.fontSize
         if st.alignment == TA_CENTER:
-            canv.drawCentredString((self.width + st.leftIndent - st.rightIndent) / 2, y, self.text)
+            x = (self.width + st.leftIndent - st.rightIndent) / 2 - 0.5 * self._text_width
         elif st.alignment == TA_RIGHT:
-            canv.drawRightString(self.width - st.rightIndent, y, self.text)
+            x = self.width - st.rightIndent - self._text_width
         else:
-            canv.drawString(st.leftIndent + st.firstLineIndent, y, self.text)
+            x = st.leftIndent + st.firstLineIndent
+        draw_string(canv, dx + x, dy + y, self.text, st.fontName, st.fontSize)
+
+
+def _same_colour(current, colour) -> bool:
+    """Is the canvas fill ``current`` (a Color, or the initial ``(0, 0, 0)``) this colour?"""
+    if isinstance(current, tuple) and len(current) == 3:  # the canvas starts black, unset
+        return isinstance(colour, colors.Color) and colour.rgba() == (*current, 1)
+    return isinstance(current, colors.Color) and isinstance(colour, colors.Color) and current.rgba() == colour.rgba()
 
 
 # --- flowables ---------------------------------------------------------------
@@ -258,14 +306,21 @@ def note(text: str, *, trusted_markup: bool = False) -> Paragraph:
     return _p(text, "note") if trusted_markup else _plain(text, "note")
 
 
+class _Gap(Spacer):
+    """A Spacer that skips the graphics-state save and translate around drawing nothing."""
+
+    def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802 (reportlab API)
+        pass
+
+
 def spacer(height_mm: float) -> Spacer:
     """Vertical space in millimetres."""
-    return Spacer(1, height_mm * mm)
+    return _Gap(1, height_mm * mm)
 
 
 def signature_cell(height_mm: float = 14, dated: bool = True) -> list:
     """A blank table cell for a handwritten signature, with ``年 月 日`` under it."""
-    cell: list = [Spacer(1, height_mm * mm)]
+    cell: list = [_Gap(1, height_mm * mm)]
     if dated:
         # no-break spaces: Paragraph collapses ordinary runs of spaces
         cell.append(_plain("年\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0月\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0日", "right"))
@@ -298,15 +353,6 @@ def layout_font() -> tuple:
     return ("FONT", (0, 0), (-1, -1), register_fonts(), BODY_SIZE)
 
 
-def _string_cell_style(style: str, cells: tuple, align: str = "LEFT") -> list:
-    """TableStyle commands so plain-string cells look like their Paragraph style."""
-    st = styles()[style]
-    commands = [("FONT", cells[0], cells[1], st.fontName, st.fontSize, st.leading)]
-    if align != "LEFT":  # the default
-        commands.append(("ALIGN", cells[0], cells[1], align))
-    return commands
-
-
 # A table row cannot break across pages, so cell text is clipped to a length
 # that always fits one (hostile or broken data; the full text stays in the system).
 _KV_MAX_CHARS = 1000
@@ -319,12 +365,91 @@ def _clip(value: object, limit: int):
     return s[:limit] + "…" if limit and len(s) > limit else s
 
 
-# reportlab's default cell padding (6 left/right, 3 top/bottom) is kept:
-# every style command costs a pass over its cells.
-_GRID = [
-    ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-]
+class _Table(Table):
+    """reportlab's Table, drawing one-line string cells through :func:`draw_string`.
+
+    Same position and operators as ``Table._drawCell`` (which builds a text
+    object per cell); anything else — flowables, multi-line strings, links —
+    is left to reportlab.
+    """
+
+    _measured_rows = False
+
+    def setStyle(self, tblstyle):  # noqa: N802 (reportlab API)
+        super().setStyle(tblstyle)
+        if self._measured_rows:
+            # Styled again after :func:`_table` (a plugin changing fonts or
+            # padding): let reportlab measure the rows itself.
+            self._argH = self._rowHeights = [None] * self._nrows
+            self._measured_rows = False
+
+    def _drawCell(self, cellval, cellstyle, pos, size):  # noqa: N802 (reportlab API)
+        if (type(cellval) is not str or "\n" in cellval or cellstyle.href or cellstyle.destination
+                or cellstyle.direction or cellstyle.shaping or cellstyle.valign not in ("MIDDLE", "TOP", "BOTTOM")
+                or cellstyle.alignment not in ("LEFT", "CENTRE", "CENTER", "RIGHT")):
+            self._curcellstyle = None  # reportlab must set font and colour itself
+            return super()._drawCell(cellval, cellstyle, pos, size)
+        canv = self.canv
+        if self._curcellstyle is not cellstyle:
+            cur = self._curcellstyle
+            if cur is None or cellstyle.color != cur.color:
+                canv.setFillColor(cellstyle.color)
+            self._curcellstyle = cellstyle
+        colpos, rowpos = pos
+        colwidth, rowheight = size
+        fontsize, leading = cellstyle.fontsize, cellstyle.leading
+        if cellstyle.valign == "MIDDLE":
+            y = rowpos + (cellstyle.bottomPadding + rowheight - cellstyle.topPadding + leading) / 2.0 - fontsize
+        elif cellstyle.valign == "TOP":
+            y = rowpos + rowheight - cellstyle.topPadding - fontsize
+        else:
+            y = rowpos + cellstyle.bottomPadding + leading - fontsize
+        just = cellstyle.alignment
+        if just == "LEFT":
+            x = colpos + cellstyle.leftPadding
+        else:
+            width = stringWidth(cellval, cellstyle.fontname, fontsize)
+            if just == "RIGHT":
+                x = colpos + colwidth - cellstyle.rightPadding - width
+            else:
+                x = colpos + (colwidth + cellstyle.leftPadding - cellstyle.rightPadding) * 0.5 - 0.5 * width
+        draw_string(canv, x, y, cellval, cellstyle.fontname, fontsize, leading)
+
+
+# reportlab's default cell padding (6 left/right, 3 top/bottom) and colours are kept.
+_PADDING_V = 3 + 3
+_LABEL_BG = colors.HexColor("#f2f2f2")
+_HEAD_BG = colors.HexColor("#e6e6e6")
+
+
+def _table(rows: list[list], widths: list[float], style_of, commands: list, repeat_rows: int = 0) -> "_Table":
+    """A :class:`_Table` whose cells are set like their paragraph styles.
+
+    ``style_of(row, col)`` names the paragraph style and alignment of a cell.
+    Cell styles are built directly (what FONT/ALIGN/VALIGN commands would set,
+    without reportlab's pass over the cells per command) and the height of a
+    row of one-line strings is given (what reportlab would measure); only
+    lines, backgrounds and spans go through ``setStyle``.
+    """
+    all_styles = styles()
+    cell_styles, heights = [], []
+    for i, row in enumerate(rows):
+        line, height = [], 0.0
+        for j, value in enumerate(row):
+            name, align = style_of(i, j)
+            st = all_styles[name]
+            cs = CellStyle(repr((i, j)))
+            cs.fontname, cs.fontsize, cs.leading = st.fontName, st.fontSize, st.leading
+            cs.alignment, cs.valign = align, "MIDDLE"
+            line.append(cs)
+            if height is not None:
+                height = max(height, st.leading + _PADDING_V) if type(value) is str and "\n" not in value else None
+        cell_styles.append(line)
+        heights.append(height)
+    t = _Table(rows, colWidths=widths, rowHeights=heights, repeatRows=repeat_rows, cellStyles=cell_styles)
+    t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)] + commands))
+    t._measured_rows = True
+    return t
 
 
 def kv_table(pairs: Iterable[tuple], label_width: float = 30 * mm, width: float = CONTENT_WIDTH,
@@ -334,16 +459,16 @@ def kv_table(pairs: Iterable[tuple], label_width: float = 30 * mm, width: float 
     With ``columns=2`` two pairs share a row; a pair given as
     ``(label, value, True)`` takes a whole row (long values such as the item).
     """
-    label_bg = colors.HexColor("#f2f2f2")
+    label_cols = (0,) if columns == 1 else (0, 2)
+
+    def style_of(i: int, j: int) -> tuple[str, str]:
+        return ("cell_center", "CENTER") if j in label_cols else ("cell", "LEFT")
+
     if columns == 1:
         value_width = width - label_width
         rows = [[_cell(p[0], "cell_center", label_width), _cell(_clip(p[1], _KV_MAX_CHARS), "cell", value_width)]
                 for p in pairs]
-        t = Table(rows, colWidths=[label_width, value_width])
-        t.setStyle(TableStyle(_GRID + _string_cell_style("cell", ((0, 0), (-1, -1)))
-                              + _string_cell_style("cell_center", ((0, 0), (0, -1)), "CENTER")
-                              + [("BACKGROUND", (0, 0), (0, -1), label_bg)]))
-        return t
+        return _table(rows, [label_width, value_width], style_of, [("BACKGROUND", (0, 0), (0, -1), _LABEL_BG)])
     value_width = (width - 2 * label_width) / 2
     wide_width = width - label_width
     rows, spans, pending = [], [], []
@@ -365,13 +490,8 @@ def kv_table(pairs: Iterable[tuple], label_width: float = 30 * mm, width: float 
                 pending = []
     if pending:
         rows.append(pending + ["", ""])
-    t = Table(rows, colWidths=[label_width, value_width] * 2)
-    t.setStyle(TableStyle(_GRID + _string_cell_style("cell", ((0, 0), (-1, -1)))
-                          + _string_cell_style("cell_center", ((0, 0), (0, -1)), "CENTER")
-                          + _string_cell_style("cell_center", ((2, 0), (2, -1)), "CENTER")
-                          + [("BACKGROUND", (0, 0), (0, -1), label_bg),
-                             ("BACKGROUND", (2, 0), (2, -1), label_bg)] + spans))
-    return t
+    return _table(rows, [label_width, value_width] * 2, style_of,
+                  [("BACKGROUND", (0, 0), (0, -1), _LABEL_BG), ("BACKGROUND", (2, 0), (2, -1), _LABEL_BG)] + spans)
 
 
 def grid_table(header: Sequence[str], rows: Iterable[Sequence[object]],
@@ -387,7 +507,7 @@ def grid_table(header: Sequence[str], rows: Iterable[Sequence[object]],
     """
     total = float(sum(col_widths))
     widths = [w * width if total <= 1.0001 else w for w in col_widths]
-    centers = set(center_cols)
+    centers = set(center_cols) | ({0} if numbered else set())
     plain, center = ("cell_small", "cell_small_center") if small else ("cell", "cell_center")
     head_style = "head_small" if small else "head_cell"
     head = [_cell(h, head_style, w) for h, w in zip(header, widths)]
@@ -399,13 +519,13 @@ def grid_table(header: Sequence[str], rows: Iterable[Sequence[object]],
             s = _clip(value, max_chars if isinstance(max_chars, int) else max_chars[j])
             cells.append(_cell(s, center if j + offset in centers else plain, widths[j + offset]))
         data.append(cells)
-    t = Table(data, colWidths=widths, repeatRows=1)
-    commands = _GRID + _string_cell_style(plain, ((0, 1), (-1, -1)))
-    for c in sorted(centers | ({0} if numbered else set())):
-        commands += _string_cell_style(center, ((c, 1), (c, -1)), "CENTER")
-    commands += _string_cell_style(head_style, ((0, 0), (-1, 0)), "CENTER")
-    t.setStyle(TableStyle(commands + [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6"))]))
-    return t
+
+    def style_of(i: int, j: int) -> tuple[str, str]:
+        if i == 0:
+            return head_style, "CENTER"
+        return (center, "CENTER") if j in centers else (plain, "LEFT")
+
+    return _table(data, widths, style_of, [("BACKGROUND", (0, 0), (-1, 0), _HEAD_BG)], repeat_rows=1)
 
 
 class QrBlock(Flowable):
@@ -423,10 +543,16 @@ class QrBlock(Flowable):
         self.height = self.qr.size + caption_h
         return self.width, self.height
 
+    def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802 (reportlab API)
+        # Draws nothing itself: place the parts directly, no graphics state to save.
+        self._place(canvas, self._hAlignAdjust(x, _sW), y)
+
     def draw(self) -> None:
-        caption_h = self.height - self.qr.size
-        self.qr.drawOn(self.canv, (self.width - self.qr.size) / 2, caption_h)
-        self.caption.drawOn(self.canv, 0, 0)
+        self._place(self.canv, 0, 0)
+
+    def _place(self, canvas, x: float, y: float) -> None:
+        self.qr.drawOn(canvas, x + (self.width - self.qr.size) / 2, y + self.height - self.qr.size)
+        self.caption.drawOn(canvas, x, y)
 
 
 def qr_block(url: str, caption: str = "扫码查询办理进度", size_mm: float = 26) -> QrBlock:
@@ -459,14 +585,21 @@ class _SignatureBand(Flowable):
     def split(self, avail_width, avail_height):
         return []
 
+    def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802 (reportlab API)
+        # Draws nothing itself: place the parts directly, no graphics state to save.
+        self._place(canvas, self._hAlignAdjust(x, _sW), y)
+
     def draw(self) -> None:
+        self._place(self.canv, 0, 0)
+
+    def _place(self, canvas, x: float, y: float) -> None:
         if self.left is not None:
-            self.left.drawOn(self.canv, 0, 0)
-        x = self.width - self.RIGHT_WIDTH
-        y = sum(self._line_heights)
+            self.left.drawOn(canvas, x, y)
+        right = x + self.width - self.RIGHT_WIDTH
+        top = y + sum(self._line_heights)
         for line, h in zip(self.lines, self._line_heights):
-            y -= h
-            line.drawOn(self.canv, x, y)
+            top -= h
+            line.drawOn(canvas, right, top)
 
 
 def signature_block(issuer: str, on: date | None, *, qr: Flowable | None = None,
@@ -481,6 +614,22 @@ def signature_block(issuer: str, on: date | None, *, qr: Flowable | None = None,
 
 
 # --- document ----------------------------------------------------------------
+
+class _NoticeCanvas(Canvas):
+    """A canvas whose page content is Flate-compressed binary, not ASCII85 text on top.
+
+    reportlab's default wraps compressed streams in ASCII85 (a relic of 7-bit
+    mail) and then runs the ASCII text through its PDFDocEncoding codec in
+    Python: ~15 % larger files and ~0.5 ms per notice for nothing.  Set per
+    document (never through the process-wide ``rl_config``).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["pageCompression"] = 0  # pages leave their filters to the document default …
+        super().__init__(*args, **kwargs)
+        self._doc.defaultStreamFilters = [pdfdoc.PDFZCompress]  # … which is Flate alone
+
+
 
 def _page_decorations(running_title: str):
     def draw(canv, doc):
@@ -517,5 +666,5 @@ def render(story: list, *, title: str, author: str = "", subject: str = "",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="notice", frames=[frame],
                                        onPage=_page_decorations(running_title))])
-    doc.build(story)
+    doc.build(story, canvasmaker=_NoticeCanvas)
     return buf.getvalue()

@@ -27,8 +27,11 @@ from __future__ import annotations
 
 import re
 import threading
+from codecs import utf_16_be_encode
+from itertools import repeat
 
 from reportlab.lib import textsplit
+from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.cidfonts import CIDFontInfo, UnicodeCIDFont, structToPDF
 from reportlab.platypus import paragraph as rl_paragraph
@@ -118,13 +121,41 @@ class _FastUnicodeCIDFont(UnicodeCIDFont):
         widths = self.unicodeWidths  # only the characters that are not 1 em wide
         if len(text) == 1:
             return widths.get(text, 1000) * 0.001 * size
-        return size * 0.001 * sum([widths.get(ch, 1000) for ch in text])
+        return size * 0.001 * sum(map(widths.get, text, repeat(1000)))
 
     def char_widths(self, text: str, size: float) -> list[float]:
         """Width of each character (what CJK line breaking asks for)."""
-        widths = self.unicodeWidths
         k = size * 0.001
-        return [widths.get(ch, 1000) * k for ch in text]
+        return [w * k for w in map(self.unicodeWidths.get, text, repeat(1000))]
+
+
+# "/F1 12 Tf 14.4 TL" per (internal font name, size, leading): a handful of values.
+_FONT_OPERATORS: dict[tuple[str, float, float], str] = {}
+
+
+def draw_string(canv, x: float, y: float, text: str, font_name: str, size: float,
+                leading: float | None = None) -> None:
+    """``canv.drawString`` in the given font, for text that is already printable.
+
+    With the CID font this appends the very operators reportlab's text object
+    writes (``BT … Tm /Fn size Tf leading TL (UTF-16) Tj T* ET``) without
+    building a text object per string, which is most of the cost of the
+    ~60 short strings on a notice (labels, table cells, names, dates).  Other
+    fonts go through the canvas as usual.
+    """
+    if leading is None:
+        leading = size * 1.2
+    font = pdfmetrics.getFont(font_name)
+    if isinstance(font, _FastUnicodeCIDFont) and canv.bottomup:
+        internal = canv._doc.getInternalFontName(font_name)
+        key = (internal, size, leading)
+        select = _FONT_OPERATORS.get(key)
+        if select is None:
+            select = _FONT_OPERATORS[key] = f"{internal} {fp_str(size)} Tf {fp_str(leading)} TL"
+        canv._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm {select} ({escapePDF(utf_16_be_encode(text)[0])}) Tj T* ET")
+        return
+    canv.setFont(font_name, size, leading)
+    canv.drawString(x, y, text)
 
 
 _stock_char_widths = textsplit.getCharWidths

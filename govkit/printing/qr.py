@@ -18,7 +18,7 @@ well under 1 ms, which is what lets a desk print hundreds of notices a second.
 from __future__ import annotations
 
 from functools import lru_cache
-from operator import itemgetter
+from itertools import chain
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from reportlab.graphics.barcode import qrencoder
@@ -153,16 +153,59 @@ def _lines(bits: list[list[bool]] | list[str], n: int) -> tuple[list[str], list[
 
 
 @lru_cache(maxsize=None)
-def _gatherers(version: int) -> tuple[list, list, int]:
-    """Per row and per column, an itemgetter that picks that line's modules
-    out of the data bit string (index ``pad`` is a light filler module)."""
+def _placement(version: int) -> tuple[tuple[slice, ...], tuple[str, ...], tuple[tuple[int, bool], ...]]:
+    """How the data bit string fills the symbol, as runs.
+
+    Modules are placed in two-column strips from the right, upwards then
+    downwards by turns, skipping function modules (ISO/IEC 18004 7.7.3,
+    reportlab's ``_dataPosIterator``).  Walking every module of the strips
+    (column 6, the vertical timing pattern, is no strip) gives alternately a
+    run of function modules (light here: the function pattern is ORed in
+    later) and a run of data modules (a slice of the bit string).  Returns
+    the slices, the light runs around them (one more than slices) and each
+    strip's right column and direction.
+    """
     n = version * 4 + 17
-    positions = _positions(version)
-    pad = len(positions)
-    where = {rc: i for i, rc in enumerate(positions)}
-    rows = [itemgetter(*[where.get((r, c), pad) for c in range(n)]) for r in range(n)]
-    cols = [itemgetter(*[where.get((r, c), pad) for r in range(n)]) for c in range(n)]
-    return rows, cols, pad
+    data_index = {rc: i for i, rc in enumerate(_positions(version))}
+    strips = tuple((col, p % 2 == 0) for p, col in enumerate(chain(range(n - 1, 6, -2), range(5, 0, -2))))
+    slices, lights = [], []
+    light, start, expected = 0, None, 0
+    for col, upward in strips:
+        for row in range(n - 1, -1, -1) if upward else range(n):
+            for c in (col, col - 1):
+                i = data_index.get((row, c))
+                if i is None:
+                    if start is not None:
+                        slices.append(slice(start, expected))
+                        start = None
+                    light += 1
+                    continue
+                if i != expected:  # the strips must visit data modules in reportlab's order
+                    raise AssertionError(f"QR placement order differs at {(row, c)}")
+                if start is None:
+                    lights.append("0" * light)
+                    light, start = 0, i
+                expected += 1
+    if start is not None:
+        slices.append(slice(start, expected))
+    lights.append("0" * light)
+    return tuple(slices), tuple(lights), strips
+
+
+def _data_lines(bits: str, version: int) -> tuple[list[str], list[str]]:
+    """The data bits laid out as the symbol's rows and columns ("1" = dark;
+    function modules light), by string slicing rather than module by module."""
+    n = version * 4 + 17
+    slices, lights, strips = _placement(version)
+    placed = "".join(chain.from_iterable(zip(lights, [bits[s] for s in slices]))) + lights[-1]
+    columns = ["0" * n] * n
+    step = 2 * n
+    for p, (col, upward) in enumerate(strips):
+        strip = placed[p * step:(p + 1) * step]
+        right, left = strip[0::2], strip[1::2]
+        columns[col], columns[col - 1] = (right[::-1], left[::-1]) if upward else (right, left)
+    flat = "".join(columns)  # column-major: row r is every n-th module from r
+    return [flat[r::n] for r in range(n)], columns
 
 
 @lru_cache(maxsize=None)
@@ -204,10 +247,18 @@ def _penalty(rows: int, cols: int, rows_padded: int, cols_padded: int, n: int) -
     # N2: 3 per 2x2 block of one colour.
     same_v = ~(rows ^ (rows >> n))
     score += 3 * (same_v & (same_v >> 1) & ~(rows ^ (rows >> 1)) & vertical_pairs).bit_count()
-    # N3: 40 per 1:1:3:1:1 finder-like pattern with four light modules on one side.
-    for x, length in ((rows_padded, n * (n + 8)), (cols_padded, n * (n + 8))):
-        line = format(x, f"0{length}b")
-        score += 40 * (line.count("10111010000") + line.count("00001011101"))
+    # N3: 40 per 1:1:3:1:1 finder-like pattern with four light modules on one
+    # side.  Every 11-module window at once: bit j of ``core`` is set where
+    # the 7 modules from j spell 1011101 (a palindrome), bit j of ``light4``
+    # where the 4 from j are light; 10111010000 is then core at j + 4 and
+    # light at j, 00001011101 core at j and light at j + 7.  The padding keeps
+    # windows from spanning two lines, and neither pattern overlaps itself.
+    valid = (1 << (n * (n + 8) - 10)) - 1
+    for x in (rows_padded, cols_padded):
+        light = ~x
+        core = x & (light >> 1) & (x >> 2) & (x >> 3) & (x >> 4) & (light >> 5) & (x >> 6)
+        light4 = ~(x | (x >> 1) | (x >> 2) | (x >> 3))
+        score += 40 * ((light4 & (core >> 4) & valid).bit_count() + (core & (light4 >> 7) & valid).bit_count())
     # N4: 10 per 5 % the dark share deviates from 50 %.
     score += 10 * (abs(rows.bit_count() * 100 // (n * n) - 50) // 5)
     return score
@@ -244,10 +295,15 @@ def _codewords(data: bytes, version: int, level: int) -> list[int]:
         offset += dcount
         data_blocks.append(chunk)
         ec_blocks.append(_rs_remainder(chunk, total - dcount))
-    out = []
-    for group in (data_blocks, ec_blocks):
-        for i in range(max(len(b) for b in group)):
-            out.extend(b[i] for b in group if i < len(b))
+    return _interleave(data_blocks) + _interleave(ec_blocks)
+
+
+def _interleave(blocks: list[list[int]]) -> list[int]:
+    """Codeword i of every block, for i = 0, 1, …; longer blocks go on alone."""
+    shortest = min(len(b) for b in blocks)
+    out = [word for column in zip(*blocks) for word in column]  # zip stops at the shortest
+    for i in range(shortest, max(len(b) for b in blocks)):
+        out.extend(b[i] for b in blocks if i < len(b))
     return out
 
 
@@ -265,13 +321,12 @@ def encode(text: str, level: str = "M", mask: int | None = None) -> list[str]:
     n = version * 4 + 17
     words = _codewords(data, version, lvl)
 
-    row_getters, col_getters, pad = _gatherers(version)
     bits = format(int.from_bytes(bytes(words), "big"), f"0{8 * len(words)}b")
-    bits += "0" * (pad + 1 - len(bits))  # remainder bits and the filler are light
-    drows = ["".join(g(bits)) for g in row_getters]
-    data_rows, data_rows_p = _pack(drows)
+    bits += "0" * (len(_positions(version)) - len(bits))  # remainder bits are light
+    row_lines, col_lines = _data_lines(bits, version)
+    data_rows, data_rows_p = _pack(row_lines)
     if mask is None:
-        data_cols, data_cols_p = _pack(["".join(g(bits)) for g in col_getters])
+        data_cols, data_cols_p = _pack(col_lines)
 
     best_score, best_rows = None, 0
     for m in range(8) if mask is None else (mask,):
@@ -288,6 +343,7 @@ def encode(text: str, level: str = "M", mask: int | None = None) -> list[str]:
 
 
 _SAMPLES_PER_MODULE = 2
+_EXPAND = str.maketrans({"0": "0" * _SAMPLES_PER_MODULE, "1": "1" * _SAMPLES_PER_MODULE})
 
 
 class QrFlowable(Flowable):
@@ -320,11 +376,9 @@ class QrFlowable(Flowable):
         # (PDFium) then blur only the module edges, not whole modules.
         k = _SAMPLES_PER_MODULE
         size = n * k
-        pad = -size % 8
-        width = (size + pad) // 4
-        expand = str.maketrans({"0": "0" * k, "1": "1" * k})
-        lines = [format(int(row.translate(expand), 2) << pad, f"0{width}x") for row in self.matrix]
-        hexdata = "".join(line * k for line in lines)
+        tail = "0" * (-size % 8)  # each image row is whole bytes
+        samples = "".join((row + tail) * k for row in "\n".join(self.matrix).translate(_EXPAND).split("\n"))
+        hexdata = format(int(samples, 2), f"0{len(samples) // 4}x")
         canv = self.canv
         canv.saveState()
         canv.setFillColorRGB(0, 0, 0)
