@@ -203,9 +203,9 @@ def use_truetype(path: str, name: str = "GovkitCJK") -> str:
         pdfmetrics.registerFont(font)
         _extend_line_break_rules()
         _state["font"] = name
-    from govkit.printing import engine  # styles are built for one font
+    from govkit.printing import text  # styles are built for one font
 
-    engine.reset_styles()
+    text.reset_styles()
     return name
 
 
@@ -214,9 +214,9 @@ def use_cid_font() -> str:
     with _lock:
         _state["font"] = None
     register_fonts()
-    from govkit.printing import engine
+    from govkit.printing import text
 
-    engine.reset_styles()
+    text.reset_styles()
     return CID_FONT
 
 

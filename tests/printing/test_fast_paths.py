@@ -15,7 +15,7 @@ from reportlab import rl_config
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from govkit.printing import engine
+from govkit.printing import engine, tables, text
 
 from .conftest import _require
 
@@ -33,12 +33,13 @@ def stock(monkeypatch):
     @contextlib.contextmanager
     def use():
         with monkeypatch.context() as m:
-            m.setattr(engine, "draw_string", _stock_draw_string)
-            m.setattr(engine._Table, "_drawCell", Table._drawCell)
-            m.setattr(engine._PlainParagraph, "draw", Paragraph.draw)
-            for cls in (engine._Line, engine.QrBlock, engine._SignatureBand):
+            m.setattr(text, "draw_string", _stock_draw_string)
+            m.setattr(tables, "draw_string", _stock_draw_string)
+            m.setattr(tables._Table, "_drawCell", Table._drawCell)
+            m.setattr(text._PlainParagraph, "draw", Paragraph.draw)
+            for cls in (text._Line, engine.QrBlock, engine._SignatureBand):
                 m.setattr(cls, "drawOn", Flowable.drawOn)
-            m.setattr(engine._Gap, "drawOn", Spacer.drawOn)
+            m.setattr(text._Gap, "drawOn", Spacer.drawOn)
             m.setattr(engine, "_NoticeCanvas", Canvas)
             yield
     return use
