@@ -138,8 +138,8 @@ def verify():
         return _render(form, error="请输入文书编号（最多 64 个字符），并上传 PDF 文件或粘贴 SHA-256 值。", status=400)
     try:
         digest = _digest_of(form)
+        with rate_limit(setting("VERIFY_RATE_LIMIT"), scope="public-verify"):
+            result = issued.verify(db.session, form.no.data, digest)
     except ValidationError as exc:
         return _render(form, error=str(exc), status=400)
-    with rate_limit(setting("VERIFY_RATE_LIMIT"), scope="public-verify"):
-        result = issued.verify(db.session, form.no.data, digest)
     return _render(form, result=result, digest=digest)
