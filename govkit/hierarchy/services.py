@@ -23,7 +23,7 @@ import zlib
 from array import array
 from dataclasses import dataclass, field
 from datetime import date
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Iterable, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -204,6 +204,53 @@ WHERE gk_division.name <> excluded.name OR gk_division.level <> excluded.level
     OR gk_division.active = {false} OR gk_division.valid_to IS NOT NULL"""
 
 
+_VILLAGE_MERGE = """INSERT INTO gk_division (code, name, level, urban_rural_class, parent_id, active, valid_from, valid_to)
+SELECT DISTINCT ON (s.code) s.code, s.name, 5, s.urban_rural_class, p.id, true, %(valid_from)s, NULL
+FROM gk_division_stage s LEFT JOIN gk_division p ON p.code = substr(s.code, 1, 9) || '000'
+ORDER BY s.code
+ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
+    urban_rural_class = excluded.urban_rural_class, parent_id = excluded.parent_id,
+    active = true, valid_to = NULL
+WHERE gk_division.name <> excluded.name OR gk_division.level <> excluded.level
+    OR gk_division.urban_rural_class IS DISTINCT FROM excluded.urban_rural_class
+    OR gk_division.parent_id IS DISTINCT FROM excluded.parent_id
+    OR gk_division.active = false OR gk_division.valid_to IS NOT NULL"""
+
+
+class _CopySource(io.TextIOBase):
+    """A read()-able text stream of COPY lines built lazily from row tuples."""
+
+    def __init__(self, rows: Iterable[tuple]) -> None:
+        self._rows = iter(rows)
+        self._buffer = ""
+
+    def readable(self) -> bool:
+        return True
+
+    @staticmethod
+    def _field(value: Any) -> str:
+        if value is None:
+            return "\\N"
+        return (str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+                .replace("\r", "\\r"))
+
+    def read(self, size: int = -1) -> str:
+        while size < 0 or len(self._buffer) < size:
+            chunk = []
+            for row in self._rows:
+                chunk.append("\t".join(self._field(v) for v in row) + "\n")
+                if len(chunk) >= 2000:
+                    break
+            if not chunk:
+                break
+            self._buffer += "".join(chunk)
+        if size < 0:
+            out, self._buffer = self._buffer, ""
+        else:
+            out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
+
+
 class _Upserter:
     """Batched ``INSERT … ON CONFLICT (code) DO UPDATE`` through the driver (SQLite's
     executemany, psycopg2's execute_values): the SQL is the same on both, only the
@@ -229,6 +276,17 @@ class _Upserter:
         else:
             self.sql = _UPSERT.format(columns=_COLUMNS, values="(%s, %s, %s, %s, %s, true, %s, NULL)",
                                       true="true", false="false", distinct="IS DISTINCT FROM")
+
+    def copy_villages(self, rows: Iterable[DivisionRow]) -> None:
+        """PostgreSQL (psycopg2): COPY villages into a temp table, then upsert them in one statement."""
+        raw = self.connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE gk_division_stage (code varchar(12) NOT NULL, name text NOT NULL, "
+                           "urban_rural_class varchar(3)) ON COMMIT DROP")
+            cursor.copy_expert("COPY gk_division_stage (code, name, urban_rural_class) FROM STDIN",
+                               _CopySource((r.code, r.name, r.urban_rural_class) for r in rows))
+            cursor.execute(_VILLAGE_MERGE, {"valid_from": self.valid_from})
+            cursor.execute("DROP TABLE gk_division_stage")
 
     def write(self, rows: list[tuple]) -> None:
         """Rows are (code, name, level, class, parent_id, valid_from)."""
@@ -287,29 +345,40 @@ def import_divisions(
         # Villages stream in batches; their parents (townships) all have ids by now.
         # A dict per batch: PostgreSQL refuses one INSERT … ON CONFLICT touching a code twice,
         # and a file may repeat a village row (identical: pass 1 refused different names).
-        batch: dict[str, tuple] = {}
-        villages = 0
-        with open_source(source, encoding) as handle:
-            for _, raw in iter_records(handle, fmt):
-                code = raw[0].strip()
-                if len(code) != 12 or code[9:] == "000":
-                    continue  # not a village (written above); valid villages are 12 digits not ending 000
-                row = parse_row(raw, fmt)
-                if row.level < 5:
-                    continue
+        counted = [0]
+
+        def village_rows() -> Iterator[DivisionRow]:
+            with open_source(source, encoding) as handle:
+                for _, raw in iter_records(handle, fmt):
+                    code = raw[0].strip()
+                    if len(code) != 12 or code[9:] == "000":
+                        continue  # not a village (written above); valid villages are 12 digits not ending 000
+                    row = parse_row(raw, fmt)
+                    if row.level < 5:
+                        continue
+                    counted[0] += 1
+                    if progress and counted[0] % batch_size == 0:
+                        progress(done + counted[0], total, "写入")
+                    yield row
+
+        if writer.kind == "postgresql":
+            # COPY streams the rows into a staging table while the file is still being read
+            # (client and server work at once), then one set-based upsert resolves parents.
+            writer.copy_villages(village_rows())
+        else:
+            batch: dict[str, tuple] = {}
+            for row in village_rows():
                 parent = row.code[:9] + "000"
                 parent_id = ids.get(parent)
                 if parent_id is None:
                     ids.update(_code_ids(session, [parent]))
                     parent_id = ids.get(parent)
                 batch[row.code] = (row.code, row.name, 5, row.urban_rural_class, parent_id, valid_from)
-                villages += 1
                 if len(batch) >= batch_size:
                     writer.write(list(batch.values()))
                     batch = {}
-                    if progress:
-                        progress(done + villages, total, "写入")
-        writer.write(list(batch.values()))
+            writer.write(list(batch.values()))
+        villages = counted[0]
         result.by_level[5] = villages
         if progress:
             progress(done + villages, total, "写入")

@@ -176,3 +176,29 @@ def test_export_round_trips(app, db):
 def test_empty_file_is_an_error(app, db):
     with pytest.raises(ImportRowError):
         import_divisions(db.session, io.StringIO(HEAD))
+
+
+def test_copy_source_escapes_and_streams_in_any_read_size():
+    from govkit.hierarchy.services import _CopySource
+
+    rows = [("621002101201", "米王\\村\t委会", "122"), ("621002101202", "新\n村", None)] * 1500
+    expected = "".join(f"{code}\t{name}\t{cls}\n" for code, name, cls in [
+        ("621002101201", "米王\\\\村\\t委会", "122"), ("621002101202", "新\\n村", "\\N")] * 1500)
+    for size in (1, 7, 8192, -1):
+        source, parts = _CopySource(iter(rows)), []
+        while True:
+            part = source.read(size)
+            if not part:
+                break
+            parts.append(part)
+            if size < 0:
+                break
+        assert "".join(parts) == expected, size
+
+
+def test_village_names_with_quotes_and_backslashes_round_trip(app, db):
+    odd = "米王'村\\委会"
+    text = TREE.replace("米王村委会", odd)
+    import_divisions(db.session, io.StringIO(text))
+    assert _division(db, "621002101201").name == odd
+    assert _division(db, "621002101201").parent.code == "621002101000"
