@@ -1,8 +1,8 @@
 """Built-in plugin: the Chinese working-day calendar (chinesecalendar package + admin entries).
 
 The statutory holidays and 调休 days come from the package inside ``WorkingCalendar``;
-this plugin adds the admin screens, the "enter next year" banner and fills the SQL
-working-day table at start-up.
+this plugin adds the admin screens, the ``govkit calendar`` commands, the "enter next
+year" banner and fills the SQL working-day table at start-up.
 """
 import logging
 import time
@@ -18,6 +18,13 @@ def register_calendar_overrides(settings):
     # The statutory calendar is already in WorkingCalendar; a county adds local days
     # through this hook or the admin screen.
     return []
+
+
+@hookimpl
+def register_commands(cli):
+    from govkit.cases.cli import calendar_group
+
+    cli.add_command(calendar_group)
 
 
 def calendar_banner(app):

@@ -164,7 +164,8 @@ class WorkingCalendar:
         low, high = sorted((first.year, last.year))
         return tuple(y for y in range(low, high + 1) if y not in self._published)
 
-    def _check_year(self, year: int) -> None:
+    def check_year(self, year: int) -> None:
+        """Raise CalendarYearNotCovered when ``year`` is before the data or too far ahead."""
         first, last = min(self._published), max(self._published)
         if year < first:
             raise CalendarYearNotCovered(
@@ -184,7 +185,7 @@ class WorkingCalendar:
 
     def is_working_day(self, day: date) -> bool:
         """True when ``day`` is a working day (调休上班的周末也算)."""
-        self._check_year(day.year)
+        self.check_year(day.year)
         override = self._by_day.get(day)
         if override is not None:
             return override.is_working
@@ -206,7 +207,7 @@ class WorkingCalendar:
 
     def year_days(self, year: int) -> Iterator[tuple[date, bool]]:
         """Every day of ``year`` with its working flag (to fill a SQL calendar table)."""
-        self._check_year(year)
+        self.check_year(year)
         day = date(year, 1, 1)
         while day.year == year:
             yield day, self.is_working_day(day)

@@ -6,9 +6,8 @@ in ``gk_calendar_year`` count as published. :class:`CachedCalendar` keeps the bu
 calendar for ``CALENDAR_CACHE_SECONDS`` (other worker processes pick changes up within
 that time; the process that changed it invalidates at once).
 
-:func:`enter_year_schedule` stores a State Council schedule, refills the SQL working-day
-table and recomputes every provisional deadline, recording a ``deadline_recomputed``
-event per changed case. Plain Python (no Flask).
+Reading only: changing days or years (and recomputing the deadlines that move) is
+:mod:`govkit.cases.calendar_changes`. Plain Python (no Flask).
 """
 from __future__ import annotations
 
@@ -16,17 +15,15 @@ import re
 import threading
 import time
 from datetime import date
-from typing import TYPE_CHECKING, Any, Iterable
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from govkit.cases.calendar import PACKAGE_YEARS, DayOverride, WorkingCalendar, YearSchedule
 from govkit.cases.models import CalendarDay, CalendarYear, Case, WorkingDay
 from govkit.errors import ValidationError
-
-if TYPE_CHECKING:
-    from govkit.cases.workflow import Actor, Workflow
 
 
 def load_calendar(session: Session, pm: Any = None, settings: Any = None) -> WorkingCalendar:
@@ -99,7 +96,8 @@ def fill_working_days(session: Session, calendar: WorkingCalendar) -> bool:
 _RANGE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2})\s*(?:(?:~|至|到|—|--)\s*(\d{4}-\d{1,2}-\d{1,2}))?\s*(.*)$")
 
 
-def _parse_day(text: str) -> date:
+def parse_day(text: str) -> date:
+    """``2027-2-5`` or ``2027-02-05`` → a date; a ValidationError in Chinese otherwise."""
     try:
         return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
     except ValueError:
@@ -115,15 +113,15 @@ def parse_schedule_text(year: int, holidays: str, makeup_workdays: str) -> YearS
         match = _RANGE.match(line)
         if not match:
             raise ValidationError(f"放假安排“{line.strip()}”格式不对，请写成“2027-02-05~2027-02-11 春节”。")
-        first = _parse_day(match.group(1))
-        spans.append((first, _parse_day(match.group(2))) if match.group(2) else first)
+        first = parse_day(match.group(1))
+        spans.append((first, parse_day(match.group(2))) if match.group(2) else first)
     workdays = []
     for line in makeup_workdays.splitlines():
         if line.strip():
             match = _RANGE.match(line)
             if not match or match.group(2):
                 raise ValidationError(f"调休上班日“{line.strip()}”应为单个日期，如 2027-02-14。")
-            workdays.append(_parse_day(match.group(1)))
+            workdays.append(parse_day(match.group(1)))
     return YearSchedule(year=year, holidays=tuple(spans), makeup_workdays=tuple(workdays))
 
 
@@ -137,67 +135,20 @@ def years_to_enter(session: Session, calendar: WorkingCalendar) -> tuple[int, ..
     return calendar.unpublished_between(low or high, high)
 
 
-def enter_year_schedule(session: Session, schedule: YearSchedule, actor: "Actor", *,
-                        workflow: "Workflow | None" = None, commit: bool = True) -> list[int]:
-    """Store a year's schedule, make it published, recompute provisional deadlines.
-
-    Returns the ids of cases whose deadline changed (each got a ``deadline_recomputed``
-    event and outbox row, in the same transaction).
-    """
-    if workflow is None:
-        from govkit.cases.workflow import current_workflow
-
-        workflow = current_workflow()
-    overrides = schedule.overrides()  # validates the schedule
-    days = [o.day for o in overrides]
-    existing = {d.day: d for d in session.scalars(select(CalendarDay).where(CalendarDay.day.in_(days)))}
-    for override in overrides:
-        row = existing.get(override.day)
-        if row is None:
-            session.add(CalendarDay(day=override.day, is_working=override.is_working, name=override.reason))
-        else:
-            row.is_working, row.name = override.is_working, override.reason
-    year = session.get(CalendarYear, schedule.year)
-    if year is None:
-        session.add(CalendarYear(year=schedule.year, entered_by=actor.name, entered_at=workflow.now()))
-    else:
-        year.entered_by, year.entered_at = actor.name, workflow.now()
-    session.flush()
-    workflow.invalidate_calendar()
-    calendar = workflow.calendar(session)
-    fill_working_days(session, calendar)
-    changed = recompute_provisional(session, workflow, actor,
-                                    f"录入{schedule.year}年节假日安排后重新计算办结期限")
-    workflow.finish(session, commit)
-    workflow.invalidate_calendar()
-    return changed
+def provisional_counts(session: Session, calendar: WorkingCalendar) -> dict[int, int]:
+    """``{unpublished year: cases whose provisional deadline window reaches it}`` (``govkit calendar status``)."""
+    counts = {}
+    for year in years_to_enter(session, calendar):
+        counts[year] = session.scalar(
+            select(func.count()).select_from(Case).where(
+                Case.due_provisional.is_(True), Case.due_date >= date(year, 1, 1),
+                func.coalesce(Case.accepted_date, Case.due_date) <= date(year, 12, 31)))
+    return counts
 
 
-def recompute_provisional(session: Session, workflow: "Workflow", actor: "Actor", comment: str) -> list[int]:
-    """Recompute every provisional deadline; record an event per changed case."""
-    cases = session.scalars(
-        select(Case).where(Case.due_provisional.is_(True)).options(selectinload(Case.pauses))
-    ).all()
-    changed = []
-    for case in cases:
-        old_due, old_provisional = workflow.recompute_deadline(session, case)
-        if (case.due_date, case.due_provisional) == (old_due, old_provisional):
-            continue
-        changed.append(case.id)
-        workflow.record_event(
-            session, case, "deadline_recomputed", case.state, actor, role="Admin",
-            comment=comment,
-            data={"old_due": old_due, "new_due": case.due_date, "old_provisional": old_provisional,
-                  "provisional": case.due_provisional},
-        )
-    return changed
-
-
-def store_days(session: Session, days: Iterable[DayOverride]) -> None:
-    """Upsert single-day overrides (the admin calendar screen)."""
-    for override in days:
-        row = session.scalar(select(CalendarDay).where(CalendarDay.day == override.day))
-        if row is None:
-            session.add(CalendarDay(day=override.day, is_working=override.is_working, name=override.reason))
-        else:
-            row.is_working, row.name = override.is_working, override.reason
+def package_version() -> str:
+    """Installed version of the ``chinesecalendar`` distribution (``?`` when unknown)."""
+    try:
+        return version("chinesecalendar")
+    except PackageNotFoundError:
+        return "?"

@@ -363,10 +363,16 @@ class Workflow:
 
     # -- deadlines ---------------------------------------------------------------------
 
-    def recompute_deadline(self, session: Session, case: Case) -> tuple[date | None, bool]:
-        """Set the due dates of an accepted case from its fields; return the old (due, provisional)."""
+    def recompute_deadline(self, session: Session, case: Case,
+                           calendar: WorkingCalendar | None = None) -> tuple[date | None, bool]:
+        """Set the due dates of an accepted case from its fields; return the old (due, provisional).
+
+        ``calendar`` defaults to the workflow's; a calendar change passes the corrected one it
+        has not committed yet (so the shared cache never holds uncommitted days).
+        """
         old = (case.due_date, case.due_provisional)
-        calendar = self.calendar(session)
+        if calendar is None:
+            calendar = self.calendar(session)
         deadline = case_deadline(calendar, case)
         if deadline is None:
             return old

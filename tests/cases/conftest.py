@@ -88,3 +88,17 @@ def register(workflow, session, world, **kwargs):
     fields = dict(applicant_name="张三", applicant_id_number=ID_NUMBER, applicant_phone="13800001234")
     fields.update(kwargs)
     return workflow.register_case(session, world.implementation, actor=world.clerk, **fields)
+
+
+def accept_in_app(app, session, world, day: date, **kwargs):
+    """Register and accept a case on ``day`` with the app's own Workflow (the one its screens use)."""
+    from govkit.cases.runtime import workflow_for
+
+    workflow = workflow_for(app)
+    original, workflow.clock = workflow.clock, FakeClock(day)
+    try:
+        case = register(workflow, session, world, **kwargs)
+        workflow.perform(session, case, "accept", world.clerk)
+    finally:
+        workflow.clock = original
+    return case

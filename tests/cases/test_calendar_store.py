@@ -10,7 +10,7 @@ from govkit.cases.calendar_store import (fill_working_days, load_calendar, parse
                                          years_to_enter)
 from govkit.cases.models import CalendarDay, CalendarYear, CaseEvent, WorkingDay
 from govkit.errors import ValidationError
-from tests.cases.conftest import TOWNSHIP, register
+from tests.cases.conftest import TOWNSHIP, accept_in_app
 
 
 def test_parse_schedule_text_reads_ranges_names_and_make_up_days():
@@ -56,16 +56,7 @@ def admin_client(app, login_as):
 
 
 def test_admin_banner_and_enter_year_screen_recompute_provisional_deadlines(app, admin_client, db, world):
-    from govkit.cases.runtime import workflow_for
-    from tests.cases.conftest import FakeClock
-
-    workflow = workflow_for(app)
-    original, workflow.clock = workflow.clock, FakeClock(date(2026, 12, 21))
-    try:
-        case = register(workflow, db.session, world)
-        workflow.perform(db.session, case, "accept", world.clerk)
-    finally:
-        workflow.clock = original
+    case = accept_in_app(app, db.session, world, date(2026, 12, 21))
     assert case.due_provisional and years_to_enter(db.session, load_calendar(db.session)) == (2027,)
     app.extensions["govkit"].cache.pop("calendar_banner", None)
     g.pop("_login_user", None)
@@ -82,13 +73,3 @@ def test_admin_banner_and_enter_year_screen_recompute_provisional_deadlines(app,
     g.pop("_login_user", None)
     bad = admin_client.post("/calendar/enter-year/", data={"year": "2028", "holidays": "2027-05-01", "makeup": ""})
     assert bad.status_code == 200 and "不属于2028年" in bad.get_data(as_text=True)
-
-
-def test_calendar_day_change_refills_the_sql_table(app, db):
-    from govkit.cases.calendar_views import CalendarDayView
-
-    db.session.add(CalendarDay(day=date(2026, 7, 15), is_working=False, name="防汛停工"))
-    db.session.commit()
-    CalendarDayView.post_add(None, None)  # what the admin screen runs after saving a day
-    db.session.expire_all()
-    assert not db.session.get(WorkingDay, date(2026, 7, 15)).is_working

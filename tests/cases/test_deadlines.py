@@ -9,7 +9,8 @@ import random
 from datetime import date, timedelta
 
 from govkit.cases.calendar import YearSchedule
-from govkit.cases.calendar_store import enter_year_schedule, fill_working_days, years_to_enter
+from govkit.cases.calendar_changes import enter_year_schedule
+from govkit.cases.calendar_store import fill_working_days, years_to_enter
 from govkit.cases.deadlines import deadline_status, statuses_sql
 from govkit.cases.models import Case, CaseEvent
 from tests.cases.conftest import register
@@ -97,7 +98,7 @@ def test_december_2026_case_becomes_final_once_2027_is_entered(workflow, world, 
     s.refresh(case)
     # … 12-31 (8); 01-01 休; Mon 01-04 (9); Tue 01-05 (10) — final.
     assert (case.due_date, case.due_provisional) == (date(2027, 1, 5), False)
-    assert changed == [case.id]
+    assert [move.case_id for move in changed] == [case.id] and not changed[0].earlier
     event = s.query(CaseEvent).filter_by(case_id=case.id, action="deadline_recomputed").one()
     assert (event.from_state, event.to_state) == ("accepted", "accepted")
     assert event.data["old_due"] == "2027-01-04" and event.data["new_due"] == "2027-01-05"
