@@ -185,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"reportlab:  {rl['n']} notices in {rl['wall']:.2f} s wall, {rl['cpu']:.2f} s CPU "
           f"→ {rl['rate']:.0f} notices/s wall, {rl['cpu_rate']:.0f}/s per CPU-second "
           f"(best batch of 100: {rl['best_batch_rate']:.0f}/s); {rl['avg_kb']:.1f} KB/notice; "
-          f"peak Python allocations per render {rl['py_peak_mb']:.1f} MB; peak RSS {rl['maxrss_mb']:.0f} MB")
+          f"peak Python allocations per render {rl['py_peak_mb']:.1f} MB; peak RSS {rl['maxrss_mb']:.0f} MB; "
+          f"load average after {os.getloadavg()[0]:.1f}")
 
     engine = args.html_engine
     if engine == "auto":
@@ -195,9 +196,10 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             engine = "chromium"
     html_route = bench_weasyprint(args.html_n) if engine == "weasyprint" else bench_chromium(args.html_n)
-    print(f"HTML route: {html_route['engine']}: {html_route['n']} notices in {html_route['wall']:.2f} s wall "
-          f"→ {html_route['rate']:.1f} notices/s wall, {html_route['cpu_rate']:.1f}/s per CPU-second; "
-          f"{html_route['avg_kb']:.1f} KB/notice; peak RSS {html_route['maxrss_mb']:.0f} MB")
+    print(f"HTML route: {html_route['engine']}: {html_route['n']} notices in {html_route['wall']:.2f} s wall, "
+          f"{html_route['cpu']:.2f} s CPU → {html_route['rate']:.1f} notices/s wall, "
+          f"{html_route['cpu_rate']:.1f}/s per CPU-second; {html_route['avg_kb']:.1f} KB/notice; "
+          f"peak RSS {html_route['maxrss_mb']:.0f} MB; load average after {os.getloadavg()[0]:.1f}")
     ratio = rl["rate"] / html_route["rate"]
     cpu_ratio = rl["cpu_rate"] / html_route["cpu_rate"]
     print(f"ratio: reportlab is {ratio:.1f}× the HTML route (wall), {cpu_ratio:.1f}× (CPU time)")

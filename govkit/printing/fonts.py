@@ -11,7 +11,7 @@ font.  We chose it over embedding a TrueType subset because
 * it covers all of GB 18030's BMP repertoire, so rare characters in names
   (堃, 喆, 昇 …) print, whereas a TrueType subset we could ship at a sane size
   (GB 2312: 2.8 MB, GBK: ~8 MB) would show boxes for anything outside it,
-* a notice is ~5 KB instead of ~30 KB and renders about 1.5× faster.
+* a notice is ~4.5 KB instead of ~30 KB and renders about 1.5× faster.
 
 A deployment that needs fonts embedded (PDF/A archiving, kiosks without any
 CJK font) calls :func:`use_truetype` with a TrueType-outline CJK font (not
