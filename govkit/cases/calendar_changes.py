@@ -100,7 +100,7 @@ def set_day(session: Session, day: date, is_working: bool, name: str, actor: "Ac
     if row is None:
         session.add(CalendarDay(day=day, is_working=is_working, name=name))
     else:
-        row.is_working, row.name = is_working, name
+        row.is_working, row.name, row.from_schedule = is_working, name, False
     return commit_day_changes(session, [day], actor, f"日历调整：{describe_day(day, is_working, name)}",
                               workflow=workflow, commit=commit)
 
@@ -166,12 +166,22 @@ def enter_year_schedule(session: Session, schedule: YearSchedule, actor: "Actor"
         load_calendar(session, workflow.pm, workflow.settings).check_year(schedule.year)
         days = [o.day for o in overrides]
         existing = {d.day: d for d in session.scalars(select(CalendarDay).where(CalendarDay.day.in_(days)))}
+        # A re-entered year replaces its earlier schedule: days it no longer lists go back to
+        # ordinary weekdays/weekends (single days an admin set stay).
+        stale = session.scalars(select(CalendarDay).where(
+            CalendarDay.from_schedule.is_(True), CalendarDay.day.between(date(schedule.year, 1, 1),
+                                                                        date(schedule.year, 12, 31)),
+            CalendarDay.day.not_in(days))).all()
+        for row in stale:
+            session.delete(row)
+            days.append(row.day)
         for override in overrides:
             row = existing.get(override.day)
             if row is None:
-                session.add(CalendarDay(day=override.day, is_working=override.is_working, name=override.reason))
+                session.add(CalendarDay(day=override.day, is_working=override.is_working, name=override.reason,
+                                        from_schedule=True))
             else:
-                row.is_working, row.name = override.is_working, override.reason
+                row.is_working, row.name, row.from_schedule = override.is_working, override.reason, True
         year = session.get(CalendarYear, schedule.year)
         if year is None:
             session.add(CalendarYear(year=schedule.year, entered_by=actor.name, entered_at=workflow.now()))
@@ -216,7 +226,7 @@ def _change(session: Session, workflow: "Workflow", commit: bool) -> Iterator[No
     try:
         yield
         workflow.finish(session, commit)
-    except StaleDataError:  # a case changed under us (optimistic lock) before finish() could say so
+    except (StaleDataError, ConcurrentModification):  # a case changed under us (optimistic lock)
         session.rollback()
         raise ConcurrentModification("重新计算期间有办件被他人修改，日历调整没有保存，请重试。") from None
     except BaseException:

@@ -208,6 +208,9 @@ class CalendarDay(Model):
     day: Mapped[date] = mapped_column(Date, unique=True, nullable=False)
     is_working: Mapped[bool] = mapped_column(Boolean, nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    #: Stored by entering a year's State Council schedule (replaced when the year is
+    #: re-entered); False for a single day an admin set (a local closure), which stays.
+    from_schedule: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
 class CalendarYear(Model):

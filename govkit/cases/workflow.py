@@ -91,6 +91,9 @@ class ActionContext:
 Guard = Callable[[ActionContext], None]
 Effect = Callable[[ActionContext], None]
 
+#: Events the system records without a workflow action (shown in the case's history).
+SYSTEM_EVENT_LABELS = {"register": "登记", "deadline_recomputed": "办结期限重算"}
+
 FIELD_LABELS = {
     "reason": "原因", "missing": "需补正的材料", "department_id": "承办部门（窗口）",
     "handler_id": "承办人", "procedure_id": "特别程序", "days": "延长天数",
@@ -337,18 +340,23 @@ class Workflow:
             comment=comment, data=_jsonable(data or {}),
         )
         session.add(event)
-        key = uuid.uuid4().hex
-        payload = {
-            "case_number": case.number, "item_code": self.item_code(session, case), "action": action,
-            "from_state": from_state, "to_state": case.state, "actor": actor.name, "role": role,
-            "division_code": actor.division_code, "at": at.isoformat(), "comment": comment,
-            "data": event.data, "due_date": case.due_date.isoformat() if case.due_date else None,
-            "due_provisional": case.due_provisional,
-        }
-        # A Core insert in the same transaction (cheaper than a unit-of-work object; nothing
-        # reads the row back before it is drained).
-        session.execute(insert(OutboxMessage.__table__), [{"topic": f"case.{action}", "key": key, "payload": payload}])
-        dispatch.defer(session, self.pm, self.settings, lambda: _record_of(event, payload))
+        # Nothing here may flush: finish() flushes the case and its event (turning a stale
+        # version into ConcurrentModification), and that flush builds the deferred
+        # after-commit record once the event has its id.
+        with session.no_autoflush:
+            key = uuid.uuid4().hex
+            payload = {
+                "case_number": case.number, "item_code": self.item_code(session, case), "action": action,
+                "from_state": from_state, "to_state": case.state, "actor": actor.name, "role": role,
+                "division_code": actor.division_code, "at": at.isoformat(), "comment": comment,
+                "data": event.data, "due_date": case.due_date.isoformat() if case.due_date else None,
+                "due_provisional": case.due_provisional,
+            }
+            dispatch.defer(session, self.pm, self.settings, lambda: _record_of(event, payload))
+            # A Core insert in the same transaction (cheaper than a unit-of-work object; nothing
+            # reads the row back before it is drained).
+            session.execute(insert(OutboxMessage.__table__),
+                            [{"topic": f"case.{action}", "key": key, "payload": payload}])
         return event
 
     def finish(self, session: Session, commit: bool) -> None:

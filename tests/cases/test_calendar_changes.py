@@ -170,6 +170,31 @@ def test_re_entering_a_year_recomputes_final_deadlines_it_touches(workflow, worl
     assert [(m.case_id, m.new_due) for m in moves] == [(case.id, date(2027, 1, 13))]
 
 
+def test_re_entering_a_year_replaces_its_schedule_but_keeps_local_closures(workflow, world, db, clock):
+    s = db.session
+    clock.day = date(2026, 12, 28)  # Mon
+    case = register(workflow, s, world)
+    workflow.perform(s, case, "accept", world.clerk)
+    # First entry (a typo: 01-05 instead of 01-04 as the extra holiday), plus a local closure on 01-07.
+    enter_year_schedule(s, YearSchedule(2027, holidays=[date(2027, 1, 1), date(2027, 1, 5)]), world.admin,
+                        workflow=workflow)
+    set_day(s, date(2027, 1, 7), False, "县政务中心搬迁", world.admin, workflow=workflow)
+    # 12-29 (1) … 12-31 (3); 01-01 休; 01-04 (4); 01-05 休; 01-06 (5); 01-07 停; 01-08 (6); 01-11 (7) … Thu 01-14 (10).
+    s.expire_all()
+    assert case.due_date == date(2027, 1, 14)
+    # The corrected entry drops 01-05: it becomes an ordinary Tuesday again; the local closure stays.
+    moves = enter_year_schedule(s, YearSchedule(2027, holidays=[date(2027, 1, 1)]), world.admin,
+                                workflow=workflow)
+    s.expire_all()
+    rows = {d.day: (d.is_working, d.from_schedule) for d in s.scalars(select(CalendarDay))}
+    assert date(2027, 1, 5) not in rows
+    assert rows[date(2027, 1, 1)] == (False, True) and rows[date(2027, 1, 7)] == (False, False)
+    assert s.get(WorkingDay, date(2027, 1, 5)).is_working and not s.get(WorkingDay, date(2027, 1, 7)).is_working
+    # 12-29 (1) … 12-31 (3); 01-01 休; 01-04 (4) … 01-06 (6); 01-07 停; 01-08 (7); 01-11 (8) … Wed 01-13 (10).
+    assert [(m.case_id, m.old_due, m.new_due) for m in moves] == [(case.id, date(2027, 1, 14), date(2027, 1, 13))]
+    assert case.due_date == date(2027, 1, 13)
+
+
 def test_refresh_after_a_package_upgrade_makes_provisional_deadlines_final(workflow, world, db, clock,
                                                                            monkeypatch):
     s = db.session

@@ -72,6 +72,7 @@ def test_admin_adds_edits_and_deletes_a_closure_day(csrf_app, open_case):
     assert not db.session.get(WorkingDay, date(2026, 3, 10)).is_working
     case_page = admin.get(f"/desk/case/{open_case.id}").get_data(as_text=True)
     assert "日历调整：2026年3月10日改为放假（防汛停止办公），重新计算办结期限：2026年3月16日 → 2026年3月17日" in case_page
+    assert "<b>办结期限重算</b>" in case_page and "deadline_recomputed" not in case_page
 
     # Edit: the closure turns out to be a working day after all → the deadline comes back, flagged.
     edited = _post_form(admin, f"/calendar/days/edit/{row.id}",

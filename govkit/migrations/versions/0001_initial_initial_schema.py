@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-22 03:50:05.081520
+Create Date: 2026-11-22 07:38:41.687377
 """
 from alembic import op
 import sqlalchemy as sa
@@ -81,6 +81,7 @@ def upgrade() -> None:
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('is_working', sa.Boolean(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('from_schedule', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('day')
     )
