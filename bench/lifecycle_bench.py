@@ -280,9 +280,9 @@ def wsgi_app():
     return create_app(load_entrypoints=False)
 
 
-def serve(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
+def serve(env: dict, port: int, workers: int, threads: int, worker_class: str = "gthread") -> subprocess.Popen:
     cmd = [str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(ROOT), "-b", f"127.0.0.1:{port}",
-           "-w", str(workers), "--threads", str(threads), "-k", "gthread", "--log-level", "warning",
+           "-w", str(workers), "--threads", str(threads), "-k", worker_class, "--log-level", "warning",
            "--keep-alive", "30", "bench.lifecycle_bench:wsgi_app()"]
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, start_new_session=True)
     deadline = time.time() + 180
@@ -449,7 +449,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def report(backend: str, prefilled: int, prefill_seconds: float, result: dict, args) -> None:
     print(f"\n== {backend}: {prefilled:,} pre-filled cases (filled in {prefill_seconds:.0f} s), "
-          f"{args.clients} clients, gunicorn {args.workers}×{args.threads} ==")
+          f"{args.clients} clients, gunicorn {args.worker_class} {args.workers}×{args.threads} ==")
     rate = result["completed"] / result["elapsed"]
     print(f"lifecycles: {result['completed']} in {result['elapsed']:.1f} s → {rate:.1f} lifecycles/s "
           f"({rate * len(STEPS):.0f} requests/s); errors: {len(result['errors'])}")
@@ -496,7 +496,7 @@ def run_backend(backend: str, args) -> None:
         log(f"{backend}: pre-filled in {seconds:.0f} s")
         port = free_port()
         env = {f"GOVKIT_{k}": str(v) for k, v in config.items()}
-        proc = serve(env, port, args.workers, args.threads)
+        proc = serve(env, port, args.workers, args.threads, args.worker_class)
         log(f"{backend}: serving on {port}; driving {args.lifecycles} lifecycles")
         pg_root = postgres_root(pg.cluster.data) if pg is not None else None
 
@@ -525,6 +525,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"),
+                        help="gunicorn worker class (sync: no keep-alive, one request per connection)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (database) afterwards")
     args = parser.parse_args()
     for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
