@@ -55,7 +55,26 @@ def test_compiled_catalog_matches_po():
     expected = gettext.GNUTranslations(buffer)._catalog
     with MO.open("rb") as f:
         shipped = gettext.GNUTranslations(f)._catalog
+    # The header's Generated-By names whichever Babel compiled it; every other header field
+    # and every translation must match.
+    for catalog in (expected, shipped):
+        catalog[""] = re.sub(r"(?m)^Generated-By: .*\n?", "", catalog[""])
+    assert "Content-Type: text/plain; charset=utf-8" in shipped[""]
     assert shipped == expected, "messages.mo is stale: run `pybabel compile -d govkit/translations`"
+
+
+def test_catalog_check_catches_a_stale_translation(tmp_path):
+    """The comparison above sees a changed translation (it does not only compare headers)."""
+    catalog = _po_catalog()
+    message = next(m for m in catalog if isinstance(m.id, str) and m.id and m.string)
+    message.string = message.string + "（旧）"
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    changed = gettext.GNUTranslations(buffer)._catalog
+    with MO.open("rb") as f:
+        shipped = gettext.GNUTranslations(f)._catalog
+    assert changed[message.id] != shipped[message.id]
 
 
 def test_catalog_translates_every_fab_message():
