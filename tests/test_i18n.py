@@ -47,34 +47,34 @@ def _english_labels_in(html: str) -> list[str]:
     return [label for label in ENGLISH_LABELS if re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", text)]
 
 
+def _compiled(catalog_or_mo) -> dict:
+    """The gettext catalog of a Babel catalog (compiled here) or of a .mo path, with the header's
+    Generated-By removed: it names whichever Babel compiled the file, not a translation."""
+    if isinstance(catalog_or_mo, Path):
+        with catalog_or_mo.open("rb") as f:
+            compiled = gettext.GNUTranslations(f)._catalog
+    else:
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog_or_mo)
+        buffer.seek(0)
+        compiled = gettext.GNUTranslations(buffer)._catalog
+    compiled[""] = re.sub(r"(?m)^Generated-By: .*\n?", "", compiled[""])
+    return compiled
+
+
 def test_compiled_catalog_matches_po():
     """The committed .mo is what compiling the committed .po gives (recompile after editing)."""
-    buffer = io.BytesIO()
-    write_mo(buffer, _po_catalog())
-    buffer.seek(0)
-    expected = gettext.GNUTranslations(buffer)._catalog
-    with MO.open("rb") as f:
-        shipped = gettext.GNUTranslations(f)._catalog
-    # The header's Generated-By names whichever Babel compiled it; every other header field
-    # and every translation must match.
-    for catalog in (expected, shipped):
-        catalog[""] = re.sub(r"(?m)^Generated-By: .*\n?", "", catalog[""])
+    shipped = _compiled(MO)
     assert "Content-Type: text/plain; charset=utf-8" in shipped[""]
-    assert shipped == expected, "messages.mo is stale: run `pybabel compile -d govkit/translations`"
+    assert shipped == _compiled(_po_catalog()), "messages.mo is stale: run `pybabel compile -d govkit/translations`"
 
 
-def test_catalog_check_catches_a_stale_translation(tmp_path):
-    """The comparison above sees a changed translation (it does not only compare headers)."""
+def test_catalog_check_catches_a_stale_translation():
+    """The comparison above sees one changed translation (it does not only compare headers)."""
     catalog = _po_catalog()
     message = next(m for m in catalog if isinstance(m.id, str) and m.id and m.string)
-    message.string = message.string + "（旧）"
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    changed = gettext.GNUTranslations(buffer)._catalog
-    with MO.open("rb") as f:
-        shipped = gettext.GNUTranslations(f)._catalog
-    assert changed[message.id] != shipped[message.id]
+    message.string += "（旧）"
+    assert _compiled(catalog) != _compiled(MO)
 
 
 def test_catalog_translates_every_fab_message():

@@ -164,17 +164,17 @@ def enter_year_schedule(session: Session, schedule: YearSchedule, actor: "Actor"
             "没有放假日期的年度安排会把按周一至周五推算的期限当作正式期限。")
     with _change(session, workflow, commit):
         load_calendar(session, workflow.pm, workflow.settings).check_year(schedule.year)
-        days = [o.day for o in overrides]
-        existing = {d.day: d for d in session.scalars(select(CalendarDay).where(CalendarDay.day.in_(days)))}
+        days = [o.day for o in overrides]  # YearSchedule keeps every day inside its year
+        in_year = session.scalars(select(CalendarDay).where(
+            CalendarDay.day.between(date(schedule.year, 1, 1), date(schedule.year, 12, 31)))).all()
+        existing = {d.day: d for d in in_year}
         # A re-entered year replaces its earlier schedule: days it no longer lists go back to
         # ordinary weekdays/weekends (single days an admin set stay).
-        stale = session.scalars(select(CalendarDay).where(
-            CalendarDay.from_schedule.is_(True), CalendarDay.day.between(date(schedule.year, 1, 1),
-                                                                        date(schedule.year, 12, 31)),
-            CalendarDay.day.not_in(days))).all()
-        for row in stale:
-            session.delete(row)
-            days.append(row.day)
+        listed = set(days)
+        for row in in_year:
+            if row.from_schedule and row.day not in listed:
+                session.delete(row)
+                days.append(row.day)
         for override in overrides:
             row = existing.get(override.day)
             if row is None:

@@ -92,7 +92,7 @@ Guard = Callable[[ActionContext], None]
 Effect = Callable[[ActionContext], None]
 
 #: Events the system records without a workflow action (shown in the case's history).
-SYSTEM_EVENT_LABELS = {"register": "登记", "deadline_recomputed": "办结期限重算"}
+SYSTEM_EVENT_LABELS = {"deadline_recomputed": "办结期限重算"}
 
 FIELD_LABELS = {
     "reason": "原因", "missing": "需补正的材料", "department_id": "承办部门（窗口）",
@@ -217,6 +217,10 @@ class Workflow:
         invalidate = getattr(self._calendar_loader, "invalidate", None)
         if invalidate is not None:
             invalidate()
+
+    def event_labels(self) -> dict[str, str]:
+        """Label of every event name a case history can show: actions and system events."""
+        return {**SYSTEM_EVENT_LABELS, **{n: a.label for n, a in self.actions.items()}}
 
     def state_label(self, state: str | None) -> str:
         return states.state_label(state, self.state_labels)

@@ -18,7 +18,7 @@ from govkit.cases.deadlines import deadline_status
 from govkit.cases.idnumber import mask_id_number, mask_phone
 from govkit.cases.models import Case
 from govkit.cases.runtime import workflow_for
-from govkit.cases.workflow import FIELD_LABELS, SYSTEM_EVENT_LABELS, WorkflowAction
+from govkit.cases.workflow import FIELD_LABELS, WorkflowAction
 from govkit.db import db
 from govkit.desk import documents, web
 from govkit.desk.attachments import PendingFiles, attach_file, case_attachments, get_attachment, get_case
@@ -150,7 +150,7 @@ class DeskCaseView(DeskView):
             phone_masked=mask_phone(case.applicant_phone) if case.applicant_phone else "",
             progress_url=progress_url, divisions=divisions, offer=request.args.get("print"),
             can_upload=case.state not in S.FINAL_STATES and actor.has_role(*WORKERS),
-            action_labels={**SYSTEM_EVENT_LABELS, **{n: a.label for n, a in workflow.actions.items()}}, form_labels=_form_labels(case),
+            action_labels=workflow.event_labels(), form_labels=_form_labels(case),
         )
 
     @expose("/<int:case_id>/act/<name>", methods=["GET", "POST"])
