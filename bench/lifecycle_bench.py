@@ -13,8 +13,8 @@ fsync and synchronous_commit on):
    approve → complete → deliver from ``--clients`` concurrent keep-alive HTTP clients
    (a village desk user and a township user, JWT auth);
 5. print lifecycles/s and p50/p95 latency per request type, the CPU seconds spent per
-   lifecycle by the gunicorn workers, the PostgreSQL backends and the client, the load
-   average, and a **baseline measured in the same run**: the same clients reading
+   lifecycle by the server workers, the PostgreSQL backends and the client, how busy the
+   machine's CPUs were during the run, and a **baseline measured in the same run**: the same clients reading
    ``GET /api/v1/case/<id>/actions`` (authentication, scope, one case query, no write) —
    the ratio shows how much a transition costs over the framework's floor.
 """
@@ -66,6 +66,14 @@ def process_cpu(pids: list[int]) -> float:
         except (OSError, IndexError, ValueError):
             continue
     return total / tick
+
+
+def cpu_busy() -> tuple[float, float]:
+    """(busy, total) CPU jiffies of the whole machine from /proc/stat."""
+    with open("/proc/stat") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def tree_pids(root: int) -> list[int]:
@@ -280,10 +288,16 @@ def wsgi_app():
     return create_app(load_entrypoints=False)
 
 
-def serve(env: dict, port: int, workers: int, threads: int, worker_class: str = "gthread") -> subprocess.Popen:
-    cmd = [str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(ROOT), "-b", f"127.0.0.1:{port}",
-           "-w", str(workers), "--threads", str(threads), "-k", worker_class, "--log-level", "warning",
-           "--keep-alive", "30", "bench.lifecycle_bench:wsgi_app()"]
+def serve(env: dict, port: int, workers: int, threads: int, worker_class: str = "gthread",
+          server: str = "gunicorn") -> subprocess.Popen:
+    if server == "granian":
+        cmd = [str(ROOT / ".venv/bin/granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers), "--blocking-threads", str(threads), "--working-dir", str(ROOT),
+               "--log-level", "warning", "--factory", "bench.lifecycle_bench:wsgi_app"]
+    else:
+        cmd = [str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(ROOT), "-b", f"127.0.0.1:{port}",
+               "-w", str(workers), "--threads", str(threads), "-k", worker_class, "--log-level", "warning",
+               "--keep-alive", "30", "bench.lifecycle_bench:wsgi_app()"]
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, start_new_session=True)
     deadline = time.time() + 180
     while time.time() < deadline:
@@ -393,13 +407,15 @@ def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe) -> dic
     if errors:
         raise RuntimeError(f"warm-up failed: {errors[:3]}")
     server_cpu0, db_cpu0, client_cpu0 = cpu_probe()
+    busy0 = cpu_busy()
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         for f in [pool.submit(worker) for _ in range(clients)]:
             f.result()
     elapsed = time.perf_counter() - started
     server_cpu1, db_cpu1, client_cpu1 = cpu_probe()
-    load = os.getloadavg()[0]
+    busy1 = cpu_busy()
+    load = (busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1)  # share of all CPUs busy during the run
 
     # Baseline in the same run: the same clients reading a case's allowed actions.
     status, body, _ = Client(port, desk_token).call("POST", "/api/v1/case/", {
@@ -447,9 +463,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def server_label(args) -> str:
+    if args.server == "granian":
+        return f"granian wsgi {args.workers} workers × {args.threads} threads"
+    return f"gunicorn {args.worker_class} {args.workers}×{args.threads}"
+
+
 def report(backend: str, prefilled: int, prefill_seconds: float, result: dict, args) -> None:
     print(f"\n== {backend}: {prefilled:,} pre-filled cases (filled in {prefill_seconds:.0f} s), "
-          f"{args.clients} clients, gunicorn {args.worker_class} {args.workers}×{args.threads} ==")
+          f"{args.clients} clients, {server_label(args)} ==")
     rate = result["completed"] / result["elapsed"]
     print(f"lifecycles: {result['completed']} in {result['elapsed']:.1f} s → {rate:.1f} lifecycles/s "
           f"({rate * len(STEPS):.0f} requests/s); errors: {len(result['errors'])}")
@@ -461,9 +483,9 @@ def report(backend: str, prefilled: int, prefill_seconds: float, result: dict, a
     cpu = result["cpu"]
     n = max(result["completed"], 1)
     per_request = {k: v / (n * len(STEPS)) * 1000 for k, v in cpu.items()}
-    print(f"CPU per lifecycle: gunicorn workers {cpu['server'] / n * 1000:.0f} ms, database {cpu['db'] / n * 1000:.0f} ms, "
+    print(f"CPU per lifecycle: server workers {cpu['server'] / n * 1000:.0f} ms, database {cpu['db'] / n * 1000:.0f} ms, "
           f"bench client {cpu['client'] / n * 1000:.0f} ms (per request: server {per_request['server']:.1f} ms, "
-          f"database {per_request['db']:.1f} ms); load average {result['load']:.1f} on {os.cpu_count()} CPUs")
+          f"database {per_request['db']:.1f} ms); machine CPU busy {result['load']:.0%} of {os.cpu_count()} CPUs")
     base = result["baseline"]
     if base["requests"]:
         base_rate = base["requests"] / base["elapsed"]
@@ -496,7 +518,7 @@ def run_backend(backend: str, args) -> None:
         log(f"{backend}: pre-filled in {seconds:.0f} s")
         port = free_port()
         env = {f"GOVKIT_{k}": str(v) for k, v in config.items()}
-        proc = serve(env, port, args.workers, args.threads, args.worker_class)
+        proc = serve(env, port, args.workers, args.threads, args.worker_class, args.server)
         log(f"{backend}: serving on {port}; driving {args.lifecycles} lifecycles")
         pg_root = postgres_root(pg.cluster.data) if pg is not None else None
 
@@ -525,6 +547,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--server", default="gunicorn", choices=("gunicorn", "granian"),
+                        help="WSGI server (granian: Rust HTTP server, --threads = blocking threads per worker)")
     parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"),
                         help="gunicorn worker class (sync: no keep-alive, one request per connection)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (database) afterwards")

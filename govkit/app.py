@@ -146,7 +146,11 @@ def create_app(
         RATELIMIT_STORAGE_URI=s["RATELIMIT_STORAGE_URI"],
     )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        from govkit.sqlite_writers import QueuedWriterConnection
+
+        # Writers queue for the write lock instead of polling it (govkit.sqlite_writers).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"timeout": 30, **({} if os.environ.get("GK_NOQ") else {"factory": QueuedWriterConnection})}}
     app.config.update(s.extra)
     app.extensions["govkit"] = GovkitState(pm=pm, settings=s)
 

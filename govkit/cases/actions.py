@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from govkit.cases import states as S
 from govkit.cases.models import CasePause
@@ -82,7 +82,13 @@ def _not_at_accepting(ctx: ActionContext) -> None:
 
 
 def _first_supplement(ctx: ActionContext) -> None:
-    if any(p.reason == "supplement" for p in ctx.case.pauses):
+    case = ctx.case
+    if "pauses" in case.__dict__:  # loaded (or just appended to): look at the list
+        asked = any(p.reason == "supplement" for p in case.pauses)
+    else:  # one EXISTS instead of loading every pause (this guard runs for every button list)
+        asked = ctx.session.scalar(select(exists().where(
+            CasePause.case_id == case.id, CasePause.reason == "supplement")))
+    if asked:
         raise InvalidTransition("已一次性告知过需补正的材料，不能再次要求补正；请受理或不予受理。")
 
 

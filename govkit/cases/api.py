@@ -14,7 +14,6 @@ from typing import Any
 from flask import current_app, request
 from flask_appbuilder.api import BaseApi, expose
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import joinedload
 
 from govkit.auth.cache import TTLCache, generation
 from govkit.auth.roles import DUTY_ROLES
@@ -117,9 +116,12 @@ def case_scope_clause(scope: Scope) -> Any:
 
 @functools.lru_cache(maxsize=1024)
 def _case_in_scope_statement(scope: Scope) -> Any:
-    """``SELECT case … WHERE id = :pk AND in scope`` built once per scope (statement cache hit)."""
-    return (select(Case).options(joinedload(Case.implementation))
-            .where(Case.id == bindparam("pk"), case_scope_clause(scope)))
+    """``SELECT case … WHERE id = :pk AND in scope`` built once per scope (statement cache hit).
+
+    The implementation is loaded only by the steps that read it (accept, a decision on an
+    accepted 即办件, suspend): most steps never touch it, and the join costs every one.
+    """
+    return select(Case).where(Case.id == bindparam("pk"), case_scope_clause(scope))
 
 
 def load_case(pk: int, actor: Actor) -> Case:

@@ -41,10 +41,8 @@ def fire(pm: Any, settings: Any, record: CaseEventRecord) -> list[str]:
     return errors
 
 
-@event.listens_for(Session, "after_flush_postexec")
-def _after_flush(session: Session, flush_context: Any) -> None:
-    # Build records while the rows are fresh (after commit they are expired and the
-    # session may not emit SQL to reload them).
+def resolve(session: Session) -> None:
+    """Build the queued records whose events have ids (after a flush or a Core write)."""
     pending = session.info.get(_KEY)
     if not pending:
         return
@@ -53,6 +51,13 @@ def _after_flush(session: Session, flush_context: Any) -> None:
             record = build()
             if record.event_id is not None:
                 pending[i] = (pm, settings, record)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _after_flush(session: Session, flush_context: Any) -> None:
+    # Build records while the rows are fresh (after commit they are expired and the
+    # session may not emit SQL to reload them).
+    resolve(session)
 
 
 @event.listens_for(Session, "after_commit")

@@ -129,7 +129,7 @@ def register_case(
     today = workflow.today()
     implementing = implementation.division
     case = Case(
-        number=next_case_number(session, code, today), progress_token=new_progress_token(),
+        progress_token=new_progress_token(),
         state=states.REGISTERED, implementation=implementation,
         accepting_division_id=accepting.id, accepting_division_code=code,
         current_division_id=accepting.id, current_division_code=code,
@@ -144,6 +144,9 @@ def register_case(
     for material in implementation.materials:
         case.materials.append(CaseMaterial(material_id=material.id, material=material,
                                            received=received is None or material.id in received))
+    # The number last: its counter upsert is the first write, so the database lock it
+    # takes is held only for the inserts and the commit that follow.
+    case.number = next_case_number(session, code, today)
     session.add(case)
     workflow.record_event(session, case, "register", None, actor, role=workflow._role_used(action, actor),
                           data={"received_date": today})

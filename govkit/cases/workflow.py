@@ -22,15 +22,14 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from govkit.cases import dispatch, states
+from govkit.cases import dispatch, states, writes
 from govkit.cases.calendar import WorkingCalendar
 from govkit.cases.deadlines import case_deadline, closed_pauses, compute_due
 from govkit.cases.events import CaseEventRecord
-from govkit.cases.models import Case, CaseEvent, OutboxMessage
+from govkit.cases.models import Case, CaseEvent
 from govkit.errors import (ConcurrentModification, GovkitError, InvalidTransition, OutOfScope,
                            PermissionDenied, PluginError, ValidationError)
 from govkit.hierarchy.scope import ADMIN_ROLE, Scope
@@ -336,19 +335,19 @@ class Workflow:
     def record_event(self, session: Session, case: Case, action: str, from_state: str | None,
                      actor: Actor, *, comment: str | None = None, data: dict | None = None,
                      role: str | None = None) -> CaseEvent:
-        """Add the CaseEvent and outbox row for a change of ``case`` (not flushed)."""
+        """Queue the CaseEvent and outbox row for a change of ``case``; :meth:`finish` writes them.
+
+        Nothing is written here (see :mod:`govkit.cases.writes`): the checks and effects
+        before the write run without holding a database lock, and any flush that comes
+        first (an autoflush, a caller's own commit) writes the queue with it.
+        """
         at = self.now()
         event = CaseEvent(
-            case=case, action=action, from_state=from_state, to_state=case.state, actor_id=actor.user_id,
+            action=action, from_state=from_state, to_state=case.state, actor_id=actor.user_id,
             actor_name=actor.name, role=role, division_code=actor.division_code, at=at,
             comment=comment, data=_jsonable(data or {}),
         )
-        session.add(event)
-        # Nothing here may flush: finish() flushes the case and its event (turning a stale
-        # version into ConcurrentModification), and that flush builds the deferred
-        # after-commit record once the event has its id.
         with session.no_autoflush:
-            key = uuid.uuid4().hex
             payload = {
                 "case_number": case.number, "item_code": self.item_code(session, case), "action": action,
                 "from_state": from_state, "to_state": case.state, "actor": actor.name, "role": role,
@@ -356,16 +355,16 @@ class Workflow:
                 "data": event.data, "due_date": case.due_date.isoformat() if case.due_date else None,
                 "due_provisional": case.due_provisional,
             }
-            dispatch.defer(session, self.pm, self.settings, lambda: _record_of(event, payload))
-            # A Core insert in the same transaction (cheaper than a unit-of-work object; nothing
-            # reads the row back before it is drained).
-            session.execute(insert(OutboxMessage.__table__),
-                            [{"topic": f"case.{action}", "key": key, "payload": payload}])
+        dispatch.defer(session, self.pm, self.settings, lambda: _record_of(event, payload))
+        writes.queue(session, case, event, {"topic": f"case.{action}", "key": uuid.uuid4().hex, "payload": payload,
+                                            "created_at": at, "attempts": 0})
         return event
 
     def finish(self, session: Session, commit: bool) -> None:
-        """Flush (and commit); a stale version becomes ConcurrentModification."""
+        """Write the queued events (and flush, commit); a stale version becomes ConcurrentModification."""
         try:
+            if not writes.write_fast(session):
+                writes.materialise(session)
             session.flush()
             if commit:
                 session.commit()
@@ -383,17 +382,18 @@ class Workflow:
         has not committed yet (so the shared cache never holds uncommitted days).
         """
         old = (case.due_date, case.due_provisional)
-        if calendar is None:
-            calendar = self.calendar(session)
-        deadline = case_deadline(calendar, case)
-        if deadline is None:
-            return old
-        case.due_date = deadline.due
-        case.due_provisional = deadline.provisional
-        legal_days = case.implementation.legal_days if case.time_limit_days else 0
-        legal = compute_due(calendar, case.accepted_date, legal_days + case.extension_days,
-                            closed_pauses(case.pauses))
-        case.legal_due_date = legal.due
+        with session.no_autoflush:  # reading the pauses must not write the case early
+            if calendar is None:
+                calendar = self.calendar(session)
+            deadline = case_deadline(calendar, case)
+            if deadline is None:
+                return old
+            case.due_date = deadline.due
+            case.due_provisional = deadline.provisional
+            legal_days = case.implementation.legal_days if case.time_limit_days else 0
+            legal = compute_due(calendar, case.accepted_date, legal_days + case.extension_days,
+                                closed_pauses(case.pauses))
+            case.legal_due_date = legal.due
         return old
 
     # -- registration --------------------------------------------------------------------

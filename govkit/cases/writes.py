@@ -1,0 +1,258 @@
+"""Writing a transition: the case row, its CaseEvent and its outbox row in one short burst.
+
+:meth:`Workflow.record_event` queues ``(case, event, outbox row)`` in ``session.info``
+without touching the database; :meth:`Workflow.finish` writes the queue:
+
+* **Fast path** — the usual transition, where only the case's own columns changed (no
+  new pauses or material rows, no relationship changes, no other modified objects):
+  three Core statements back to back — ``UPDATE gk_case SET … , version = v + 1
+  WHERE id = :id AND version = v`` (no row matched → the case was changed by someone
+  else → ``StaleDataError``, which ``finish`` turns into ConcurrentModification), then
+  ``INSERT`` the event and the outbox row — and the ORM objects are marked as stored
+  (the case keeps its loaded values with the new version; the event becomes a
+  persistent object with its id).
+* **Unit of work** — anything else: the queued events are attached to their cases,
+  the outbox rows inserted and the session flushed as usual.
+
+Either way the database write lock (SQLite) or row lock (PostgreSQL) is taken by the
+first write statement, so it is held for the statements and the commit, not for the
+checks and effects that ran before. A flush or commit that ``finish`` did not start
+(an autoflush inside a query, a caller committing by itself) writes the queue first
+through the unit of work, so no event or outbox row is ever lost; a rollback drops it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, event, insert, inspect
+from sqlalchemy.orm import MANYTOONE, ColumnProperty, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from govkit.cases import dispatch
+from govkit.cases.models import Case, CaseEvent, CaseMaterial, OutboxMessage
+
+_QUEUE = "govkit_pending_case_writes"
+_EVENT_COLUMNS = tuple(c.key for c in CaseEvent.__table__.columns if c.key != "id")
+_CASES = Case.__table__
+_UPDATE_CASE = _CASES.update().where(_CASES.c.id == bindparam("_case_id"), _CASES.c.version == bindparam("_version"))
+_INSERT_EVENT = insert(CaseEvent.__table__)
+_INSERT_CASE = insert(_CASES)
+_INSERT_MATERIALS = insert(CaseMaterial.__table__).returning(CaseMaterial.__table__.c.id, sort_by_parameter_order=True)
+_INSERT_OUTBOX = insert(OutboxMessage.__table__)
+
+
+@dataclass
+class PendingWrite:
+    case: Case
+    event: CaseEvent
+    outbox: dict[str, Any]
+
+
+def queue(session: Session, case: Case, case_event: CaseEvent, outbox: dict[str, Any]) -> None:
+    """Queue an event (not yet in the session) and its outbox row for the next write."""
+    session.info.setdefault(_QUEUE, []).append(PendingWrite(case, case_event, outbox))
+
+
+def pending(session: Session) -> bool:
+    return bool(session.info.get(_QUEUE))
+
+
+def materialise(session: Session) -> None:
+    """Unit-of-work path: attach the queued events to their cases, insert the outbox rows."""
+    writes = session.info.pop(_QUEUE, None)
+    if not writes:
+        return
+    for write in writes:
+        write.event.case = write.case
+        session.add(write.event)
+    session.connection().execute(_INSERT_OUTBOX, [w.outbox for w in writes])
+
+
+def write_fast(session: Session) -> bool:
+    """Write a single queued transition or registration with Core statements.
+
+    False (nothing written) when it needs the unit of work: several queued events, other
+    new, changed or deleted objects, a changed relationship, or mapper-level listeners
+    on the case tables (which only a flush would call).
+    """
+    writes = session.info.get(_QUEUE)
+    if not writes or len(writes) != 1 or _mappers_listened():
+        return False
+    write = writes[0]
+    state = inspect(write.case)
+    if state.pending:
+        return _insert_case(session, write)
+    changes = _column_changes(session, write.case)
+    if changes is None:
+        return False
+    case = write.case
+    old = case.version
+    connection = session.connection()
+    # Prepared statements with bound parameters: compiled once per set of changed
+    # columns (SQLAlchemy's compiled cache), no statement building per call.
+    params = {column: value for _, column, value in changes}
+    params.update(version=old + 1, _case_id=case.id, _version=old)
+    if connection.execute(_UPDATE_CASE, params).rowcount != 1:
+        raise StaleDataError(f"gk_case {case.id}: version {old} is no longer current")
+    _insert_event(connection, write)
+
+    # The rows are written: make the ORM objects say so, exactly as a flush would
+    # (the case keeps its loaded values with the new version and is clean again).
+    set_committed_value(case, "version", old + 1)
+    state._commit_all(state.dict, session.identity_map)  # what the unit of work does after an UPDATE
+    if "events" in case.__dict__:  # a loaded history list would miss the new event
+        session.expire(case, ["events"])
+    _attach_event(session, write)
+    return True
+
+
+def _insert_case(session: Session, write: PendingWrite) -> bool:
+    """A registration: INSERT the case, its materials checklist, the event and the outbox row."""
+    case = write.case
+    materials = list(case.__dict__.get("materials", ()))
+    if set(session.new) != {case, *materials} or session.deleted or case.__dict__.get("pauses") \
+            or any(session.is_modified(o) for o in session.dirty):
+        return False
+    case_values = _new_row(case)
+    material_values = [_new_row(m, parent=case) for m in materials]
+    if case_values is None or any(v is None for v in material_values):
+        return False
+    connection = session.connection()
+    case_id = connection.execute(_INSERT_CASE, {c: v for _, c, v in case_values}).inserted_primary_key[0]
+    set_committed_value(case, "id", case_id)
+    material_values = [[(k, c, case_id if v is _PARENT_ID else v) for k, c, v in row] for row in material_values]
+    if materials:
+        ids = connection.execute(_INSERT_MATERIALS, [{c: v for _, c, v in row} for row in material_values]).scalars()
+        for material, material_id in zip(materials, list(ids)):
+            set_committed_value(material, "id", material_id)
+    _insert_event(connection, write)
+
+    # Turn the pending objects into persistent ones holding what was inserted.
+    session.expunge(case)  # cascades to the checklist rows
+    for obj, values in ((case, case_values), *zip(materials, material_values)):
+        for key, _, value in values:
+            set_committed_value(obj, key, value)
+        make_transient_to_detached(obj)
+    session.add(case)
+    _attach_event(session, write)
+    return True
+
+
+def _insert_event(connection: Any, write: PendingWrite) -> None:
+    new_event = write.event
+    new_event.case_id = write.case.id
+    new_event.id = connection.execute(
+        _INSERT_EVENT, {name: getattr(new_event, name) for name in _EVENT_COLUMNS}).inserted_primary_key[0]
+    connection.execute(_INSERT_OUTBOX, write.outbox)
+
+
+def _attach_event(session: Session, write: PendingWrite) -> None:
+    """The written event becomes a persistent object; its after-commit record is built."""
+    session.info.pop(_QUEUE, None)
+    new_event = write.event
+    make_transient_to_detached(new_event)
+    session.add(new_event)
+    set_committed_value(new_event, "case", write.case)
+    dispatch.resolve(session)
+
+
+_PARENT_ID = object()
+
+
+def _new_row(obj: Any, parent: Any = None) -> list[tuple[str, str, Any]] | None:
+    """``[(attribute, column, value)]`` a flush would insert for ``obj`` (None when unsure).
+
+    Given values, else the column's Python default; many-to-one relationships set as
+    objects give their target's key to the foreign key column, as the unit of work does
+    (a reference to ``parent``, inserted just before, gives the ``_PARENT_ID`` marker).
+    """
+    state = inspect(obj)
+    mapper = state.mapper
+    values: dict[str, tuple[str, str, Any]] = {}
+    for prop in mapper.column_attrs:
+        if len(prop.columns) != 1:
+            return None
+        column = prop.columns[0]
+        if prop.key in state.dict:
+            value = state.dict[prop.key]
+        elif column.primary_key:
+            continue
+        elif column.server_default is not None:
+            return None
+        elif column.default is None:
+            value = None
+        elif column.default.is_scalar:
+            value = column.default.arg
+        elif column.default.is_callable:
+            value = column.default.arg(None)
+        else:
+            return None
+        values[column.key] = (prop.key, column.key, value)
+    for rel in mapper.relationships:
+        if rel.direction is not MANYTOONE or rel.key not in state.dict:
+            continue
+        target = state.dict[rel.key]
+        for local, remote in rel.local_remote_pairs:
+            remote_value = None
+            if target is not None and target is parent:
+                remote_value = _PARENT_ID
+            elif target is not None:
+                remote_value = getattr(target, inspect(target).mapper.get_property_by_column(remote).key)
+                if remote_value is None:
+                    return None  # the target is not stored yet
+            attribute = mapper.get_property_by_column(local).key
+            values[local.key] = (attribute, local.key, remote_value)
+    return list(values.values())
+
+
+def _column_changes(session: Session, case: Case) -> list[tuple[str, str, Any]] | None:
+    """``[(attribute, column, new value)]`` of ``case``; None unless only its columns changed."""
+    if session.new or session.deleted:
+        return None
+    state = inspect(case)
+    if not state.persistent or state.expired:
+        return None
+    for obj in session.dirty:
+        if obj is not case and session.is_modified(obj):
+            return None
+    mapper = state.mapper
+    changes = []
+    for key in list(state.committed_state):
+        history = state.attrs[key].history
+        if not history.added and not history.deleted:
+            continue
+        prop = mapper.attrs[key]
+        if not isinstance(prop, ColumnProperty) or key == "version" or len(prop.columns) != 1:
+            return None  # a relationship or the version itself: let the unit of work decide
+        changes.append((key, prop.columns[0].key, history.added[0] if history.added else None))
+    return changes
+
+
+def _mappers_listened() -> bool:
+    """True when someone listens to flush-time mapper events of the case tables."""
+    for model in (Case, CaseEvent, CaseMaterial):
+        dispatch_ = inspect(model).dispatch
+        if any(getattr(dispatch_, name) for name in _MAPPER_EVENTS):
+            return True
+    return False
+
+
+_MAPPER_EVENTS = ("before_insert", "after_insert", "before_update", "after_update")
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    materialise(session)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    # A commit of a session with nothing else dirty skips the flush (and before_flush).
+    materialise(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_QUEUE, None)
