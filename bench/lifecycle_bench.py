@@ -545,8 +545,8 @@ def main() -> None:
     parser.add_argument("--prefill", type=int, default=1_000_000)
     parser.add_argument("--lifecycles", type=int, default=600)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--server", default="gunicorn", choices=("gunicorn", "granian"),
                         help="WSGI server (granian: Rust HTTP server, --threads = blocking threads per worker)")
     parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"),

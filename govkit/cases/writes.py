@@ -22,10 +22,11 @@ through the unit of work, so no event or outbox row is ever lost; a rollback dro
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, event, insert, inspect
+from sqlalchemy import bindparam, cast, event, insert, inspect, select
 from sqlalchemy.orm import MANYTOONE, ColumnProperty, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -94,9 +95,12 @@ def write_fast(session: Session) -> bool:
     # columns (SQLAlchemy's compiled cache), no statement building per call.
     params = {column: value for _, column, value in changes}
     params.update(version=old + 1, _case_id=case.id, _version=old)
-    if connection.execute(_UPDATE_CASE, params).rowcount != 1:
-        raise StaleDataError(f"gk_case {case.id}: version {old} is no longer current")
-    _insert_event(connection, write)
+    if connection.dialect.name == "postgresql":
+        _write_in_one_statement(connection, write, params)
+    else:
+        if connection.execute(_UPDATE_CASE, params).rowcount != 1:
+            raise StaleDataError(f"gk_case {case.id}: version {old} is no longer current")
+        _insert_event(connection, write)
 
     # The rows are written: make the ORM objects say so, exactly as a flush would
     # (the case keeps its loaded values with the new version and is clean again).
@@ -138,6 +142,47 @@ def _insert_case(session: Session, write: PendingWrite) -> bool:
     session.add(case)
     _attach_event(session, write)
     return True
+
+
+def _write_in_one_statement(connection: Any, write: PendingWrite, case_params: dict[str, Any]) -> None:
+    """PostgreSQL: the versioned UPDATE, the event and the outbox row in one round trip.
+
+    ``WITH u AS (UPDATE … WHERE id AND version RETURNING id), e AS (INSERT … SELECT … FROM u
+    RETURNING id), o AS (INSERT … SELECT … FROM u) SELECT id FROM e``: when the version no
+    longer matches, ``u`` is empty, so are the inserts, and no id comes back.
+    """
+    new_event = write.event
+    new_event.case_id = write.case.id
+    columns = tuple(sorted(k for k in case_params if not k.startswith("_")))
+    params = {f"c_{k}": v for k, v in case_params.items() if not k.startswith("_")}
+    params.update(_case_id=case_params["_case_id"], _version=case_params["_version"])
+    params.update({f"e_{name}": getattr(new_event, name) for name in _EVENT_COLUMNS if name != "case_id"})
+    params.update({f"o_{name}": value for name, value in write.outbox.items()})
+    row = connection.execute(_one_statement(columns, tuple(sorted(write.outbox))), params).first()
+    if row is None:
+        raise StaleDataError(f"gk_case {write.case.id}: version {case_params['_version']} is no longer current")
+    new_event.id = row[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _one_statement(case_columns: tuple[str, ...], outbox_columns: tuple[str, ...]) -> Any:
+    cases, events, outbox = _CASES, CaseEvent.__table__, OutboxMessage.__table__
+
+    def value(table: Any, prefix: str, name: str) -> Any:
+        return cast(bindparam(f"{prefix}{name}", type_=table.c[name].type), table.c[name].type)
+
+    updated = (cases.update()
+               .where(cases.c.id == bindparam("_case_id"), cases.c.version == bindparam("_version"))
+               .values({name: bindparam(f"c_{name}", type_=cases.c[name].type) for name in case_columns})
+               .returning(cases.c.id).cte("u"))
+    event_columns = [name for name in _EVENT_COLUMNS if name != "case_id"]
+    inserted = (events.insert()
+                .from_select(["case_id", *event_columns],
+                             select(updated.c.id, *[value(events, "e_", n) for n in event_columns]))
+                .returning(events.c.id).cte("e"))
+    queued = outbox.insert().from_select(
+        list(outbox_columns), select(*[value(outbox, "o_", n) for n in outbox_columns]).select_from(updated)).cte("o")
+    return select(inserted.c.id).add_cte(updated, inserted, queued)
 
 
 def _insert_event(connection: Any, write: PendingWrite) -> None:
