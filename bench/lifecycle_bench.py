@@ -68,12 +68,17 @@ def process_cpu(pids: list[int]) -> float:
     return total / tick
 
 
-def cpu_busy() -> tuple[float, float]:
-    """(busy, total) CPU jiffies of the whole machine from /proc/stat."""
+def cpu_busy() -> tuple[float, float, float]:
+    """(busy, total, steal) CPU jiffies of the whole machine from /proc/stat.
+
+    ``steal`` is time the hypervisor gave this VM's CPUs to someone else: on a shared
+    host it makes the same work take more wall time (and more CPU time per lifecycle).
+    """
     with open("/proc/stat") as fh:
         fields = [int(v) for v in fh.readline().split()[1:]]
     idle = fields[3] + fields[4]  # idle + iowait
-    return sum(fields) - idle, sum(fields)
+    steal = fields[7] if len(fields) > 7 else 0
+    return sum(fields) - idle, sum(fields), steal
 
 
 def tree_pids(root: int) -> list[int]:
@@ -400,10 +405,17 @@ def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe) -> dic
                 timings[step].extend(local[step])
             done[0] += ok
 
-    # Warm up every worker process (imports, caches) before timing.
-    warm = {step: [] for step in STEPS}
-    for _ in range(4):
-        lifecycle(Client(port, desk_token), Client(port, town_token), ids, warm, errors)
+    # Warm up every worker process (imports, caches, compiled statements) before timing:
+    # the same concurrency as the run, so every worker serves some warm-up requests.
+    def warm_up() -> None:
+        warm = {step: [] for step in STEPS}
+        desk, town = Client(port, desk_token), Client(port, town_token)
+        for _ in range(3):
+            lifecycle(desk, town, ids, warm, errors)
+
+    with ThreadPoolExecutor(clients) as pool:
+        for f in [pool.submit(warm_up) for _ in range(clients)]:
+            f.result()
     if errors:
         raise RuntimeError(f"warm-up failed: {errors[:3]}")
     server_cpu0, db_cpu0, client_cpu0 = cpu_probe()
@@ -415,7 +427,9 @@ def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe) -> dic
     elapsed = time.perf_counter() - started
     server_cpu1, db_cpu1, client_cpu1 = cpu_probe()
     busy1 = cpu_busy()
-    load = (busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1)  # share of all CPUs busy during the run
+    total = max(busy1[1] - busy0[1], 1)
+    load = (busy1[0] - busy0[0]) / total  # share of all CPUs busy during the run
+    steal = (busy1[2] - busy0[2]) / total
 
     # Baseline in the same run: the same clients reading a case's allowed actions.
     status, body, _ = Client(port, desk_token).call("POST", "/api/v1/case/", {
@@ -449,7 +463,7 @@ def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe) -> dic
             f.result()
     read_elapsed = time.perf_counter() - read_started
     server_b1, db_b1, client_b1 = cpu_probe()
-    return {"elapsed": elapsed, "completed": done[0], "timings": timings, "errors": errors, "load": load,
+    return {"elapsed": elapsed, "completed": done[0], "timings": timings, "errors": errors, "load": load, "steal": steal,
             "cpu": {"server": server_cpu1 - server_cpu0, "db": db_cpu1 - db_cpu0, "client": client_cpu1 - client_cpu0},
             "baseline": {"requests": len(read_times), "elapsed": read_elapsed, "timings": read_times,
                          "cpu": {"server": server_b1 - server_b0, "db": db_b1 - db_b0,
@@ -485,7 +499,8 @@ def report(backend: str, prefilled: int, prefill_seconds: float, result: dict, a
     per_request = {k: v / (n * len(STEPS)) * 1000 for k, v in cpu.items()}
     print(f"CPU per lifecycle: server workers {cpu['server'] / n * 1000:.0f} ms, database {cpu['db'] / n * 1000:.0f} ms, "
           f"bench client {cpu['client'] / n * 1000:.0f} ms (per request: server {per_request['server']:.1f} ms, "
-          f"database {per_request['db']:.1f} ms); machine CPU busy {result['load']:.0%} of {os.cpu_count()} CPUs")
+          f"database {per_request['db']:.1f} ms); machine CPU busy {result['load']:.0%} of {os.cpu_count()} CPUs "
+          f"(stolen by the host: {result['steal']:.0%})")
     base = result["baseline"]
     if base["requests"]:
         base_rate = base["requests"] / base["elapsed"]

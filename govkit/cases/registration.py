@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from govkit.cases import states
 from govkit.cases.idnumber import validate_id_number
@@ -89,7 +89,9 @@ def register_case(
     ``materials_received`` lists the material ids handed in (None = all of them).
     """
     if not isinstance(implementation, Implementation):
-        implementation = session.get(Implementation, int(implementation))
+        # The implementing division comes with it (one query instead of a lazy load later).
+        implementation = session.get(Implementation, int(implementation),
+                                     options=[joinedload(Implementation.division)])
     if implementation is None or implementation.status != ImplementationStatus.PUBLISHED.value:
         raise ValidationError("所选事项不存在或未发布，请选择已发布的事项实施清单。")
     action = workflow.action("register")

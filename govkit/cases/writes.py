@@ -5,12 +5,13 @@ without touching the database; :meth:`Workflow.finish` writes the queue:
 
 * **Fast path** — the usual transition, where only the case's own columns changed (no
   new pauses or material rows, no relationship changes, no other modified objects):
-  three Core statements back to back — ``UPDATE gk_case SET … , version = v + 1
-  WHERE id = :id AND version = v`` (no row matched → the case was changed by someone
-  else → ``StaleDataError``, which ``finish`` turns into ConcurrentModification), then
-  ``INSERT`` the event and the outbox row — and the ORM objects are marked as stored
-  (the case keeps its loaded values with the new version; the event becomes a
-  persistent object with its id).
+  ``UPDATE gk_case SET … , version = v + 1 WHERE id = :id AND version = v`` (no row
+  matched → the case was changed by someone else → ``StaleDataError``, which ``finish``
+  turns into ConcurrentModification), then ``INSERT`` the event and the outbox row — on
+  PostgreSQL all three in one statement (data-modifying CTEs, one round trip). A
+  registration inserts the case, its checklist rows, the event and the outbox row.
+  The ORM objects are then marked as stored, as a flush would (the case keeps its loaded
+  values with the new version; the event becomes a persistent object with its id).
 * **Unit of work** — anything else: the queued events are attached to their cases,
   the outbox rows inserted and the session flushed as usual.
 
