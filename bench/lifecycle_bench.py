@@ -40,6 +40,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent  # the venv's gunicorn and granian
 sys.path.insert(0, str(ROOT))
 
 COUNTY, TOWNSHIP = "621002000000", "621002100000"
@@ -296,11 +297,11 @@ def wsgi_app():
 def serve(env: dict, port: int, workers: int, threads: int, worker_class: str = "gthread",
           server: str = "gunicorn") -> subprocess.Popen:
     if server == "granian":
-        cmd = [str(ROOT / ".venv/bin/granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+        cmd = [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers), "--blocking-threads", str(threads), "--working-dir", str(ROOT),
                "--log-level", "warning", "--factory", "bench.lifecycle_bench:wsgi_app"]
     else:
-        cmd = [str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(ROOT), "-b", f"127.0.0.1:{port}",
+        cmd = [str(BIN / "gunicorn"), "--chdir", str(ROOT), "-b", f"127.0.0.1:{port}",
                "-w", str(workers), "--threads", str(threads), "-k", worker_class, "--log-level", "warning",
                "--keep-alive", "30", "bench.lifecycle_bench:wsgi_app()"]
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, start_new_session=True)
@@ -314,7 +315,7 @@ def serve(env: dict, port: int, workers: int, threads: int, worker_class: str = 
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError(f"{server} did not start")
 
 
 # -- clients ----------------------------------------------------------------------------

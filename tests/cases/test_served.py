@@ -3,53 +3,14 @@ writing one SQLite file at once (the cross-process writer queue of govkit.sqlite
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from bench import lifecycle_bench as lb
-
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(server: str, port: int, env: dict) -> subprocess.Popen:
-    root = Path(lb.__file__).resolve().parent.parent
-    if server == "granian":
-        cmd = [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", "3", "--working-dir", str(root), "--log-level", "warning", "--factory",
-               "bench.lifecycle_bench:wsgi_app"]
-    else:
-        cmd = [str(BIN / "gunicorn"), "--chdir", str(root), "-b", f"127.0.0.1:{port}", "-w", "3",
-               "-k", "gthread", "--threads", "1", "--log-level", "warning", "bench.lifecycle_bench:wsgi_app()"]
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, start_new_session=True)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{server} exited with {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/public/")
-            conn.getresponse().read()
-            return proc
-        except OSError:
-            time.sleep(0.3)
-    os.killpg(proc.pid, signal.SIGKILL)
-    raise RuntimeError(f"{server} did not start")
 
 
 @pytest.mark.parametrize("server", ["gunicorn", "granian"])
@@ -59,8 +20,8 @@ def test_concurrent_lifecycles_under_a_real_server(tmp_path, server):
     config = {"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "served-" * 6,
               "COUNTY_CODE": lb.COUNTY}
     ids = lb.seed({**config, "WTF_CSRF_ENABLED": False})
-    port = free_port()
-    proc = start(server, port, {f"GOVKIT_{k}": str(v) for k, v in config.items()})
+    port = lb.free_port()
+    proc = lb.serve({f"GOVKIT_{k}": str(v) for k, v in config.items()}, port, workers=3, threads=1, server=server)
     try:
         page = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         page.request("GET", "/public/")
