@@ -414,22 +414,18 @@ def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe) -> dic
         for _ in range(3):
             lifecycle(desk, town, ids, warm, errors)
 
-    with ThreadPoolExecutor(clients) as pool:
-        for f in [pool.submit(warm_up) for _ in range(clients)]:
-            f.result()
+    in_parallel(clients, warm_up)
     if errors:
         raise RuntimeError(f"warm-up failed: {errors[:3]}")
     server_cpu0, db_cpu0, client_cpu0 = cpu_probe()
     busy0 = cpu_busy()
     started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        for f in [pool.submit(worker) for _ in range(clients)]:
-            f.result()
+    in_parallel(clients, worker)
     elapsed = time.perf_counter() - started
     server_cpu1, db_cpu1, client_cpu1 = cpu_probe()
     busy1 = cpu_busy()
     total = max(busy1[1] - busy0[1], 1)
-    load = (busy1[0] - busy0[0]) / total  # share of all CPUs busy during the run
+    busy = (busy1[0] - busy0[0]) / total  # share of all CPUs busy during the run
     steal = (busy1[2] - busy0[2]) / total
 
     # Baseline in the same run: the same clients reading a case's allowed actions.
@@ -459,16 +455,21 @@ def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe) -> dic
 
     server_b0, db_b0, client_b0 = cpu_probe()
     read_started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        for f in [pool.submit(reader) for _ in range(clients)]:
-            f.result()
+    in_parallel(clients, reader)
     read_elapsed = time.perf_counter() - read_started
     server_b1, db_b1, client_b1 = cpu_probe()
-    return {"elapsed": elapsed, "completed": done[0], "timings": timings, "errors": errors, "load": load, "steal": steal,
+    return {"elapsed": elapsed, "completed": done[0], "timings": timings, "errors": errors, "busy": busy, "steal": steal,
             "cpu": {"server": server_cpu1 - server_cpu0, "db": db_cpu1 - db_cpu0, "client": client_cpu1 - client_cpu0},
             "baseline": {"requests": len(read_times), "elapsed": read_elapsed, "timings": read_times,
                          "cpu": {"server": server_b1 - server_b0, "db": db_b1 - db_b0,
                                  "client": client_b1 - client_b0}}}
+
+
+def in_parallel(clients: int, fn) -> None:
+    """Run ``fn`` in ``clients`` threads at once; re-raise the first failure."""
+    with ThreadPoolExecutor(clients) as pool:
+        for f in [pool.submit(fn) for _ in range(clients)]:
+            f.result()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -500,7 +501,7 @@ def report(backend: str, prefilled: int, prefill_seconds: float, result: dict, a
     per_request = {k: v / (n * len(STEPS)) * 1000 for k, v in cpu.items()}
     print(f"CPU per lifecycle: server workers {cpu['server'] / n * 1000:.0f} ms, database {cpu['db'] / n * 1000:.0f} ms, "
           f"bench client {cpu['client'] / n * 1000:.0f} ms (per request: server {per_request['server']:.1f} ms, "
-          f"database {per_request['db']:.1f} ms); machine CPU busy {result['load']:.0%} of {os.cpu_count()} CPUs "
+          f"database {per_request['db']:.1f} ms); machine CPU busy {result['busy']:.0%} of {os.cpu_count()} CPUs "
           f"(stolen by the host: {result['steal']:.0%})")
     base = result["baseline"]
     if base["requests"]:

@@ -148,9 +148,9 @@ def create_app(
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from govkit.sqlite_writers import QueuedWriterConnection
 
-        # Writers queue for the write lock instead of polling it (govkit.sqlite_writers).
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "connect_args": {"timeout": 30, **({} if os.environ.get("GK_NOQ") else {"factory": QueuedWriterConnection})}}
+        # Writers queue for the write lock instead of polling it (govkit.sqlite_writers);
+        # the busy timeout is set per connection in govkit.db.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"factory": QueuedWriterConnection}}
     app.config.update(s.extra)
     app.extensions["govkit"] = GovkitState(pm=pm, settings=s)
 

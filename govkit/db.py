@@ -14,6 +14,8 @@ from flask_appbuilder.models.sqla.base import SQLA
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 
+from govkit.sqlite_writers import TIMEOUT_SECONDS as WRITER_TIMEOUT_SECONDS
+
 __all__ = ["Model", "db", "utcnow", "metadata", "UTCDateTime"]
 
 db = SQLA()
@@ -37,5 +39,5 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # pragma: no 
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(WRITER_TIMEOUT_SECONDS * 1000)}")
         cursor.close()

@@ -29,6 +29,7 @@ import time
 #: Statements after which pysqlite has opened a write transaction.
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _BEGIN_WRITE = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
+#: How long a writer waits for the lock (also SQLite's own busy timeout, see govkit.db).
 TIMEOUT_SECONDS = 10.0
 
 
@@ -67,7 +68,7 @@ class WriterLock:
             self.threads.release()
 
 
-_locks: dict[tuple[int, str], WriterLock] = {}
+_locks: dict[str, WriterLock] = {}
 _registry = threading.Lock()
 
 
@@ -85,13 +86,12 @@ def writer_lock(database: str) -> WriterLock | None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     path = os.path.abspath(database) + "-writers"
-    key = (os.getpid(), path)
-    lock = _locks.get(key)
+    lock = _locks.get(path)
     if lock is None:
         with _registry:
-            lock = _locks.get(key)
+            lock = _locks.get(path)
             if lock is None:
-                lock = _locks[key] = WriterLock(path)
+                lock = _locks[path] = WriterLock(path)
     return lock
 
 

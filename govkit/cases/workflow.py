@@ -363,8 +363,7 @@ class Workflow:
     def finish(self, session: Session, commit: bool) -> None:
         """Write the queued events (and flush, commit); a stale version becomes ConcurrentModification."""
         try:
-            if not writes.write_fast(session):
-                writes.materialise(session)
+            writes.write(session)
             session.flush()
             if commit:
                 session.commit()

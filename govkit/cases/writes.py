@@ -72,7 +72,13 @@ def materialise(session: Session) -> None:
     session.connection().execute(_INSERT_OUTBOX, [w.outbox for w in writes])
 
 
-def write_fast(session: Session) -> bool:
+def write(session: Session) -> None:
+    """Write the queue: the Core fast path when it applies, else through the unit of work."""
+    if not _write_fast(session):
+        materialise(session)
+
+
+def _write_fast(session: Session) -> bool:
     """Write a single queued transition or registration with Core statements.
 
     False (nothing written) when it needs the unit of work: several queued events, other
@@ -83,13 +89,13 @@ def write_fast(session: Session) -> bool:
     if not writes or len(writes) != 1 or _mappers_listened():
         return False
     write = writes[0]
-    state = inspect(write.case)
+    case = write.case
+    state = inspect(case)
     if state.pending:
         return _insert_case(session, write)
-    changes = _column_changes(session, write.case)
+    changes = _column_changes(session, state)
     if changes is None:
         return False
-    case = write.case
     old = case.version
     connection = session.connection()
     # Prepared statements with bound parameters: compiled once per set of changed
@@ -117,8 +123,7 @@ def _insert_case(session: Session, write: PendingWrite) -> bool:
     """A registration: INSERT the case, its materials checklist, the event and the outbox row."""
     case = write.case
     materials = list(case.__dict__.get("materials", ()))
-    if set(session.new) != {case, *materials} or session.deleted or case.__dict__.get("pauses") \
-            or any(session.is_modified(o) for o in session.dirty):
+    if not _only_these_changed(session, new={case, *materials}, dirty=set()) or case.__dict__.get("pauses"):
         return False
     case_values = _new_row(case)
     material_values = [_new_row(m, parent=case) for m in materials]
@@ -152,17 +157,15 @@ def _write_in_one_statement(connection: Any, write: PendingWrite, case_params: d
     RETURNING id), o AS (INSERT … SELECT … FROM u) SELECT id FROM e``: when the version no
     longer matches, ``u`` is empty, so are the inserts, and no id comes back.
     """
-    new_event = write.event
-    new_event.case_id = write.case.id
     columns = tuple(sorted(k for k in case_params if not k.startswith("_")))
     params = {f"c_{k}": v for k, v in case_params.items() if not k.startswith("_")}
     params.update(_case_id=case_params["_case_id"], _version=case_params["_version"])
-    params.update({f"e_{name}": getattr(new_event, name) for name in _EVENT_COLUMNS if name != "case_id"})
+    params.update({f"e_{name}": v for name, v in _event_values(write).items() if name != "case_id"})
     params.update({f"o_{name}": value for name, value in write.outbox.items()})
     row = connection.execute(_one_statement(columns, tuple(sorted(write.outbox))), params).first()
     if row is None:
         raise StaleDataError(f"gk_case {write.case.id}: version {case_params['_version']} is no longer current")
-    new_event.id = row[0]
+    write.event.id = row[0]
 
 
 @functools.lru_cache(maxsize=256)
@@ -186,11 +189,14 @@ def _one_statement(case_columns: tuple[str, ...], outbox_columns: tuple[str, ...
     return select(inserted.c.id).add_cte(updated, inserted, queued)
 
 
+def _event_values(write: PendingWrite) -> dict[str, Any]:
+    """The event's row (its case's id included)."""
+    write.event.case_id = write.case.id
+    return {name: getattr(write.event, name) for name in _EVENT_COLUMNS}
+
+
 def _insert_event(connection: Any, write: PendingWrite) -> None:
-    new_event = write.event
-    new_event.case_id = write.case.id
-    new_event.id = connection.execute(
-        _INSERT_EVENT, {name: getattr(new_event, name) for name in _EVENT_COLUMNS}).inserted_primary_key[0]
+    write.event.id = connection.execute(_INSERT_EVENT, _event_values(write)).inserted_primary_key[0]
     connection.execute(_INSERT_OUTBOX, write.outbox)
 
 
@@ -253,16 +259,16 @@ def _new_row(obj: Any, parent: Any = None) -> list[tuple[str, str, Any]] | None:
     return list(values.values())
 
 
-def _column_changes(session: Session, case: Case) -> list[tuple[str, str, Any]] | None:
-    """``[(attribute, column, new value)]`` of ``case``; None unless only its columns changed."""
-    if session.new or session.deleted:
+def _only_these_changed(session: Session, *, new: set[Any], dirty: set[Any]) -> bool:
+    """True when the session holds no new, deleted or really changed objects but these."""
+    return set(session.new) == new and not session.deleted and \
+        not any(session.is_modified(o) for o in session.dirty if o not in dirty)
+
+
+def _column_changes(session: Session, state: Any) -> list[tuple[str, str, Any]] | None:
+    """``[(attribute, column, new value)]`` of a loaded case; None unless only its columns changed."""
+    if not state.persistent or state.expired or not _only_these_changed(session, new=set(), dirty={state.obj()}):
         return None
-    state = inspect(case)
-    if not state.persistent or state.expired:
-        return None
-    for obj in session.dirty:
-        if obj is not case and session.is_modified(obj):
-            return None
     mapper = state.mapper
     changes = []
     for key in list(state.committed_state):
