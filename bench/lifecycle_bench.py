@@ -246,8 +246,13 @@ def prefill(url: str, n: int, ids: dict) -> float:
                 buffer = io.StringIO()
                 for r in chunk:
                     buffer.write("\t".join("\\N" if r[c] is None else str(r[c]) for c in columns) + "\n")
-                buffer.seek(0)
-                cursor.copy_expert(f"COPY gk_case ({', '.join(columns)}) FROM STDIN", buffer)
+                copy_sql = f"COPY gk_case ({', '.join(columns)}) FROM STDIN"
+                if hasattr(cursor, "copy_expert"):  # psycopg2
+                    buffer.seek(0)
+                    cursor.copy_expert(copy_sql, buffer)
+                else:  # psycopg 3
+                    with cursor.copy(copy_sql) as copy:
+                        copy.write(buffer.getvalue())
             raw.commit()
             cursor.execute("ANALYZE")
             raw.commit()
@@ -486,7 +491,8 @@ def server_label(args) -> str:
 
 
 def report(backend: str, prefilled: int, prefill_seconds: float, result: dict, args) -> None:
-    print(f"\n== {backend}: {prefilled:,} pre-filled cases (filled in {prefill_seconds:.0f} s), "
+    label = f"{backend} ({args.pg_driver})" if backend == "postgres" else backend
+    print(f"\n== {label}: {prefilled:,} pre-filled cases (filled in {prefill_seconds:.0f} s), "
           f"{args.clients} clients, {server_label(args)} ==")
     rate = result["completed"] / result["elapsed"]
     print(f"lifecycles: {result['completed']} in {result['elapsed']:.1f} s → {rate:.1f} lifecycles/s "
@@ -522,7 +528,7 @@ def run_backend(backend: str, args) -> None:
     try:
         if backend == "postgres":
             pg = DurablePostgres()
-            url = pg.start()
+            url = pg.start().replace("postgresql+psycopg://", f"postgresql+{args.pg_driver}://")
         else:
             url = f"sqlite:///{workdir / 'bench.db'}"
         log(f"{backend}: schema at {url}")
@@ -568,6 +574,8 @@ def main() -> None:
                         help="WSGI server (granian: Rust HTTP server, --threads = blocking threads per worker)")
     parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"),
                         help="gunicorn worker class (sync: no keep-alive, one request per connection)")
+    parser.add_argument("--pg-driver", default="psycopg", choices=("psycopg", "psycopg2"),
+                        help="PostgreSQL driver of the served app (psycopg 3 is what postgresql:// selects)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (database) afterwards")
     args = parser.parse_args()
     for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):

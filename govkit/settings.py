@@ -31,6 +31,8 @@ class Setting:
     description: str
     secret: bool = False
     choices: tuple[Any, ...] | None = None
+    #: Applied to the converted value (e.g. the database URL's default driver).
+    normalise: Any = None
 
     def convert(self, value: Any, source: str) -> Any:
         """Convert ``value`` (from ``source``) to this setting's type or raise SettingsError."""
@@ -50,7 +52,20 @@ class Setting:
                 + "、".join(map(str, self.choices)),
                 key=self.name,
             )
-        return converted
+        return self.normalise(converted) if self.normalise is not None else converted
+
+
+def database_url(url: str) -> str:
+    """A PostgreSQL URL that names no driver connects with psycopg 3 (``postgresql+psycopg``).
+
+    SQLAlchemy's own default for ``postgresql://`` is psycopg2; psycopg 3 prepares the
+    statements a worker runs again and again on the server, which halves PostgreSQL's CPU
+    per request (docs/deployment.md). ``postgresql+psycopg2://`` still selects psycopg2.
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
 
 
 def _to_bool(value: Any) -> bool:
@@ -97,7 +112,8 @@ _TYPE_NAMES = {str: "文本", int: "整数", float: "数字", bool: "true/false"
 #: Settings of the core. Plugins add theirs through the ``register_settings`` hook.
 CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", str, None, "Key that signs sessions and CSRF tokens; generated into the instance folder when unset.", secret=True),
-    Setting("DATABASE_URL", str, None, "SQLAlchemy URL; default is a SQLite file govkit.db in the instance folder."),
+    Setting("DATABASE_URL", str, None, "SQLAlchemy URL; default is a SQLite file govkit.db in the instance folder. "
+            "postgresql://… connects with psycopg 3.", normalise=database_url),
     Setting("INSTANCE_PATH", str, None, "Deployment folder holding the database, secret key and storage; default ./instance."),
     Setting("STORAGE_DIR", str, None, "Folder for uploaded scans and issued notices (outside the web root); default INSTANCE_PATH/storage."),
     Setting("PLUGINS", list, [], "Python modules to load as plugins without packaging them (e.g. a county's local_plugin)."),

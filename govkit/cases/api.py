@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app, request
 from flask_appbuilder.api import BaseApi, expose
 from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import joinedload
 
 from govkit.auth.cache import TTLCache, generation
 from govkit.auth.roles import DUTY_ROLES
@@ -114,18 +115,26 @@ def case_scope_clause(scope: Scope) -> Any:
                scope.clause(Case.implementing_division_code))
 
 
+_LOADABLE = {"implementation": Case.implementation, "materials": Case.materials, "pauses": Case.pauses}
+
+
 @functools.lru_cache(maxsize=1024)
-def _case_in_scope_statement(scope: Scope) -> Any:
+def _case_in_scope_statement(scope: Scope, loads: tuple[str, ...] = ()) -> Any:
     """``SELECT case … WHERE id = :pk AND in scope`` built once per scope (statement cache hit).
 
-    The implementation is loaded only by the steps that read it (accept, a decision on an
-    accepted 即办件, suspend): most steps never touch it, and the join costs every one.
+    ``loads`` (an action's :attr:`WorkflowAction.loads`) joins the relationships that step
+    reads — e.g. accept's implementation, checklist and pauses — into the same query; the
+    other steps read the case row alone, since a join would cost every one of them.
     """
-    return select(Case).where(Case.id == bindparam("pk"), case_scope_clause(scope))
+    statement = select(Case).where(Case.id == bindparam("pk"), case_scope_clause(scope))
+    options = [joinedload(_LOADABLE[name]) for name in loads if name in _LOADABLE]
+    return statement.options(*options) if options else statement
 
 
-def load_case(pk: int, actor: Actor) -> Case:
-    case = db.session.scalar(_case_in_scope_statement(actor.scope), {"pk": pk})
+def load_case(pk: int, actor: Actor, loads: tuple[str, ...] = ()) -> Case:
+    """The case ``pk`` if the actor's scope covers it (OutOfScope otherwise)."""
+    result = db.session.execute(_case_in_scope_statement(actor.scope, tuple(loads)), {"pk": pk})
+    case = result.unique().scalar_one_or_none()
     if case is None:
         raise OutOfScope("办件不存在或不在您的管辖范围内。")
     return case
@@ -384,8 +393,9 @@ class CaseApi(BaseApi):
         if not isinstance(body, dict):
             raise ValidationError("请求体应为 JSON 对象。")
         actor = request_actor()
-        case = load_case(pk, actor)
         workflow = workflow_for()
+        step = workflow.actions.get(action)
+        case = load_case(pk, actor, step.loads if step is not None else ())
         fields = {k: v for k, v in body.items() if k not in ("session", "case", "action_name", "actor", "commit")}
         event = workflow.perform(db.session, case, action, actor, commit=False, **fields)
         payload = case_json(case, actor)

@@ -89,9 +89,9 @@ def register_case(
     ``materials_received`` lists the material ids handed in (None = all of them).
     """
     if not isinstance(implementation, Implementation):
-        # The implementing division comes with it (one query instead of a lazy load later).
+        # The implementing division and the materials come with it (one query, not three).
         implementation = session.get(Implementation, int(implementation),
-                                     options=[joinedload(Implementation.division)])
+                                     options=[joinedload(Implementation.division), joinedload(Implementation.materials)])
     if implementation is None or implementation.status != ImplementationStatus.PUBLISHED.value:
         raise ValidationError("所选事项不存在或未发布，请选择已发布的事项实施清单。")
     action = workflow.action("register")

@@ -111,7 +111,10 @@ class WorkflowAction:
     ``scope``: which of the case's division codes the actor's scope must cover
     (current / accepting / implementing / any); ``items``: item basic codes the action
     applies to (empty = every item); ``guard`` raises a GovkitError when a domain rule
-    forbids the step; ``effect`` changes the case (fields, pauses, deadlines).
+    forbids the step; ``effect`` changes the case (fields, pauses, deadlines);
+    ``loads``: the case's relationships the guard and effect read (``implementation``,
+    ``materials``, ``pauses``) — the API reads them with the case in one query instead of
+    one lazy load each (leaving them out only costs those lazy loads).
     """
 
     name: str
@@ -126,6 +129,7 @@ class WorkflowAction:
     guard: Guard | None = None
     effect: Effect | None = None
     description: str = ""
+    loads: tuple[str, ...] = ()
 
     def starts_from(self, state: str) -> bool:
         if self.from_states == (ANY_ACTIVE,):

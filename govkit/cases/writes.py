@@ -9,7 +9,8 @@ without touching the database; :meth:`Workflow.finish` writes the queue:
   matched → the case was changed by someone else → ``StaleDataError``, which ``finish``
   turns into ConcurrentModification), then ``INSERT`` the event and the outbox row — on
   PostgreSQL all three in one statement (data-modifying CTEs, one round trip). A
-  registration inserts the case, its checklist rows, the event and the outbox row.
+  registration inserts the case, its checklist rows, the event and the outbox row (on
+  PostgreSQL in one statement as well, the checklist passed as arrays).
   The ORM objects are then marked as stored, as a flush would (the case keeps its loaded
   values with the new version; the event becomes a persistent object with its id).
 * **Unit of work** — anything else: the queued events are attached to their cases,
@@ -130,14 +131,19 @@ def _insert_case(session: Session, write: PendingWrite) -> bool:
     if case_values is None or any(v is None for v in material_values):
         return False
     connection = session.connection()
-    case_id = connection.execute(_INSERT_CASE, {c: v for _, c, v in case_values}).inserted_primary_key[0]
-    set_committed_value(case, "id", case_id)
+    if connection.dialect.name == "postgresql" and _insert_in_one_statement(connection, write, case_values,
+                                                                             material_values):
+        case_id = case.id
+    else:
+        case_id = connection.execute(_INSERT_CASE, {c: v for _, c, v in case_values}).inserted_primary_key[0]
+        set_committed_value(case, "id", case_id)
+        if materials:
+            ids = connection.execute(_INSERT_MATERIALS, [{c: case_id if v is _PARENT_ID else v for _, c, v in row}
+                                                         for row in material_values]).scalars()
+            for material, material_id in zip(materials, list(ids)):
+                set_committed_value(material, "id", material_id)
+        _insert_event(connection, write)
     material_values = [[(k, c, case_id if v is _PARENT_ID else v) for k, c, v in row] for row in material_values]
-    if materials:
-        ids = connection.execute(_INSERT_MATERIALS, [{c: v for _, c, v in row} for row in material_values]).scalars()
-        for material, material_id in zip(materials, list(ids)):
-            set_committed_value(material, "id", material_id)
-    _insert_event(connection, write)
 
     # Turn the pending objects into persistent ones holding what was inserted.
     session.expunge(case)  # cascades to the checklist rows
@@ -148,6 +154,69 @@ def _insert_case(session: Session, write: PendingWrite) -> bool:
     session.add(case)
     _attach_event(session, write)
     return True
+
+
+def _insert_in_one_statement(connection: Any, write: PendingWrite, case_values: list, material_values: list) -> bool:
+    """PostgreSQL: a registration's case, checklist, event and outbox row in one round trip.
+
+    ``WITH c AS (INSERT INTO gk_case … RETURNING id), m AS (INSERT INTO gk_case_material
+    SELECT c.id, … FROM c, unnest(:material_ids, :received, :notes) RETURNING id, material_id),
+    e AS (INSERT INTO gk_case_event SELECT c.id, … FROM c RETURNING id), o AS (INSERT INTO
+    gk_outbox …) SELECT c.id, e.id, m.material_id, m.id FROM c, e LEFT JOIN m``; the checklist
+    goes in as arrays, so one statement (compiled once) serves every number of materials.
+    False (nothing written) when a checklist row carries a column the statement does not know.
+    """
+    case, materials = write.case, list(write.case.__dict__.get("materials", ()))
+    rows = [{c: v for _, c, v in row} for row in material_values]
+    if any(set(row) - {"case_id", *_MATERIAL_COLUMNS} for row in rows):
+        return False
+    params = {f"c_{c}": v for _, c, v in case_values}
+    params.update({f"m_{name}": [row.get(name) for row in rows] for name in _MATERIAL_COLUMNS})
+    params.update({f"e_{name}": v for name, v in _event_values(write).items() if name != "case_id"})
+    params.update({f"o_{name}": value for name, value in write.outbox.items()})
+    statement = _insert_statement(tuple(sorted(c for _, c, _ in case_values)), tuple(sorted(write.outbox)))
+    result = connection.execute(statement, params).all()
+    case_id, event_id = result[0][0], result[0][1]
+    set_committed_value(case, "id", case_id)
+    write.event.case_id, write.event.id = case_id, event_id
+    row_ids = {material_id: row_id for _, _, material_id, row_id in result if row_id is not None}
+    for material in materials:
+        set_committed_value(material, "id", row_ids[material.material_id])
+    return True
+
+
+_MATERIAL_COLUMNS = tuple(c.key for c in CaseMaterial.__table__.columns if c.key not in ("id", "case_id"))
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_statement(case_columns: tuple[str, ...], outbox_columns: tuple[str, ...]) -> Any:
+    from sqlalchemy import ARRAY, func, true
+
+    cases, materials, events, outbox = _CASES, CaseMaterial.__table__, CaseEvent.__table__, OutboxMessage.__table__
+
+    def value(table: Any, prefix: str, name: str) -> Any:
+        return cast(bindparam(f"{prefix}{name}", type_=table.c[name].type), table.c[name].type)
+
+    inserted_case = (cases.insert()
+                     .values({name: bindparam(f"c_{name}", type_=cases.c[name].type) for name in case_columns})
+                     .returning(cases.c.id).cte("c"))
+    checklist = func.unnest(*[cast(bindparam(f"m_{name}"), ARRAY(materials.c[name].type))
+                              for name in _MATERIAL_COLUMNS]).table_valued(*_MATERIAL_COLUMNS).render_derived("x")
+    inserted_materials = (materials.insert()
+                          .from_select(["case_id", *_MATERIAL_COLUMNS],
+                                       select(inserted_case.c.id, *[checklist.c[n] for n in _MATERIAL_COLUMNS])
+                                       .select_from(inserted_case.join(checklist, true())))
+                          .returning(materials.c.material_id, materials.c.id).cte("m"))
+    event_columns = [name for name in _EVENT_COLUMNS if name != "case_id"]
+    inserted_event = (events.insert()
+                      .from_select(["case_id", *event_columns],
+                                   select(inserted_case.c.id, *[value(events, "e_", n) for n in event_columns]))
+                      .returning(events.c.id).cte("e"))
+    queued = outbox.insert().values({n: value(outbox, "o_", n) for n in outbox_columns}).cte("o")
+    return (select(inserted_case.c.id, inserted_event.c.id, inserted_materials.c.material_id,
+                   inserted_materials.c.id)
+            .select_from(inserted_case.join(inserted_event, true()).outerjoin(inserted_materials, true()))
+            .add_cte(inserted_case, inserted_materials, inserted_event, queued))
 
 
 def _write_in_one_statement(connection: Any, write: PendingWrite, case_params: dict[str, Any]) -> None:

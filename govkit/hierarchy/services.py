@@ -253,14 +253,15 @@ class _CopySource(io.TextIOBase):
 
 class _Upserter:
     """Batched ``INSERT … ON CONFLICT (code) DO UPDATE`` through the driver (SQLite's
-    executemany, psycopg2's execute_values): the SQL is the same on both, only the
-    placeholders and boolean literals differ."""
+    executemany, psycopg2's execute_values, psycopg 3's pipelined executemany): the SQL is
+    the same on all, only the placeholders and boolean literals differ."""
 
     def __init__(self, session: Session, valid_from: date | None) -> None:
         self.connection = session.connection()
         dialect = self.connection.dialect
         self.kind = dialect.name if dialect.name in ("sqlite", "postgresql") else None
-        if self.kind == "postgresql" and dialect.driver != "psycopg2":
+        self.driver = dialect.driver
+        if self.kind == "postgresql" and self.driver not in ("psycopg2", "psycopg"):
             self.kind = "postgresql-generic"
         if self.kind is None:  # pragma: no cover - govkit supports SQLite and PostgreSQL
             raise ValidationError(f"不支持的数据库：{dialect.name}")
@@ -270,7 +271,7 @@ class _Upserter:
             self.connection.exec_driver_sql("PRAGMA cache_size = -32768")
             self.sql = _UPSERT.format(columns=_COLUMNS, values="(?, ?, ?, ?, ?, 1, ?, NULL)",
                                       true="1", false="0", distinct="IS NOT")
-        elif self.kind == "postgresql":
+        elif self.kind == "postgresql" and self.driver == "psycopg2":
             self.sql = _UPSERT.format(columns=_COLUMNS, values="%s", true="true", false="false",
                                       distinct="IS DISTINCT FROM")
         else:
@@ -278,13 +279,19 @@ class _Upserter:
                                       true="true", false="false", distinct="IS DISTINCT FROM")
 
     def copy_villages(self, rows: Iterable[DivisionRow]) -> None:
-        """PostgreSQL (psycopg2): COPY villages into a temp table, then upsert them in one statement."""
+        """PostgreSQL: COPY villages into a temp table, then upsert them in one statement."""
         raw = self.connection.connection.driver_connection
+        copy_sql = "COPY gk_division_stage (code, name, urban_rural_class) FROM STDIN"
+        source = _CopySource((r.code, r.name, r.urban_rural_class) for r in rows)
         with raw.cursor() as cursor:
             cursor.execute("CREATE TEMP TABLE gk_division_stage (code varchar(12) NOT NULL, name text NOT NULL, "
                            "urban_rural_class varchar(3)) ON COMMIT DROP")
-            cursor.copy_expert("COPY gk_division_stage (code, name, urban_rural_class) FROM STDIN",
-                               _CopySource((r.code, r.name, r.urban_rural_class) for r in rows))
+            if self.driver == "psycopg2":
+                cursor.copy_expert(copy_sql, source)
+            else:  # psycopg 3
+                with cursor.copy(copy_sql) as copy:
+                    while chunk := source.read(1 << 16):
+                        copy.write(chunk)
             cursor.execute(_VILLAGE_MERGE, {"valid_from": self.valid_from})
             cursor.execute("DROP TABLE gk_division_stage")
 
@@ -292,7 +299,7 @@ class _Upserter:
         """Rows are (code, name, level, class, parent_id, valid_from)."""
         if not rows:
             return
-        if self.kind == "postgresql":
+        if self.kind == "postgresql" and self.driver == "psycopg2":
             from psycopg2.extras import execute_values
 
             with self.connection.connection.driver_connection.cursor() as cursor:

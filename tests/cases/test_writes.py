@@ -66,11 +66,22 @@ def test_registration_inserts_case_checklist_event_and_outbox_once(workflow, wor
     s = db.session
     with Statements(db.engine) as sql:
         case = register(workflow, s, world, materials_received=[world.implementation.materials[0].id])
-    assert sql.writes().count("INSERT gk_case") == 1
-    # one statement per row on SQLite, one multi-row INSERT … RETURNING on PostgreSQL
-    assert sql.writes().count("INSERT gk_case_material") == (1 if db.engine.dialect.name == "postgresql" else 2)
-    assert sql.writes()[-2:] == ["INSERT gk_case_event", "INSERT gk_outbox"]
-    assert not any(w.startswith("UPDATE gk_case") for w in sql.writes() if w != "UPDATE gk_case_number_seq")
+    if db.engine.dialect.name == "postgresql":
+        # the number's counter, then one round trip: WITH c AS (INSERT gk_case), m AS (INSERT
+        # gk_case_material … unnest), e AS (INSERT gk_case_event), o AS (INSERT gk_outbox)
+        assert sql.writes() == ["INSERT gk_case_number_seq", "WITH gk_case"]
+    else:  # one statement per checklist row on SQLite
+        assert sql.writes() == ["INSERT gk_case_number_seq", "INSERT gk_case", "INSERT gk_case_material",
+                                "INSERT gk_case_material", "INSERT gk_case_event", "INSERT gk_outbox"]
+    # Each checklist object got the id of its own row, the event the id of its row.
+    given = {m.material_id: (m.id, m.received) for m in case.materials}
+    stored = {material_id: (row_id, received) for row_id, material_id, received in s.execute(
+        select(CaseMaterial.id, CaseMaterial.material_id, CaseMaterial.received).where(CaseMaterial.case_id == case.id))}
+    assert given == stored and len(stored) == 2
+    event_row = s.execute(select(CaseEvent.id, CaseEvent.action).where(CaseEvent.case_id == case.id)).one()
+    outbox_row = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    assert (event_row.action, outbox_row.topic, outbox_row.payload["case_number"]) == ("register", "case.register",
+                                                                                       case.number)
     # Column defaults and foreign keys are what a flush would have written.
     s.expire_all()
     fresh = s.get(Case, case.id)
@@ -83,6 +94,44 @@ def test_registration_inserts_case_checklist_event_and_outbox_once(workflow, wor
     row.note = "复印件"
     s.commit()
     assert s.scalar(select(CaseMaterial.note).where(CaseMaterial.id == row.id)) == "复印件"
+
+
+def test_registration_without_materials_in_one_statement(workflow, world, db):
+    """An implementation with no materials: the checklist arrays are empty, the rest is written."""
+    s = db.session
+    world.implementation.materials.clear()
+    s.commit()
+    case = register(workflow, s, world)
+    s.expire_all()
+    fresh = s.get(Case, case.id)
+    assert (fresh.state, fresh.materials, [e.action for e in fresh.events]) == ("registered", [], ["register"])
+
+
+def test_an_action_reads_what_it_loads_with_the_case_in_one_query(app, workflow, world, db):
+    """load_case(…, loads) joins the relationships a step declares (accept: three) into one SELECT."""
+    from govkit.cases.api import load_case
+
+    s = db.session
+    case = register(workflow, s, world, materials_received=[world.implementation.materials[0].id])
+    workflow.perform(s, case, "request_supplement", world.clerk, missing=[world.implementation.materials[1].id])
+    workflow.perform(s, case, "resubmit", world.clerk)
+    case_id, promised = case.id, world.implementation.promised_days
+    s.commit()
+    s.expunge_all()
+    step = workflow.action("accept")
+    assert step.loads == ("implementation", "materials", "pauses")
+    with Statements(db.engine) as sql:
+        loaded = load_case(case_id, world.clerk, step.loads)
+        # two checklist rows × one pause come back as one case with two rows and one pause
+        seen = (loaded.implementation.promised_days, sorted(m.material.name for m in loaded.materials),
+                [p.reason for p in loaded.pauses])
+    assert seen == (promised, ["困难情况说明", "身份证"], ["supplement"])
+    assert [w.split()[0] for w in sql.seen] == ["SELECT"]
+    s.expunge_all()
+    with Statements(db.engine) as sql:  # a step that loads nothing reads the case row alone
+        plain = load_case(case_id, world.clerk)
+        assert len(plain.materials) == 2
+    assert [w.split()[0] for w in sql.seen] == ["SELECT", "SELECT"]
 
 
 def test_a_stale_version_loses_and_writes_nothing(workflow, world, db):

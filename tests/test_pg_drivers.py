@@ -1,0 +1,79 @@
+"""Both PostgreSQL drivers: psycopg 3 (what ``postgresql://`` selects) and psycopg2 (named explicitly).
+
+The rest of the suite runs on psycopg 3; this runs the driver-specific code on psycopg2:
+the division import's COPY + execute_values path and the single-statement case writes.
+"""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from govkit.settings import database_url
+
+
+@pytest.mark.parametrize("given, used", [
+    ("postgresql://govkit:pw@127.0.0.1/govkit", "postgresql+psycopg://govkit:pw@127.0.0.1/govkit"),
+    ("postgres://govkit@db/govkit", "postgresql+psycopg://govkit@db/govkit"),
+    ("postgresql+psycopg2://govkit@db/govkit", "postgresql+psycopg2://govkit@db/govkit"),
+    ("postgresql+psycopg://govkit@db/govkit", "postgresql+psycopg://govkit@db/govkit"),
+    ("sqlite:////srv/govkit/govkit.db", "sqlite:////srv/govkit/govkit.db"),
+])
+def test_a_url_without_a_driver_uses_psycopg_3(given, used):
+    assert database_url(given) == used
+
+
+def test_the_setting_is_normalised_where_it_is_read(tmp_path):
+    from govkit.app import load_settings
+
+    settings, _ = load_settings({"DATABASE_URL": "postgresql://govkit@127.0.0.1/govkit",
+                                 "INSTANCE_PATH": str(tmp_path)}, load_entrypoints=False)
+    assert settings["DATABASE_URL"] == "postgresql+psycopg://govkit@127.0.0.1/govkit"
+
+
+@pytest.mark.backends("postgres")
+def test_the_suite_runs_on_psycopg_3(db):
+    assert db.engine.dialect.driver == "psycopg"
+
+
+@pytest.mark.backends("postgres")
+def test_psycopg2_imports_divisions_and_writes_a_lifecycle(make_app, govkit_db_url):
+    from govkit.cases.models import Case, CaseEvent, CaseMaterial, OutboxMessage
+    from govkit.cases.runtime import workflow_for
+    from govkit.db import db
+    from govkit.hierarchy.models import Division
+    from govkit.hierarchy.sample import load_sample
+    from tests.cases.conftest import build_world, register
+
+    app = make_app(DATABASE_URL=govkit_db_url.replace("postgresql+psycopg://", "postgresql+psycopg2://"))
+    with app.app_context():
+        try:
+            s = db.session
+            assert db.engine.dialect.driver == "psycopg2"
+            result = load_sample(s)  # COPY into the staging table, execute_values for the upper levels
+            assert (result.rows, result.created, result.by_level) == (51, 51, {1: 1, 2: 1, 3: 1, 4: 10, 5: 38})
+            village = s.scalar(sa.select(Division).where(Division.code == "621002102204"))
+            assert (village.name, village.parent.code) == ("寺里村委会", "621002102000")
+
+            world = build_world(s)
+            workflow = workflow_for(app)
+            case = register(workflow, s, world, materials_received=[world.implementation.materials[0].id])
+            given = {m.material_id: m.id for m in case.materials}
+            workflow.perform(s, case, "request_supplement", world.clerk, missing=[world.implementation.materials[1].id])
+            workflow.perform(s, case, "resubmit", world.clerk)
+            workflow.perform(s, case, "accept", world.clerk)
+            workflow.perform(s, case, "forward", world.clerk)
+            case_id = case.id
+            s.expire_all()
+            fresh = s.get(Case, case_id)
+            stored = dict(s.execute(sa.select(CaseMaterial.material_id, CaseMaterial.id)
+                                    .where(CaseMaterial.case_id == case_id)).all())
+            assert stored == given
+            assert (fresh.state, fresh.version) == ("forwarded", 5)
+            assert [e.action for e in fresh.events] == ["register", "request_supplement", "resubmit", "accept",
+                                                        "forward"]
+            topics = s.scalars(sa.select(OutboxMessage.topic).order_by(OutboxMessage.id)).all()
+            assert topics == ["case.register", "case.request_supplement", "case.resubmit", "case.accept",
+                              "case.forward"]
+            assert s.scalar(sa.select(sa.func.count()).select_from(CaseEvent)) == 5
+        finally:
+            db.session.remove()
