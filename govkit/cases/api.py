@@ -22,7 +22,7 @@ from govkit.cases.deadlines import deadline_status, with_status
 from govkit.cases.idnumber import mask_id_number, mask_phone
 from govkit.cases.models import Case
 from govkit.cases.runtime import calendar_for, workflow_for
-from govkit.cases.workflow import Actor
+from govkit.cases.workflow import LOADABLE, Actor
 from govkit.db import db
 from govkit.errors import GovkitError, OutOfScope, ValidationError
 from govkit.hierarchy.scope import ADMIN_ROLE, Scope
@@ -115,7 +115,7 @@ def case_scope_clause(scope: Scope) -> Any:
                scope.clause(Case.implementing_division_code))
 
 
-_LOADABLE = {"implementation": Case.implementation, "materials": Case.materials, "pauses": Case.pauses}
+_LOADABLE = {name: getattr(Case, name) for name in LOADABLE}
 
 
 @functools.lru_cache(maxsize=1024)
@@ -127,7 +127,7 @@ def _case_in_scope_statement(scope: Scope, loads: tuple[str, ...] = ()) -> Any:
     other steps read the case row alone, since a join would cost every one of them.
     """
     statement = select(Case).where(Case.id == bindparam("pk"), case_scope_clause(scope))
-    options = [joinedload(_LOADABLE[name]) for name in loads if name in _LOADABLE]
+    options = [joinedload(_LOADABLE[name]) for name in loads]
     return statement.options(*options) if options else statement
 
 

@@ -101,6 +101,10 @@ FIELD_LABELS = {
 }
 
 
+#: The case relationships a step may name in :attr:`WorkflowAction.loads`.
+LOADABLE = ("implementation", "materials", "pauses")
+
+
 @dataclass(frozen=True)
 class WorkflowAction:
     """One workflow step (办理环节).
@@ -194,6 +198,11 @@ class Workflow:
             raise PluginError(
                 f"插件 {plugin} 的流程环节“{action.label}”直接进入“{states.state_label(action.to_state)}”；"
                 "受理、决定、办结、送达和撤回只能经内置环节完成。", plugin=plugin)
+        unknown = [name for name in action.loads if name not in LOADABLE]
+        if unknown:
+            raise PluginError(
+                f"插件 {plugin} 的流程环节“{action.label}”的 loads 含未知关系 {'、'.join(unknown)}；"
+                f"可用：{'、'.join(LOADABLE)}。", plugin=plugin)
         if action.scope not in SCOPE_RULES or not action.roles:
             raise PluginError(
                 f"插件 {plugin} 的流程环节“{action.label}”须声明允许的角色和范围规则"

@@ -71,7 +71,13 @@ class Replace:
         return [WorkflowAction("approve", "准予许可", ("registered",), "approved", ("代办员",))]
 
 
-@pytest.mark.parametrize("plugin", [Bypass(), Replace()])
+class BadLoads:
+    @hookimpl
+    def register_workflow_actions(self):
+        return [WorkflowAction("village_notice", "村级公示", ("signed",), None, ("办理员",), loads=("material",))]
+
+
+@pytest.mark.parametrize("plugin", [Bypass(), Replace(), BadLoads()])
 def test_plugin_cannot_bypass_or_replace_built_in_steps(register_plugin, plugin):
     app = register_plugin(plugin, name="sneaky")
     with app.app_context(), pytest.raises(PluginError, match="sneaky"):
