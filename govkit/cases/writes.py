@@ -28,7 +28,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, cast, event, insert, inspect, select
+from sqlalchemy import ARRAY, bindparam, cast, event, func, insert, inspect, select, true
 from sqlalchemy.orm import MANYTOONE, ColumnProperty, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -38,6 +38,8 @@ from govkit.cases.models import Case, CaseEvent, CaseMaterial, OutboxMessage
 
 _QUEUE = "govkit_pending_case_writes"
 _EVENT_COLUMNS = tuple(c.key for c in CaseEvent.__table__.columns if c.key != "id")
+_EVENT_DATA_COLUMNS = tuple(name for name in _EVENT_COLUMNS if name != "case_id")  # the case id comes from SQL
+_MATERIAL_COLUMNS = tuple(c.key for c in CaseMaterial.__table__.columns if c.key not in ("id", "case_id"))
 _CASES = Case.__table__
 _UPDATE_CASE = _CASES.update().where(_CASES.c.id == bindparam("_case_id"), _CASES.c.version == bindparam("_version"))
 _INSERT_EVENT = insert(CaseEvent.__table__)
@@ -131,9 +133,8 @@ def _insert_case(session: Session, write: PendingWrite) -> bool:
     if case_values is None or any(v is None for v in material_values):
         return False
     connection = session.connection()
-    if connection.dialect.name == "postgresql" and _insert_in_one_statement(connection, write, case_values,
-                                                                             material_values):
-        case_id = case.id
+    if connection.dialect.name == "postgresql":
+        _insert_in_one_statement(connection, write, case_values, material_values)
     else:
         case_id = connection.execute(_INSERT_CASE, {c: v for _, c, v in case_values}).inserted_primary_key[0]
         set_committed_value(case, "id", case_id)
@@ -143,7 +144,7 @@ def _insert_case(session: Session, write: PendingWrite) -> bool:
             for material, material_id in zip(materials, list(ids)):
                 set_committed_value(material, "id", material_id)
         _insert_event(connection, write)
-    material_values = [[(k, c, case_id if v is _PARENT_ID else v) for k, c, v in row] for row in material_values]
+    material_values = [[(k, c, case.id if v is _PARENT_ID else v) for k, c, v in row] for row in material_values]
 
     # Turn the pending objects into persistent ones holding what was inserted.
     session.expunge(case)  # cascades to the checklist rows
@@ -156,20 +157,18 @@ def _insert_case(session: Session, write: PendingWrite) -> bool:
     return True
 
 
-def _insert_in_one_statement(connection: Any, write: PendingWrite, case_values: list, material_values: list) -> bool:
+def _insert_in_one_statement(connection: Any, write: PendingWrite, case_values: list, material_values: list) -> None:
     """PostgreSQL: a registration's case, checklist, event and outbox row in one round trip.
 
     ``WITH c AS (INSERT INTO gk_case … RETURNING id), m AS (INSERT INTO gk_case_material
-    SELECT c.id, … FROM c, unnest(:material_ids, :received, :notes) RETURNING id, material_id),
+    SELECT c.id, … FROM c, unnest(:material_ids, :received, :notes) RETURNING material_id, id),
     e AS (INSERT INTO gk_case_event SELECT c.id, … FROM c RETURNING id), o AS (INSERT INTO
-    gk_outbox …) SELECT c.id, e.id, m.material_id, m.id FROM c, e LEFT JOIN m``; the checklist
-    goes in as arrays, so one statement (compiled once) serves every number of materials.
-    False (nothing written) when a checklist row carries a column the statement does not know.
+    gk_outbox SELECT … FROM c) SELECT c.id, e.id, m.material_id, m.id FROM c, e LEFT JOIN m``;
+    the checklist goes in as arrays, so one statement (compiled once) serves every number of
+    materials. The checklist objects get their ids by material (unique per case).
     """
-    case, materials = write.case, list(write.case.__dict__.get("materials", ()))
+    case = write.case
     rows = [{c: v for _, c, v in row} for row in material_values]
-    if any(set(row) - {"case_id", *_MATERIAL_COLUMNS} for row in rows):
-        return False
     params = {f"c_{c}": v for _, c, v in case_values}
     params.update({f"m_{name}": [row.get(name) for row in rows] for name in _MATERIAL_COLUMNS})
     params.update({f"e_{name}": v for name, v in _event_values(write).items() if name != "case_id"})
@@ -180,23 +179,30 @@ def _insert_in_one_statement(connection: Any, write: PendingWrite, case_values: 
     set_committed_value(case, "id", case_id)
     write.event.case_id, write.event.id = case_id, event_id
     row_ids = {material_id: row_id for _, _, material_id, row_id in result if row_id is not None}
-    for material in materials:
+    for material in case.__dict__.get("materials", ()):
         set_committed_value(material, "id", row_ids[material.material_id])
-    return True
 
 
-_MATERIAL_COLUMNS = tuple(c.key for c in CaseMaterial.__table__.columns if c.key not in ("id", "case_id"))
+def _typed(table: Any, prefix: str, name: str) -> Any:
+    """``CAST(:prefix_name AS <column type>)``: a parameter inside INSERT … SELECT needs its type."""
+    return cast(bindparam(f"{prefix}{name}", type_=table.c[name].type), table.c[name].type)
+
+
+def _event_and_outbox_from(case_cte: Any, outbox_columns: tuple[str, ...]) -> tuple[Any, Any]:
+    """The CTEs ``e`` (the event, RETURNING id) and ``o`` (the outbox row): one row each per row of ``case_cte``."""
+    events, outbox = CaseEvent.__table__, OutboxMessage.__table__
+    inserted_event = (events.insert()
+                      .from_select(["case_id", *_EVENT_DATA_COLUMNS],
+                                   select(case_cte.c.id, *[_typed(events, "e_", n) for n in _EVENT_DATA_COLUMNS]))
+                      .returning(events.c.id).cte("e"))
+    queued = outbox.insert().from_select(
+        list(outbox_columns), select(*[_typed(outbox, "o_", n) for n in outbox_columns]).select_from(case_cte)).cte("o")
+    return inserted_event, queued
 
 
 @functools.lru_cache(maxsize=64)
 def _insert_statement(case_columns: tuple[str, ...], outbox_columns: tuple[str, ...]) -> Any:
-    from sqlalchemy import ARRAY, func, true
-
-    cases, materials, events, outbox = _CASES, CaseMaterial.__table__, CaseEvent.__table__, OutboxMessage.__table__
-
-    def value(table: Any, prefix: str, name: str) -> Any:
-        return cast(bindparam(f"{prefix}{name}", type_=table.c[name].type), table.c[name].type)
-
+    cases, materials = _CASES, CaseMaterial.__table__
     inserted_case = (cases.insert()
                      .values({name: bindparam(f"c_{name}", type_=cases.c[name].type) for name in case_columns})
                      .returning(cases.c.id).cte("c"))
@@ -207,12 +213,7 @@ def _insert_statement(case_columns: tuple[str, ...], outbox_columns: tuple[str, 
                                        select(inserted_case.c.id, *[checklist.c[n] for n in _MATERIAL_COLUMNS])
                                        .select_from(inserted_case.join(checklist, true())))
                           .returning(materials.c.material_id, materials.c.id).cte("m"))
-    event_columns = [name for name in _EVENT_COLUMNS if name != "case_id"]
-    inserted_event = (events.insert()
-                      .from_select(["case_id", *event_columns],
-                                   select(inserted_case.c.id, *[value(events, "e_", n) for n in event_columns]))
-                      .returning(events.c.id).cte("e"))
-    queued = outbox.insert().values({n: value(outbox, "o_", n) for n in outbox_columns}).cte("o")
+    inserted_event, queued = _event_and_outbox_from(inserted_case, outbox_columns)
     return (select(inserted_case.c.id, inserted_event.c.id, inserted_materials.c.material_id,
                    inserted_materials.c.id)
             .select_from(inserted_case.join(inserted_event, true()).outerjoin(inserted_materials, true()))
@@ -239,22 +240,12 @@ def _write_in_one_statement(connection: Any, write: PendingWrite, case_params: d
 
 @functools.lru_cache(maxsize=256)
 def _one_statement(case_columns: tuple[str, ...], outbox_columns: tuple[str, ...]) -> Any:
-    cases, events, outbox = _CASES, CaseEvent.__table__, OutboxMessage.__table__
-
-    def value(table: Any, prefix: str, name: str) -> Any:
-        return cast(bindparam(f"{prefix}{name}", type_=table.c[name].type), table.c[name].type)
-
+    cases = _CASES
     updated = (cases.update()
                .where(cases.c.id == bindparam("_case_id"), cases.c.version == bindparam("_version"))
                .values({name: bindparam(f"c_{name}", type_=cases.c[name].type) for name in case_columns})
                .returning(cases.c.id).cte("u"))
-    event_columns = [name for name in _EVENT_COLUMNS if name != "case_id"]
-    inserted = (events.insert()
-                .from_select(["case_id", *event_columns],
-                             select(updated.c.id, *[value(events, "e_", n) for n in event_columns]))
-                .returning(events.c.id).cte("e"))
-    queued = outbox.insert().from_select(
-        list(outbox_columns), select(*[value(outbox, "o_", n) for n in outbox_columns]).select_from(updated)).cte("o")
+    inserted, queued = _event_and_outbox_from(updated, outbox_columns)
     return select(inserted.c.id).add_cte(updated, inserted, queued)
 
 
