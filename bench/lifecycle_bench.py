@@ -8,7 +8,7 @@ fsync and synchronous_commit on):
 1. create the schema and seed a county (1 township, 200 villages, a published item);
 2. pre-fill ``--prefill`` generated cases with bulk Core inserts (COPY on PostgreSQL),
    spread over the villages and the last two years, then ANALYZE;
-3. serve the app with gunicorn (``--workers`` processes × ``--threads`` threads);
+3. serve the app with gunicorn or granian (``--workers`` processes × ``--threads`` threads);
 4. drive ``--lifecycles`` lifecycles register → accept → forward → sign_for → assign →
    approve → complete → deliver from ``--clients`` concurrent keep-alive HTTP clients
    (a village desk user and a township user, JWT auth);
@@ -16,7 +16,10 @@ fsync and synchronous_commit on):
    lifecycle by the server workers, the PostgreSQL backends and the client, how busy the
    machine's CPUs were during the run, and a **baseline measured in the same run**: the same clients reading
    ``GET /api/v1/case/<id>/actions`` (authentication, scope, one case query, no write) —
-   the ratio shows how much a transition costs over the framework's floor.
+   the ratio shows how much a transition costs over the framework's floor;
+6. check the run in the database: the table held the pre-filled cases, and every lifecycle
+   the clients saw succeed added one delivered case with its eight events in step order and
+   one outbox message per event. Otherwise it prints NOT VERIFIED and exits 1.
 """
 from __future__ import annotations
 
@@ -42,6 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv's gunicorn and granian
 sys.path.insert(0, str(ROOT))
+
+from bench.machine import machine_reference  # noqa: E402
 
 COUNTY, TOWNSHIP = "621002000000", "621002100000"
 VILLAGES = [f"621002100{n:03d}" for n in range(201, 401)]
@@ -367,14 +372,15 @@ def login(port: int, username: str) -> str:
     return body["access_token"]
 
 
-def lifecycle(desk: Client, town: Client, ids: dict, timings: dict[str, list[float]], errors: list) -> bool:
+def lifecycle(desk: Client, town: Client, ids: dict, timings: dict[str, list[float]], errors: list) -> int | None:
+    """One case from registration to delivery; its id, or None after recording the failed step."""
     status, body, took = desk.call("POST", "/api/v1/case/", {
         "implementation_id": ids["implementation"], "applicant_name": "王五", "applicant_id_number": ID_NUMBER,
         "applicant_phone": "13900001111"})
     timings["register"].append(took)
     if status != 201:
         errors.append(("register", status, body))
-        return False
+        return None
     pk = body["result"]["id"]
     plan = [(desk, "accept", {}), (desk, "forward", {}), (town, "sign_for", {}),
             (town, "assign", {"department_id": ids["department"]}), (town, "approve", {"result_number": f"R{pk}"}),
@@ -384,32 +390,34 @@ def lifecycle(desk: Client, town: Client, ids: dict, timings: dict[str, list[flo
         timings[action].append(took)
         if status != 200:
             errors.append((action, status, body))
-            return False
-    return True
+            return None
+    return pk
 
 
-def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe) -> dict:
+def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe, snapshot) -> dict:
     desk_token, town_token = login(port, "desk"), login(port, "town")
     timings: dict[str, list[float]] = {step: [] for step in STEPS}
     errors: list = []
-    done = [0]
+    finished: list[tuple[float, int]] = []  # (perf_counter at delivery, case id)
     lock = threading.Lock()
     counter = iter(range(lifecycles))
 
     def worker() -> None:
         desk, town = Client(port, desk_token), Client(port, town_token)
         local = {step: [] for step in STEPS}
-        ok = 0
+        ended: list[tuple[float, int]] = []
         while True:
             with lock:
                 n = next(counter, None)
             if n is None:
                 break
-            ok += lifecycle(desk, town, ids, local, errors)
+            pk = lifecycle(desk, town, ids, local, errors)
+            if pk is not None:
+                ended.append((time.perf_counter(), pk))
         with lock:
             for step in STEPS:
                 timings[step].extend(local[step])
-            done[0] += ok
+            finished.extend(ended)
 
     # Warm up every worker process (imports, caches, compiled statements) before timing:
     # the same concurrency as the run, so every worker serves some warm-up requests.
@@ -422,6 +430,8 @@ def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe) -> dic
     in_parallel(clients, warm_up)
     if errors:
         raise RuntimeError(f"warm-up failed: {errors[:3]}")
+    before = snapshot()
+    yardstick = machine_reference()
     server_cpu0, db_cpu0, client_cpu0 = cpu_probe()
     busy0 = cpu_busy()
     started = time.perf_counter()
@@ -432,6 +442,12 @@ def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe) -> dic
     total = max(busy1[1] - busy0[1], 1)
     busy = (busy1[0] - busy0[0]) / total  # share of all CPUs busy during the run
     steal = (busy1[2] - busy0[2]) / total
+    after = snapshot()
+    yardstick = (yardstick, machine_reference())
+    # Throughput in four equal slices of the run: a falling rate would show growing work.
+    quarters = [0] * 4
+    for at, _ in finished:
+        quarters[min(3, int((at - started) / elapsed * 4))] += 1
 
     # Baseline in the same run: the same clients reading a case's allowed actions.
     status, body, _ = Client(port, desk_token).call("POST", "/api/v1/case/", {
@@ -463,11 +479,59 @@ def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe) -> dic
     in_parallel(clients, reader)
     read_elapsed = time.perf_counter() - read_started
     server_b1, db_b1, client_b1 = cpu_probe()
-    return {"elapsed": elapsed, "completed": done[0], "timings": timings, "errors": errors, "busy": busy, "steal": steal,
+    return {"elapsed": elapsed, "completed": len(finished), "timings": timings, "quarters": quarters, "yardstick": yardstick,
+            "cases": sorted(pk for _, pk in finished), "before": before, "after": after, "errors": errors, "busy": busy, "steal": steal,
             "cpu": {"server": server_cpu1 - server_cpu0, "db": db_cpu1 - db_cpu0, "client": client_cpu1 - client_cpu0},
             "baseline": {"requests": len(read_times), "elapsed": read_elapsed, "timings": read_times,
                          "cpu": {"server": server_b1 - server_b0, "db": db_b1 - db_b0,
                                  "client": client_b1 - client_b0}}}
+
+
+def snapshot(engine) -> dict[str, int]:
+    """Row counts of cases, events and outbox messages (read before and after the timed run)."""
+    with engine.connect() as conn:
+        return {table: conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
+                for table in ("gk_case", "gk_case_event", "gk_outbox")}
+
+
+def verify(engine, prefilled: int, result: dict) -> list[str]:
+    """What the database says about the timed run; a list of problems (empty when all is well).
+
+    The figures count only if the table really held the pre-filled cases and every lifecycle
+    the clients saw succeed is in the database: delivered, with one event per step in step
+    order and one outbox message per event.
+    """
+    problems = []
+    before, after, cases = result["before"], result["after"], result["cases"]
+    n = len(cases)
+    if before["gk_case"] < prefilled:
+        problems.append(f"the case table held {before['gk_case']:,} rows, not the {prefilled:,} pre-filled")
+    if after["gk_case"] - before["gk_case"] != n:
+        problems.append(f"{after['gk_case'] - before['gk_case']} cases were added for {n} lifecycles")
+    events = after["gk_case_event"] - before["gk_case_event"]
+    if events != n * len(STEPS):
+        problems.append(f"{events} events were written for {n} lifecycles of {len(STEPS)} steps")
+    if after["gk_outbox"] - before["gk_outbox"] != events:
+        problems.append(f"{after['gk_outbox'] - before['gk_outbox']} outbox messages for {events} events")
+    if not cases:
+        return problems + ["no lifecycle completed"]
+    import sqlalchemy as sa
+
+    span = {"lo": cases[0], "hi": cases[-1]}
+    with engine.connect() as conn:
+        delivered = conn.execute(sa.text(
+            "SELECT count(*) FROM gk_case WHERE id BETWEEN :lo AND :hi AND state = 'delivered'"), span).scalar_one()
+        chains: dict[int, list[str]] = {}
+        for case_id, action in conn.execute(sa.text(
+                "SELECT case_id, action FROM gk_case_event WHERE case_id BETWEEN :lo AND :hi ORDER BY id"), span):
+            chains.setdefault(case_id, []).append(action)
+    if delivered != n:
+        problems.append(f"{delivered} of {n} cases of the run are in state delivered")
+    wrong = [pk for pk in cases if tuple(chains.get(pk, ())) != STEPS]
+    if wrong:
+        problems.append(f"{len(wrong)} cases have another event chain than {' → '.join(STEPS)}, e.g. "
+                        f"#{wrong[0]}: {chains.get(wrong[0])}")
+    return problems
 
 
 def in_parallel(clients: int, fn) -> None:
@@ -497,6 +561,8 @@ def report(backend: str, prefilled: int, prefill_seconds: float, result: dict, a
     rate = result["completed"] / result["elapsed"]
     print(f"lifecycles: {result['completed']} in {result['elapsed']:.1f} s → {rate:.1f} lifecycles/s "
           f"({rate * len(STEPS):.0f} requests/s); errors: {len(result['errors'])}")
+    slice_rates = " / ".join(f"{q / (result['elapsed'] / 4):.1f}" for q in result["quarters"])
+    print(f"lifecycles/s in each quarter of the run: {slice_rates}")
     print(f"{'request':<10} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")
     for step in STEPS:
         values = result["timings"][step]
@@ -517,11 +583,15 @@ def report(backend: str, prefilled: int, prefill_seconds: float, result: dict, a
               f"p50 {percentile(base['timings'], .5) * 1000:.1f} ms, server CPU {base_cpu:.1f} ms/request")
         print(f"ratio: a lifecycle request costs {per_request['server'] / base_cpu:.1f}× the baseline read in server CPU; "
               f"lifecycle requests/s = {rate * len(STEPS) / base_rate:.2f}× the baseline read rate")
+    print(f"machine yardstick sum(range(10**7)), best of 3 on an idle machine: {result['yardstick'][0]:.3f} s CPU "
+          f"before the run, {result['yardstick'][1]:.3f} s after (figures scale with it)")
     for error in result["errors"][:5]:
         print("error:", error)
 
 
-def run_backend(backend: str, args) -> None:
+def run_backend(backend: str, args, failed: list[str]) -> None:
+    import sqlalchemy as sa
+
     workdir = Path(tempfile.mkdtemp(prefix=f"govkit-bench-{backend}-"))
     pg = None
     proc = None
@@ -550,8 +620,20 @@ def run_backend(backend: str, args) -> None:
             database = process_cpu(tree_pids(pg_root)) if pg_root else 0.0
             return server, database, time.process_time()
 
-        result = drive(port, ids, args.lifecycles, args.clients, cpu_probe)
-        report(backend, args.prefill, seconds, result, args)
+        reader = sa.create_engine(url)
+        try:
+            result = drive(port, ids, args.lifecycles, args.clients, cpu_probe, lambda: snapshot(reader))
+            report(backend, args.prefill, seconds, result, args)
+            problems = verify(reader, args.prefill, result)
+        finally:
+            reader.dispose()
+        if problems:
+            print("NOT VERIFIED — the figures above do not count:", *problems, sep="\n  ")
+            failed.append(backend)
+        else:
+            print(f"verified in the database: {result['before']['gk_case']:,} cases before the run; the "
+                  f"{result['completed']} lifecycles added {result['completed']} delivered cases, each with the "
+                  f"{len(STEPS)} events in step order, and one outbox message per event")
     finally:
         if proc is not None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -578,8 +660,11 @@ def main() -> None:
                         help="PostgreSQL driver of the served app (psycopg 3 is what postgresql:// selects)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (database) afterwards")
     args = parser.parse_args()
+    failed: list[str] = []
     for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
-        run_backend(backend, args)
+        run_backend(backend, args, failed)
+    if failed:
+        sys.exit(f"not verified: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.machine import machine_reference  # noqa: E402
 from govkit.printing import CaseNotice, default_registry  # noqa: E402
 from govkit.printing import qr  # noqa: E402
 
@@ -104,14 +105,6 @@ def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def machine_reference() -> float:
-    """CPU seconds for ``sum(range(10**7))``: about 0.1-0.15 s on a current
-    desktop core with CPython 3.11, so readers can scale the figures below."""
-    t = time.process_time()
-    sum(range(10**7))
-    return time.process_time() - t
-
-
 def bench_reportlab(n: int) -> dict:
     registry = default_registry()
     template = registry.get("acceptance_notice")
@@ -179,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"python {sys.version.split()[0]}, {pin_to_one_core()}")
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
-          f"reference loop sum(range(10**7)) took {machine_reference():.2f} s CPU "
+          f"reference loop sum(range(10**7)) took {machine_reference():.2f} s CPU (best of 3) "
           "(≈0.12 s on a current desktop core)")
     rl = bench_reportlab(args.n)
     print(f"reportlab:  {rl['n']} notices in {rl['wall']:.2f} s wall, {rl['cpu']:.2f} s CPU "
