@@ -35,22 +35,34 @@ def test_concurrent_lifecycles_under_a_real_server(tmp_path, server):
         timings = {step: [] for step in lb.STEPS}
         errors: list = []
 
-        def run(_: int) -> int:
+        def run(_: int) -> list[int | None]:
             a, b = lb.Client(port, desk), lb.Client(port, town)
-            return sum(lb.lifecycle(a, b, ids, timings, errors) for _ in range(4))
+            return [lb.lifecycle(a, b, ids, timings, errors) for _ in range(4)]
 
+        engine = sa.create_engine(url)
+        before = lb.snapshot(engine)
         with ThreadPoolExecutor(6) as pool:
-            done = sum(pool.map(run, range(6)))
-        assert errors == [] and done == 24
+            pks = [pk for batch in pool.map(run, range(6)) for pk in batch]
+        assert errors == [] and None not in pks and len(set(pks)) == 24
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
-    engine = sa.create_engine(url)
     with engine.connect() as conn:
         cases = conn.execute(sa.text("SELECT number, state, version FROM gk_case")).all()
         events = conn.execute(sa.text("SELECT count(*) FROM gk_case_event")).scalar()
         outbox = conn.execute(sa.text("SELECT count(*) FROM gk_outbox")).scalar()
-    engine.dispose()
     assert len(cases) == 24 and len({c.number for c in cases}) == 24  # unique numbers across workers
     assert {(c.state, c.version) for c in cases} == {("delivered", 8)}
     assert events == outbox == 24 * len(lb.STEPS)
+
+    # The benchmark's own database check agrees, and it sees a lost event.
+    run_result = {"before": before, "after": lb.snapshot(engine), "cases": sorted(pks)}
+    assert lb.verify(engine, 0, run_result) == []
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM gk_case_event WHERE case_id = :pk AND action = 'sign_for'"), {"pk": pks[0]})
+    problems = lb.verify(engine, 0, {**run_result, "after": lb.snapshot(engine)})
+    engine.dispose()
+    assert problems == [f"{24 * len(lb.STEPS) - 1} events were written for 24 lifecycles of {len(lb.STEPS)} steps",
+                        f"{24 * len(lb.STEPS)} outbox messages for {24 * len(lb.STEPS) - 1} events",
+                        f"1 cases have another event chain than {' → '.join(lb.STEPS)}, e.g. #{pks[0]}: "
+                        f"{[s for s in lb.STEPS if s != 'sign_for']}"]
