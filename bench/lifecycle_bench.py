@@ -431,7 +431,7 @@ def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe, snapsh
     if errors:
         raise RuntimeError(f"warm-up failed: {errors[:3]}")
     before = snapshot()
-    yardstick = machine_reference()
+    yardstick_before = machine_reference()
     server_cpu0, db_cpu0, client_cpu0 = cpu_probe()
     busy0 = cpu_busy()
     started = time.perf_counter()
@@ -443,7 +443,7 @@ def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe, snapsh
     busy = (busy1[0] - busy0[0]) / total  # share of all CPUs busy during the run
     steal = (busy1[2] - busy0[2]) / total
     after = snapshot()
-    yardstick = (yardstick, machine_reference())
+    yardstick = (yardstick_before, machine_reference())
     # Throughput in four equal slices of the run: a falling rate would show growing work.
     quarters = [0] * 4
     for at, _ in finished:
@@ -501,6 +501,8 @@ def verify(engine, prefilled: int, result: dict) -> list[str]:
     the clients saw succeed is in the database: delivered, with one event per step in step
     order and one outbox message per event.
     """
+    import sqlalchemy as sa
+
     problems = []
     before, after, cases = result["before"], result["after"], result["cases"]
     n = len(cases)
@@ -515,8 +517,6 @@ def verify(engine, prefilled: int, result: dict) -> list[str]:
         problems.append(f"{after['gk_outbox'] - before['gk_outbox']} outbox messages for {events} events")
     if not cases:
         return problems + ["no lifecycle completed"]
-    import sqlalchemy as sa
-
     span = {"lo": cases[0], "hi": cases[-1]}
     with engine.connect() as conn:
         delivered = conn.execute(sa.text(
@@ -589,7 +589,8 @@ def report(backend: str, prefilled: int, prefill_seconds: float, result: dict, a
         print("error:", error)
 
 
-def run_backend(backend: str, args, failed: list[str]) -> None:
+def run_backend(backend: str, args) -> bool:
+    """Benchmark one backend; whether the database confirmed the run."""
     import sqlalchemy as sa
 
     workdir = Path(tempfile.mkdtemp(prefix=f"govkit-bench-{backend}-"))
@@ -629,11 +630,11 @@ def run_backend(backend: str, args, failed: list[str]) -> None:
             reader.dispose()
         if problems:
             print("NOT VERIFIED — the figures above do not count:", *problems, sep="\n  ")
-            failed.append(backend)
-        else:
-            print(f"verified in the database: {result['before']['gk_case']:,} cases before the run; the "
-                  f"{result['completed']} lifecycles added {result['completed']} delivered cases, each with the "
-                  f"{len(STEPS)} events in step order, and one outbox message per event")
+            return False
+        print(f"verified in the database: {result['before']['gk_case']:,} cases before the run; the "
+              f"{result['completed']} lifecycles added {result['completed']} delivered cases, each with the "
+              f"{len(STEPS)} events in step order, and one outbox message per event")
+        return True
     finally:
         if proc is not None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -660,9 +661,8 @@ def main() -> None:
                         help="PostgreSQL driver of the served app (psycopg 3 is what postgresql:// selects)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (database) afterwards")
     args = parser.parse_args()
-    failed: list[str] = []
-    for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
-        run_backend(backend, args, failed)
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    failed = [backend for backend in backends if not run_backend(backend, args)]
     if failed:
         sys.exit(f"not verified: {', '.join(failed)}")
 
