@@ -1,7 +1,8 @@
 """govkit: a framework for a county's four-level government service network.
 
-The public face of the package: ``create_app``, the ``hookimpl`` marker and the
-value types plugin authors use. Anything not re-exported here is private.
+Plugins import govkit through :mod:`govkit.toolkit` (docs/plugin_toolkit.md), the one
+plugin-facing API. The names re-exported here (``create_app``, ``hookimpl``, the value
+types) stay for existing code; everything else in the package is private.
 """
 from __future__ import annotations
 

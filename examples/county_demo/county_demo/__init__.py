@@ -31,9 +31,7 @@ def demo_config(folder: Path, **overrides) -> dict:
 def prepare(folder: Path, reset: bool = False, echo: Callable[[str], None] = print, *,
             cases: int = 2000, seed: int = 20260301, **overrides):
     """Create or reuse the demo database under ``folder``, seed it once, return the Flask app."""
-    from govkit.app import create_app, load_settings
-    from govkit.auth.roles import sync_roles
-    from govkit.migrate import upgrade
+    from govkit.toolkit import create_app, load_settings, sync_roles, upgrade_database
 
     from county_demo import seed as seeding
 
@@ -50,7 +48,7 @@ def prepare(folder: Path, reset: bool = False, echo: Callable[[str], None] = pri
     url = config["DATABASE_URL"]
     echo("正在准备数据库结构 …")
     load_settings(config)  # loads the plugins first, so their tables are in the metadata (as `govkit db upgrade`)
-    upgrade(url)
+    upgrade_database(url)
     app = create_app(config)
     with app.app_context():
         sync_roles(app.appbuilder)

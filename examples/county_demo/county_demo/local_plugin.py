@@ -12,8 +12,10 @@ from flask import flash, request
 from markupsafe import Markup
 from wtforms import validators as v
 
-from govkit import ImplementationSpec, LegalBasisSpec, MaterialSpec, ServiceItemSpec, Setting, StepSpec, hookimpl
-from govkit.catalog.codes import uscc_check_char
+from govkit.toolkit import (
+    ImplementationSpec, LegalBasisSpec, MaterialSpec, ServiceItemSpec, Setting, StepSpec, get_state, hookimpl,
+    uscc_check_char,
+)
 
 COUNTY = "629901000000"
 WATER_ITEM = "SFX000000001"
@@ -111,8 +113,6 @@ def register_print_templates(settings):
 
 @hookimpl
 def register_views(appbuilder, app):
-    from govkit.app import get_state
-
     if not get_state(app).settings.get("COUNTY_DEMO"):
         return
     from county_demo.views import DemoStartView

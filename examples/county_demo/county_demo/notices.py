@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from reportlab.lib.units import mm
 
-from govkit.printing import engine as e
-from govkit.printing.context import CaseNotice
-from govkit.printing.qr import progress_url
-from govkit.printing.registry import PrintTemplate
+from govkit.toolkit import CaseNotice, PrintTemplate, progress_url
+from govkit.toolkit import print_engine as e
 
 TITLE = "示范县政务服务受理通知书"
 PROMISE = ("示范县承诺：受理后不再要求申请人补充清单以外的材料；办结后由村代办员送达，群众不跑腿。"

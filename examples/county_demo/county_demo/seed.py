@@ -1,6 +1,6 @@
 """Seed the demo county: divisions, centres, staff, catalog, cases, ratings, complaints, disclosures.
 
-Cases are driven through govkit's own workflow engine (``govkit.cases.workflow``) with a
+Cases are driven through govkit's own workflow engine (``govkit.toolkit.Workflow``) with a
 clock set in the past, so every event, deadline, pause and card is what real use would
 have produced. Deterministic for a given ``seed``.
 """
@@ -9,22 +9,16 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
-from importlib import resources
 from typing import Callable
 
 from sqlalchemy import select
 
-from govkit.app import get_state
-from govkit.cases import states as S
-from govkit.cases.idnumber import id_check_char
-from govkit.cases.models import Case
-from govkit.cases.workflow import Actor, Workflow
-from govkit.catalog.models import Implementation
-from govkit.db import db
-from govkit.errors import GovkitError, ValidationError
-from govkit.hierarchy.codes import subtree_prefix
-from govkit.hierarchy.models import CentreKind, Department, Division, ServiceCentre, Staff
-from govkit.hierarchy.scope import Scope
+from govkit.toolkit import (
+    Actor, Case, CentreKind, Department, Division, GovkitError, Implementation, Rating, Rectification, Scope,
+    ServiceCentre, Staff, ValidationError, Workflow, cached_calendar, calendar_for, complaints, db, disclosures,
+    get_state, id_check_char, load_demo_catalog, load_division_sample, ratings, subtree_prefix, sync_plugin_items,
+)
+from govkit.toolkit import case_states as S
 
 from county_demo import forms_data
 from county_demo.accounts import ACCOUNTS, COUNTY, PASSWORD, Account, village_accounts
@@ -45,10 +39,6 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋�
 GIVEN = "秀英桂兰玉兰凤英建华建国志强海燕丽娟小明红梅春花金凤永福国庆德明淑珍文华振华秀珍丽华建军福生桂英平安"
 
 
-def demo_csv_path():
-    return resources.files("govkit.hierarchy").joinpath("data/demo_county.csv")
-
-
 # -- people ------------------------------------------------------------------------------
 
 
@@ -64,11 +54,7 @@ def person(rng: random.Random, code_prefix: str = "629901") -> tuple[str, str, s
 
 
 def seed_divisions(session) -> dict[str, Division]:
-    from govkit.hierarchy.services import import_divisions
-
-    with demo_csv_path().open("r", encoding="utf-8") as f:
-        import_divisions(session, f, "nbs")
-    session.commit()
+    load_division_sample(session, "demo_county")  # commits
     return {d.code: d for d in session.scalars(select(Division).where(Division.code.like("6299%")))}
 
 
@@ -232,8 +218,6 @@ def seed_cases(app, divisions: dict[str, Division], count: int, rng: random.Rand
                now: datetime | None = None) -> Counter:
     session = db.session
     state = get_state(app)
-    from govkit.cases.runtime import cached_calendar
-
     now = now or datetime.now(timezone.utc)
     clock = Clock(now)
     workflow = Workflow(settings=state.settings, pm=state.pm, calendar_loader=cached_calendar(app), clock=clock)
@@ -311,10 +295,6 @@ DISCLOSURES = (
 
 
 def seed_publicity(app, divisions: dict[str, Division], rng: random.Random, echo: Echo) -> dict[str, int]:
-    from govkit.cases.runtime import calendar_for
-    from govkit.publicity import complaints, disclosures, ratings
-    from govkit.publicity.models import Rating
-
     session = db.session
     settings = get_state(app).settings
     calendar = calendar_for(session, app)
@@ -334,8 +314,6 @@ def seed_publicity(app, divisions: dict[str, Division], rng: random.Random, echo
             counts["bad_ratings"] += 1
     session.commit()
     # Half of the rectifications are already done by the unit.
-    from govkit.publicity.models import Rectification
-
     county_scope = Scope.for_division(COUNTY, None, frozenset({"监察", "办理员", "公开审核"}))
     for task in session.scalars(select(Rectification).order_by(Rectification.id)).all():
         if rng.random() < 0.5:
@@ -373,9 +351,6 @@ def seed_publicity(app, divisions: dict[str, Division], rng: random.Random, echo
 def seed_all(app, *, cases: int = 2000, seed: int = 20260301, echo: Echo = print,
              now: datetime | None = None) -> dict:
     """Everything, in order; returns counts for the caller to show."""
-    from govkit.catalog.demo import load_demo_catalog
-    from govkit.catalog.sync import sync_plugin_items
-
     rng = random.Random(seed)
     session = db.session
     state = get_state(app)

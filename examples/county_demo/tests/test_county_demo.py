@@ -11,11 +11,11 @@ import county_demo
 from county_demo import local_plugin
 from county_demo.accounts import ACCOUNTS, login_lines
 from county_demo.seed import STATE_MIX, person
-from govkit.app import get_state
-from govkit.cases import states as S
-from govkit.cases.idnumber import validate_id_number
-from govkit.cases.models import Case, CaseEvent
-from govkit.db import db
+from govkit.toolkit import (
+    Case, CaseEvent, Complaint, Disclosure, Division, Rating, Rectification, ServiceCentre, ServiceItem, Staff,
+    case_notice, db, get_state, registry_for, validate_id_number,
+)
+from govkit.toolkit import case_states as S
 
 SMALL = 48  # every state at least once, plus a few more
 
@@ -67,9 +67,6 @@ def test_every_state_is_seeded_through_the_workflow(demo):
 
 def test_structure_staff_catalog_and_local_items(demo):
     app, _, _, _ = demo
-    from govkit.catalog.models import ServiceItem
-    from govkit.hierarchy.models import Division, ServiceCentre, Staff
-
     with app.app_context():
         levels = dict(db.session.execute(select(Division.level, func.count()).where(Division.code.like("6299%"))
                                          .group_by(Division.level)).all())
@@ -84,8 +81,6 @@ def test_structure_staff_catalog_and_local_items(demo):
 
 def test_publicity_seeded(demo):
     app, _, _, _ = demo
-    from govkit.publicity.models import Complaint, Disclosure, Rating, Rectification
-
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Rating)) > 0
         assert db.session.scalar(select(func.count()).select_from(Complaint)) == 24
@@ -117,14 +112,10 @@ def test_listed_accounts_log_in(demo):
 
 def test_county_acceptance_notice_replaces_the_builtin(demo):
     app, _, _, _ = demo
-    from govkit.printing.registry import registry_for
-
     registry = registry_for(get_state(app))
     assert registry.get("acceptance_notice").title == "示范县政务服务受理通知书"
     with app.app_context():
         case = db.session.scalar(select(Case).where(Case.state == S.ACCEPTED).limit(1))
-        from govkit.desk.documents import case_notice
-
         pdf = registry.render("acceptance_notice", case_notice(db.session, case, get_state(app).settings))
     assert pdf.startswith(b"%PDF-")
 

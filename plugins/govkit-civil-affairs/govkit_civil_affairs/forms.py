@@ -12,8 +12,7 @@ from decimal import Decimal, InvalidOperation
 import wtforms
 from wtforms import validators as v
 
-from govkit import ValidationError
-from govkit.cases.idnumber import validate_id_number
+from govkit.toolkit import ValidationError, validate_id_number
 
 from govkit_civil_affairs import items
 

@@ -5,7 +5,7 @@ imported these items keeps its own rows while the forms and templates below stil
 """
 from __future__ import annotations
 
-from govkit import ImplementationSpec, LegalBasisSpec, MaterialSpec, ServiceItemSpec, StepSpec
+from govkit.toolkit import ImplementationSpec, LegalBasisSpec, MaterialSpec, ServiceItemSpec, StepSpec
 
 DIBAO = "000705015000"
 TEKUN = "000705016000"

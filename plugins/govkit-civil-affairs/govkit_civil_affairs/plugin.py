@@ -1,7 +1,7 @@
 """Hook implementations of the civil-affairs item pack (民政事项包)."""
 from __future__ import annotations
 
-from govkit import Setting, hookimpl
+from govkit.toolkit import Setting, hookimpl
 
 from govkit_civil_affairs import forms, items
 

@@ -6,10 +6,8 @@ taken on the visit. ID numbers are printed masked.
 """
 from __future__ import annotations
 
-from govkit import ValidationError
-from govkit.printing import engine
-from govkit.printing.context import CaseNotice, mask_id_number
-from govkit.printing.registry import PrintTemplate
+from govkit.toolkit import CaseNotice, PrintTemplate, ValidationError, mask_id_number
+from govkit.toolkit import print_engine as engine
 
 from govkit_civil_affairs import items
 from govkit_civil_affairs.forms import parse_members

@@ -7,9 +7,11 @@ from datetime import date
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from govkit import ValidationError
-from govkit.app import get_state
-from govkit.printing.context import CaseNotice
+from govkit.testing import ensure_division
+from govkit.toolkit import (
+    CaseNotice, ServiceItem, TemplateNotFound, ValidationError, get_state, registry_for, sync_plugin_items,
+    validate_id_number,
+)
 from govkit_civil_affairs import forms, items, plugin, survey
 
 NAME = "govkit_civil_affairs"
@@ -21,7 +23,6 @@ DIBAO = {"household_members": MEMBERS, "monthly_income": "300", "housing": "è‡ªæ
 
 
 def _valid_member_id() -> str:
-    from govkit.cases.idnumber import validate_id_number
     return validate_id_number("11010519491231002X")
 
 
@@ -107,11 +108,6 @@ def test_survey_prints_blank_when_no_form_data():
 
 def test_plugin_in_an_app_syncs_items_and_registers_template(register_plugin, db):
     from sqlalchemy import select
-
-    from govkit.catalog.models import ServiceItem
-    from govkit.catalog.sync import sync_plugin_items
-    from govkit.printing.registry import TemplateNotFound, registry_for
-    from govkit.testing.fixtures import ensure_division
 
     app = register_plugin(plugin, name=NAME, CIVIL_AFFAIRS_USCC="11621002MB15000011")
     state = get_state(app)

@@ -12,9 +12,7 @@ from typing import Optional
 from sqlalchemy import ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from govkit.cases.idnumber import mask_phone
-from govkit.db import Model, UTCDateTime, utcnow
-from govkit.hierarchy.models import Division
+from govkit.toolkit import Division, Model, UTCDateTime, mask_phone, utcnow
 
 PLUGIN = "govkit_convenience"
 TABLE_INFO = {"info": {"plugin": PLUGIN}}

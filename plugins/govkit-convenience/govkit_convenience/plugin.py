@@ -1,7 +1,7 @@
 """Hook implementations of the convenience-services plugin (便民服务)."""
 from __future__ import annotations
 
-from govkit import hookimpl
+from govkit.toolkit import hookimpl
 from govkit_convenience import models  # noqa: F401  (tables join the metadata; `govkit db upgrade` creates them)
 
 CATEGORY = "便民服务"

@@ -7,10 +7,7 @@ from typing import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from govkit.db import utcnow
-from govkit.errors import InvalidTransition
-from govkit.hierarchy.models import Division
-from govkit.hierarchy.scope import Scope
+from govkit.toolkit import Division, InvalidTransition, Scope, utcnow
 
 from govkit_convenience.models import MODELS
 

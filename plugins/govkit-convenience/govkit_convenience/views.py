@@ -7,10 +7,7 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from wtforms.validators import NumberRange, Regexp
 
-from govkit.db import db
-from govkit.errors import GovkitError
-from govkit.hierarchy.scoped import ScopedModelView
-from govkit.hierarchy.web import current_scope
+from govkit.toolkit import GovkitError, ScopedModelView, current_scope, db
 
 from govkit_convenience import services
 from govkit_convenience.models import ParcelRecord, ProducePurchase, UtilityPayment

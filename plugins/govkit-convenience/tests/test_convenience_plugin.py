@@ -6,10 +6,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from govkit.app import get_state
-from govkit.errors import InvalidTransition
-from govkit.migrate import create_plugin_tables
-from govkit.testing.fixtures import ensure_division
+from govkit.testing import ensure_division
+from govkit.toolkit import InvalidTransition, Scope, create_plugin_tables, get_state
 from govkit_convenience import models, plugin, services
 
 NAME = "govkit_convenience"
@@ -118,6 +116,5 @@ def test_overview_counts_inside_scope(conv_app, db, login_as):
     html = client.get("/convenience/").get_data(as_text=True)
     assert "便民服务概况" in html
     with conv_app.test_request_context():
-        from govkit.hierarchy.scope import Scope
         counts = services.summary(db.session, Scope.for_division("629901101000"))
     assert counts["代收快递"] == {"已登记": 2}

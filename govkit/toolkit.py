@@ -1,0 +1,161 @@
+"""govkit's plugin-facing API (插件工具箱), in the spirit of ``ckan.plugins.toolkit``.
+
+County plugins, the ``govkit plugin new`` scaffold and the demo county import govkit only from
+here (and their test fixtures from the ``govkit.testing`` pytest plugin); a test
+(``tests/test_toolkit.py``) keeps them to it. Every name is listed in ``__all__`` and described
+in one line in docs/plugin_toolkit.md. Anything else in govkit is private and may move.
+
+Importing this module stays cheap: names whose modules load Flask, Flask-AppBuilder,
+SQLAlchemy or reportlab are resolved on first use by the module ``__getattr__`` (PEP 562), so a
+plugin module that only declares items and settings does not pay for the web stack. Type
+checkers see those names through the ``TYPE_CHECKING`` imports, which mirror ``_LAZY`` name for
+name (a test keeps the two equal).
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# --- Where every name lives: the only govkit-internal imports of this module ---------------
+# After a module moves, repoint it here (eager block, TYPE_CHECKING block and _LAZY together).
+
+# Eager: plain Python, cheap to import.
+from govkit.auth.ldap import DirectoryConfig
+from govkit.cases import states as case_states
+from govkit.cases.calendar import DayOverride, WorkingCalendar
+from govkit.cases.events import CaseEventRecord
+from govkit.cases.idnumber import (
+    birth_date_from_id, gender_from_id, id_check_char, mask_id_number, mask_phone, validate_id_number,
+)
+from govkit.catalog.codes import uscc_check_char
+from govkit.catalog.specs import (
+    FeeSpec, ImplementationSpec, LegalBasisSpec, MaterialSpec, ServiceItemSpec, StepSpec,
+)
+from govkit.errors import (
+    CalendarYearNotCovered, ConcurrentModification, GovkitError, InvalidTransition, OutOfScope,
+    PermissionDenied, PluginError, SettingsError, ValidationError,
+)
+from govkit.hierarchy.codes import subtree_prefix
+from govkit.plugins import hookimpl
+from govkit.printing.context import CaseNotice, ImplementationGuide, RegisterRange, TransferBatch
+from govkit.printing.registry import PrintTemplate, TemplateNotFound, TemplateRegistry, registry_for
+from govkit.settings import Setting, Settings
+
+if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
+    from govkit.app import GovkitState, create_app, get_state, load_settings
+    from govkit.auth.roles import sync_roles
+    from govkit.cases.models import Case, CaseEvent
+    from govkit.cases.runtime import cached_calendar, calendar_for, workflow_for
+    from govkit.cases.workflow import Actor, Workflow, WorkflowAction
+    from govkit.catalog.demo import load_demo_catalog
+    from govkit.catalog.models import Implementation, ServiceItem
+    from govkit.catalog.sync import sync_plugin_items
+    from govkit.db import Model, UTCDateTime, db, utcnow
+    from govkit.desk.documents import case_notice
+    from govkit.hierarchy.models import CentreKind, Department, Division, ServiceCentre, Staff
+    from govkit.hierarchy.sample import load_sample as load_division_sample
+    from govkit.hierarchy.scope import Scope
+    from govkit.hierarchy.scoped import ScopedModelRestApi, ScopedModelView
+    from govkit.hierarchy.web import current_scope
+    from govkit.migrate import create_plugin_tables
+    from govkit.migrate import upgrade as upgrade_database
+    from govkit.printing import engine as print_engine
+    from govkit.printing.qr import progress_url
+    from govkit.publicity import complaints, disclosures, ratings
+    from govkit.publicity.models import Complaint, Disclosure, Rating, Rectification
+
+#: Lazy names: exported name → (module, attribute), exactly as the TYPE_CHECKING imports above.
+_LAZY: dict[str, tuple[str, str]] = {
+    "GovkitState": ("govkit.app", "GovkitState"),
+    "create_app": ("govkit.app", "create_app"),
+    "get_state": ("govkit.app", "get_state"),
+    "load_settings": ("govkit.app", "load_settings"),
+    "sync_roles": ("govkit.auth.roles", "sync_roles"),
+    "Case": ("govkit.cases.models", "Case"),
+    "CaseEvent": ("govkit.cases.models", "CaseEvent"),
+    "cached_calendar": ("govkit.cases.runtime", "cached_calendar"),
+    "calendar_for": ("govkit.cases.runtime", "calendar_for"),
+    "workflow_for": ("govkit.cases.runtime", "workflow_for"),
+    "Actor": ("govkit.cases.workflow", "Actor"),
+    "Workflow": ("govkit.cases.workflow", "Workflow"),
+    "WorkflowAction": ("govkit.cases.workflow", "WorkflowAction"),
+    "load_demo_catalog": ("govkit.catalog.demo", "load_demo_catalog"),
+    "Implementation": ("govkit.catalog.models", "Implementation"),
+    "ServiceItem": ("govkit.catalog.models", "ServiceItem"),
+    "sync_plugin_items": ("govkit.catalog.sync", "sync_plugin_items"),
+    "Model": ("govkit.db", "Model"),
+    "UTCDateTime": ("govkit.db", "UTCDateTime"),
+    "db": ("govkit.db", "db"),
+    "utcnow": ("govkit.db", "utcnow"),
+    "case_notice": ("govkit.desk.documents", "case_notice"),
+    "CentreKind": ("govkit.hierarchy.models", "CentreKind"),
+    "Department": ("govkit.hierarchy.models", "Department"),
+    "Division": ("govkit.hierarchy.models", "Division"),
+    "ServiceCentre": ("govkit.hierarchy.models", "ServiceCentre"),
+    "Staff": ("govkit.hierarchy.models", "Staff"),
+    "load_division_sample": ("govkit.hierarchy.sample", "load_sample"),
+    "Scope": ("govkit.hierarchy.scope", "Scope"),
+    "ScopedModelRestApi": ("govkit.hierarchy.scoped", "ScopedModelRestApi"),
+    "ScopedModelView": ("govkit.hierarchy.scoped", "ScopedModelView"),
+    "current_scope": ("govkit.hierarchy.web", "current_scope"),
+    "create_plugin_tables": ("govkit.migrate", "create_plugin_tables"),
+    "upgrade_database": ("govkit.migrate", "upgrade"),
+    "print_engine": ("govkit.printing", "engine"),
+    "progress_url": ("govkit.printing.qr", "progress_url"),
+    "complaints": ("govkit.publicity", "complaints"),
+    "disclosures": ("govkit.publicity", "disclosures"),
+    "ratings": ("govkit.publicity", "ratings"),
+    "Complaint": ("govkit.publicity.models", "Complaint"),
+    "Disclosure": ("govkit.publicity.models", "Disclosure"),
+    "Rating": ("govkit.publicity.models", "Rating"),
+    "Rectification": ("govkit.publicity.models", "Rectification"),
+}
+# --- end of the govkit-internal imports ---------------------------------------------------
+
+__all__ = [
+    # plugins and settings
+    "hookimpl", "Setting", "Settings", "create_app", "load_settings", "GovkitState", "get_state",
+    # catalog value types and helpers
+    "ServiceItemSpec", "ImplementationSpec", "MaterialSpec", "FeeSpec", "StepSpec", "LegalBasisSpec",
+    "uscc_check_char", "sync_plugin_items", "load_demo_catalog",
+    # errors
+    "GovkitError", "ValidationError", "PluginError", "SettingsError", "InvalidTransition", "OutOfScope",
+    "PermissionDenied", "ConcurrentModification", "CalendarYearNotCovered",
+    # database and models
+    "db", "Model", "UTCDateTime", "utcnow", "upgrade_database", "create_plugin_tables", "sync_roles",
+    "Division", "Department", "ServiceCentre", "CentreKind", "Staff", "ServiceItem", "Implementation",
+    "Case", "CaseEvent", "Complaint", "Disclosure", "Rating", "Rectification",
+    # hierarchy and scope
+    "Scope", "subtree_prefix", "load_division_sample", "current_scope", "ScopedModelView", "ScopedModelRestApi",
+    # cases and workflow
+    "case_states", "Actor", "Workflow", "WorkflowAction", "workflow_for", "CaseEventRecord",
+    # calendar and ID numbers
+    "DayOverride", "WorkingCalendar", "calendar_for", "cached_calendar",
+    "id_check_char", "validate_id_number", "birth_date_from_id", "gender_from_id", "mask_id_number", "mask_phone",
+    # printing
+    "PrintTemplate", "TemplateRegistry", "TemplateNotFound", "registry_for", "print_engine", "progress_url",
+    "CaseNotice", "ImplementationGuide", "RegisterRange", "TransferBatch", "case_notice",
+    # publicity services
+    "ratings", "complaints", "disclosures",
+    # authentication
+    "DirectoryConfig",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Resolve a lazy name on first use and keep it in the module namespace."""
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    try:
+        value = getattr(module, attribute)
+    except AttributeError:  # a submodule not imported by its package (``from govkit.printing import engine``)
+        value = importlib.import_module(f"{module_name}.{attribute}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
