@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -14,6 +15,7 @@ from flask_appbuilder import AppBuilder
 from govkit import settings as settings_mod
 from govkit.db import db
 from govkit.errorpages import register_error_pages
+from govkit.fab_warnings import silence_fab_noise
 from govkit.plugins import GovkitPluginManager, build_plugin_manager
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ def load_settings(
         config_file, overrides = config.get("CONFIG_FILE") or os.environ.get("GOVKIT_CONFIG"), config
     else:
         config_file, overrides = config or os.environ.get("GOVKIT_CONFIG"), None
+    if config_file:
+        _local_plugins_importable(Path(config_file))
     # First pass with the core declarations only, to learn which plugins to load.
     core = settings_mod.resolve(settings_mod.CORE_SETTINGS, config_file=config_file, overrides=overrides)
     pm = build_plugin_manager(
@@ -76,6 +80,17 @@ def load_settings(
     )
     declared = pm.collect("register_settings")
     return settings_mod.resolve(declared, config_file=config_file, overrides=overrides), pm
+
+
+def _local_plugins_importable(config_file: Path) -> None:
+    """Let ``PLUGINS`` name modules kept next to the config file (a deployment's ``local_plugin.py``).
+
+    The folder is appended to ``sys.path``, so an installed module of the same name still wins and
+    running from another working directory (gunicorn, systemd) finds the same local plugin.
+    """
+    folder = str(config_file.resolve().parent)
+    if folder not in sys.path:
+        sys.path.append(folder)
 
 
 _CSRF_EXEMPT_PATHS = ("/api/v1/security/login", "/api/v1/security/refresh")
@@ -119,6 +134,7 @@ def create_app(
     ``plugins`` registers extra ``(name, plugin)`` objects, e.g. for one test.
     """
     s, pm = load_settings(config, load_entrypoints=load_entrypoints, plugins=plugins)
+    silence_fab_noise()
     instance = _instance_path(s)
     app = Flask("govkit", instance_path=str(instance), static_folder=None)
     storage = Path(s["STORAGE_DIR"] or instance / "storage")

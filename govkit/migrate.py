@@ -1,10 +1,12 @@
 """Schema management: Alembic upgrade for the core, create-only for plugin tables."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Engine
 
@@ -26,7 +28,23 @@ def core_table_names() -> set[str]:
     return {t.name for t in metadata.sorted_tables if not t.info.get("plugin")}
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+@dataclass(frozen=True)
+class UpgradeResult:
+    """The schema revision before and after one :func:`upgrade` (``before`` is None for a new database)."""
+
+    before: str | None
+    after: str | None
+
+    def message(self) -> str:
+        """What ``govkit db upgrade`` tells the operator."""
+        if self.before is None:
+            return f"已创建数据库结构并升级到最新版本（{self.after}）。"
+        if self.before == self.after:
+            return f"数据库已是最新版本（{self.after}），无需升级。"
+        return f"数据库已从版本 {self.before} 升级到 {self.after}。"
+
+
+def upgrade(url: str, revision: str = "head") -> UpgradeResult:
     """Bring the database at ``url`` to ``revision``; then create plugin tables that are missing.
 
     Plugin models mark their tables with ``__table_args__ = {"info": {"plugin": "name"}}``;
@@ -35,12 +53,15 @@ def upgrade(url: str, revision: str = "head") -> None:
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
+            before = MigrationContext.configure(conn).get_current_revision()
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
+            after = MigrationContext.configure(conn).get_current_revision()
         create_plugin_tables(engine)
     finally:
         engine.dispose()
+    return UpgradeResult(before, after)
 
 
 def create_plugin_tables(engine: Engine) -> None:

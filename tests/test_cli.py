@@ -18,7 +18,8 @@ def govkit(*args, cwd=None, env=None):
     full_env.pop("GOVKIT_CONFIG", None)
     if env and "GOVKIT_CONFIG" in env:
         full_env["GOVKIT_CONFIG"] = env["GOVKIT_CONFIG"]
-    return subprocess.run([sys.executable, "-c", "from govkit.cli import main; main()", *args],
+    # The installed console script, as an operator runs it (`python -c` would put the working directory on sys.path).
+    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "govkit"), *args],
                           cwd=cwd, env=full_env, capture_output=True, text=True, timeout=300)
 
 
@@ -31,10 +32,11 @@ def test_init_db_upgrade_create_admin_and_plugins(tmp_path):
     again = govkit("init", str(target))
     assert again.returncode != 0 and "已存在" in again.stderr
 
-    env = {"PYTHONPATH": str(target)}
+    env = {"PYTHONPATH": ""}  # the local plugin is found next to govkit.toml
     upgrade = govkit("db", "upgrade", cwd=target, env=env)
     assert upgrade.returncode == 0, upgrade.stderr
     assert (target / "instance" / "govkit.db").exists()
+    assert "已创建数据库结构并升级到最新版本" in upgrade.stdout
 
     admin = govkit("create-admin", "--username", "admin", "--name", "管理员", "--password", "s3cret-pw",
                    cwd=target, env=env)

@@ -35,8 +35,12 @@ def test_upgrade_head_matches_models(govkit_backend, request, tmp_path):
 
 def test_upgrade_is_idempotent(govkit_backend, request, tmp_path):
     url = _fresh_url(govkit_backend, request, tmp_path)
-    upgrade(url)
-    upgrade(url)
+    first = upgrade(url)
+    assert first.before is None and first.after == "0001_initial"
+    assert first.message() == "已创建数据库结构并升级到最新版本（0001_initial）。"
+    second = upgrade(url)
+    assert second.before == second.after == "0001_initial"
+    assert second.message() == "数据库已是最新版本（0001_initial），无需升级。"
     engine = sa.create_engine(url)
     try:
         assert "gk_case" in sa.inspect(engine).get_table_names()

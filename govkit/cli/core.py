@@ -59,7 +59,8 @@ def init_command(directory: str, name: str, county_code: str) -> None:
     if not plugin.exists():
         plugin.write_text(PLUGIN_TEMPLATE, encoding="utf-8")
     click.echo(f"已创建部署目录 {target}：govkit.toml、instance/、local_plugin.py")
-    click.echo(f"下一步：cd {target} && govkit db upgrade && govkit create-admin")
+    click.echo(f"下一步：cd {target} && govkit db upgrade && govkit import divisions --sample 621002 "
+               "&& govkit create-admin（区划请用本县的统计用区划代码文件；样例仅供试用）")
 
 
 @click.group("db")
@@ -77,13 +78,13 @@ def db_upgrade(revision: str) -> None:
     settings, _ = load_settings()
     url = settings["DATABASE_URL"] or _default_sqlite_url(settings)
     click.echo("正在升级数据库结构 …")
-    upgrade(url, revision)
+    result = upgrade(url, revision)
     app = make_app()
     with app.app_context():
         from govkit.auth.roles import sync_roles
 
         sync_roles(app.appbuilder)
-    click.echo("数据库已是最新版本。")
+    click.echo(result.message())
 
 
 def _default_sqlite_url(settings) -> str:
@@ -94,11 +95,12 @@ def _default_sqlite_url(settings) -> str:
 
 @click.command("create-admin")
 @click.option("--username", prompt="用户名")
-@click.option("--name", "full_name", prompt="姓名", default="系统管理员")
+@click.option("--name", "full_name", default="系统管理员", show_default=True, help="姓名。")
 @click.option("--email", default=None)
-@click.option("--password", prompt="密码", hide_input=True, confirmation_prompt=True)
+@click.option("--password", prompt="密码", hide_input=True, confirmation_prompt=True,
+              help="不给出时提示输入（从标准输入读取时需输入两遍，每遍一行）。")
 def create_admin(username: str, full_name: str, email: str | None, password: str) -> None:
-    """Create an administrator account."""
+    """Create an administrator account (asks for what the options do not give)."""
     app = make_app()
     with app.app_context():
         sm = app.appbuilder.sm

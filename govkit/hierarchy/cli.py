@@ -20,19 +20,29 @@ def register(cli: click.Group) -> None:
 
 
 @click.command("divisions")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.option("--sample", metavar="县级代码", default=None,
+              help="导入 govkit 自带的样例区划而不是文件：621002（甘肃省庆阳市西峰区）或 629901（演示用示范县）。")
 @click.option("--format", "fmt", type=click.Choice(["nbs", "five-level"]), default="nbs", show_default=True,
               help="nbs：代码,名称,城乡分类代码；five-level：公开数据集的五级 CSV（代码,名称,级别,上级代码[,城乡分类]）。")
 @click.option("--encoding", default=None, help="文件编码；默认自动识别 UTF-8 / GB18030。")
 @click.option("--batch-size", default=5000, show_default=True, help="每批写入的行数。")
-def import_divisions(path: str, fmt: str, encoding: str | None, batch_size: int) -> None:
-    """Import division codes (统计用区划代码) from a CSV file: all rows are checked first,
-    then written in one transaction (re-import updates, never duplicates)."""
+def import_divisions(path: str | None, sample: str | None, fmt: str, encoding: str | None, batch_size: int) -> None:
+    """Import division codes (统计用区划代码) from a CSV file or a shipped sample: all rows are checked
+    first, then written in one transaction (re-import updates, never duplicates)."""
     from govkit.cli.core import make_app
     from govkit.db import db
     from govkit.errors import ImportRowError
+    from govkit.hierarchy.sample import sample_for_code
     from govkit.hierarchy.services import import_divisions as run_import
 
+    if (path is None) == (sample is None):
+        raise click.UsageError("请给出区划文件 PATH，或用 --sample 621002 导入自带样例（二者选一）。")
+    if sample is not None:
+        try:
+            path, fmt = str(sample_for_code(sample)), "nbs"
+        except KeyError as exc:
+            raise click.BadParameter(exc.args[0], param_hint="--sample") from None
     app = make_app()
     with app.app_context():
         bar = _ProgressBar()

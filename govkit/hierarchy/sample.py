@@ -26,6 +26,16 @@ def sample_path(name: str = "sample_county") -> Path:
     return DATA / f"{name}.csv"
 
 
+def sample_for_code(code: str) -> Path:
+    """Path of the sample whose county is ``code`` (6 or 12 digits, e.g. ``621002``) or named ``code``."""
+    code = code.strip()
+    for name, county in SAMPLES.items():
+        if code in (name, county, county[:6]):
+            return sample_path(name)
+    choices = "、".join(f"{county[:6]}（{name}）" for name, county in SAMPLES.items())
+    raise KeyError(f"没有区划代码为 {code} 的样例；可选：{choices}。")
+
+
 def load_sample(session: Session, name: str = "sample_county") -> ImportResult:
     """Import a shipped sample (idempotent; commits)."""
     return import_divisions(session, sample_path(name))

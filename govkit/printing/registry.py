@@ -191,8 +191,10 @@ def builtin_templates() -> list[PrintTemplate]:
     return list(BUILTIN_TEMPLATES)
 
 
-def registry_for(state: Any) -> TemplateRegistry:
-    """The registry of one app (``get_state(app)``), built once from its plugins and cached."""
+def registry_for(app_or_state: Any) -> TemplateRegistry:
+    """The registry of one app (the Flask app or its ``get_state(app)``), built once from its plugins and cached."""
+    extensions = getattr(app_or_state, "extensions", None)
+    state = extensions["govkit"] if extensions is not None else app_or_state
     registry = state.cache.get("print_registry")
     if registry is None:
         registry = state.cache["print_registry"] = registry_from_plugins(state.pm, state.settings)

@@ -225,3 +225,30 @@ def login_as(app, client):
         return user
 
     return login
+
+
+@pytest.fixture
+def sync_items():
+    """``sync_items(app)`` syncs the plugins' items into the catalog as ``govkit catalog sync`` does.
+
+    The divisions the implementations name are created first when missing (synthetic names).
+    Returns the :class:`~govkit.catalog.sync.SyncReport`; ``overwrite``/``keep`` pass through.
+    """
+
+    def sync(app, **options: Any):
+        from govkit.app import get_state
+        from govkit.catalog.models import seed_item_type_mappings
+        from govkit.catalog.sync import collect_plugin_items, sync_plugin_items
+        from govkit.db import db as _db
+
+        state = get_state(app)
+        with app.app_context():
+            for _, spec in collect_plugin_items(state.pm, state.settings):
+                for implementation in spec.implementations:
+                    ensure_division(_db.session, implementation.division_code)
+            seed_item_type_mappings(_db.session)
+            report = sync_plugin_items(_db.session, state.pm, state.settings, **options)
+            _db.session.commit()
+        return report
+
+    return sync

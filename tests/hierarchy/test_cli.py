@@ -50,3 +50,19 @@ def test_import_export_and_a_bad_file(tmp_path):
     assert lines[0] == "统计用区划代码,名称,城乡分类代码" and len(lines) == 7
     assert "621002102204,寺里村委会,220" in lines
     engine.dispose()
+
+
+def test_sample_is_chosen_by_county_code_and_path_or_sample_is_required():
+    from click.testing import CliRunner
+
+    from govkit.hierarchy.cli import import_divisions
+    from govkit.hierarchy.sample import sample_for_code
+
+    assert sample_for_code("621002") == sample_for_code("621002000000") == sample_path("sample_county")
+    assert sample_for_code("629901") == sample_path("demo_county")
+    unknown = CliRunner().invoke(import_divisions, ["--sample", "110101"])
+    assert unknown.exit_code == 2 and "621002" in unknown.output and "629901" in unknown.output
+    neither = CliRunner().invoke(import_divisions, [])
+    assert neither.exit_code == 2 and "--sample 621002" in neither.output
+    both = CliRunner().invoke(import_divisions, [str(sample_path()), "--sample", "621002"])
+    assert both.exit_code == 2 and "二者选一" in both.output

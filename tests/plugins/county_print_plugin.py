@@ -14,6 +14,13 @@ from govkit.printing.qr import progress_url
 COUNTY = "示范县"
 
 
+def progress_qr(ctx: CaseNotice):
+    """The progress-page QR code, or None when the deployment has no public progress page."""
+    if not (ctx.progress_url and ctx.progress_token):
+        return None
+    return e.qr_block(progress_url(ctx.progress_url, ctx.case_number, ctx.progress_token))
+
+
 def render_county_acceptance(ctx: CaseNotice) -> bytes:
     story = [
         e.title("受理通知书"),
@@ -24,8 +31,7 @@ def render_county_acceptance(ctx: CaseNotice) -> bytes:
                         COUNTY)),
         e.grid_table(["序号", "材料名称", "份数"], [(m.name, m.copies) for m in ctx.materials_received],
                      [0.1, 0.7, 0.2]),
-        e.signature_block(ctx.issuing_body, ctx.date_printed,
-                          qr=e.qr_block(progress_url(ctx.progress_url, ctx.case_number, ctx.progress_token))),
+        e.signature_block(ctx.issuing_body, ctx.date_printed, qr=progress_qr(ctx)),
     ]
     return e.render(story, title="受理通知书（示范县版）", author=ctx.issuing_body)
 
