@@ -241,6 +241,18 @@ def test_ordered_call_refuses_arguments_the_hook_does_not_have(ordered_pm):
         pm.results("register_print_template", settings=settings)
 
 
+def test_ordered_call_refuses_a_wrapper_naming_the_plugin():
+    def around():
+        return (yield)
+
+    plugin = types.ModuleType("wrapping")
+    plugin.register_settings = hookimpl(wrapper=True)(around)
+    pm = build_plugin_manager(load_entrypoints=False, extra_plugins=[("wrapping", plugin)])
+    with pytest.raises(PluginError, match="wrapping.*wrapper") as excinfo:
+        pm.collect("register_settings")
+    assert excinfo.value.details == {"plugin": "wrapping", "hook": "register_settings"}
+
+
 def test_admin_page_lists_plugins(app, client, login_as):
     login_as("Admin", "621002000000")
     response = client.get("/admin/plugins/")
