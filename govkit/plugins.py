@@ -2,6 +2,14 @@
 
 A plugin that fails to import, declares a misspelt hook, or raises inside a hook
 produces a :class:`~govkit.errors.PluginError` naming the plugin and the hook.
+
+The manager is the one door to the hooks. Code that needs each plugin's answer, or
+the answers in load order, uses :meth:`GovkitPluginManager.calls`, ``results``,
+``collect`` or ``collect_by_plugin``; hooks whose answers nobody reads one by one
+(``register_views``, ``register_commands``, ``startup``) and the ``firstresult``
+hook are called as ``pm.hook.<name>(...)``. Nothing outside this module reads
+pluggy's implementation lists (``get_hookimpls``), so the order is decided here
+once and documented in docs/plugin_hooks.md (tests/test_plugins.py scans for it).
 """
 from __future__ import annotations
 
@@ -32,6 +40,19 @@ DEFAULT_PLUGINS: tuple[str, ...] = tuple(
 )
 
 hookimpl = pluggy.HookimplMarker("govkit")
+
+
+@dataclass(frozen=True)
+class HookCall:
+    """One plugin's implementation of a hook, bound to the arguments it names; call it to run it."""
+
+    plugin: str
+    hook: str
+    function: Callable[..., Any]
+    args: tuple[Any, ...]
+
+    def __call__(self) -> Any:
+        return self.function(*self.args)
 
 
 @dataclass(frozen=True)
@@ -113,19 +134,52 @@ class GovkitPluginManager(pluggy.PluginManager):
             result.append(PluginInfo(name, self.versions.get(name), self.sources.get(name, "?"), hooks))
         return result
 
-    def collect(self, hook_name: str, **kwargs: Any) -> list[Any]:
-        """Call a ``register_*`` hook and flatten the lists it returns, in load order."""
-        results = getattr(self.hook, hook_name)(**kwargs)
-        flat: list[Any] = []
-        # pluggy returns results in LIFO registration order; govkit wants load order.
-        for result in reversed(results):
+    def load_order(self) -> list[str]:
+        """Names of the registered plugins in the order they were loaded (blocked names left out)."""
+        return [name for name, plugin in self.list_name_plugin() if plugin is not None]
+
+    def calls(self, hook_name: str, /, **kwargs: Any) -> list[HookCall]:
+        """Each implementation of ``hook_name`` in load order, bound to the arguments it names.
+
+        Load order is built-ins, then entry-point plugins, then modules named in config (then
+        test plugins), each group in the order registered; ``tryfirst`` implementations come
+        before all others and ``trylast`` ones after, in load order too. pluggy itself calls
+        the other way round (last registered first), so never read its lists directly.
+        ``kwargs`` must be exactly the hook's arguments; each implementation gets only those
+        it names. Run each call yourself when one plugin's error must not stop the others.
+        """
+        caller = getattr(self.hook, hook_name, None)
+        if caller is None or caller.spec is None:
+            raise TypeError(f"no hook named {hook_name!r} in govkit.hookspecs")
+        expected = set(caller.spec.argnames)
+        if set(kwargs) != expected:
+            raise TypeError(f"hook {hook_name} takes {sorted(expected)}, called with {sorted(kwargs)}")
+        impls = caller.get_hookimpls()
+        for impl in impls:
+            if impl.hookwrapper or impl.wrapper:
+                raise PluginError(f"插件 {impl.plugin_name} 的 {hook_name} 钩子是 wrapper 实现；该钩子按加载顺序逐个调用，"
+                                  "不支持 wrapper。", plugin=impl.plugin_name, hook=hook_name)
+        rank = {name: i for i, name in enumerate(self.load_order())}
+        impls.sort(key=lambda impl: (0 if impl.tryfirst else 2 if impl.trylast else 1, rank[impl.plugin_name]))
+        return [HookCall(impl.plugin_name, hook_name, impl.function, tuple(kwargs[name] for name in impl.argnames))
+                for impl in impls]
+
+    def results(self, hook_name: str, /, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call ``hook_name`` and return ``(plugin name, result)`` pairs in load order (see :meth:`calls`)."""
+        return [(call.plugin, call()) for call in self.calls(hook_name, **kwargs)]
+
+    def collect_by_plugin(self, hook_name: str, /, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call a ``register_*`` hook; each item of the lists it returns with its plugin's name, in load order."""
+        flat: list[tuple[str, Any]] = []
+        for plugin, result in self.results(hook_name, **kwargs):
             if result is None:
                 continue
-            if isinstance(result, (list, tuple)):
-                flat.extend(result)
-            else:
-                flat.append(result)
+            flat.extend((plugin, item) for item in (result if isinstance(result, (list, tuple)) else [result]))
         return flat
+
+    def collect(self, hook_name: str, /, **kwargs: Any) -> list[Any]:
+        """Call a ``register_*`` hook and flatten the lists it returns, in load order."""
+        return [item for _, item in self.collect_by_plugin(hook_name, **kwargs)]
 
 
 def _import(module_name: str, label: str) -> ModuleType:

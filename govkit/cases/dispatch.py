@@ -31,10 +31,9 @@ def defer(session: Session, pm: Any, settings: Any, build: Callable[[], CaseEven
 def fire(pm: Any, settings: Any, record: CaseEventRecord) -> list[str]:
     """Call every ``case_event_committed`` implementation; return the logged error messages."""
     errors = []
-    for impl in pm.hook.case_event_committed.get_hookimpls():
-        available = {"event": record, "settings": settings}
+    for call in pm.calls("case_event_committed", event=record, settings=settings):  # one by one, in load order
         try:
-            impl.function(**{name: available[name] for name in impl.argnames})
+            call()
         except GovkitError as exc:  # PluginError from the guard names plugin and hook
             log.error("%s（办件 %s，环节 %s；办件变更已保存）", exc, record.case_number, record.action)
             errors.append(str(exc))

@@ -164,6 +164,7 @@ class Workflow:
         self._calendar_loader = calendar_loader
         self._item_codes: dict[int, str] = {}
         self.actions: dict[str, WorkflowAction] = {}
+        self._action_plugins: dict[str, str] = {}  # action name → the plugin that added it
         self.state_labels: dict[str, str] = {}
         if pm is not None:
             self._collect_plugin_actions(pm)
@@ -176,24 +177,27 @@ class Workflow:
     # -- building --------------------------------------------------------------------
 
     def _collect_plugin_actions(self, pm: Any) -> None:
-        # Call each implementation on its own to know which plugin supplied which action.
-        for impl in reversed(pm.hook.register_workflow_actions.get_hookimpls()):
-            self._add(impl.function() or [], impl.plugin_name)
+        # Load order (built-ins first) so a plugin step is checked against the built-in steps.
+        for plugin, actions in pm.results("register_workflow_actions"):
+            self._add(actions or [], plugin)
 
     def _add(self, actions: Iterable[WorkflowAction], plugin: str) -> None:
         for action in actions:
             if plugin != BUILTIN_PLUGIN:
                 self._check_plugin_action(action, plugin)
             self.actions[action.name] = action
+            self._action_plugins[action.name] = plugin
             if action.to_state and action.to_state_label:
                 self.state_labels[action.to_state] = action.to_state_label
 
     def _check_plugin_action(self, action: WorkflowAction, plugin: str) -> None:
-        builtin = self.actions.get(action.name)
-        if builtin is not None:
+        existing = self.actions.get(action.name)
+        if existing is not None:
+            owner = self._action_plugins[action.name]
+            where = "内置环节" if owner == BUILTIN_PLUGIN else f"插件 {owner} 的环节"
             raise PluginError(
-                f"插件 {plugin} 的流程环节“{action.name}”与内置环节“{builtin.label}”同名；"
-                "插件不能替换内置环节，请换一个名称。", plugin=plugin)
+                f"插件 {plugin} 的流程环节“{action.name}”与{where}“{existing.label}”同名；"
+                "插件不能替换已有环节，请换一个名称。", plugin=plugin)
         if action.to_state in states.PROTECTED_STATES:
             raise PluginError(
                 f"插件 {plugin} 的流程环节“{action.label}”直接进入“{states.state_label(action.to_state)}”；"

@@ -65,16 +65,11 @@ def spec_hash(spec: Any) -> str:
 
 def collect_plugin_items(pm: Any, settings: Any) -> list[tuple[str, ServiceItemSpec]]:
     """Call each plugin's ``register_service_items`` and keep which plugin returned what (load order)."""
-    collected = []
-    for impl in pm.hook.register_service_items.get_hookimpls():
-        kwargs = {"settings": settings}
-        result = impl.function(**{name: kwargs[name] for name in impl.argnames})
-        for spec in result or ():
-            if not isinstance(spec, ServiceItemSpec):
-                raise PluginError(f"插件 {impl.plugin_name} 的 register_service_items 钩子应返回 ServiceItemSpec 列表，"
-                                  f"却返回了 {type(spec).__name__}。", plugin=impl.plugin_name,
-                                  hook="register_service_items")
-            collected.append((impl.plugin_name, spec))
+    collected = pm.collect_by_plugin("register_service_items", settings=settings)
+    for plugin, spec in collected:
+        if not isinstance(spec, ServiceItemSpec):
+            raise PluginError(f"插件 {plugin} 的 register_service_items 钩子应返回 ServiceItemSpec 列表，"
+                              f"却返回了 {type(spec).__name__}。", plugin=plugin, hook="register_service_items")
     return collected
 
 

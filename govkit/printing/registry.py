@@ -173,14 +173,8 @@ def registry_from_plugins(pm: Any, settings: Any = None) -> TemplateRegistry:
     recorded with the name of the plugin that returned it.
     """
     registry = TemplateRegistry()
-    caller = pm.hook.register_print_templates
-    for impl in caller.get_hookimpls():  # registration (= load) order
-        # Implementations take only the arguments they name (pluggy's contract).
-        result = impl.function(*[{"settings": settings}[name] for name in impl.argnames])
-        if result is None:
-            continue
-        for template in result if isinstance(result, (list, tuple)) else [result]:
-            registry.register(template, source=impl.plugin_name)
+    for plugin, template in pm.collect_by_plugin("register_print_templates", settings=settings):
+        registry.register(template, source=plugin)
     return registry
 
 

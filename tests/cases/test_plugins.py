@@ -84,6 +84,54 @@ def test_plugin_cannot_bypass_or_replace_built_in_steps(register_plugin, plugin)
         _workflow(app)
 
 
+class SameName:
+    """A plugin step named like the built-in ``sign_for`` that enters no protected state."""
+
+    @hookimpl
+    def register_workflow_actions(self):
+        return [WorkflowAction("sign_for", "村委会签收", ("forwarded",), "signed", ("代办员",))]
+
+
+class ReversedCollection(Workflow):
+    """The engine as it was: plugin actions collected last-loaded first (built-ins added last)."""
+
+    def _collect_plugin_actions(self, pm):
+        for plugin, actions in reversed(pm.results("register_workflow_actions")):
+            self._add(actions or [], plugin)
+
+
+def test_plugin_step_named_like_a_built_in_is_rejected(register_plugin):
+    app = register_plugin(SameName(), name="village-sign")
+    with app.app_context(), pytest.raises(PluginError) as excinfo:
+        _workflow(app)
+    message = str(excinfo.value)
+    assert "village-sign" in message and "sign_for" in message and "内置环节“签收”同名" in message
+    assert excinfo.value.details["plugin"] == "village-sign"
+
+
+def test_guard_reversed_collection_lets_the_built_in_overwrite_the_plugin_step(register_plugin):
+    """The test above can fail: collected in reverse load order, the clash went unnoticed."""
+    app = register_plugin(SameName(), name="village-sign")
+    with app.app_context():
+        state = get_state(app)
+        workflow = ReversedCollection(settings=state.settings, pm=state.pm, clock=FakeClock())
+    assert workflow.action("sign_for").label == "签收"  # the plugin's 村委会签收 silently dropped
+
+
+def test_two_plugins_with_the_same_step_name_are_rejected_naming_both(make_app):
+    class First:
+        @hookimpl
+        def register_workflow_actions(self):
+            return [WorkflowAction("village_review", "村级初审", ("signed",), None, ("代办员",))]
+
+    class Second(First):
+        pass
+
+    app = make_app(plugins=[("first-county", First()), ("second-county", Second())])
+    with app.app_context(), pytest.raises(PluginError, match="插件 second-county .*与插件 first-county 的环节"):
+        _workflow(app)
+
+
 def test_calendar_override_from_plugin_moves_deadlines(plugin_app, db):
     app, ctx = plugin_app(calendar_plugin, "flood-closure")
     try:
