@@ -13,7 +13,9 @@ from flask import Flask
 from flask_appbuilder import AppBuilder
 
 from govkit import settings as settings_mod
-from govkit.db import db
+from govkit.auth import cache as auth_cache
+from govkit.cases import dispatch, writes
+from govkit.db import db, listen
 from govkit.errorpages import register_error_pages
 from govkit.fab_warnings import silence_fab_noise
 from govkit.plugins import GovkitPluginManager, build_plugin_manager
@@ -173,6 +175,8 @@ def create_app(
     import govkit.models  # noqa: F401  (complete metadata before FAB inspects models)
 
     db.init_app(app)
+    # Listeners on this app's engine and govkit's session factory only, not every engine (govkit.listeners).
+    listen(app, auth_cache.SESSION_LISTENERS, dispatch.SESSION_LISTENERS, writes.SESSION_LISTENERS)
     _init_csrf(app)
     register_error_pages(app)
     with app.app_context():

@@ -7,11 +7,11 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 import govkit.models  # noqa: F401
-from govkit.db import metadata
+from govkit.db import create_engine, metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -11,8 +11,8 @@ the division scope — about a quarter of the request's CPU. These caches keep:
   case API's :class:`~govkit.cases.workflow.Actor`).
 
 Both are invalidated at once in this process when a flush touches users, roles,
-permissions, staff or divisions (a SQLAlchemy ``after_flush`` listener bumps a
-generation counter), and expire after ``AUTH_CACHE_SECONDS`` in every other worker
+permissions, staff or divisions through govkit's session (a SQLAlchemy ``after_flush``
+listener bumps a generation counter), and expire after ``AUTH_CACHE_SECONDS`` in every other worker
 process. ``AUTH_CACHE_SECONDS = 0`` turns caching off (every request reads the database).
 """
 from __future__ import annotations
@@ -23,8 +23,9 @@ from collections import OrderedDict
 from itertools import chain
 from typing import Any, Callable, Hashable
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from govkit.listeners import Listeners
 
 #: Bumped whenever this process flushes a change to who-may-do-what rows.
 _generation = [0]
@@ -48,24 +49,29 @@ def _touches_auth(obj: Any) -> bool:
     return table in _AUTH_TABLES
 
 
-@event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context: Any) -> None:
     if any(_touches_auth(obj) for obj in chain(session.new, session.dirty, session.deleted)):
         bump()
 
 
-@event.listens_for(Session, "after_bulk_update")
 def _after_bulk_update(update_context: Any) -> None:
     if getattr(update_context.mapper, "local_table", None) is not None and \
             update_context.mapper.local_table.name in _AUTH_TABLES:
         bump()
 
 
-@event.listens_for(Session, "after_bulk_delete")
 def _after_bulk_delete(delete_context: Any) -> None:
     if getattr(delete_context.mapper, "local_table", None) is not None and \
             delete_context.mapper.local_table.name in _AUTH_TABLES:
         bump()
+
+
+#: On govkit's session factory only (govkit.db.listen): a change made through some other session is seen
+#: here as one made by another process, after AUTH_CACHE_SECONDS.
+SESSION_LISTENERS = Listeners(
+    ("after_flush", _after_flush), ("after_bulk_update", _after_bulk_update),
+    ("after_bulk_delete", _after_bulk_delete),
+)
 
 
 class TTLCache:

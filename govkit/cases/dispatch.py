@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from govkit.cases.events import CaseEventRecord
 from govkit.errors import GovkitError
+from govkit.listeners import Listeners
 
 log = logging.getLogger("govkit.cases.events")
 _KEY = "govkit_pending_case_events"
@@ -25,6 +25,7 @@ def defer(session: Session, pm: Any, settings: Any, build: Callable[[], CaseEven
     """Queue a record (built lazily after flush, when ids exist) for after the commit."""
     if pm is None:
         return
+    SESSION_LISTENERS.ensure(session)
     session.info.setdefault(_KEY, []).append((pm, settings, build))
 
 
@@ -52,14 +53,12 @@ def resolve(session: Session) -> None:
                 pending[i] = (pm, settings, record)
 
 
-@event.listens_for(Session, "after_flush_postexec")
 def _after_flush(session: Session, flush_context: Any) -> None:
     # Build records while the rows are fresh (after commit they are expired and the
     # session may not emit SQL to reload them).
     resolve(session)
 
 
-@event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     pending = session.info.pop(_KEY, None)
     if not pending:
@@ -69,6 +68,11 @@ def _after_commit(session: Session) -> None:
             fire(pm, settings, record)
 
 
-@event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_KEY, None)
+
+
+#: On govkit's session factory (govkit.db.listen) and on any other session a case event is deferred in.
+SESSION_LISTENERS = Listeners(
+    ("after_flush_postexec", _after_flush), ("after_commit", _after_commit), ("after_rollback", _after_rollback),
+)

@@ -28,13 +28,14 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ARRAY, bindparam, cast, event, func, insert, inspect, select, true
+from sqlalchemy import ARRAY, bindparam, cast, func, insert, inspect, select, true
 from sqlalchemy.orm import MANYTOONE, ColumnProperty, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from govkit.cases import dispatch
 from govkit.cases.models import Case, CaseEvent, CaseMaterial, OutboxMessage
+from govkit.listeners import Listeners
 
 _QUEUE = "govkit_pending_case_writes"
 _EVENT_COLUMNS = tuple(c.key for c in CaseEvent.__table__.columns if c.key != "id")
@@ -57,6 +58,7 @@ class PendingWrite:
 
 def queue(session: Session, case: Case, case_event: CaseEvent, outbox: dict[str, Any]) -> None:
     """Queue an event (not yet in the session) and its outbox row for the next write."""
+    SESSION_LISTENERS.ensure(session)
     session.info.setdefault(_QUEUE, []).append(PendingWrite(case, case_event, outbox))
 
 
@@ -354,17 +356,20 @@ def _mappers_listened() -> bool:
 _MAPPER_EVENTS = ("before_insert", "after_insert", "before_update", "after_update")
 
 
-@event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     materialise(session)
 
 
-@event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     # A commit of a session with nothing else dirty skips the flush (and before_flush).
     materialise(session)
 
 
-@event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_QUEUE, None)
+
+
+#: On govkit's session factory (govkit.db.listen) and on any other session a case is written through.
+SESSION_LISTENERS = Listeners(
+    ("before_flush", _before_flush), ("before_commit", _before_commit), ("after_rollback", _after_rollback),
+)

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import pool
 
 import govkit.models  # noqa: F401
-from govkit.db import metadata
+from govkit.db import create_engine, metadata
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")

@@ -6,7 +6,7 @@ from dataclasses import replace
 import ldap3
 import pytest
 
-from govkit.auth import ldap as directory_login
+from govkit.auth.ldap import client as directory_client
 from govkit.auth.ldap import DirectoryConfig, authenticate, normalize_dn, placeholder_email
 from govkit.errors import DirectoryUnavailable, SettingsError
 
@@ -158,13 +158,13 @@ def test_unknown_user(county):
 
 def test_unknown_user_costs_a_bind_like_a_wrong_password(county, monkeypatch):
     binds = []
-    original = directory_login._Session.bind
+    original = directory_client._Session.bind
 
     def counting_bind(self, user, password):
         binds.append(user)
         return original(self, user, password)
 
-    monkeypatch.setattr(directory_login._Session, "bind", counting_bind)
+    monkeypatch.setattr(directory_client._Session, "bind", counting_bind)
     authenticate([county], "zhangsan", "wrong")
     wrong_password = len(binds)
     binds.clear()
@@ -319,13 +319,13 @@ def test_second_directory_used_when_first_does_not_know_the_user(slapd, county):
 
 def test_wrong_password_in_first_directory_stops_there(slapd, county, monkeypatch):
     asked = []
-    original = directory_login._authenticate_in
+    original = directory_client._authenticate_in
 
     def spy(directory, username, password):
         asked.append(directory.name)
         return original(directory, username, password)
 
-    monkeypatch.setattr(directory_login, "_authenticate_in", spy)
+    monkeypatch.setattr(directory_client, "_authenticate_in", spy)
     province = county_config(slapd, name="province")
 
     assert authenticate([county, province], "zhangsan", "wrong") is None

@@ -1,78 +1,20 @@
-"""The public portal blueprint (``/public``): no login, its own light mobile layout, Chinese.
+"""Public portal, the catalog side: division picker, search, 办事指南 (HTML and PDF), downloads, 六公开 board.
 
-Routes for the catalog side live here (division picker, search, 办事指南, downloads, 六公开
-board); progress/好差评, complaints and disclosures add theirs from their own modules.
-Every page reads only public data: published implementations, staff public contacts,
-published disclosures.
+Every page reads only public data: published implementations and staff public contacts.
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
-from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request, send_file,
-                   url_for)
-from sqlalchemy import select
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import TooManyRequests
+from flask import Response, abort, current_app, redirect, render_template, request, send_file, url_for
 from werkzeug.security import safe_join
 
 from govkit.app import get_state
 from govkit.catalog.models import Material
 from govkit.db import db
-from govkit.hierarchy.models import Division
 from govkit.publicity import guides
-
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "public"
-
-bp = Blueprint("public", __name__, url_prefix="/public", static_folder=str(STATIC_DIR),
-               static_url_path="/static")
-
-
-def setting(name: str):
-    return get_state(current_app).settings[name]
-
-
-def home_division() -> Division | None:
-    """The deployment's county (COUNTY_CODE), else the first county-level division."""
-    code = setting("COUNTY_CODE")
-    division = guides.division_by_code(db.session, code) if code else None
-    if division is None:
-        division = db.session.scalar(select(Division).where(Division.level == 3).order_by(Division.code).limit(1))
-    return division
-
-
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-@bp.app_template_filter("xmlsafe")
-def _xmlsafe(value) -> str:
-    """Drop characters XML 1.0 forbids (escaping of <, & and quotes stays with autoescape)."""
-    return _XML_INVALID.sub("", str(value or ""))
-
-
-@bp.app_template_filter("money")
-def _money(value) -> str:
-    return f"{value:.2f} 元" if value is not None else ""
-
-
-@bp.errorhandler(TooManyRequests)
-def too_many(exc):
-    return render_template("public/error.html", title="请求过于频繁",
-                           message="您的查询或提交过于频繁，请稍后再试。"), 429
-
-
-@bp.errorhandler(CSRFError)
-def csrf_failed(exc):
-    return render_template("public/error.html", title="页面已过期",
-                           message="页面已过期或来源无效，请返回上一页刷新后重新提交。"), 400
-
-
-@bp.errorhandler(404)
-def not_found(exc):
-    return render_template("public/error.html", title="页面不存在",
-                           message="您访问的内容不存在或已停止公开。"), 404
+from govkit.publicity.public.blueprint import bp, home_division, setting
 
 
 @bp.route("/")
@@ -161,13 +103,3 @@ def board(centre_id: int):
         abort(404)
     return render_template("public/board.html", board=data, today=date.today())
 
-
-def register(app) -> None:
-    """Attach the public portal to ``app`` (called by the publicity built-in plugin)."""
-    from govkit.publicity import (public_complaints, public_disclosures, public_progress,  # noqa: F401  (routes)
-                                  public_verify)
-    from govkit.publicity.limiter import init_limiter
-
-    init_limiter(app, app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
-    if "public" not in app.blueprints:
-        app.register_blueprint(bp)

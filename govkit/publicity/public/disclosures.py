@@ -9,7 +9,7 @@ from sqlalchemy import select
 from govkit.db import db
 from govkit.publicity import disclosures
 from govkit.publicity.models import DisclosureAttachment, DisclosureCategory
-from govkit.publicity.public import bp, setting
+from govkit.publicity.public.blueprint import bp, setting
 
 
 def _categories():

@@ -21,7 +21,7 @@ from govkit.publicity import ratings
 from govkit.publicity.forms import ProgressForm, RatingForm
 from govkit.publicity.limiter import rate_limit
 from govkit.publicity.models import Rating
-from govkit.publicity.public import bp, setting
+from govkit.publicity.public.blueprint import bp, setting
 
 NOT_FOUND = "未查到匹配的办件。请核对办件编号和验证信息（手机号后4位或通知书上的查询码）后重试。"
 _TICKET_SALT = "govkit-rating-ticket"

@@ -26,7 +26,7 @@ from govkit.hierarchy.models import Division
 from govkit.printing import issued
 from govkit.publicity.forms import VerifyForm
 from govkit.publicity.limiter import rate_limit
-from govkit.publicity.public import bp, setting
+from govkit.publicity.public.blueprint import bp, setting
 
 _ENDPOINT = "public.verify"
 _FORM_OVERHEAD = 64 * 1024  # the other fields and multipart boundaries

@@ -14,7 +14,7 @@ from govkit.hierarchy.models import Division
 from govkit.publicity import antispam, complaints
 from govkit.publicity.forms import ComplaintForm, ComplaintLookupForm
 from govkit.publicity.limiter import rate_limit
-from govkit.publicity.public import bp, home_division, setting
+from govkit.publicity.public.blueprint import bp, home_division, setting
 
 
 def _division_choices():
