@@ -85,9 +85,11 @@ def test_december_2026_case_becomes_final_once_2027_is_entered(workflow, world, 
     clock.day = date(2026, 12, 21)  # Mon
     case = register(workflow, s, world)
     workflow.perform(s, case, "accept", world.clerk)
-    # 12-22 (1) … 12-25 (4); 12-28 (5) … 12-31 (8); 2027 unpublished, weekdays only:
-    # Fri 2027-01-01 (9); Mon 01-04 (10) — 暂定.
-    assert (case.due_date, case.due_provisional) == (date(2027, 1, 4), True)
+    # 12-22 (1) … 12-25 (4); 12-28 (5) … 12-31 (8); 2027 unpublished: weekdays less the statutory
+    # holidays (放假办法 第二条): Fri 2027-01-01 元旦 休; Mon 01-04 (9); Tue 01-05 (10) — 暂定.
+    # Statutory 20 days: … 01-05 (10); 01-06 … 01-08 (13); 01-11 … 01-15 (18); 01-18 (19); Tue 01-19 (20) — 暂定.
+    assert (case.due_date, case.due_provisional) == (date(2027, 1, 5), True)
+    assert (case.legal_due_date, case.legal_due_provisional) == (date(2027, 1, 19), True)
     assert years_to_enter(s, workflow.calendar(s)) == (2027,)
     clock.day = date(2026, 11, 2)
     settled = register(workflow, s, world)
@@ -96,13 +98,15 @@ def test_december_2026_case_becomes_final_once_2027_is_entered(workflow, world, 
     schedule = YearSchedule(2027, holidays=[(date(2027, 1, 1), date(2027, 1, 3))])
     changed = enter_year_schedule(s, schedule, world.admin, workflow=workflow)
     s.refresh(case)
-    # … 12-31 (8); 01-01 休; Mon 01-04 (9); Tue 01-05 (10) — final.
+    # … 12-31 (8); 01-01 休; Mon 01-04 (9); Tue 01-05 (10) — the same dates, now final.
     assert (case.due_date, case.due_provisional) == (date(2027, 1, 5), False)
+    assert (case.legal_due_date, case.legal_due_provisional) == (date(2027, 1, 19), False)
     assert [move.case_id for move in changed] == [case.id] and not changed[0].earlier
     event = s.query(CaseEvent).filter_by(case_id=case.id, action="deadline_recomputed").one()
     assert (event.from_state, event.to_state) == ("accepted", "accepted")
-    assert event.data["old_due"] == "2027-01-04" and event.data["new_due"] == "2027-01-05"
-    assert event.data["provisional"] is False
+    assert event.data["old_due"] == "2027-01-05" and event.data["new_due"] == "2027-01-05"
+    assert (event.data["old_provisional"], event.data["provisional"], event.data["legal_provisional"]) == (
+        True, False, False)
     assert years_to_enter(s, workflow.calendar(s)) == ()
     assert s.query(CaseEvent).filter_by(case_id=settled.id, action="deadline_recomputed").count() == 0
 
