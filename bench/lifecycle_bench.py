@@ -221,8 +221,8 @@ def case_rows(n: int, ids: dict, seed_value: int = 7):
             "applicant_name": "测试", "applicant_id_type": "居民身份证", "applicant_id_number": ID_NUMBER,
             "applicant_phone": "13800001234", "proxy_authorised": False, "form_data": "{}",
             "registered_at": now - timedelta(days=(today - day).days), "received_date": day,
-            "accepted_date": accepted, "due_date": due, "due_provisional": False, "extension_days": 0,
-            "time_limit_days": 10, "deemed_accepted": False,
+            "accepted_date": accepted, "due_date": due, "due_provisional": False, "legal_due_provisional": False,
+            "extension_days": 0, "time_limit_days": 10, "deemed_accepted": False,
             "completed_date": accepted + timedelta(days=rng.randrange(1, 20)) if done else None,
             "decision": "approved" if done else None,
         }

@@ -221,7 +221,8 @@ def _suspend(ctx: ActionContext) -> None:
     allowance_due = ctx.calendar.add_working_days(ctx.today, procedure.days)
     _open_pause(ctx, "special", procedure.days, clock_stops=not procedure.counts_in_deadline)
     ctx.data.update(procedure=procedure.name, allowance_days=procedure.days,
-                    allowance_due=allowance_due.due, counts_in_deadline=procedure.counts_in_deadline)
+                    allowance_due=allowance_due.due, allowance_due_provisional=allowance_due.provisional,
+                    counts_in_deadline=procedure.counts_in_deadline)
 
 
 def _resume(ctx: ActionContext) -> None:

@@ -158,6 +158,7 @@ def case_json(case: Case, actor: Actor, status: Any = None) -> dict[str, Any]:
         "form_data": case.form_data,
         "received_date": _iso(case.received_date), "accepted_date": _iso(case.accepted_date),
         "due_date": _iso(case.due_date), "due_provisional": case.due_provisional,
+        "legal_due_date": _iso(case.legal_due_date), "legal_due_provisional": case.legal_due_provisional,
         "extension_days": case.extension_days, "completed_date": _iso(case.completed_date),
         "decision": case.decision, "result_number": case.result_number,
         "delivery_method": case.delivery_method, "version": case.version,

@@ -6,10 +6,13 @@ name ``chinese_calendar``, ``chinesecalendar>=1.11`` covers 2004–2026); a coun
 overrides single days (a local closure) or enters a whole year's schedule when the
 State Council publishes it before the package does.
 
-A year is *published* when the package covers it or an admin entered it. Days of
-an unpublished year fall back to "Monday–Friday work", and every result that
-touches such a year is marked provisional (暂定): a guessed date is never shown
-as final.
+A year is *published* when the package covers it or an admin entered it. An
+unpublished year is counted as Monday–Friday work minus the seven statutory holidays
+that 国务院《全国年节及纪念日放假办法》（2024年修订）第二条 fixes (元旦, 春节 除夕–初三,
+清明, 劳动节 5-1/5-2, 端午, 中秋, 国庆 10-1–10-3; :mod:`govkit.cases.statutory_holidays`);
+the 补假 and 调休 only the State Council's yearly notice sets are not guessed. So every
+result that touches such a year is marked provisional (暂定): a guessed date is never
+shown as final.
 
 Plain Python, no Flask: callable from views, the CLI, SQL loaders and tests.
 """
@@ -21,6 +24,7 @@ from datetime import date, timedelta
 
 import chinese_calendar
 
+from govkit.cases.statutory_holidays import statutory_holidays
 from govkit.errors import CalendarYearNotCovered, ValidationError
 
 _ONE_DAY = timedelta(days=1)
@@ -176,7 +180,7 @@ class WorkingCalendar:
         if year > last + self.years_ahead:
             raise CalendarYearNotCovered(
                 f"工作日历不支持{year}年：已发布节假日安排的最晚年份是{last}年，"
-                f"最多只能向后按周一至周五推算{self.years_ahead}年。请核对日期是否录入错误；"
+                f"最多只能向后按周一至周五及法定节假日推算{self.years_ahead}年。请核对日期是否录入错误；"
                 "如日期无误，请管理员先录入之后各年的节假日和调休安排（或升级 chinesecalendar 包）。",
                 year=year,
             )
@@ -184,7 +188,11 @@ class WorkingCalendar:
     # -- single days -----------------------------------------------------------
 
     def is_working_day(self, day: date) -> bool:
-        """True when ``day`` is a working day (调休上班的周末也算)."""
+        """True when ``day`` is a working day (调休上班的周末也算).
+
+        Layers, later wins: Monday–Friday; the package's holidays and 调休 for its years, the
+        statutory holidays for unpublished years; the overrides (a local closure, an entered year).
+        """
         self.check_year(day.year)
         override = self._by_day.get(day)
         if override is not None:
@@ -194,6 +202,8 @@ class WorkingCalendar:
                 return True
             if day in _PACKAGE_HOLIDAYS:
                 return False
+        elif day.year not in self._published and day in statutory_holidays(day.year):
+            return False  # 放假办法 第二条; an entered year's schedule lists its holidays itself
         return day.weekday() < 5
 
     def next_working_day(self, day: date, *, inclusive: bool = False) -> date:

@@ -39,10 +39,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from govkit.cases import states
 from govkit.cases.calendar import (PACKAGE_YEARS, Deadline, WorkingCalendar, YearSchedule,
                                    format_chinese_date)
-from govkit.cases.calendar_store import fill_working_days, load_calendar
+from govkit.cases.calendar_store import OPEN_CASES, PROVISIONAL, fill_working_days, load_calendar
 from govkit.cases.models import CalendarDay, CalendarYear, Case
 from govkit.catalog.models import Implementation
 from govkit.errors import ConcurrentModification, ValidationError
@@ -209,15 +208,12 @@ def refresh_calendar(session: Session, actor: "Actor", *, workflow: "Workflow | 
         fill_working_days(session, calendar)
         cases = _provisional_cases(session)
         if all_open:
-            cases = _unique(cases, session.scalars(_with_deadline_fields(select(Case).where(*_OPEN))).all())
+            cases = _unique(cases, session.scalars(_with_deadline_fields(select(Case).where(*OPEN_CASES))).all())
         moves = _recompute(session, workflow, actor, calendar, cases, reason, {})
     return moves
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-#: An accepted case whose clock has not ended: not completed, not refused/withdrawn/delivered.
-_OPEN = (Case.accepted_date.is_not(None), Case.completed_date.is_(None), Case.state.not_in(sorted(states.FINAL_STATES)))
 
 
 @contextmanager
@@ -258,13 +254,14 @@ def _with_deadline_fields(query: Any) -> Any:
 
 def _open_cases_touching(session: Session, first: date, last: date) -> list[Case]:
     """Open cases whose window (acceptance day … later of promised and statutory due) meets ``first … last``."""
-    query = select(Case).where(*_OPEN, Case.accepted_date <= last,
+    query = select(Case).where(*OPEN_CASES, Case.accepted_date <= last,
                                or_(Case.due_date >= first, Case.legal_due_date >= first))
     return list(session.scalars(_with_deadline_fields(query)))
 
 
 def _provisional_cases(session: Session) -> list[Case]:
-    return list(session.scalars(_with_deadline_fields(select(Case).where(Case.due_provisional.is_(True)))))
+    query = select(Case).where(PROVISIONAL)
+    return list(session.scalars(_with_deadline_fields(query)))
 
 
 def _unique(*groups: Iterable[Case]) -> list[Case]:
@@ -280,9 +277,10 @@ def _recompute(session: Session, workflow: "Workflow", actor: "Actor", calendar:
     """Recompute ``cases`` on ``calendar``; an event and outbox row per case whose dates changed."""
     moves = []
     for case in cases:
-        old_legal = case.legal_due_date
+        old_legal = (case.legal_due_date, case.legal_due_provisional)
         old_due, old_provisional = workflow.recompute_deadline(session, case, calendar)
-        if (case.due_date, case.due_provisional, case.legal_due_date) == (old_due, old_provisional, old_legal):
+        new_legal = (case.legal_due_date, case.legal_due_provisional)
+        if (case.due_date, case.due_provisional, new_legal) == (old_due, old_provisional, old_legal):
             continue
         move = DeadlineMove(case.id, case.number, old_due, case.due_date, old_provisional, case.due_provisional)
         moves.append(move)
@@ -291,7 +289,8 @@ def _recompute(session: Session, workflow: "Workflow", actor: "Actor", calendar:
             session, case, "deadline_recomputed", case.state, actor, role=ADMIN_ROLE,
             comment=f"{reason}，重新计算办结期限：{move.label()}",
             data={"old_due": old_due, "new_due": case.due_date, "old_provisional": old_provisional,
-                  "provisional": case.due_provisional, "old_legal_due": old_legal,
-                  "legal_due": case.legal_due_date, "direction": direction, **data},
+                  "provisional": case.due_provisional, "old_legal_due": old_legal[0],
+                  "legal_due": case.legal_due_date, "legal_provisional": case.legal_due_provisional,
+                  "direction": direction, **data},
         )
     return moves

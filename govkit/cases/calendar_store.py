@@ -18,9 +18,10 @@ from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from govkit.cases import states
 from govkit.cases.calendar import PACKAGE_YEARS, DayOverride, WorkingCalendar, YearSchedule
 from govkit.cases.models import CalendarDay, CalendarYear, Case, WorkingDay
 from govkit.errors import ValidationError
@@ -125,24 +126,37 @@ def parse_schedule_text(year: int, holidays: str, makeup_workdays: str) -> YearS
     return YearSchedule(year=year, holidays=tuple(spans), makeup_workdays=tuple(workdays))
 
 
+#: Accepted cases not yet finished: the ones whose deadlines still matter.
+OPEN_CASES = (Case.accepted_date.is_not(None), Case.completed_date.is_(None),
+              Case.state.not_in(sorted(states.FINAL_STATES)))
+#: Either due date (promised or statutory) rests on a year without a published schedule.
+PROVISIONAL = or_(Case.due_provisional.is_(True), Case.legal_due_provisional.is_(True))
+#: The later of the promised and the statutory due date: where a case's deadline window ends.
+_WINDOW_END = case((Case.legal_due_date > Case.due_date, Case.legal_due_date),
+                   else_=func.coalesce(Case.due_date, Case.legal_due_date))
+
+
 def years_to_enter(session: Session, calendar: WorkingCalendar) -> tuple[int, ...]:
-    """Unpublished years that provisional deadlines reach (the admin banner asks for them)."""
+    """Unpublished years that open cases' provisional deadlines reach (the admin banner asks for them)."""
     low, high = session.execute(
-        select(func.min(Case.accepted_date), func.max(Case.due_date)).where(Case.due_provisional.is_(True))
-    ).one()
+        select(func.min(Case.accepted_date), func.max(_WINDOW_END)).where(*OPEN_CASES, PROVISIONAL)).one()
     if high is None:
         return ()
     return calendar.unpublished_between(low or high, high)
 
 
 def provisional_counts(session: Session, calendar: WorkingCalendar) -> dict[int, int]:
-    """``{unpublished year: cases whose provisional deadline window reaches it}`` (``govkit calendar status``)."""
+    """``{unpublished year: open cases with a provisional due date whose window reaches it}``.
+
+    The window runs from acceptance to the later of the promised (承诺) and statutory (法定)
+    due dates; ``govkit calendar status`` prints these counts.
+    """
     counts = {}
     for year in years_to_enter(session, calendar):
         counts[year] = session.scalar(
             select(func.count()).select_from(Case).where(
-                Case.due_provisional.is_(True), Case.due_date >= date(year, 1, 1),
-                func.coalesce(Case.accepted_date, Case.due_date) <= date(year, 12, 31)))
+                *OPEN_CASES, PROVISIONAL, _WINDOW_END >= date(year, 1, 1),
+                func.coalesce(Case.accepted_date, _WINDOW_END) <= date(year, 12, 31)))
     return counts
 
 

@@ -95,13 +95,15 @@ def _dates_text(values: tuple[str, ...], what: str) -> str:
 dry_run_option = click.option("--dry-run", is_flag=True, help="只显示会重新计算哪些期限，不写入数据库。")
 
 
-@calendar_group.command("status", help="查看工作日历：chinesecalendar 包含的年份、管理员录入的年度、单日调整、哪些年份尚无节假日安排（暂定期限件数）。")
+@calendar_group.command("status", help="查看工作日历：chinesecalendar 包含的年份、管理员录入的年度、单日调整、哪些年份尚无节假日安排"
+                             "（未办结办件中期限暂定的件数）。")
 def status_command() -> None:
     """Which years come from the package, which were entered, which are still provisional."""
     from sqlalchemy import select
 
     from govkit.cases.calendar import PACKAGE_YEARS
     from govkit.cases.calendar_store import package_version, provisional_counts
+    from govkit.cases.statutory_holidays import describe
     from govkit.cases.models import CalendarDay, CalendarYear
     from govkit.cases.runtime import calendar_for, workflow_for
     from govkit.cli.core import make_app
@@ -134,11 +136,13 @@ def status_command() -> None:
         for day, working, name in single:
             click.echo(f"  {day.isoformat()}  {'上班' if working else '放假'}  {name}")
     last = calendar.published_years()[-1]
-    click.echo(f"可计算期限的最晚年份：{last + calendar.years_ahead}（{last} 年之后按周一至周五暂定）")
+    click.echo(f"可计算期限的最晚年份：{last + calendar.years_ahead}（{last} 年之后按周一至周五暂定，"
+               "扣除《全国年节及纪念日放假办法》第二条的法定节假日，补假和调休不推算）")
     if pending:
         for year, count in pending.items():
-            click.echo(f"待录入：{year} 年尚无节假日安排，{count} 件办件的期限为暂定。"
+            click.echo(f"待录入：{year} 年尚无节假日安排，{count} 件未办结办件的期限为暂定。"
                        f"录入：govkit calendar enter-year {year} --holidays 文件")
+            click.echo(f"  {year} 年暂按法定节假日放假：{describe(year)}")
     else:
         click.echo("没有暂定期限。")
 

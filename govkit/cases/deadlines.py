@@ -16,13 +16,13 @@ red (红牌) when the reference is after the due date; yellow (黄牌) when at m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import and_, case as sql_case, func, literal, select
 from sqlalchemy.orm import aliased
 
-from govkit.cases.calendar import Deadline, WorkingCalendar
+from govkit.cases.calendar import Deadline, WorkingCalendar, format_chinese_date
 from govkit.cases.models import Case, CasePause, WorkingDay
 
 #: Pause reasons that stop the clock (a special procedure counted in the limit does not).
@@ -41,6 +41,36 @@ def closed_pauses(pauses: Iterable[CasePause]) -> list[tuple[date, date]]:
         if pause.reason in CLOCK_PAUSES and pause.end is not None and pause.end >= pause.start:
             result.append((pause.start, pause.end))
     return result
+
+
+#: How the case page names a pause: (what, the word for its first day, the word for its last day).
+_PAUSE_WORDS = {"supplement": ("补正", "一次性告知", "补正"), "special": ("特别程序", "开始", "结束"),
+                "special_counted": ("特别程序", "开始", "结束")}
+
+
+def pause_period(pause: CasePause) -> str:
+    """The case page's line for a pause: ``补正：2026年12月5日一次性告知，2026年12月9日补正（…不计入期限）``.
+
+    A pause asked for on day S stops the clock from S+1 (``pause.start``) and a resumption on day
+    R closes it at R (``pause.end``), so one resumed the day it was asked is stored as (S+1, S):
+    no day stopped. Shown by the day it was asked and the day it ended — never "S+1 至 S".
+    """
+    what, began, ended = _PAUSE_WORDS.get(pause.reason, (pause.reason, "开始", "结束"))
+    asked = pause.start - timedelta(days=1)
+    text = f"{what}：{format_chinese_date(asked)}{began}"
+    stops = pause.reason in CLOCK_PAUSES
+    if pause.end is None:
+        text += f"，尚未{ended}（{'自' + format_chinese_date(pause.start) + '起暂停计时' if stops else '计入期限'}）"
+    elif pause.end < pause.start:
+        text += f"，当日{ended}（未暂停计时）"
+    else:
+        text += f"，{format_chinese_date(pause.end)}{ended}"
+        span = format_chinese_date(pause.start) + ("" if pause.end == pause.start else
+                                                   "至" + format_chinese_date(pause.end))
+        text += f"（{span}不计入期限）" if stops else "（计入期限）"
+    if pause.allowance_days:
+        text += f"，允许 {pause.allowance_days} 个工作日"
+    return text
 
 
 def compute_due(calendar: WorkingCalendar, start: date, days: int,

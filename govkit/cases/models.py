@@ -60,6 +60,8 @@ class Case(Model):
     due_date: Mapped[Optional[date]] = mapped_column(Date)
     due_provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     legal_due_date: Mapped[Optional[date]] = mapped_column(Date)
+    #: The statutory due date (法定期限) reaches a year without a published schedule (暂定).
+    legal_due_provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     extension_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     #: Promised time limit (承诺时限, working days) copied from the implementation at acceptance.
     time_limit_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

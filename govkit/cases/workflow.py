@@ -410,6 +410,7 @@ class Workflow:
             legal = compute_due(calendar, case.accepted_date, legal_days + case.extension_days,
                                 closed_pauses(case.pauses))
             case.legal_due_date = legal.due
+            case.legal_due_provisional = legal.provisional
         return old
 
     # -- registration --------------------------------------------------------------------

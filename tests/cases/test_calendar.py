@@ -180,17 +180,16 @@ def test_december_2026_case_is_provisional_until_2027_is_entered(
     calendar: WorkingCalendar,
 ) -> None:
     # Accepted Tue 2026-12-15, 20 working days. 2027 has no published schedule, so its
-    # days are guessed as Mon–Fri:
+    # days are Mon–Fri minus the statutory holidays (放假办法 第二条), 元旦 among them:
     # 12-16 (1) 17 (2) 18 (3) | 21 (4) 22 (5) 23 (6) 24 (7) 25 (8) | 28 (9) 29 (10) 30 (11)
-    # Thu 12-31 (12) Fri 2027-01-01 (13, guessed) | 01-04 (14) … 01-08 (18) | 01-11 (19)
-    # Tue 01-12 (20).
+    # Thu 12-31 (12) | Fri 2027-01-01 元旦 休 | 01-04 (13) … 01-08 (17) | 01-11 (18) 01-12 (19)
+    # Wed 01-13 (20) — but still guessed (调休 and 补假 are unknown), so 暂定.
     accepted = date(2026, 12, 15)
     guessed = calendar.add_working_days(accepted, 20)
-    assert guessed == Deadline(date(2027, 1, 12), True, (2027,))
-    assert guessed.label() == "2027年1月12日（暂定）"
+    assert guessed == Deadline(date(2027, 1, 13), True, (2027,))
+    assert guessed.label() == "2027年1月13日（暂定）"
 
-    # The admin enters 2027 (元旦 2027-01-01 is a holiday): 01-01 no longer counts,
-    # so (13) is Mon 01-04 … (19) Tue 01-12, (20) Wed 01-13, and the date is final.
+    # The admin enters 2027 (元旦 2027-01-01 is a holiday): the same count, now final.
     entered = calendar.with_schedule(YearSchedule(2027, holidays=[date(2027, 1, 1)]))
     assert entered.is_published(2027)
     final = entered.add_working_days(accepted, 20)
@@ -199,8 +198,8 @@ def test_december_2026_case_is_provisional_until_2027_is_entered(
 
 
 def test_label_of_a_provisional_date(calendar: WorkingCalendar) -> None:
-    # Mon 2026-12-28 + 6: 29 (1) 30 (2) 31 (3) | 2027-01-01 (4) | 01-04 (5) Tue 01-05 (6).
-    assert calendar.add_working_days(date(2026, 12, 28), 6).label() == "2027年1月5日（暂定）"
+    # Mon 2026-12-28 + 6: 29 (1) 30 (2) 31 (3) | 2027-01-01 元旦 休 | 01-04 (4) 01-05 (5) Wed 01-06 (6).
+    assert calendar.add_working_days(date(2026, 12, 28), 6).label() == "2027年1月6日（暂定）"
     # Staying inside 2026 is final: Tue 12-15 + 5 -> 16 17 18 | 21 Tue 12-22.
     inside = calendar.add_working_days(date(2026, 12, 15), 5)
     assert inside == Deadline(date(2026, 12, 22), False, ())

@@ -201,17 +201,19 @@ def test_refresh_after_a_package_upgrade_makes_provisional_deadlines_final(workf
     clock.day = date(2026, 12, 21)
     case = register(workflow, s, world)
     workflow.perform(s, case, "accept", world.clerk)
-    assert (case.due_date, case.due_provisional) == (date(2027, 1, 4), True)
-    # What upgrading chinesecalendar to a release with 2027 looks like to the calendar.
+    # 12-22 (1) … 12-31 (8); 01-01 元旦 休 (statutory); 01-04 (9); Tue 01-05 (10) — 暂定.
+    assert (case.due_date, case.due_provisional) == (date(2027, 1, 5), True)
+    # What upgrading chinesecalendar to a release with 2027 looks like to the calendar; this
+    # (hypothetical) release also gives Mon 01-04 off, so the date moves: 01-05 (9), Wed 01-06 (10).
     monkeypatch.setattr(calendar_module, "PACKAGE_YEARS", calendar_module.PACKAGE_YEARS | {2027})
     monkeypatch.setattr(calendar_module, "_PACKAGE_HOLIDAYS",
-                        calendar_module._PACKAGE_HOLIDAYS | {date(2027, 1, 1)})
+                        calendar_module._PACKAGE_HOLIDAYS | {date(2027, 1, 1), date(2027, 1, 4)})
     assert refresh_calendar(s, world.admin, workflow=workflow, commit=False, reason="刷新") != []
     s.rollback()  # commit=False: nothing is stored until the caller commits
     s.expire_all()
     assert case.due_provisional and _events(db, case) == []
     moves = refresh_calendar(s, world.admin, workflow=workflow, reason="刷新工作日历（chinesecalendar 9.9）")
-    assert [(m.old_due, m.new_due, m.provisional) for m in moves] == [(date(2027, 1, 4), date(2027, 1, 5), False)]
+    assert [(m.old_due, m.new_due, m.provisional) for m in moves] == [(date(2027, 1, 5), date(2027, 1, 6), False)]
     s.expire_all()
     assert not s.get(WorkingDay, date(2027, 1, 4)).provisional
     assert "chinesecalendar 9.9" in _events(db, case)[0].comment

@@ -29,12 +29,12 @@ def govkit_cli(govkit_db_url, tmp_path, monkeypatch):
 
 @pytest.fixture
 def provisional_case(workflow, world, db, clock):
-    """Accepted Mon 2026-12-21, 10 working days: 12-22 (1) … 12-31 (8); 2027 by weekdays:
-    Fri 01-01 (9), Mon 01-04 (10) — 暂定."""
+    """Accepted Mon 2026-12-21, 10 working days: 12-22 (1) … 12-31 (8); 2027 by weekdays less the
+    statutory holidays: Fri 01-01 元旦 休, Mon 01-04 (9), Tue 01-05 (10) — 暂定."""
     clock.day = date(2026, 12, 21)
     case = register(workflow, db.session, world)
     workflow.perform(db.session, case, "accept", world.clerk)
-    assert (case.due_date, case.due_provisional) == (date(2027, 1, 4), True)
+    assert (case.due_date, case.due_provisional) == (date(2027, 1, 5), True)
     return case
 
 
@@ -52,15 +52,17 @@ def test_status_enter_year_set_day_remove_day_refresh(govkit_cli, db, provisiona
     status = govkit_cli("calendar", "status")
     assert status.exit_code == 0, status.output
     assert "chinesecalendar 1." in status.output and "2004–2026 年" in status.output
-    assert "待录入：2027 年尚无节假日安排，1 件办件的期限为暂定" in status.output
+    assert "待录入：2027 年尚无节假日安排，1 件未办结办件的期限为暂定" in status.output
+    assert "2027 年暂按法定节假日放假：元旦 1月1日；春节 2月5日—2月8日；清明节 4月5日" in status.output
 
     notice = tmp_path / "2027.txt"
     notice.write_text("2027-01-01~2027-01-03 元旦\n2027-02-05~2027-02-11 春节\n", encoding="utf-8")
     dry = govkit_cli("calendar", "enter-year", "2027", "--holidays", str(notice),
                      "--makeup-workdays", "2027-02-14", "--dry-run")
     assert dry.exit_code == 0, dry.output
-    assert "2027年1月4日（暂定） → 2027年1月5日" in dry.output and "将重新计算 1 件" in dry.output
-    assert _state(db, case) == (date(2027, 1, 4), True, 0, [], [])
+    # The notice confirms the guessed date: the same day, no longer 暂定.
+    assert "2027年1月5日（暂定） → 2027年1月5日" in dry.output and "将重新计算 1 件" in dry.output
+    assert _state(db, case) == (date(2027, 1, 5), True, 0, [], [])
 
     entered = govkit_cli("calendar", "enter-year", "2027", "--holidays", str(notice),
                          "--makeup-workdays", "2027-02-14")
@@ -111,4 +113,4 @@ def test_bad_input_exits_non_zero_and_writes_nothing(govkit_cli, db, provisional
     for args, message in BAD_INPUT:
         result = govkit_cli("calendar", *args)
         assert result.exit_code != 0 and message in result.output, (args, result.output)
-        assert _state(db, provisional_case) == (date(2027, 1, 4), True, 0, [], []), args
+        assert _state(db, provisional_case) == (date(2027, 1, 5), True, 0, [], []), args

@@ -6,14 +6,18 @@ make-up workday; 停 = paused (not counted). Limits are the implementation's 10 
 from __future__ import annotations
 
 import random
+import re
 from datetime import date, timedelta
+
+import pytest
 
 from govkit.cases.calendar import YearSchedule
 from govkit.cases.calendar_changes import enter_year_schedule
 from govkit.cases.calendar_store import fill_working_days, years_to_enter
-from govkit.cases.deadlines import deadline_status, statuses_sql
-from govkit.cases.models import Case, CaseEvent
-from tests.cases.conftest import register
+from govkit.cases.deadlines import deadline_status, pause_period, statuses_sql
+from govkit.cases.models import Case, CaseEvent, CasePause
+from tests.cases.conftest import FakeClock, register
+from tests.cases.test_calendar_provisional import clerk  # noqa: F401  (fixture)
 
 
 def _to_review(workflow, s, world, case):
@@ -85,9 +89,11 @@ def test_december_2026_case_becomes_final_once_2027_is_entered(workflow, world, 
     clock.day = date(2026, 12, 21)  # Mon
     case = register(workflow, s, world)
     workflow.perform(s, case, "accept", world.clerk)
-    # 12-22 (1) … 12-25 (4); 12-28 (5) … 12-31 (8); 2027 unpublished, weekdays only:
-    # Fri 2027-01-01 (9); Mon 01-04 (10) — 暂定.
-    assert (case.due_date, case.due_provisional) == (date(2027, 1, 4), True)
+    # 12-22 (1) … 12-25 (4); 12-28 (5) … 12-31 (8); 2027 unpublished: weekdays less the statutory
+    # holidays (放假办法 第二条): Fri 2027-01-01 元旦 休; Mon 01-04 (9); Tue 01-05 (10) — 暂定.
+    # Statutory 20 days: … 01-05 (10); 01-06 … 01-08 (13); 01-11 … 01-15 (18); 01-18 (19); Tue 01-19 (20) — 暂定.
+    assert (case.due_date, case.due_provisional) == (date(2027, 1, 5), True)
+    assert (case.legal_due_date, case.legal_due_provisional) == (date(2027, 1, 19), True)
     assert years_to_enter(s, workflow.calendar(s)) == (2027,)
     clock.day = date(2026, 11, 2)
     settled = register(workflow, s, world)
@@ -96,13 +102,15 @@ def test_december_2026_case_becomes_final_once_2027_is_entered(workflow, world, 
     schedule = YearSchedule(2027, holidays=[(date(2027, 1, 1), date(2027, 1, 3))])
     changed = enter_year_schedule(s, schedule, world.admin, workflow=workflow)
     s.refresh(case)
-    # … 12-31 (8); 01-01 休; Mon 01-04 (9); Tue 01-05 (10) — final.
+    # … 12-31 (8); 01-01 休; Mon 01-04 (9); Tue 01-05 (10) — the same dates, now final.
     assert (case.due_date, case.due_provisional) == (date(2027, 1, 5), False)
+    assert (case.legal_due_date, case.legal_due_provisional) == (date(2027, 1, 19), False)
     assert [move.case_id for move in changed] == [case.id] and not changed[0].earlier
     event = s.query(CaseEvent).filter_by(case_id=case.id, action="deadline_recomputed").one()
     assert (event.from_state, event.to_state) == ("accepted", "accepted")
-    assert event.data["old_due"] == "2027-01-04" and event.data["new_due"] == "2027-01-05"
-    assert event.data["provisional"] is False
+    assert event.data["old_due"] == "2027-01-05" and event.data["new_due"] == "2027-01-05"
+    assert (event.data["old_provisional"], event.data["provisional"], event.data["legal_provisional"]) == (
+        True, False, False)
     assert years_to_enter(s, workflow.calendar(s)) == ()
     assert s.query(CaseEvent).filter_by(case_id=settled.id, action="deadline_recomputed").count() == 0
 
@@ -152,3 +160,39 @@ def test_sql_and_python_deadline_status_agree(workflow, world, db, clock):
         assert len(cards) >= 3  # the sample exercises several branches each day
         all_cards |= cards
     assert {"green", "yellow", "red", "paused", "on_time", "late", "none"} <= all_cards
+
+
+# -- how the case page shows a pause (补正 / 特别程序) ----------------------------------------
+
+@pytest.mark.parametrize(("reason", "start", "end", "allowance", "shown"), [
+    # Asked Fri 12-04 and resubmitted the same day: stored (12-05, 12-04), no day stopped.
+    ("supplement", date(2026, 12, 5), date(2026, 12, 4), None, "补正：2026年12月4日一次性告知，当日补正（未暂停计时）"),
+    ("supplement", date(2026, 12, 8), date(2026, 12, 9), None,
+     "补正：2026年12月7日一次性告知，2026年12月9日补正（2026年12月8日至2026年12月9日不计入期限）"),
+    ("supplement", date(2026, 12, 8), None, None, "补正：2026年12月7日一次性告知，尚未补正（自2026年12月8日起暂停计时）"),
+    ("special", date(2026, 12, 8), date(2026, 12, 8), 5,
+     "特别程序：2026年12月7日开始，2026年12月8日结束（2026年12月8日不计入期限），允许 5 个工作日"),
+    ("special_counted", date(2026, 12, 8), None, 5, "特别程序：2026年12月7日开始，尚未结束（计入期限），允许 5 个工作日"),
+])
+def test_pause_period(reason, start, end, allowance, shown):
+    assert pause_period(CasePause(reason=reason, start=start, end=end, allowance_days=allowance)) == shown
+
+
+def test_case_page_shows_a_same_day_supplement_without_an_end_before_its_start(app, db, world, clerk):  # noqa: F811
+    from govkit.cases.runtime import workflow_for
+
+    s = db.session
+    workflow = workflow_for(app)
+    original, workflow.clock = workflow.clock, FakeClock(date(2026, 12, 4))
+    try:
+        case = register(workflow, s, world)
+        workflow.perform(s, case, "request_supplement", world.clerk, missing=[world.implementation.materials[1].id])
+        workflow.perform(s, case, "resubmit", world.agent)  # the applicant brings it the same day
+        workflow.perform(s, case, "accept", world.clerk)
+    finally:
+        workflow.clock = original
+    assert [(p.start, p.end) for p in case.pauses] == [(date(2026, 12, 5), date(2026, 12, 4))]
+    html = clerk.get(f"/desk/case/{case.id}").get_data(as_text=True)
+    page = re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", html))
+    assert "补正：2026年12月4日一次性告知，当日补正（未暂停计时）" in page
+    assert "2026-12-05至2026-12-04" not in page and "至2026年12月4日" not in page

@@ -14,7 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from govkit.app import get_state
 from govkit.cases import states as S
 from govkit.cases.actions import DELIVERY_METHODS
-from govkit.cases.deadlines import deadline_status
+from govkit.cases.deadlines import deadline_status, pause_period
 from govkit.cases.idnumber import mask_id_number, mask_phone
 from govkit.cases.models import Case
 from govkit.cases.runtime import workflow_for
@@ -74,8 +74,7 @@ def deadline_bar(case: Case, today: date) -> dict[str, Any] | None:
     pauses = []
     for pause in case.pauses:
         first, last = pause.start, pause.end or today
-        label = {"supplement": "补正", "special": "特别程序"}.get(pause.reason, "计时")
-        pauses.append(Segment(pos(first), max(pos(last) - pos(first), 0.8), f"{label}暂停 {first} 至 {pause.end or '今'}"))
+        pauses.append(Segment(pos(first), max(pos(last) - pos(first), 0.8), pause_period(pause)))
     now = case.completed_date or today
     return {"elapsed": pos(now), "due": pos(case.due_date), "pauses": pauses, "start": start, "end": end}
 

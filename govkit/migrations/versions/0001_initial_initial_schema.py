@@ -521,6 +521,7 @@ def upgrade() -> None:
     sa.Column('due_date', sa.Date(), nullable=True),
     sa.Column('due_provisional', sa.Boolean(), nullable=False),
     sa.Column('legal_due_date', sa.Date(), nullable=True),
+    sa.Column('legal_due_provisional', sa.Boolean(), nullable=False),
     sa.Column('extension_days', sa.Integer(), nullable=False),
     sa.Column('time_limit_days', sa.Integer(), nullable=False),
     sa.Column('extension_requested_days', sa.Integer(), nullable=True),

@@ -33,7 +33,8 @@ def render_intake_register(r: RegisterRange) -> bytes:
         rows, [0.045, 0.145, 0.075, 0.08, 0.125, 0.2, 0.065, 0.11, 0.065, 0.09],
         center_cols=(0, 2, 6, 7, 8), max_chars=_MAX_CELL_CHARS, width=e.LANDSCAPE_CONTENT_WIDTH, small=True))
     if any(row.due_date_provisional for row in r.rows):
-        story.append(e.note("注：标注“暂定”的日期所在年度的法定节假日安排尚未公布，暂按周一至周五推算，公布后以重新计算的日期为准。"))
+        story.append(e.note("注：标注“暂定”的日期所在年度的节假日安排尚未公布，"
+                            "暂按周一至周五并扣除法定节假日推算（未含调休），公布后以重新计算的日期为准。"))
     footer = e.GAP.join(filter(None, [
         f"打印单位：{r.issuing_body}" if r.issuing_body else "",
         f"打印日期：{e.cn_date(r.printed_on)}" if r.printed_on else "",
