@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -15,6 +14,7 @@ from govkit import settings as settings_mod
 from govkit.db import db
 from govkit.errorpages import register_error_pages
 from govkit.plugins import GovkitPluginManager, build_plugin_manager
+from govkit.state import GovkitState, get_state  # noqa: F401  (get_state: importers move to govkit.state)
 
 log = logging.getLogger(__name__)
 
@@ -22,19 +22,6 @@ LANGUAGES = {
     "zh": {"flag": "cn", "name": "简体中文"},
     "en": {"flag": "gb", "name": "English"},
 }
-
-
-@dataclass
-class GovkitState:
-    """Per-app govkit state, kept in ``app.extensions["govkit"]``."""
-
-    pm: GovkitPluginManager
-    settings: settings_mod.Settings
-    cache: dict[str, Any] = field(default_factory=dict)
-
-
-def get_state(app: Flask) -> GovkitState:
-    return app.extensions["govkit"]
 
 
 def _instance_path(s: settings_mod.Settings) -> Path:

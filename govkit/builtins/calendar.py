@@ -29,7 +29,7 @@ def register_commands(cli):
 
 def calendar_banner(app):
     """Message asking admins to enter a year, or None (cached for a minute)."""
-    from govkit.app import get_state
+    from govkit.state import get_state
     from govkit.cases.calendar_store import years_to_enter
     from govkit.cases.runtime import calendar_for
     from govkit.db import db

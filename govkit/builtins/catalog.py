@@ -29,7 +29,7 @@ def startup(app, settings):
         return
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from govkit.app import get_state
+    from govkit.state import get_state
     from govkit.catalog.sync import sync_plugin_items
     from govkit.db import db
 

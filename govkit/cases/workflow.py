@@ -437,34 +437,3 @@ def _record_of(event: CaseEvent, payload: dict[str, Any]) -> CaseEventRecord:
         to_state=event.to_state, actor=event.actor_name, role=event.role,
         division_code=event.division_code, at=event.at, comment=event.comment, data=dict(event.data or {}),
     )
-
-
-# -- module-level shortcuts for code running inside a govkit app ---------------------------
-
-
-def current_workflow() -> Workflow:
-    """The Workflow of the current Flask app (imports Flask lazily)."""
-    from govkit.cases.runtime import workflow_for
-
-    return workflow_for()
-
-
-def perform(session: Session, case: Case, action: str, actor: Actor, *, workflow: Workflow | None = None,
-            **fields: Any) -> CaseEvent:
-    """:meth:`Workflow.perform` with the current app's workflow unless one is given."""
-    return (workflow or current_workflow()).perform(session, case, action, actor, **fields)
-
-
-def allowed_actions(case: Case, actor: Actor, *, session: Session | None = None,
-                    workflow: Workflow | None = None) -> list[WorkflowAction]:
-    """:meth:`Workflow.allowed_actions` (session defaults to the case's own session)."""
-    from sqlalchemy.orm import object_session
-
-    session = session or object_session(case)
-    return (workflow or current_workflow()).allowed_actions(session, case, actor)
-
-
-def register_case(session: Session, implementation: Any, *, actor: Actor, workflow: Workflow | None = None,
-                  **applicant: Any) -> Case:
-    """:meth:`Workflow.register_case` with the current app's workflow unless one is given."""
-    return (workflow or current_workflow()).register_case(session, implementation, actor=actor, **applicant)

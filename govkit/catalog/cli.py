@@ -62,7 +62,7 @@ def export_command(path: str, fmt: str | None) -> None:
 @click.option("--keep", multiple=True, metavar="基本编码", help="冲突时保留管理员修改，不再提示（可多次使用）。")
 def sync_command(overwrite: tuple[str, ...], keep: tuple[str, ...]) -> None:
     """Upsert the local items of every plugin (register_service_items) and report conflicts."""
-    from govkit.app import get_state
+    from govkit.state import get_state
     from govkit.catalog.models import seed_item_type_mappings
     from govkit.catalog.sync import sync_plugin_items
     from govkit.cli.core import make_app

@@ -20,8 +20,8 @@ from govkit.catalog.views import (ADMIN_DUTY, ALL_DUTIES, LABELS, MENU, TEMPLATE
                                   SpecialProcedureView, StepView, _choices, _fail, grants)
 from govkit.db import db
 from govkit.errors import GovkitError, ImportRowError, ValidationError
-from govkit.hierarchy.views import ScopedModelRestApi, ScopedModelView
-from govkit.hierarchy.web import current_scope
+from govkit.web.scope import current_scope
+from govkit.web.scoped import ScopedModelRestApi, ScopedModelView
 
 ACTION_PERMISSIONS = ["publish", "revise"]
 

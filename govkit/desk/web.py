@@ -9,12 +9,13 @@ from flask import Blueprint, current_app, flash, g, redirect, request
 from markupsafe import Markup, escape
 from wtforms.validators import ValidationError as WTFValidationError
 
-from govkit.app import get_state
 from govkit.cases.workflow import Actor
 from govkit.db import db
 from govkit.desk.storage import FileStore
 from govkit.desk.storage import format_size
 from govkit.errors import GovkitError, ValidationError
+from govkit.state import get_state
+from govkit.web.actor import request_actor
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "desk"
 ASSET_VERSION = "1"
@@ -54,9 +55,7 @@ def check_csrf() -> None:
 
 
 def actor() -> Actor:
-    """The logged-in user as a workflow Actor (cached per request by the cases engine)."""
-    from govkit.cases.api import request_actor
-
+    """The logged-in user as a workflow Actor (:func:`govkit.web.actor.request_actor`)."""
     return request_actor()
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from flask import Blueprint, current_app, request
 from flask_appbuilder import BaseView, expose, has_access
 
-from govkit.app import get_state
 from govkit.db import db
-from govkit.hierarchy.web import current_scope
+from govkit.state import get_state
 from govkit.supervision import services
+from govkit.web.scope import current_scope
 
 TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
 ROLE = "监察"

@@ -11,7 +11,6 @@ from flask_appbuilder import expose, has_access
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from govkit.app import get_state
 from govkit.cases import states as S
 from govkit.cases.actions import DELIVERY_METHODS
 from govkit.cases.deadlines import deadline_status
@@ -23,10 +22,11 @@ from govkit.db import db
 from govkit.desk import documents, web
 from govkit.desk.attachments import PendingFiles, attach_file, case_attachments, get_attachment, get_case
 from govkit.desk.storage import image_preview_png
-from govkit.desk.views.base import READERS, WORKERS, DeskView, grants
 from govkit.desk.storage import format_size
+from govkit.desk.views.base import READERS, WORKERS, DeskView, grants
 from govkit.errors import GovkitError, OutOfScope, ValidationError
 from govkit.hierarchy.models import Department, Division, Staff
+from govkit.state import get_state
 
 #: The notice to offer after an action succeeds.
 NOTICE_AFTER = {"accept": "acceptance_notice", "request_supplement": "supplement_notice",

@@ -154,7 +154,7 @@ class TransferView(DeskView):
         try:
             from flask import current_app
 
-            from govkit.app import get_state
+            from govkit.state import get_state
 
             context = documents.transfer_context(db.session, batch, hop)
             pdf = documents.registry(get_state(current_app)).render("transfer_list", context)

@@ -12,7 +12,7 @@ A subclass names how its rows belong to a division and gets, with no further cod
 
 ::
 
-    from govkit.hierarchy.views import ScopedModelView, ScopedModelRestApi
+    from govkit.web.scoped import ScopedModelView, ScopedModelRestApi
 
     class CaseView(ScopedModelView):
         datamodel = SQLAInterface(Case)
@@ -41,7 +41,7 @@ from sqlalchemy import or_, select
 from govkit.errors import GovkitError, OutOfScope
 from govkit.hierarchy.models import Division, Staff
 from govkit.hierarchy.scope import Scope
-from govkit.hierarchy.web import FilterCodeInScope, FilterDivisionIdInScope, current_scope
+from govkit.web.scope import FilterCodeInScope, FilterDivisionIdInScope, current_scope
 
 TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
 
@@ -223,7 +223,7 @@ class ScopedModelView(_ScopedBase, ModelView):
     """
 
     template_folder = TEMPLATE_FOLDER
-    list_template = "govkit/hierarchy/scoped_list.html"
+    list_template = "govkit/web/scoped_list.html"
     export_columns: list[str] | None = None
     page_size = 25
 
@@ -279,12 +279,12 @@ class ScopedModelView(_ScopedBase, ModelView):
         datamodel = self.datamodel
 
         def rows() -> Iterator[str]:
-            yield "\ufeff" + _csv_line(labels)
+            yield "\ufeff" + csv_line(labels)
             page = 0
             while True:
                 _, items = datamodel.query(filters, order_column, order_direction, page=page, page_size=1000)
                 for item in items:
-                    yield _csv_line(_export_value(item, c) for c in columns)
+                    yield csv_line(_export_value(item, c) for c in columns)
                 if len(items) < 1000:
                     break
                 page += 1
@@ -327,7 +327,8 @@ class ScopedModelRestApi(_ScopedBase, ModelRestApi):
         return self._guarded(super().delete_headless, pk)
 
 
-def _csv_line(values: Iterable[Any]) -> str:
+def csv_line(values: Iterable[Any]) -> str:
+    """One CSV row as text (None as an empty cell), for streamed exports."""
     buffer = io.StringIO()
     csv.writer(buffer).writerow(["" if v is None else v for v in values])
     return buffer.getvalue()

@@ -1,4 +1,4 @@
-"""Flask side of scope: the current user's scope, cached per request."""
+"""The current user's scope (cached per request) and the FAB filters that apply it."""
 from __future__ import annotations
 
 from flask import has_request_context, request
