@@ -10,7 +10,7 @@ from sqlalchemy import (Boolean, Date, ForeignKey, Integer, Numeric, String, Tex
                         UniqueConstraint, event, select)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from govkit.db import Model, UTCDateTime, utcnow
+from govkit.orm import Model, UTCDateTime, utcnow
 from govkit.hierarchy.models import Department, Division
 
 #: Item types (事项类型) in the national numbering; provinces map theirs via ItemTypeMapping.

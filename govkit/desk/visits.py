@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from govkit.cases.idnumber import mask_phone
 from govkit.cases.models import Case
-from govkit.db import utcnow
+from govkit.orm import utcnow
 from govkit.desk.attachments import case_in_scope
 from govkit.desk.models import VISIT_REASONS, HomeVisit, VisitStatus
 from govkit.errors import InvalidTransition, OutOfScope, ValidationError

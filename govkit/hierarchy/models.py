@@ -3,13 +3,22 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from govkit.db import Model, UTCDateTime, utcnow
+from govkit.orm import Model, UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # FAB's User: importing it loads Flask, which models (and services) must not
+    from flask_appbuilder.security.sqla.models import User
+
+
+def _fab_user() -> type:
+    """FAB's User model, resolved when the mappers are configured (not at import)."""
+    from flask_appbuilder.security.sqla.models import User  # deferred: loads Flask; see TYPE_CHECKING above
+
+    return User
 
 
 class DivisionLevel(enum.IntEnum):
@@ -172,7 +181,7 @@ class Staff(Model):
     on_duty: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(_fab_user)
     division: Mapped[Division] = relationship()
     department: Mapped[Optional[Department]] = relationship()
 
