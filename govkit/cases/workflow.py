@@ -27,9 +27,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from govkit.cases import dispatch, states, writes
 from govkit.cases.calendar import WorkingCalendar
+from govkit.cases.calendar_store import load_calendar
 from govkit.cases.deadlines import case_deadline, closed_pauses, compute_due
 from govkit.cases.events import CaseEventRecord
 from govkit.cases.models import Case, CaseEvent
+from govkit.cases.registration import register_case
 from govkit.errors import (ConcurrentModification, GovkitError, InvalidTransition, OutOfScope,
                            PermissionDenied, PluginError, ValidationError)
 from govkit.hierarchy.scope import ADMIN_ROLE, Scope
@@ -168,7 +170,7 @@ class Workflow:
         if pm is not None:
             self._collect_plugin_actions(pm)
         else:
-            from govkit.cases.actions import DEFAULT_ACTIONS
+            from govkit.cases.actions import DEFAULT_ACTIONS  # deferred: cases.actions builds on this module
 
             self._add(DEFAULT_ACTIONS, BUILTIN_PLUGIN)
         self._add(actions, "extra")
@@ -219,8 +221,6 @@ class Workflow:
 
     def calendar(self, session: Session) -> WorkingCalendar:
         if self._calendar_loader is None:
-            from govkit.cases.calendar_store import load_calendar
-
             return load_calendar(session, self.pm, self.settings)
         return self._calendar_loader(session)
 
@@ -413,8 +413,6 @@ class Workflow:
     def register_case(self, session: Session, implementation: Any, *, actor: Actor, commit: bool = True,
                       **applicant: Any) -> Case:
         """Register a new case (登记); see :func:`govkit.cases.registration.register_case`."""
-        from govkit.cases.registration import register_case
-
         return register_case(self, session, implementation, actor=actor, commit=commit, **applicant)
 
 

@@ -15,6 +15,7 @@ from wtforms import BooleanField, SelectField
 from govkit.catalog import services
 from govkit.catalog.consistency import consistency_report, report_csv
 from govkit.catalog.models import HANDLING_FORMS, IMPLEMENTATION_KINDS, Implementation, ServiceItem
+from govkit.catalog.transfer import FORMATS, export_catalog, format_of, import_catalog
 from govkit.catalog.views import (ADMIN_DUTY, ALL_DUTIES, LABELS, MENU, TEMPLATE_FOLDER, TYPE_CHOICES, VIEW_READ,
                                   VIEW_WRITE, FeeView, ItemTypeMappingView, LegalBasisView, MaterialView, ServiceItemView,
                                   SpecialProcedureView, StepView, _choices, _fail, grants)
@@ -170,8 +171,6 @@ class CatalogTransferView(BaseView):
     @expose("/upload", methods=["POST"])
     @has_access
     def upload(self):
-        from govkit.catalog.transfer import format_of, import_catalog
-
         upload = request.files.get("file")
         errors: list[tuple[int, str]] = []
         if upload is None or not upload.filename:
@@ -191,8 +190,6 @@ class CatalogTransferView(BaseView):
     @expose("/download/<fmt>")
     @has_access
     def download(self, fmt: str):
-        from govkit.catalog.transfer import FORMATS, export_catalog
-
         if fmt not in FORMATS:
             return redirect(url_for(f"{type(self).__name__}.index"))
         scope = current_scope()

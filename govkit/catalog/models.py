@@ -49,7 +49,7 @@ def pinyin_initials(text: str | None) -> str:
     """
     if not text:
         return ""
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style, lazy_pinyin  # deferred: pypinyin loads its dictionaries (slow) on import
 
     parts = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
     return "".join(p for p in "".join(parts).lower() if p.isascii() and p.isalnum())[:100]

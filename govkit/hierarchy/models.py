@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Optional
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from govkit.hierarchy.codes import URBAN_RURAL_CLASSES, parent_code, subtree_prefix, township_kind
 from govkit.orm import Model, UTCDateTime, utcnow
 
 if TYPE_CHECKING:  # FAB's User: importing it loads Flask, which models (and services) must not
@@ -68,8 +69,6 @@ class Division(Model):
     @property
     def prefix(self) -> str:
         """The significant code prefix shared by this division's whole subtree."""
-        from govkit.hierarchy.codes import subtree_prefix
-
         return subtree_prefix(self.code)
 
     @property
@@ -80,8 +79,6 @@ class Division(Model):
     @property
     def ancestor_codes(self) -> list[str]:
         """Codes of every ancestor, province first (computed from the code, no query)."""
-        from govkit.hierarchy.codes import parent_code
-
         codes: list[str] = []
         code = parent_code(self.code)
         while code:
@@ -92,8 +89,6 @@ class Division(Model):
     @property
     def urban_rural_label(self) -> str | None:
         """城乡分类 name, e.g. ``220 村庄``."""
-        from govkit.hierarchy.codes import URBAN_RURAL_CLASSES
-
         if not self.urban_rural_class:
             return None
         return f"{self.urban_rural_class} {URBAN_RURAL_CLASSES.get(self.urban_rural_class, '')}".strip()
@@ -103,7 +98,6 @@ class Division(Model):
         """街道/镇/乡/其他 for a township, derived from digits 7–9 of the code."""
         if self.level != DivisionLevel.TOWNSHIP:
             return None
-        from govkit.hierarchy.codes import township_kind
 
         return township_kind(self.code)
 

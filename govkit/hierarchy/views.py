@@ -14,6 +14,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import select
 from wtforms import SelectField
 
+from govkit.catalog.codes import validate_uscc
+from govkit.db import db
 from govkit.errors import ValidationError
 from govkit.hierarchy.codes import URBAN_RURAL_CLASSES, level_of, parent_code, validate_division_code
 from govkit.hierarchy.models import CentreKind, Department, Division, Duty, ServiceCentre, Staff
@@ -67,7 +69,6 @@ def _prepare_division(item: Division) -> None:
     if parent is None:
         item.parent = None
         return
-    from govkit.db import db
 
     found = db.session.scalar(select(Division).where(Division.code == parent))
     if found is None:
@@ -190,8 +191,6 @@ class DepartmentView(ScopedModelView):
 
 def _check_department(item: Department) -> None:
     if item.uscc:
-        from govkit.catalog.codes import validate_uscc
-
         item.uscc = validate_uscc(item.uscc)
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import expose, has_access
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -24,7 +24,8 @@ from govkit.desk.attachments import PendingFiles, attach_file, case_attachments,
 from govkit.desk.storage import image_preview_png
 from govkit.desk.storage import format_size
 from govkit.desk.views.base import READERS, WORKERS, DeskView, grants
-from govkit.errors import GovkitError, OutOfScope, ValidationError
+from govkit.desk.views.intake import item_form_class
+from govkit.errors import ConcurrentModification, GovkitError, OutOfScope, ValidationError
 from govkit.hierarchy.models import Department, Division, Staff
 from govkit.state import get_state
 
@@ -168,8 +169,6 @@ class DeskCaseView(DeskView):
                 fields = collect_fields(action)
                 version = request.form.get("version", "")
                 if version.isdigit() and int(version) != case.version:
-                    from govkit.errors import ConcurrentModification
-
                     raise ConcurrentModification("办件已被他人修改，请查看最新情况后重试。")
                 workflow.perform(db.session, case, name, actor, **fields)
             except OutOfScope:
@@ -258,7 +257,6 @@ def _form_labels(case: Case) -> dict[str, str]:
     """Labels of the item's own form fields (for showing the stored form data)."""
     if not case.form_data:
         return {}
-    from govkit.desk.views.intake import item_form_class
 
     form_class = item_form_class(case.implementation)
     if form_class is None:
@@ -267,8 +265,6 @@ def _form_labels(case: Case) -> dict[str, str]:
 
 
 def get_state_app():
-    from flask import current_app
-
     return get_state(current_app)
 
 

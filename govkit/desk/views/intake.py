@@ -16,6 +16,7 @@ from govkit.cases.runtime import workflow_for
 from govkit.db import db
 from govkit.desk import web
 from govkit.desk.attachments import PendingFiles, attach_file
+from govkit.desk.documents import CASE_DOCUMENTS
 from govkit.desk.finder import available_implementation, find_items
 from govkit.desk.storage import format_size
 from govkit.desk.views.base import DeskView, grants
@@ -170,6 +171,4 @@ class IntakeView(DeskView):
 
 
 def _title(notice: str) -> str:
-    from govkit.desk.documents import CASE_DOCUMENTS
-
     return CASE_DOCUMENTS[notice]
