@@ -20,6 +20,7 @@ from govkit.errors import GovkitError, PluginError, ValidationError  # noqa: E40
 
 def create_app(config=None, *, load_entrypoints: bool = True, plugins=()):
     """Create a govkit Flask app; see :func:`govkit.app.create_app`."""
+    # deferred: `import govkit` stays free of Flask until an app is made
     from govkit.app import create_app as _create_app
 
     return _create_app(config, load_entrypoints=load_entrypoints, plugins=plugins)

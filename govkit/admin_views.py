@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_appbuilder import BaseView, expose, has_access
 
-from govkit.app import get_state
+from govkit.state import get_state
 from govkit.printing.registry import registry_for
 
 

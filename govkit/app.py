@@ -5,20 +5,24 @@ import logging
 import os
 import secrets
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from flask import Flask
+from flask import Flask, request
 from flask_appbuilder import AppBuilder
+from flask_wtf.csrf import CSRFProtect
 
+import govkit.models  # noqa: F401  (complete metadata before FAB inspects models)
 from govkit import settings as settings_mod
 from govkit.auth import cache as auth_cache
 from govkit.cases import dispatch, writes
 from govkit.db import db, listen
 from govkit.errorpages import register_error_pages
 from govkit.fab_warnings import silence_fab_noise
+from govkit.home import HomeView
 from govkit.plugins import GovkitPluginManager, build_plugin_manager
+from govkit.sqlite_writers import QueuedWriterConnection
+from govkit.state import GovkitState, get_state  # noqa: F401  (get_state: importers move to govkit.state)
 
 log = logging.getLogger(__name__)
 
@@ -26,19 +30,6 @@ LANGUAGES = {
     "zh": {"flag": "cn", "name": "简体中文"},
     "en": {"flag": "gb", "name": "English"},
 }
-
-
-@dataclass
-class GovkitState:
-    """Per-app govkit state, kept in ``app.extensions["govkit"]``."""
-
-    pm: GovkitPluginManager
-    settings: settings_mod.Settings
-    cache: dict[str, Any] = field(default_factory=dict)
-
-
-def get_state(app: Flask) -> GovkitState:
-    return app.extensions["govkit"]
 
 
 def _instance_path(s: settings_mod.Settings) -> Path:
@@ -104,9 +95,6 @@ def _init_csrf(app: Flask) -> None:
     A request carrying ``Authorization: Bearer`` cannot be forged cross-site (the browser
     will not add that header), so JWT API clients need no CSRF token; browser sessions do.
     """
-    from flask import request
-    from flask_wtf.csrf import CSRFProtect
-
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf = CSRFProtect(app)
 
@@ -164,15 +152,11 @@ def create_app(
         RATELIMIT_STORAGE_URI=s["RATELIMIT_STORAGE_URI"],
     )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from govkit.sqlite_writers import QueuedWriterConnection
-
         # Writers queue for the write lock instead of polling it (govkit.sqlite_writers);
         # the busy timeout is set per connection in govkit.db.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"factory": QueuedWriterConnection}}
     app.config.update(s.extra)
     app.extensions["govkit"] = GovkitState(pm=pm, settings=s)
-
-    import govkit.models  # noqa: F401  (complete metadata before FAB inspects models)
 
     db.init_app(app)
     # Listeners on this app's engine and govkit's session factory only, not every engine (govkit.listeners).
@@ -180,8 +164,6 @@ def create_app(
     _init_csrf(app)
     register_error_pages(app)
     with app.app_context():
-        from govkit.home import HomeView
-
         appbuilder = AppBuilder(update_perms=True, indexview=HomeView)
         appbuilder.init_app(app, db.session)
         pm.hook.register_views(appbuilder=appbuilder, app=app)

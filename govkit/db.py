@@ -1,39 +1,29 @@
-"""Database handle and model base.
+"""Database handle (Flask side): ``db`` and one metadata with FAB's security tables.
 
-govkit models share Flask-AppBuilder's declarative ``Model`` so that the security
-tables (ab_user, ab_role …) and the domain tables live in one metadata, one
-Alembic history and one transaction. Domain services take a SQLAlchemy
+The model base lives in :mod:`govkit.orm` (no Flask); this module adds FAB's security
+tables (ab_user, ab_role …) to that metadata, so they and the domain tables share one
+metadata, one Alembic history and one transaction. Domain services take a SQLAlchemy
 ``Session`` argument and never import Flask; views pass ``db.session``.
 """
 from __future__ import annotations
-
-from datetime import datetime, timezone
 
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
-from flask_appbuilder import Model
+from flask_appbuilder import Model as FabModel
 from flask_appbuilder.models.sqla.base import SQLA
-from sqlalchemy import DateTime, MetaData
+from flask_appbuilder.security.sqla import models as fab_security_models  # noqa: F401  (declares ab_*)
 from sqlalchemy.engine import Engine
 
 from govkit.listeners import Listeners
+from govkit.orm import Model, UTCDateTime, adopt_tables, metadata, utcnow
 from govkit.sqlite_writers import TIMEOUT_SECONDS as WRITER_TIMEOUT_SECONDS
 
 __all__ = ["Model", "db", "utcnow", "metadata", "UTCDateTime", "listen", "create_engine"]
 
 db = SQLA()
-metadata: MetaData = Model.metadata
-
-
-def utcnow() -> datetime:
-    """Timezone-aware current UTC time (stored as UTC on both SQLite and PostgreSQL)."""
-    return datetime.now(timezone.utc)
-
-
-#: Column type for instants; naive values read back from SQLite are treated as UTC.
-UTCDateTime = DateTime(timezone=True)
+adopt_tables(FabModel.metadata)
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # pragma: no cover - trivial

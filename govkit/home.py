@@ -8,9 +8,12 @@ disclosures) — no case data.
 """
 from __future__ import annotations
 
+from flask import url_for
 from flask_appbuilder import IndexView, expose
 from flask_login import current_user
 
+from govkit.desk import web
+from govkit.desk.queues import queues_for
 from govkit.errors import GovkitError
 
 
@@ -30,11 +33,6 @@ class HomeView(IndexView):
 
 
 def _overview() -> dict | None:
-    from flask import url_for
-
-    from govkit.desk import web
-    from govkit.desk.queues import queues_for
-
     try:
         actor = web.actor()
     except GovkitError:

@@ -435,7 +435,8 @@ def test_matrix_covers_every_hierarchy_endpoint(app):
 
 def test_matrix_catches_a_view_that_forgets_the_scope(app, db, client, login_as, monkeypatch):
     """Guard for the guard: with the scope switched off, the same rows must report leaks."""
-    from govkit.hierarchy import scoped, web
+    from govkit.web import scope as web
+    from govkit.web import scoped
     from govkit.hierarchy.scope import Scope
 
     load_sample(db.session)

@@ -31,6 +31,7 @@ from govkit.auth.ldap import (
     placeholder_email,
 )
 from govkit.auth.throttle import DatabaseLoginThrottle, LoginThrottle
+from govkit.db import db
 from govkit.errors import DirectoryUnavailable, PluginError
 from govkit.hierarchy.models import Department, Division, Duty, Staff
 
@@ -274,7 +275,6 @@ def login_throttle(app) -> DatabaseLoginThrottle | LoginThrottle:
     throttle = state.cache.get("login_throttle")
     if throttle is None:
         settings = state.settings
-        from govkit.db import db
 
         throttle = state.cache["login_throttle"] = DatabaseLoginThrottle(
             lambda: db.session,

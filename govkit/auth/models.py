@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Float, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from govkit.db import Model
+from govkit.orm import Model
 
 
 class LoginFailure(Model):

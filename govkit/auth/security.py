@@ -5,6 +5,8 @@ import logging
 
 from flask_appbuilder.security.sqla.manager import SecurityManager
 
+from govkit.auth.directory_login import auth_user
+
 log = logging.getLogger(__name__)
 
 
@@ -17,8 +19,6 @@ class GovkitSecurityManager(SecurityManager):
         Throttling, local accounts first, then the LDAP directories with user,
         role and division sync: see :mod:`govkit.auth.directory_login`.
         """
-        from govkit.auth.directory_login import auth_user
-
         return auth_user(self, username, password)
 
     # FAB's LDAP login view and the security API's "ldap" provider take the same path.

@@ -25,6 +25,10 @@ from collections.abc import Callable
 from typing import Any
 from dataclasses import dataclass
 
+from sqlalchemy import and_, case, delete, literal, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from govkit.auth.models import LoginFailure as T
 from govkit.errors import GovkitError
 
 __all__ = ["DatabaseLoginThrottle", "LoginLocked", "LoginThrottle", "ThrottleState"]
@@ -199,10 +203,6 @@ class DatabaseLoginThrottle:
         return keys
 
     def state(self, username: str, ip: str | None) -> ThrottleState:
-        from sqlalchemy import and_, or_, select
-
-        from govkit.auth.models import LoginFailure as T
-
         keys = self._keys(username, ip)
         if not keys:
             return ThrottleState(locked=False)
@@ -240,10 +240,6 @@ class DatabaseLoginThrottle:
 
     def record_success(self, username: str, ip: str | None) -> None:
         """Forget the username's failures (the address keeps its count)."""
-        from sqlalchemy import delete
-
-        from govkit.auth.models import LoginFailure as T
-
         user = _user_key(username)
         if not user:
             return
@@ -256,12 +252,7 @@ class DatabaseLoginThrottle:
             raise
 
     def _count_statement(self, session: Any, kind: str, key: str, limit: int, now: float) -> Any:
-        from sqlalchemy import case, literal
-        from sqlalchemy.dialects import postgresql, sqlite
-
-        from govkit.auth.models import LoginFailure
-
-        t = LoginFailure.__table__
+        t = T.__table__
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         first_locks = limit <= 1
         statement = insert(t).values(kind=kind, key=key, failures=0 if first_locks else 1, window_start=now,
@@ -284,8 +275,4 @@ class DatabaseLoginThrottle:
         )
 
     def _purge(self, session: Any, now: float) -> None:
-        from sqlalchemy import delete
-
-        from govkit.auth.models import LoginFailure as T
-
         session.execute(delete(T).where(T.locked_until <= now, T.window_start <= now - self.window_seconds))

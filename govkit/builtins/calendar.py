@@ -22,6 +22,7 @@ def register_calendar_overrides(settings):
 
 @hookimpl
 def register_commands(cli):
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.cases.cli import calendar_group
 
     cli.add_command(calendar_group)
@@ -29,7 +30,8 @@ def register_commands(cli):
 
 def calendar_banner(app):
     """Message asking admins to enter a year, or None (cached for a minute)."""
-    from govkit.app import get_state
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
+    from govkit.state import get_state
     from govkit.cases.calendar_store import years_to_enter
     from govkit.cases.runtime import calendar_for
     from govkit.db import db
@@ -49,6 +51,7 @@ def calendar_banner(app):
 
 @hookimpl
 def register_views(appbuilder, app):
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from flask import flash, request, session
     from flask_login import current_user
 
@@ -77,7 +80,7 @@ def register_views(appbuilder, app):
 
 @hookimpl
 def startup(app, settings):
-    import sqlalchemy as sa
+    import sqlalchemy as sa  # deferred: built-ins load with the settings; domain code loads when the hook runs
 
     from govkit.cases.calendar_store import fill_working_days
     from govkit.cases.runtime import calendar_for

@@ -13,6 +13,7 @@ def register_settings():
 
 @hookimpl
 def register_workflow_actions():
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.cases.actions import DEFAULT_ACTIONS
 
     return list(DEFAULT_ACTIONS)
@@ -20,6 +21,7 @@ def register_workflow_actions():
 
 @hookimpl
 def register_views(appbuilder, app):
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.cases.api import CaseApi
     from govkit.cases.views import CaseAdminView
 

@@ -11,6 +11,7 @@ log = logging.getLogger(__name__)
 
 @hookimpl
 def register_views(appbuilder, app):
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.catalog import implementation_views
 
     implementation_views.register(appbuilder)
@@ -18,6 +19,7 @@ def register_views(appbuilder, app):
 
 @hookimpl
 def register_commands(cli):
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.catalog import cli as catalog_cli
 
     catalog_cli.register(cli)
@@ -27,9 +29,10 @@ def register_commands(cli):
 def startup(app, settings):
     if not settings["SYNC_ITEMS_ON_START"]:
         return
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from govkit.app import get_state
+    from govkit.state import get_state
     from govkit.catalog.sync import sync_plugin_items
     from govkit.db import db
 

@@ -5,6 +5,7 @@ from govkit.plugins import hookimpl
 
 @hookimpl
 def register_views(appbuilder, app):
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.hierarchy import views
 
     views.register(appbuilder)
@@ -12,6 +13,7 @@ def register_views(appbuilder, app):
 
 @hookimpl
 def register_commands(cli):
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.hierarchy import cli as hierarchy_cli
 
     hierarchy_cli.register(cli)

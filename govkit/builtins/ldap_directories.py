@@ -26,6 +26,7 @@ def register_auth_directories(settings):
 @hookimpl
 def startup(app, settings):
     # Build the directory list now: a wrong setting stops start-up, not the first login.
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.auth.directory_login import auth_directories
 
     auth_directories(app)

@@ -18,6 +18,7 @@ def case_event_committed(event, settings):
 
 @hookimpl
 def register_commands(cli):
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.cases.outbox import outbox_group
 
     cli.add_command(outbox_group)

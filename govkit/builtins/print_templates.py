@@ -5,6 +5,7 @@ from govkit.plugins import hookimpl
 
 @hookimpl
 def register_print_templates():
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.printing.registry import builtin_templates
 
     return builtin_templates()

@@ -8,6 +8,7 @@ from govkit.settings import Setting
 
 @hookimpl
 def register_settings():
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.publicity.ratings import DEFAULT_DIMENSIONS
 
     return [
@@ -26,6 +27,7 @@ def register_settings():
 
 @hookimpl
 def register_views(appbuilder, app):
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.publicity import public, views
 
     public.register(app)
@@ -34,6 +36,7 @@ def register_views(appbuilder, app):
 
 @hookimpl
 def register_commands(cli):
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.publicity.cli import publicity
 
     cli.add_command(publicity)

@@ -4,6 +4,7 @@ from govkit.plugins import hookimpl
 
 @hookimpl
 def register_views(appbuilder, app):
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.supervision import views
 
     views.register(appbuilder, app)

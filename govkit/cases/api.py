@@ -8,15 +8,13 @@ answers 404. Domain errors answer JSON ``{"message": "…"}`` with the error's 4
 from __future__ import annotations
 
 import functools
-import time
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_appbuilder.api import BaseApi, expose
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
-from govkit.auth.cache import TTLCache, generation
 from govkit.auth.roles import DUTY_ROLES
 from govkit.cases.deadlines import deadline_status, with_status
 from govkit.cases.idnumber import mask_id_number, mask_phone
@@ -24,89 +22,14 @@ from govkit.cases.models import Case
 from govkit.cases.runtime import calendar_for, workflow_for
 from govkit.cases.workflow import LOADABLE, Actor
 from govkit.db import db
-from govkit.errors import GovkitError, OutOfScope, ValidationError
+from govkit.errors import OutOfScope, ValidationError
 from govkit.hierarchy.scope import ADMIN_ROLE, Scope
+from govkit.web.actor import request_actor
+from govkit.web.protect import domain_errors, protect_cached
 
 #: Roles that see full ID numbers and phones (they need them to check documents).
 UNMASKED_ROLES = ("受理员", "办理员", ADMIN_ROLE)
 MAX_PAGE_SIZE = 100
-
-
-def request_actor() -> Actor:
-    """The logged-in user as an Actor (set by :func:`protect_cached`, else built once per request)."""
-    # Kept in the WSGI environ, not ``g``: in tests one app context (one ``g``) spans requests.
-    cached = request.environ.get("govkit.case_actor")
-    if cached is not None:
-        return cached
-    user = current_app.appbuilder.sm.current_user  # browser session or JWT
-    if user is None:
-        raise OutOfScope("请先登录。")
-    actor = actor_of_user(user)
-    request.environ["govkit.case_actor"] = actor
-    return actor
-
-
-def actor_of_user(user: Any) -> Actor:
-    """Roles, division scope, staff name and department of a FAB user (one query)."""
-    from govkit.hierarchy.models import Division, Staff
-    from govkit.hierarchy.scope import scope_for_user
-
-    roles = frozenset(r.name for r in user.roles)
-    row = db.session.execute(
-        select(Division.code, Staff.name, Staff.department_id)
-        .join(Staff, Staff.division_id == Division.id).where(Staff.user_id == user.id)
-    ).first()
-    if ADMIN_ROLE in roles:
-        scope = Scope.unrestricted(user.id, roles)
-    elif row is None:
-        scope = scope_for_user(db.session, user)
-    else:
-        scope = Scope.for_division(row[0], user.id, roles)
-    name = row[1] if row else user.username
-    return Actor(user.id, name, roles, scope, row[2] if row else None)
-
-
-def _auth_caches() -> tuple[TTLCache, TTLCache]:
-    """(verified tokens, actors by user id) of the current app; see govkit.auth.cache."""
-    from govkit.app import get_state
-
-    state = get_state(current_app)
-    caches = state.cache.get("case_api_auth")
-    if caches is None:
-        ttl = float(state.settings.get("AUTH_CACHE_SECONDS", 30))
-        caches = state.cache.setdefault("case_api_auth", (TTLCache(ttl), TTLCache(ttl)))
-    return caches
-
-
-def _bearer_actor() -> Actor | None:
-    """The Actor of the request's bearer token; None when the user is gone or inactive.
-
-    A token is fully verified (signature, expiry, type) by flask-jwt-extended the first
-    time it is seen; afterwards the cache answers until the token's own ``exp``.
-    """
-    from flask_jwt_extended import get_jwt, verify_jwt_in_request
-
-    tokens, actors = _auth_caches()
-    header = request.headers.get("Authorization", "")
-    raw = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    user_id = tokens.get(raw) if raw else None
-    if user_id is None:
-        verify_jwt_in_request()  # raises on a missing, forged, expired or refresh token
-        user = current_app.appbuilder.sm.current_user
-        if user is None:
-            return None
-        user_id = user.id
-        claims = get_jwt()
-        if raw and "exp" in claims:
-            tokens.put(raw, user_id, ttl=claims["exp"] - time.time())
-
-    def build() -> Actor | None:
-        user = current_app.appbuilder.sm.get_user_by_id(user_id)
-        if user is None or not user.is_active:
-            return None
-        return actor_of_user(user)
-
-    return actors.get_or_build(user_id, build)
 
 
 def case_scope_clause(scope: Scope) -> Any:
@@ -171,83 +94,6 @@ def case_json(case: Case, actor: Actor, status: Any = None) -> dict[str, Any]:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _role_permissions() -> dict[str, frozenset[tuple[str, str]]]:
-    """``{role: {(permission, view)}}`` from FAB's tables, cached per app (``AUTH_CACHE_SECONDS``).
-
-    FAB's own ``protect()`` queries the permission tables twice per request; the case API
-    is the hot path of every desk, so it reads them once per worker and TTL.
-    """
-    from flask_appbuilder.security.sqla.models import Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role
-
-    from govkit.app import get_state
-
-    state = get_state(current_app)
-    cache, ttl = state.cache, float(state.settings.get("AUTH_CACHE_SECONDS", 30))
-    hit = cache.get("case_api_permissions")
-    if hit is not None and time.monotonic() - hit[0] < ttl and hit[2] == generation():
-        return hit[1]
-    gen = generation()
-    rows = db.session.execute(
-        select(Role.name, Permission.name, ViewMenu.name)
-        .join(assoc_permissionview_role, assoc_permissionview_role.c.role_id == Role.id)
-        .join(PermissionView, PermissionView.id == assoc_permissionview_role.c.permission_view_id)
-        .join(Permission, Permission.id == PermissionView.permission_id)
-        .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
-    ).all()
-    table: dict[str, set[tuple[str, str]]] = {}
-    for role, permission, view in rows:
-        table.setdefault(role, set()).add((permission, view))
-    value = {role: frozenset(perms) for role, perms in table.items()}
-    cache["case_api_permissions"] = (time.monotonic(), value, gen)
-    return value
-
-
-def protect_cached(view):
-    """Like FAB's ``@protect()`` (browser session or JWT, role permission) with cached lookups."""
-
-    @functools.wraps(view)
-    def wrapper(self, *args, **kwargs):
-        from flask_jwt_extended.exceptions import JWTExtendedException
-        from flask_login import current_user
-        from jwt.exceptions import PyJWTError
-
-        if current_user.is_authenticated:
-            if not getattr(current_user, "is_active", True):
-                return self.response_401()
-            actor = actor_of_user(current_user)
-        else:
-            try:
-                actor = _bearer_actor()
-            except (JWTExtendedException, PyJWTError):
-                return self.response(401, message="请先登录（会话或 Authorization: Bearer 令牌）。")
-            if actor is None:
-                return self.response_401()
-        permission = "can_" + self.method_permission_name.get(view.__name__, view.__name__)
-        table = _role_permissions()
-        wanted = (permission, self.class_permission_name)
-        if not any(wanted in table.get(role, ()) for role in actor.roles):
-            return self.response_403()
-        request.environ["govkit.case_actor"] = actor
-        return view(self, *args, **kwargs)
-
-    return wrapper
-
-
-def domain_errors(view):
-    """Answer GovkitError as JSON with its status code (never a 500)."""
-
-    @functools.wraps(view)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return view(self, *args, **kwargs)
-        except GovkitError as exc:
-            db.session.rollback()
-            code = exc.status_code if 400 <= exc.status_code < 500 else 400
-            return self.response(code, message=str(exc))
-
-    return wrapper
 
 
 class CaseApi(BaseApi):

@@ -235,7 +235,7 @@ def _change(session: Session, workflow: "Workflow", commit: bool) -> Iterator[No
 def _workflow(workflow: "Workflow | None") -> "Workflow":
     if workflow is not None:
         return workflow
-    from govkit.cases.workflow import current_workflow
+    from govkit.cases.runtime import current_workflow  # deferred: runtime imports Flask; this module must not
 
     return current_workflow()
 

@@ -12,7 +12,6 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_login import current_user
 from sqlalchemy import inspect, select
 from wtforms import DateField, SelectField
 from wtforms.validators import InputRequired, StopValidation
@@ -21,15 +20,16 @@ from govkit.cases.calendar import format_chinese_date
 from govkit.cases.calendar_changes import DeadlineMove, commit_day_changes, describe_day, enter_year_schedule
 from govkit.cases.calendar_store import parse_day, parse_schedule_text, years_to_enter
 from govkit.cases.models import CalendarDay, CalendarYear
-from govkit.cases.runtime import actor_for_user, calendar_for, workflow_for
+from govkit.cases.runtime import calendar_for, workflow_for
 from govkit.db import db
 from govkit.errors import CalendarYearNotCovered, GovkitError
+from govkit.web.actor import request_actor
 
 TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
 
 
 def _admin_actor():
-    return actor_for_user(db.session, current_user)
+    return request_actor()
 
 
 def flash_moves(moves: list[DeadlineMove], done: str) -> None:

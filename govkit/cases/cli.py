@@ -16,7 +16,17 @@ from pathlib import Path
 from typing import Callable
 
 import click
+from sqlalchemy import select
 
+from govkit.cases.calendar import PACKAGE_YEARS
+from govkit.cases.calendar_changes import enter_year_schedule, refresh_calendar, remove_day, set_day
+from govkit.cases.calendar_store import package_version, parse_day, parse_schedule_text, provisional_counts
+from govkit.cases.models import CalendarDay, CalendarYear
+from govkit.cases.statutory_holidays import describe
+from govkit.cases.runtime import calendar_for, workflow_for
+from govkit.cases.workflow import Actor
+from govkit.cli.core import make_app
+from govkit.db import db
 from govkit.errors import GovkitError
 
 #: Name recorded on events of changes made from the command line (the OS login is added).
@@ -25,8 +35,6 @@ CLI_ACTOR = "系统（命令行）"
 
 def cli_actor():
     """The system actor of the calendar commands, e.g. ``系统（命令行 root）``."""
-    from govkit.cases.workflow import Actor
-
     try:
         login = getpass.getuser()
     except (OSError, KeyError):  # no login name in a bare container
@@ -41,13 +49,8 @@ def calendar_group() -> None:
 
 def _run(change: Callable, dry_run: bool, done: str) -> None:
     """Run ``change(session, actor, workflow, commit)`` in an app; report moved deadlines."""
-    from govkit.cli.core import make_app
-    from govkit.db import db
-
     app = make_app()
     with app.app_context():
-        from govkit.cases.runtime import workflow_for
-
         try:
             moves = change(db.session, cli_actor(), workflow_for(app), not dry_run)
         except GovkitError as exc:
@@ -67,8 +70,6 @@ def _run(change: Callable, dry_run: bool, done: str) -> None:
 
 
 def _day(text: str) -> date:
-    from govkit.cases.calendar_store import parse_day
-
     try:
         return parse_day(text.strip())
     except GovkitError as exc:
@@ -99,16 +100,6 @@ dry_run_option = click.option("--dry-run", is_flag=True, help="只显示会重�
                              "（未办结办件中期限暂定的件数）。")
 def status_command() -> None:
     """Which years come from the package, which were entered, which are still provisional."""
-    from sqlalchemy import select
-
-    from govkit.cases.calendar import PACKAGE_YEARS
-    from govkit.cases.calendar_store import package_version, provisional_counts
-    from govkit.cases.statutory_holidays import describe
-    from govkit.cases.models import CalendarDay, CalendarYear
-    from govkit.cases.runtime import calendar_for, workflow_for
-    from govkit.cli.core import make_app
-    from govkit.db import db
-
     app = make_app()
     with app.app_context():
         calendar = calendar_for(db.session, app)
@@ -157,9 +148,6 @@ def status_command() -> None:
 @dry_run_option
 def enter_year_command(year: str, holidays: tuple[str, ...], makeup_workdays: tuple[str, ...], dry_run: bool) -> None:
     """Enter a year's State Council holiday schedule; recompute provisional deadlines."""
-    from govkit.cases.calendar_changes import enter_year_schedule
-    from govkit.cases.calendar_store import parse_schedule_text
-
     if not (year.isdigit() and len(year) == 4):
         raise click.BadParameter(f"年份“{year}”应为四位数字，如 2027。", param_hint="YEAR")
     holidays_text = _dates_text(holidays, "--holidays")
@@ -180,8 +168,6 @@ def enter_year_command(year: str, holidays: tuple[str, ...], makeup_workdays: tu
 @dry_run_option
 def set_day_command(day: str, closed: bool | None, name: str, dry_run: bool) -> None:
     """Close or open one day (日历调整); recompute the open cases whose deadline it moves."""
-    from govkit.cases.calendar_changes import set_day
-
     if closed is None:
         raise click.UsageError("请指定 --closed（这天放假）或 --working（这天上班）。")
     when = _day(day)
@@ -197,8 +183,6 @@ def set_day_command(day: str, closed: bool | None, name: str, dry_run: bool) -> 
 @dry_run_option
 def remove_day_command(day: str, dry_run: bool) -> None:
     """Delete one day's adjustment (the day follows the package again); recompute."""
-    from govkit.cases.calendar_changes import remove_day
-
     when = _day(day)
 
     def change(session, actor, workflow, commit):
@@ -213,9 +197,6 @@ def remove_day_command(day: str, dry_run: bool) -> None:
 @dry_run_option
 def refresh_command(all_open: bool, dry_run: bool) -> None:
     """After upgrading chinesecalendar: refill the working-day table, recompute provisional deadlines."""
-    from govkit.cases.calendar_changes import refresh_calendar
-    from govkit.cases.calendar_store import package_version
-
     reason = f"刷新工作日历（chinesecalendar {package_version()}）"
 
     def change(session, actor, workflow, commit):

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govkit.cases.models import OutboxMessage
+from govkit.db import db
 
 Sender = Callable[[OutboxMessage], None]
 
@@ -99,8 +100,7 @@ def outbox_group() -> None:
 @click.option("--limit", type=int, default=None, help="最多发送条数。")
 def drain_command(url: str | None, batch_size: int | None, limit: int | None) -> None:
     """Send pending outbox rows and mark them sent."""
-    from govkit.app import create_app, get_state
-    from govkit.db import db
+    from govkit.app import create_app, get_state  # deferred: the app factory imports every domain, cases too
 
     app = create_app()
     with app.app_context():

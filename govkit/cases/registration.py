@@ -13,7 +13,7 @@ from govkit.cases.idnumber import validate_id_number
 from govkit.cases.models import Case, CaseMaterial
 from govkit.cases.numbering import new_progress_token, next_case_number
 from govkit.catalog.models import Implementation, ImplementationStatus
-from govkit.errors import OutOfScope, ValidationError
+from govkit.errors import OutOfScope, PermissionDenied, ValidationError
 from govkit.hierarchy.models import Division
 
 if TYPE_CHECKING:
@@ -101,8 +101,6 @@ def register_case(
     if not actor.scope.covers(code):
         raise OutOfScope("受理单位不在您的管辖范围内。")
     if not actor.has_role(*action.roles):
-        from govkit.errors import PermissionDenied
-
         raise PermissionDenied("登记办件须由受理员或代办员办理。")
     accepting = session.scalar(select(Division).where(Division.code == code))
     if accepting is None:

@@ -1,16 +1,20 @@
-"""Flask side of the case engine: the app's cached calendar and Workflow, actors from users."""
+"""Flask side of the case engine: the app's cached calendar and Workflow, and shortcuts using them.
+
+:mod:`govkit.cases.workflow` is plain Python (no Flask); everything that finds "the current
+app's" workflow or calendar lives here. The request → Actor function is in :mod:`govkit.web.actor`.
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from govkit.app import get_state
 from govkit.cases.calendar import WorkingCalendar
 from govkit.cases.calendar_store import CachedCalendar
-from govkit.cases.workflow import Actor, Workflow
-from govkit.hierarchy.scope import scope_for_user
+from govkit.cases.models import Case, CaseEvent
+from govkit.cases.workflow import Actor, Workflow, WorkflowAction
+from govkit.state import get_state
 
 
 def _app(app: Flask | None) -> Flask:
@@ -46,13 +50,28 @@ def workflow_for(app: Flask | None = None) -> Workflow:
     return workflow
 
 
-def actor_for_user(session: Session, user: Any) -> Actor:
-    """The Actor of a FAB user: roles, division scope, staff name and department."""
-    from sqlalchemy import select
+# -- shortcuts for code running inside a govkit app ----------------------------------------
 
-    from govkit.hierarchy.models import Staff
 
-    scope = scope_for_user(session, user)
-    row = session.execute(select(Staff.name, Staff.department_id).where(Staff.user_id == user.id)).first()
-    name = row[0] if row else (f"{user.last_name or ''}{user.first_name or ''}" or user.username)
-    return Actor(user.id, name, scope.roles, scope, row[1] if row else None)
+def current_workflow() -> Workflow:
+    """The Workflow of the current Flask app."""
+    return workflow_for()
+
+
+def perform(session: Session, case: Case, action: str, actor: Actor, *, workflow: Workflow | None = None,
+            **fields: Any) -> CaseEvent:
+    """:meth:`Workflow.perform` with the current app's workflow unless one is given."""
+    return (workflow or current_workflow()).perform(session, case, action, actor, **fields)
+
+
+def allowed_actions(case: Case, actor: Actor, *, session: Session | None = None,
+                    workflow: Workflow | None = None) -> list[WorkflowAction]:
+    """:meth:`Workflow.allowed_actions` (session defaults to the case's own session)."""
+    session = session or object_session(case)
+    return (workflow or current_workflow()).allowed_actions(session, case, actor)
+
+
+def register_case(session: Session, implementation: Any, *, actor: Actor, workflow: Workflow | None = None,
+                  **applicant: Any) -> Case:
+    """:meth:`Workflow.register_case` with the current app's workflow unless one is given."""
+    return (workflow or current_workflow()).register_case(session, implementation, actor=actor, **applicant)

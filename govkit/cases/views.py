@@ -9,9 +9,11 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from govkit.cases.api import case_scope_clause
 from govkit.cases.idnumber import mask_id_number
 from govkit.cases.models import Case
 from govkit.cases.states import state_label
+from govkit.web.actor import request_actor
 
 
 class FilterCaseInScope(BaseFilter):
@@ -21,8 +23,6 @@ class FilterCaseInScope(BaseFilter):
     arg_name = "gkcasescope"
 
     def apply(self, query, value):
-        from govkit.cases.api import case_scope_clause, request_actor
-
         return query.filter(case_scope_clause(request_actor().scope))
 
 

@@ -27,9 +27,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from govkit.cases import dispatch, states, writes
 from govkit.cases.calendar import WorkingCalendar
+from govkit.cases.calendar_store import load_calendar
 from govkit.cases.deadlines import case_deadline, closed_pauses, compute_due
 from govkit.cases.events import CaseEventRecord
 from govkit.cases.models import Case, CaseEvent
+from govkit.cases.registration import register_case
 from govkit.errors import (ConcurrentModification, GovkitError, InvalidTransition, OutOfScope,
                            PermissionDenied, PluginError, ValidationError)
 from govkit.hierarchy.scope import ADMIN_ROLE, Scope
@@ -169,7 +171,7 @@ class Workflow:
         if pm is not None:
             self._collect_plugin_actions(pm)
         else:
-            from govkit.cases.actions import DEFAULT_ACTIONS
+            from govkit.cases.actions import DEFAULT_ACTIONS  # deferred: cases.actions builds on this module
 
             self._add(DEFAULT_ACTIONS, BUILTIN_PLUGIN)
         self._add(actions, "extra")
@@ -223,8 +225,6 @@ class Workflow:
 
     def calendar(self, session: Session) -> WorkingCalendar:
         if self._calendar_loader is None:
-            from govkit.cases.calendar_store import load_calendar
-
             return load_calendar(session, self.pm, self.settings)
         return self._calendar_loader(session)
 
@@ -418,8 +418,6 @@ class Workflow:
     def register_case(self, session: Session, implementation: Any, *, actor: Actor, commit: bool = True,
                       **applicant: Any) -> Case:
         """Register a new case (登记); see :func:`govkit.cases.registration.register_case`."""
-        from govkit.cases.registration import register_case
-
         return register_case(self, session, implementation, actor=actor, commit=commit, **applicant)
 
 
@@ -442,34 +440,3 @@ def _record_of(event: CaseEvent, payload: dict[str, Any]) -> CaseEventRecord:
         to_state=event.to_state, actor=event.actor_name, role=event.role,
         division_code=event.division_code, at=event.at, comment=event.comment, data=dict(event.data or {}),
     )
-
-
-# -- module-level shortcuts for code running inside a govkit app ---------------------------
-
-
-def current_workflow() -> Workflow:
-    """The Workflow of the current Flask app (imports Flask lazily)."""
-    from govkit.cases.runtime import workflow_for
-
-    return workflow_for()
-
-
-def perform(session: Session, case: Case, action: str, actor: Actor, *, workflow: Workflow | None = None,
-            **fields: Any) -> CaseEvent:
-    """:meth:`Workflow.perform` with the current app's workflow unless one is given."""
-    return (workflow or current_workflow()).perform(session, case, action, actor, **fields)
-
-
-def allowed_actions(case: Case, actor: Actor, *, session: Session | None = None,
-                    workflow: Workflow | None = None) -> list[WorkflowAction]:
-    """:meth:`Workflow.allowed_actions` (session defaults to the case's own session)."""
-    from sqlalchemy.orm import object_session
-
-    session = session or object_session(case)
-    return (workflow or current_workflow()).allowed_actions(session, case, actor)
-
-
-def register_case(session: Session, implementation: Any, *, actor: Actor, workflow: Workflow | None = None,
-                  **applicant: Any) -> Case:
-    """:meth:`Workflow.register_case` with the current app's workflow unless one is given."""
-    return (workflow or current_workflow()).register_case(session, implementation, actor=actor, **applicant)

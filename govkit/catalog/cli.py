@@ -5,6 +5,15 @@ from pathlib import Path
 
 import click
 
+from govkit.catalog.demo import load_demo_catalog
+from govkit.catalog.models import seed_item_type_mappings
+from govkit.catalog.sync import sync_plugin_items
+from govkit.catalog.transfer import FORMATS, export_catalog, format_of, import_catalog
+from govkit.cli.core import make_app
+from govkit.db import db
+from govkit.errors import ImportRowError
+from govkit.state import get_state
+
 
 @click.group("catalog", help="事项目录：批量导入导出、插件本地事项同步、演示目录。")
 def catalog_group() -> None:
@@ -17,12 +26,6 @@ def catalog_group() -> None:
               help="文件格式；默认按扩展名判断。")
 def import_command(path: str, fmt: str | None) -> None:
     """Import a catalog file: every row is checked first; nothing is written when any row is wrong."""
-    from govkit.catalog.models import seed_item_type_mappings
-    from govkit.catalog.transfer import format_of, import_catalog
-    from govkit.cli.core import make_app
-    from govkit.db import db
-    from govkit.errors import ImportRowError
-
     app = make_app()
     with app.app_context():
         try:
@@ -43,10 +46,6 @@ def import_command(path: str, fmt: str | None) -> None:
               help="文件格式；默认按扩展名判断。")
 def export_command(path: str, fmt: str | None) -> None:
     """Export the whole catalog (re-importable, byte-identical after a round trip)."""
-    from govkit.catalog.transfer import FORMATS, export_catalog, format_of
-    from govkit.cli.core import make_app
-    from govkit.db import db
-
     fmt = fmt or format_of(path)
     if fmt not in FORMATS:
         raise click.ClickException("请用 --format 指定 csv、xlsx 或 json（或使用对应的扩展名）。")
@@ -62,12 +61,6 @@ def export_command(path: str, fmt: str | None) -> None:
 @click.option("--keep", multiple=True, metavar="基本编码", help="冲突时保留管理员修改，不再提示（可多次使用）。")
 def sync_command(overwrite: tuple[str, ...], keep: tuple[str, ...]) -> None:
     """Upsert the local items of every plugin (register_service_items) and report conflicts."""
-    from govkit.app import get_state
-    from govkit.catalog.models import seed_item_type_mappings
-    from govkit.catalog.sync import sync_plugin_items
-    from govkit.cli.core import make_app
-    from govkit.db import db
-
     app = make_app()
     with app.app_context():
         state = get_state(app)
@@ -91,11 +84,6 @@ def echo_report(report) -> None:
 @click.command("load-demo", help="载入示范县演示事项目录（需先导入示范县区划）。")
 def load_demo_command() -> None:
     """Load the demo county's catalog (the demo divisions must be imported first)."""
-    from govkit.catalog.demo import load_demo_catalog
-    from govkit.cli.core import make_app
-    from govkit.db import db
-    from govkit.errors import ImportRowError
-
     app = make_app()
     with app.app_context():
         try:
@@ -114,6 +102,7 @@ for _command in (import_command, export_command, sync_command, load_demo_command
 def register(cli: click.Group) -> None:
     cli.add_command(catalog_group)
     try:
+        # deferred: optional: the catalog commands also work without the hierarchy ones
         from govkit.hierarchy.cli import group
     except ImportError:  # hierarchy CLI absent: the catalog group alone still works
         return

@@ -15,13 +15,14 @@ from wtforms import BooleanField, SelectField
 from govkit.catalog import services
 from govkit.catalog.consistency import consistency_report, report_csv
 from govkit.catalog.models import HANDLING_FORMS, IMPLEMENTATION_KINDS, Implementation, ServiceItem
+from govkit.catalog.transfer import FORMATS, export_catalog, format_of, import_catalog
 from govkit.catalog.views import (ADMIN_DUTY, ALL_DUTIES, LABELS, MENU, TEMPLATE_FOLDER, TYPE_CHOICES, VIEW_READ,
                                   VIEW_WRITE, FeeView, ItemTypeMappingView, LegalBasisView, MaterialView, ServiceItemView,
                                   SpecialProcedureView, StepView, _choices, _fail, grants)
 from govkit.db import db
 from govkit.errors import GovkitError, ImportRowError, ValidationError
-from govkit.hierarchy.views import ScopedModelRestApi, ScopedModelView
-from govkit.hierarchy.web import current_scope
+from govkit.web.scope import current_scope
+from govkit.web.scoped import ScopedModelRestApi, ScopedModelView
 
 ACTION_PERMISSIONS = ["publish", "revise"]
 
@@ -170,8 +171,6 @@ class CatalogTransferView(BaseView):
     @expose("/upload", methods=["POST"])
     @has_access
     def upload(self):
-        from govkit.catalog.transfer import format_of, import_catalog
-
         upload = request.files.get("file")
         errors: list[tuple[int, str]] = []
         if upload is None or not upload.filename:
@@ -191,8 +190,6 @@ class CatalogTransferView(BaseView):
     @expose("/download/<fmt>")
     @has_access
     def download(self, fmt: str):
-        from govkit.catalog.transfer import FORMATS, export_catalog
-
         if fmt not in FORMATS:
             return redirect(url_for(f"{type(self).__name__}.index"))
         scope = current_scope()

@@ -10,7 +10,7 @@ from sqlalchemy import (Boolean, Date, ForeignKey, Integer, Numeric, String, Tex
                         UniqueConstraint, event, select)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from govkit.db import Model, UTCDateTime, utcnow
+from govkit.orm import Model, UTCDateTime, utcnow
 from govkit.hierarchy.models import Department, Division
 
 #: Item types (事项类型) in the national numbering; provinces map theirs via ItemTypeMapping.
@@ -49,7 +49,7 @@ def pinyin_initials(text: str | None) -> str:
     """
     if not text:
         return ""
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style, lazy_pinyin  # deferred: pypinyin loads its dictionaries (slow) on import
 
     parts = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
     return "".join(p for p in "".join(parts).lower() if p.isascii() and p.isalnum())[:100]

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 from govkit.catalog import services
 from govkit.catalog.models import Fee, Implementation, Material, ProcedureStep, ServiceItem, SpecialProcedure
 from govkit.errors import ImportRowError, ValidationError
+from govkit.hierarchy.models import Division
 
 FORMATS = ("csv", "xlsx", "json")
 JSON_FORMAT = "govkit-catalog"
@@ -106,8 +107,6 @@ def export_tables(session: Session, scope: Any = None) -> dict[str, list[dict[st
         selectinload(Implementation.fees), selectinload(Implementation.steps),
         selectinload(Implementation.special_procedures)).order_by(Implementation.code, Implementation.version)
     if scope is not None:
-        from govkit.hierarchy.models import Division
-
         impls = impls.join(Implementation.division).where(scope.clause(Division.code))
     for impl in session.scalars(impls):
         row = services.implementation_values(impl)
@@ -156,7 +155,7 @@ _FIXED_TIME = datetime(2000, 1, 1)
 
 
 def tables_to_xlsx(tables: dict[str, list[dict[str, Any]]]) -> bytes:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # deferred: openpyxl is slow to import and only xlsx needs it
     from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook()
@@ -266,7 +265,7 @@ def csv_to_tables(data: bytes) -> dict[str, list[Row]]:
 
 
 def xlsx_to_tables(data: bytes) -> dict[str, list[Row]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # deferred: openpyxl is slow to import and only xlsx needs it
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -331,6 +330,6 @@ def import_catalog(session: Session, data: bytes, fmt: str, *, default_source: s
 
     Nothing is written when any row is invalid; the caller commits on success.
     """
-    from govkit.catalog.transfer_import import import_tables
+    from govkit.catalog.transfer_import import import_tables  # deferred: transfer_import imports this module
 
     return import_tables(session, read_tables(data, fmt), default_source=default_source)

@@ -4,7 +4,7 @@ special procedures, publishing, 三级四同 report, import/export. Thin: the ru
 
 Items (基本目录) are the county's shared catalog: every duty role may read them, only 事项管理员
 (and Admin) may write. Implementations and everything under them are limited to the user's
-division subtree (:class:`~govkit.hierarchy.views.ScopedModelView`).
+division subtree (:class:`~govkit.web.scoped.ScopedModelView`).
 """
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ from govkit.catalog.models import (EXERCISE_LEVELS, ITEM_TYPES, MATERIAL_FORMS,
 from govkit.db import db
 from govkit.errors import GovkitError, OutOfScope, ValidationError
 from govkit.hierarchy.models import Duty
-from govkit.hierarchy.views import ScopedModelView
-from govkit.hierarchy.web import current_scope
+from govkit.web.scope import current_scope
+from govkit.web.scoped import ScopedModelView, csv_line
 
 TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
 MENU = "事项管理"
@@ -170,9 +170,7 @@ class ServiceItemView(_NoDownload, ModelView):
     def export_csv(self):
         rows = db.session.scalars(select(ServiceItem).order_by(ServiceItem.basic_code))
         lines = ["\ufeff" + ",".join(str(LABELS[c]) for c in self.export_columns)]
-        from govkit.hierarchy.scoped import _csv_line
-
-        lines = [lines[0] + "\r\n"] + [_csv_line(getattr(r, c) for c in self.export_columns) for r in rows]
+        lines = [lines[0] + "\r\n"] + [csv_line(getattr(r, c) for c in self.export_columns) for r in rows]
         return Response("".join(lines), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": "attachment; filename=catalog_items.csv"})
 

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from govkit.app import load_settings
 from govkit.errors import GovkitError
 
 
@@ -30,8 +31,6 @@ def _peek_config(argv: list[str]) -> None:
 
 def build_cli() -> click.Group:
     """Load plugins and let each add its commands."""
-    from govkit.app import load_settings
-
     _, pm = load_settings()
     pm.hook.register_commands(cli=cli)
     return cli

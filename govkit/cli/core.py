@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from govkit.app import create_app, load_settings
+from govkit.auth.roles import sync_roles
+from govkit.migrate import upgrade
 
 CONFIG_TEMPLATE = '''# govkit deployment configuration. Every key is documented in docs/configuration.md.
 # Environment variables GOVKIT_<KEY> override these values.
@@ -35,8 +38,6 @@ def register_service_items(settings):
 
 
 def make_app():
-    from govkit.app import create_app
-
     return create_app()
 
 
@@ -72,17 +73,12 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply Alembic migrations and sync built-in roles and permissions."""
-    from govkit.app import load_settings
-    from govkit.migrate import upgrade
-
     settings, _ = load_settings()
     url = settings["DATABASE_URL"] or _default_sqlite_url(settings)
     click.echo("正在升级数据库结构 …")
     result = upgrade(url, revision)
     app = make_app()
     with app.app_context():
-        from govkit.auth.roles import sync_roles
-
         sync_roles(app.appbuilder)
     click.echo(result.message())
 
@@ -126,13 +122,12 @@ def run_command(host: str, port: int, debug: bool) -> None:
 @click.command("plugins")
 def plugins_command() -> None:
     """List loaded plugins, their versions, the hooks they implement and active print templates."""
-    from govkit.app import load_settings
-
     settings, pm = load_settings()
     for info in pm.info():
         click.echo(f"{info.name}  {info.version or '-'}  [{info.source}]")
         click.echo(f"    钩子：{', '.join(info.hooks) or '（无）'}")
     try:
+        # deferred: optional example package, installed for `govkit demo` only
         from govkit.printing.registry import registry_from_plugins
     except ImportError:
         return
@@ -153,7 +148,7 @@ def plugins_command() -> None:
 def demo_command(folder: str, host: str, port: int, reset: bool, no_serve: bool) -> None:
     """Create or reuse the county demo database, seed it and serve it."""
     try:
-        import county_demo
+        import county_demo  # deferred: optional example package, installed for `govkit demo` only
     except ImportError as exc:
         raise click.ClickException(
             "未安装示范县演示包。请运行 `pip install -e examples/county_demo`（或 `make demo`）。"

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import click
 
+from govkit.app import load_settings
+from govkit.plugins import build_plugin_manager
 from govkit.settings import Setting
 
 _TYPE = {str: "text", int: "integer", float: "number", bool: "boolean", list: "list", dict: "table"}
@@ -36,9 +38,6 @@ def settings_markdown(declared: list[Setting]) -> str:
 @click.option("--markdown", is_flag=True, help="输出配置参考文档（docs/configuration.md）。")
 def settings_command(markdown: bool) -> None:
     """Show every declared setting with its value and where it came from."""
-    from govkit.app import load_settings
-    from govkit.plugins import build_plugin_manager
-
     if markdown:
         builtin = build_plugin_manager(load_entrypoints=False)
         click.echo(settings_markdown(builtin.collect("register_settings")), nl=False)

@@ -4,6 +4,11 @@ from __future__ import annotations
 import time
 
 import click
+from sqlalchemy import select
+
+from govkit.cases.models import Attachment
+from govkit.db import db
+from govkit.desk.storage import FileStore, stored_hashes
 
 
 @click.group("storage")
@@ -15,12 +20,8 @@ def storage_group() -> None:
 @click.option("--delete", is_flag=True, help="删除无人引用的文件和 1 小时前遗留的临时文件。")
 def check_command(delete: bool) -> None:
     """List (or delete) stored files without an Attachment row and stale temp files."""
-    from sqlalchemy import select
-
+    # deferred: looked up when run, so tests can replace govkit.app.create_app
     from govkit.app import create_app, get_state
-    from govkit.cases.models import Attachment
-    from govkit.db import db
-    from govkit.desk.storage import FileStore, stored_hashes
 
     app = create_app()
     with app.app_context():

@@ -14,9 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govkit.cases import states as S
+from govkit.cases.idnumber import mask_id_number, mask_phone
 from govkit.cases.models import Case, CaseEvent
 from govkit.desk.models import TransferBatch, TransferHop
 from govkit.hierarchy.models import Division
+from govkit.printing import CaseNotice, TransferBatch as TransferList
+from govkit.printing.issued import issue, seal_if_configured
+from govkit.printing.registry import registry_for
 
 CASE_DOCUMENTS: dict[str, str] = {
     "acceptance_notice": "受理通知书",
@@ -42,8 +46,6 @@ def printable_documents(case: Case) -> list[tuple[str, str]]:
 
 def registry(state: Any):
     """The app's print-template registry (built from the ``register_print_templates`` hook)."""
-    from govkit.printing.registry import registry_for
-
     return registry_for(state)
 
 
@@ -55,9 +57,6 @@ def _division_name(session: Session, code: str | None) -> str:
 
 def case_notice(session: Session, case: Case, settings: Any, staff_name: str = ""):
     """A :class:`CaseNotice` for ``case`` (masked personal data)."""
-    from govkit.cases.idnumber import mask_id_number, mask_phone
-    from govkit.printing import CaseNotice
-
     impl = case.implementation
     missing_event = session.scalar(
         select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.action == "request_supplement")
@@ -102,8 +101,6 @@ def issue_case_document(state: Any, session: Session, name: str, case: Case, sta
                         user_id: int | None = None) -> bytes:
     """Render notice ``name`` for ``case``, seal it when a seal certificate is configured, and record
     the issue (for the public verify page). Returns the exact bytes to serve; the caller commits."""
-    from govkit.printing.issued import issue, seal_if_configured
-
     context = case_notice(session, case, state.settings, staff_name)
     pdf = registry(state).render(name, context, item_code=context.item_code)
     title = CASE_DOCUMENTS.get(name, name)
@@ -116,8 +113,6 @@ def issue_case_document(state: Any, session: Session, name: str, case: Case, sta
 
 def transfer_context(session: Session, batch: TransferBatch, hop: TransferHop | None):
     """The 交接单 context of one hop of a batch (the first hop of a draft)."""
-    from govkit.printing import TransferBatch as TransferList
-
     from_code = hop.from_code if hop else batch.origin_division_code
     to_code = hop.to_code if hop else batch.destination_division_code
     cases = []

@@ -33,7 +33,7 @@ def chain_codes(code: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def initials(text: str) -> str:
     """Lower-case pinyin initials of the Chinese characters in ``text`` (申请 → sq)."""
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style, lazy_pinyin  # deferred: pypinyin loads its dictionaries (slow) on import
 
     letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")
     return "".join(ch for ch in "".join(letters).lower() if "a" <= ch <= "z")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govkit.cases.models import Case
 from govkit.catalog.models import ServiceItem
-from govkit.db import Model, UTCDateTime, utcnow
+from govkit.orm import Model, UTCDateTime, utcnow
 
 
 class TransferStatus:

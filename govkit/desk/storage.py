@@ -106,7 +106,7 @@ def _check_pdf(path: Path, size: int) -> None:
         raise UploadRejected(
             "PDF 文件不完整（缺少文件结尾，可能上传中断或扫描未完成），已拒绝。请重新扫描或重新导出 PDF 后上传。"
         )
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # deferred: pypdf and Pillow are heavy; only previews need them
     from pypdf.errors import PyPdfError
 
     try:
@@ -123,7 +123,7 @@ def _check_pdf(path: Path, size: int) -> None:
 
 
 def _check_image(path: Path, content_type: str) -> None:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # deferred: pypdf and Pillow are heavy; only previews need them
 
     try:
         with Image.open(path) as image:
@@ -217,7 +217,7 @@ def format_size(n: int) -> str:
 
 def image_preview_png(store: FileStore, sha256: str, max_side: int = 1600) -> bytes:
     """A PNG preview of a stored TIFF/large image (browsers do not show TIFF)."""
-    from PIL import Image
+    from PIL import Image  # deferred: pypdf and Pillow are heavy; only previews need them
 
     with Image.open(store.path_for(sha256)) as image:
         image.thumbnail((max_side, max_side))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from govkit.cases.calendar import WorkingCalendar
 from govkit.cases.models import Case
-from govkit.db import utcnow
+from govkit.orm import utcnow
 from govkit.desk.attachments import case_in_scope
 from govkit.desk.models import TransferBatch, TransferHop, TransferItem, TransferStatus
 from govkit.errors import InvalidTransition, OutOfScope, PermissionDenied, ValidationError

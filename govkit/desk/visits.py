@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from govkit.cases.idnumber import mask_phone
 from govkit.cases.models import Case
-from govkit.db import utcnow
+from govkit.orm import utcnow
 from govkit.desk.attachments import case_in_scope
 from govkit.desk.models import VISIT_REASONS, HomeVisit, VisitStatus
 from govkit.errors import InvalidTransition, OutOfScope, ValidationError
-from govkit.hierarchy.models import Staff
+from govkit.hierarchy.models import Division, Staff
 from govkit.hierarchy.scope import Scope
 
 
@@ -64,8 +64,6 @@ def request_visit(
 
 def agents_for(session: Session, scope: Scope, division_code: str) -> list[Staff]:
     """Staff on duty who may go: 代办员/受理员 of the division or its ancestors within scope."""
-    from govkit.hierarchy.models import Division
-
     rows = session.scalars(
         select(Staff).join(Division, Staff.division_id == Division.id)
         .where(Staff.on_duty.is_(True), Staff.duty.in_(("代办员", "受理员")), scope.clause(Division.code))

@@ -6,15 +6,20 @@ from pathlib import Path
 from typing import Any, Callable
 
 from flask import Blueprint, current_app, flash, g, redirect, request
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup, escape
 from wtforms.validators import ValidationError as WTFValidationError
 
-from govkit.app import get_state
+from govkit.cases.runtime import workflow_for
 from govkit.cases.workflow import Actor
 from govkit.db import db
+from govkit.desk.queues import queue_counts
 from govkit.desk.storage import FileStore
 from govkit.desk.storage import format_size
-from govkit.errors import GovkitError, ValidationError
+from govkit.errors import GovkitError, OutOfScope, ValidationError
+from govkit.state import get_state
+from govkit.web.actor import request_actor
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "desk"
 ASSET_VERSION = "1"
@@ -45,7 +50,6 @@ def check_csrf() -> None:
     """Validate the form's CSRF token (when enabled) or raise a ValidationError saying what to do."""
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
-    from flask_wtf.csrf import validate_csrf
 
     try:
         validate_csrf(request.form.get("csrf_token"))
@@ -54,9 +58,7 @@ def check_csrf() -> None:
 
 
 def actor() -> Actor:
-    """The logged-in user as a workflow Actor (cached per request by the cases engine)."""
-    from govkit.cases.api import request_actor
-
+    """The logged-in user as a workflow Actor (:func:`govkit.web.actor.request_actor`)."""
     return request_actor()
 
 
@@ -70,8 +72,6 @@ def settings() -> Any:
 
 
 def today():
-    from govkit.cases.runtime import workflow_for
-
     return workflow_for().today()
 
 
@@ -80,8 +80,6 @@ def desk_errors(redirect_to: Callable[..., str]):
 
     OutOfScope keeps its 404 so nobody learns that an id exists.
     """
-    from govkit.errors import OutOfScope
-
     def decorate(view):
         @functools.wraps(view)
         def wrapper(self, *args, **kwargs):
@@ -128,10 +126,6 @@ def menu_counts() -> dict[str, int]:
     """Queue counts of the current user, cached on ``g`` (empty when logged out)."""
     counts = request.environ.get("govkit.desk.counts")
     if counts is None:
-        from flask_login import current_user
-
-        from govkit.desk.queues import queue_counts
-
         counts = {}
         if current_user and current_user.is_authenticated:
             try:

@@ -3,6 +3,13 @@ from __future__ import annotations
 
 import click
 
+from govkit.cli.core import make_app
+from govkit.db import db
+from govkit.errors import ImportRowError
+from govkit.hierarchy.sample import sample_for_code
+from govkit.hierarchy.scope import Scope
+from govkit.hierarchy.services import export_divisions as run_export, import_divisions as run_import
+
 
 def group(cli: click.Group, name: str, help_text: str) -> click.Group:
     """The sub-group ``name`` of ``cli``, created if no plugin added it yet (shared by plugins)."""
@@ -30,12 +37,6 @@ def register(cli: click.Group) -> None:
 def import_divisions(path: str | None, sample: str | None, fmt: str, encoding: str | None, batch_size: int) -> None:
     """Import division codes (统计用区划代码) from a CSV file or a shipped sample: all rows are checked
     first, then written in one transaction (re-import updates, never duplicates)."""
-    from govkit.cli.core import make_app
-    from govkit.db import db
-    from govkit.errors import ImportRowError
-    from govkit.hierarchy.sample import sample_for_code
-    from govkit.hierarchy.services import import_divisions as run_import
-
     if (path is None) == (sample is None):
         raise click.UsageError("请给出区划文件 PATH，或用 --sample 621002 导入自带样例（二者选一）。")
     if sample is not None:
@@ -92,11 +93,6 @@ class _ProgressBar:
 @click.option("--under", default=None, help="只导出此区划代码及其下级。")
 def export_divisions(path: str, under: str | None) -> None:
     """Export divisions to CSV (统计用区划代码,名称,城乡分类代码), re-importable with --format nbs."""
-    from govkit.cli.core import make_app
-    from govkit.db import db
-    from govkit.hierarchy.scope import Scope
-    from govkit.hierarchy.services import export_divisions as run_export
-
     scope = Scope.for_division(under) if under else None
     app = make_app()
     with app.app_context():

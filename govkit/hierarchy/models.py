@@ -3,13 +3,23 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from govkit.db import Model, UTCDateTime, utcnow
+from govkit.hierarchy.codes import URBAN_RURAL_CLASSES, parent_code, subtree_prefix, township_kind
+from govkit.orm import Model, UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # FAB's User: importing it loads Flask, which models (and services) must not
+    from flask_appbuilder.security.sqla.models import User
+
+
+def _fab_user() -> type:
+    """FAB's User model, resolved when the mappers are configured (not at import)."""
+    from flask_appbuilder.security.sqla.models import User  # deferred: loads Flask; see TYPE_CHECKING above
+
+    return User
 
 
 class DivisionLevel(enum.IntEnum):
@@ -59,8 +69,6 @@ class Division(Model):
     @property
     def prefix(self) -> str:
         """The significant code prefix shared by this division's whole subtree."""
-        from govkit.hierarchy.codes import subtree_prefix
-
         return subtree_prefix(self.code)
 
     @property
@@ -71,8 +79,6 @@ class Division(Model):
     @property
     def ancestor_codes(self) -> list[str]:
         """Codes of every ancestor, province first (computed from the code, no query)."""
-        from govkit.hierarchy.codes import parent_code
-
         codes: list[str] = []
         code = parent_code(self.code)
         while code:
@@ -83,8 +89,6 @@ class Division(Model):
     @property
     def urban_rural_label(self) -> str | None:
         """城乡分类 name, e.g. ``220 村庄``."""
-        from govkit.hierarchy.codes import URBAN_RURAL_CLASSES
-
         if not self.urban_rural_class:
             return None
         return f"{self.urban_rural_class} {URBAN_RURAL_CLASSES.get(self.urban_rural_class, '')}".strip()
@@ -94,7 +98,6 @@ class Division(Model):
         """街道/镇/乡/其他 for a township, derived from digits 7–9 of the code."""
         if self.level != DivisionLevel.TOWNSHIP:
             return None
-        from govkit.hierarchy.codes import township_kind
 
         return township_kind(self.code)
 
@@ -172,7 +175,7 @@ class Staff(Model):
     on_duty: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(_fab_user)
     division: Mapped[Division] = relationship()
     department: Mapped[Optional[Department]] = relationship()
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from govkit.errors import OutOfScope
 from govkit.hierarchy.codes import subtree_prefix
+from govkit.hierarchy.models import Division, Staff
 
 ADMIN_ROLE = "Admin"
 
@@ -72,8 +73,6 @@ class Scope:
 
     def division_id_clause(self, division_id_column: Any) -> ColumnElement[bool]:
         """SQL condition for tables that reference ``gk_division.id`` instead of a code."""
-        from govkit.hierarchy.models import Division
-
         if self.empty:
             return false()
         if self.prefix is None:
@@ -83,8 +82,6 @@ class Scope:
 
 def scope_for_user(session: Session, user: Any) -> Scope:
     """Build the scope of a FAB user (anonymous or without a staff record → empty scope)."""
-    from govkit.hierarchy.models import Division, Staff
-
     if user is None or not getattr(user, "is_authenticated", True) or getattr(user, "id", None) is None:
         return Scope.nothing()
     roles = frozenset(role.name for role in getattr(user, "roles", []) or [])

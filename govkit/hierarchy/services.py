@@ -300,7 +300,7 @@ class _Upserter:
         if not rows:
             return
         if self.kind == "postgresql" and self.driver == "psycopg2":
-            from psycopg2.extras import execute_values
+            from psycopg2.extras import execute_values  # deferred: PostgreSQL driver, needed on PostgreSQL only
 
             with self.connection.connection.driver_connection.cursor() as cursor:
                 execute_values(cursor, self.sql, rows, template="(%s, %s, %s, %s, %s, true, %s, NULL)",

@@ -1,9 +1,10 @@
 """Scoped CRUD screens and REST APIs of the hierarchy (层级管理).
 
-The reusable bases :class:`ScopedModelView` and :class:`ScopedModelRestApi` live in
-:mod:`govkit.hierarchy.scoped` and are re-exported here; see docs/hierarchy.md.
+Built on the scoped bases every domain shares (:mod:`govkit.web.scoped`); see docs/hierarchy.md.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 from flask import abort, url_for
 from flask_appbuilder import expose, has_access
@@ -13,20 +14,17 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import select
 from wtforms import SelectField
 
+from govkit.catalog.codes import validate_uscc
+from govkit.db import db
 from govkit.errors import ValidationError
 from govkit.hierarchy.codes import URBAN_RURAL_CLASSES, level_of, parent_code, validate_division_code
 from govkit.hierarchy.models import CentreKind, Department, Division, Duty, ServiceCentre, Staff
-from govkit.hierarchy.scoped import (  # noqa: F401  (public re-exports)
-    FilterUserInScope,
-    ScopedModelRestApi,
-    ScopedModelView,
-    register_scope_rule,
-    scope_rule_for,
-)
-from govkit.hierarchy.web import current_scope
+from govkit.web.scope import current_scope
+from govkit.web.scoped import ScopedModelRestApi, ScopedModelView
+
+TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
 
 __all__ = [
-    "ScopedModelView", "ScopedModelRestApi", "register_scope_rule", "scope_rule_for", "FilterUserInScope",
     "DivisionView", "ServiceCentreView", "DepartmentView", "StaffView",
     "DivisionApi", "ServiceCentreApi", "DepartmentApi", "StaffApi",
 ]
@@ -71,7 +69,6 @@ def _prepare_division(item: Division) -> None:
     if parent is None:
         item.parent = None
         return
-    from govkit.db import db
 
     found = db.session.scalar(select(Division).where(Division.code == parent))
     if found is None:
@@ -82,6 +79,7 @@ def _prepare_division(item: Division) -> None:
 class DivisionView(ScopedModelView):
     """行政区划: tree-aware list (filter by parent/level), breadcrumbs of ancestors on show."""
 
+    template_folder = TEMPLATE_FOLDER
     datamodel = SQLAInterface(Division)
     scope_column = "code"
     route_base = "/divisions"
@@ -193,8 +191,6 @@ class DepartmentView(ScopedModelView):
 
 def _check_department(item: Department) -> None:
     if item.uscc:
-        from govkit.catalog.codes import validate_uscc
-
         item.uscc = validate_uscc(item.uscc)
 
 

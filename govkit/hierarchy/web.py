@@ -1,52 +1,10 @@
-"""Flask side of scope: the current user's scope, cached per request."""
+"""Moved to :mod:`govkit.web.scope`; this name stays until plugins/, examples/ and the scaffold import the new one."""
 from __future__ import annotations
 
-from flask import has_request_context, request
-from flask_appbuilder.models.filters import BaseFilter
-from flask_login import current_user
-
-from govkit.db import db
-from govkit.hierarchy.scope import Scope, scope_for_user
+from typing import Any
 
 
-def current_scope() -> Scope:
-    """Scope of the logged-in user, computed once per request.
+def __getattr__(name: str) -> Any:
+    from govkit.web import scope  # deferred: compatibility shim; hierarchy must not import web at load time
 
-    Cached on the request (not on ``g``: ``g`` belongs to the app context, which a test or a
-    CLI command may keep pushed across several requests of different users).
-    """
-    user = current_user if current_user and current_user.is_authenticated else None
-    if not has_request_context():
-        return scope_for_user(db.session, user)
-    cached = request.environ.get("govkit.scope")
-    user_id = getattr(user, "id", None)
-    if cached is None or cached.user_id != user_id:
-        cached = scope_for_user(db.session, user)
-        request.environ["govkit.scope"] = cached
-    return cached
-
-
-class FilterCodeInScope(BaseFilter):
-    """FAB filter: the model's division-code column (``column_name``) is in the user's scope.
-
-    Use in ``base_filters`` (lists, show/edit/delete by pk, REST) and in
-    ``*_form_query_rel_fields`` (dropdowns): ``[["code", FilterCodeInScope, None]]``.
-    """
-
-    name = "在管辖范围内"
-    arg_name = "gkscope"
-
-    def apply(self, query, value):
-        column = getattr(self.model, self.column_name)
-        return query.filter(current_scope().clause(column))
-
-
-class FilterDivisionIdInScope(BaseFilter):
-    """FAB filter for models that reference ``gk_division.id`` (``column_name`` = the FK column)."""
-
-    name = "在管辖范围内"
-    arg_name = "gkscopeid"
-
-    def apply(self, query, value):
-        column = getattr(self.model, self.column_name)
-        return query.filter(current_scope().division_id_clause(column))
+    return getattr(scope, name)

@@ -34,6 +34,7 @@ from reportlab.lib import textsplit
 from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.cidfonts import CIDFontInfo, UnicodeCIDFont, structToPDF
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import paragraph as rl_paragraph
 
 from govkit.errors import SettingsError
@@ -190,8 +191,6 @@ def use_truetype(path: str, name: str = "GovkitCJK") -> str:
     Raises :class:`SettingsError` when the file is missing or is not a
     TrueType-outline font.
     """
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
     try:
         font = TTFont(name, path)
     except (OSError, TTFError) as exc:
@@ -203,7 +202,7 @@ def use_truetype(path: str, name: str = "GovkitCJK") -> str:
         pdfmetrics.registerFont(font)
         _extend_line_break_rules()
         _state["font"] = name
-    from govkit.printing import text  # styles are built for one font
+    from govkit.printing import text  # styles are built for one font  # deferred: printing.text imports this module
 
     text.reset_styles()
     return name
@@ -214,7 +213,7 @@ def use_cid_font() -> str:
     with _lock:
         _state["font"] = None
     register_fonts()
-    from govkit.printing import text
+    from govkit.printing import text  # deferred: printing.text imports this module
 
     text.reset_styles()
     return CID_FONT

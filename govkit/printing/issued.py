@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govkit.errors import ValidationError
+from govkit.printing import seal
 from govkit.printing.models import IssuedDocument
 
 __all__ = ["issue", "seal_if_configured", "verify", "Verification", "parse_sha256", "MATCH", "MISMATCH",
@@ -39,7 +40,6 @@ def seal_if_configured(pdf: bytes, settings: Any, *, reason: str, location: str 
     path = settings.get("SEAL_P12_PATH")
     if not path:
         return pdf, False
-    from govkit.printing import seal
 
     return seal.sign_pdf(pdf, path, settings.get("SEAL_PASSPHRASE"), reason=reason, location=location), True
 

@@ -11,7 +11,7 @@ from typing import Optional
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from govkit.db import Model, UTCDateTime, utcnow
+from govkit.orm import Model, UTCDateTime, utcnow
 
 
 class IssuedDocument(Model):

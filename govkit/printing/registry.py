@@ -180,7 +180,7 @@ def registry_from_plugins(pm: Any, settings: Any = None) -> TemplateRegistry:
 
 def builtin_templates() -> list[PrintTemplate]:
     """govkit's standard notices, registered first by the built-in plugin."""
-    from govkit.printing.templates import BUILTIN_TEMPLATES
+    from govkit.printing.templates import BUILTIN_TEMPLATES  # deferred: printing.templates imports this module
 
     return list(BUILTIN_TEMPLATES)
 

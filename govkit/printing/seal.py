@@ -30,7 +30,7 @@ def document_fingerprint(pdf_bytes: bytes) -> str:
 
 
 def _load_signer(p12_path: str | Path, passphrase: str | bytes | None):
-    from pyhanko.sign import signers
+    from pyhanko.sign import signers  # deferred: pyHanko and its crypto stack are heavy; only sealing needs them
 
     path = Path(p12_path)
     if not path.is_file():
@@ -59,6 +59,7 @@ def sign_pdf(pdf_bytes: bytes, p12_path: str | Path, passphrase: str | bytes | N
     Raises :class:`SettingsError` for a missing/unreadable certificate and
     :class:`ValidationError` when ``pdf_bytes`` is not a PDF.
     """
+    # deferred: pyHanko and its crypto stack are heavy; only sealing needs them
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.sign import fields, signers
@@ -96,6 +97,7 @@ def verify_pdf(pdf_bytes: bytes, trust_roots: list | None = None) -> SealCheck:
     ``trust_roots`` are ``asn1crypto`` or ``cryptography`` certificates (the
     county's CA or its self-signed seal certificate).
     """
+    # deferred: pyHanko and its crypto stack are heavy; only sealing needs them
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -120,10 +122,11 @@ def verify_pdf(pdf_bytes: bytes, trust_roots: list | None = None) -> SealCheck:
 
 
 def _asn1_cert(cert):
-    from asn1crypto import x509
+    from asn1crypto import x509  # deferred: pyHanko and its crypto stack are heavy; only sealing needs them
 
     if isinstance(cert, x509.Certificate):
         return cert
+    # deferred: pyHanko and its crypto stack are heavy; only sealing needs them
     from cryptography.hazmat.primitives.serialization import Encoding
 
     return x509.Certificate.load(cert.public_bytes(Encoding.DER))

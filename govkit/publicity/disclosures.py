@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from govkit.db import utcnow
+from govkit.orm import utcnow
 from govkit.errors import InvalidTransition, PermissionDenied, UploadRejected, ValidationError
 from govkit.hierarchy.models import Division
 from govkit.hierarchy.scope import Scope

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from govkit.catalog.models import Implementation
+from govkit.printing.context import Fee, GuideMaterial, ImplementationGuide, ProcedureStep
 
 
 def guide_context(impl: Implementation, guide_url: str = ""):
     """An ``ImplementationGuide`` for the ``service_guide`` print template."""
-    from govkit.printing.context import Fee, GuideMaterial, ImplementationGuide, ProcedureStep
-
     item = impl.item
     return ImplementationGuide(
         item_name=impl.name or item.name,

@@ -8,7 +8,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from govkit.db import Model, UTCDateTime, utcnow
+from govkit.orm import Model, UTCDateTime, utcnow
 from govkit.hierarchy.models import Department, Division
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from govkit.cases.calendar import WorkingCalendar
 from govkit.cases.models import Case
-from govkit.db import utcnow
+from govkit.orm import utcnow
 from govkit.errors import InvalidTransition, PermissionDenied, ValidationError
 from govkit.hierarchy.scope import Scope
 from govkit.publicity.models import Callback, Rating, Rectification

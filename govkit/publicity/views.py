@@ -17,14 +17,14 @@ from flask_login import current_user
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from govkit.app import get_state
 from govkit.db import db
 from govkit.errors import GovkitError, OutOfScope
-from govkit.hierarchy.scoped import ScopedModelView
-from govkit.hierarchy.web import current_scope
 from govkit.publicity import complaints, disclosures, ratings
 from govkit.publicity.models import (Callback, Complaint, Disclosure, DisclosureCategory, Rating,
                                      Rectification)
+from govkit.state import get_state
+from govkit.web.scope import current_scope
+from govkit.web.scoped import ScopedModelView
 
 TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
 READ = ["can_list", "can_show"]

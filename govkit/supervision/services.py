@@ -25,7 +25,8 @@ from govkit.cases.stats import completion_rates
 from govkit.catalog.models import Implementation, ServiceItem
 from govkit.hierarchy.models import Department, Division
 from govkit.hierarchy.scope import Scope
-from govkit.publicity.models import Complaint, Rating, Rectification
+from govkit.publicity.complaints import STATES
+from govkit.publicity.models import Callback, Complaint, Rating, Rectification
 from govkit.publicity.ratings import LEVELS
 
 #: States whose clock matters for cards (accepted, not yet completed).
@@ -161,8 +162,6 @@ class RectificationSummary:
 
 
 def rectification_summary(session: Session, scope: Scope, today: date) -> RectificationSummary:
-    from govkit.publicity.models import Callback
-
     in_scope = scope.clause(Rectification.division_code)
     states = _pairs(session, (select(Rectification.state, func.count()).where(in_scope)
                                   .group_by(Rectification.state)))
@@ -183,8 +182,6 @@ def overdue_rectifications(session: Session, scope: Scope, today: date, limit: i
 
 
 def complaint_summary(session: Session, scope: Scope) -> dict[str, int]:
-    from govkit.publicity.complaints import STATES
-
     counts = _pairs(session, (select(Complaint.state, func.count()).where(scope.clause(Complaint.supervising_code))
                                   .group_by(Complaint.state)))
     return {state: counts.get(state, 0) for state in STATES}

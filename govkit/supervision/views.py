@@ -11,10 +11,11 @@ from pathlib import Path
 from flask import Blueprint, current_app, request
 from flask_appbuilder import BaseView, expose, has_access
 
-from govkit.app import get_state
+from govkit.cases.runtime import calendar_for
 from govkit.db import db
-from govkit.hierarchy.web import current_scope
+from govkit.state import get_state
 from govkit.supervision import services
+from govkit.web.scope import current_scope
 
 TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
 ROLE = "监察"
@@ -39,8 +40,6 @@ class SupervisionView(BaseView):
     @has_access
     def cards(self):
         """Yellow and red cards of open cases (黄牌/红牌)."""
-        from govkit.cases.runtime import calendar_for
-
         settings = get_state(current_app).settings
         rows = services.cards(db.session, current_scope(), calendar=calendar_for(db.session, current_app),
                               settings=settings, today=date.today())

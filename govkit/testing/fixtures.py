@@ -60,6 +60,7 @@ def govkit_databases(tmp_path_factory) -> dict[str, str]:
 
 
 def _create_schema(url: str) -> None:
+    # deferred: this pytest plugin loads in every pytest run; govkit loads when a fixture runs
     import govkit.models  # noqa: F401
     from govkit.db import metadata
 
@@ -85,6 +86,7 @@ def govkit_db_url(govkit_backend: str, request, tmp_path_factory, govkit_databas
 
 
 def _empty_database(url: str) -> None:
+    # deferred: this pytest plugin loads in every pytest run; govkit loads when a fixture runs
     import govkit.models  # noqa: F401
     from govkit.db import metadata
 
@@ -119,6 +121,7 @@ def govkit_config(govkit_db_url: str, tmp_path) -> dict[str, Any]:
 @pytest.fixture
 def make_app(govkit_config) -> Callable[..., Any]:
     """Factory: ``make_app(plugins=[(name, obj)], load_entrypoints=False, **settings)``."""
+    # deferred: this pytest plugin loads in every pytest run; govkit loads when a fixture runs
     from govkit.app import create_app
     from govkit.auth.roles import sync_roles
 
@@ -137,7 +140,7 @@ def make_app(govkit_config) -> Callable[..., Any]:
 
 
 def _fresh_g() -> None:
-    from flask import g
+    from flask import g  # deferred: this pytest plugin loads in every pytest run; govkit loads when a fixture runs
 
     for key in list(vars(g)):
         delattr(g, key)
@@ -149,6 +152,7 @@ def app(make_app):
     application = make_app()
     with application.app_context():
         yield application
+        # deferred: this pytest plugin loads in every pytest run; govkit loads when a fixture runs
         from govkit.db import db as _db
 
         _db.session.remove()
@@ -172,6 +176,7 @@ def client(app):
 @pytest.fixture
 def db(app):
     """The Flask-SQLAlchemy handle bound to the test app (``db.session``)."""
+    # deferred: this pytest plugin loads in every pytest run; govkit loads when a fixture runs
     from govkit.db import db as _db
 
     return _db
@@ -179,6 +184,7 @@ def db(app):
 
 def ensure_division(session, code: str, name: str | None = None):
     """Create ``code`` and its ancestors if missing (synthetic names), return the Division."""
+    # deferred: this pytest plugin loads in every pytest run; govkit loads when a fixture runs
     from govkit.hierarchy.codes import level_of, parent_code
     from govkit.hierarchy.models import Division
 
@@ -198,6 +204,7 @@ def ensure_division(session, code: str, name: str | None = None):
 def create_user(app, role: str, division_code: str, username: str | None = None, password: str = "pw-123456",
                 department=None):
     """Create a user with ``role`` (a duty role or "Admin") and a Staff row in ``division_code``."""
+    # deferred: this pytest plugin loads in every pytest run; govkit loads when a fixture runs
     from govkit.db import db as _db
     from govkit.hierarchy.models import Staff
 

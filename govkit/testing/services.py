@@ -69,6 +69,7 @@ class PostgresCluster:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
 
     def create_database(self, name: str) -> str:
+        # deferred: this pytest plugin loads in every pytest run; govkit loads when a fixture runs
         import sqlalchemy as sa
 
         engine = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
@@ -117,13 +118,14 @@ class LiveServer:
     """Serve a Flask app on a free loopback port in a thread (``with LiveServer(app) as base_url``)."""
 
     def __init__(self, app) -> None:
+        # deferred: this pytest plugin loads in every pytest run; govkit loads when a fixture runs
         from werkzeug.serving import make_server
 
         self.port = free_port()
         self.server = make_server("127.0.0.1", self.port, app, threaded=True)
 
     def __enter__(self) -> str:
-        import threading
+        import threading  # deferred: this pytest plugin loads in every pytest run; govkit loads when a fixture runs
 
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

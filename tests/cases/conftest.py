@@ -72,7 +72,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def workflow(app, clock) -> Workflow:
-    from govkit.app import get_state
+    from govkit.state import get_state
 
     state = get_state(app)
     return Workflow(settings=state.settings, pm=state.pm, clock=clock,

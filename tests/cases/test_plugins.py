@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
-from govkit.app import get_state
+from govkit import hookimpl
 from govkit.cases.calendar_store import CachedCalendar
 from govkit.cases.models import CaseEvent
 from govkit.cases.workflow import Workflow, WorkflowAction
 from govkit.errors import InvalidTransition, OutOfScope, PermissionDenied, PluginError
-from govkit import hookimpl
+from govkit.state import get_state
 from tests.cases.conftest import FakeClock, build_world, register
 from tests.plugins import calendar_plugin, case_events_plugin, workflow_step_plugin
 

@@ -190,7 +190,7 @@ class FormPlugin:
 
 
 def test_item_form_from_the_hook_validates_and_is_stored(register_plugin, db, clock):
-    from govkit.app import get_state
+    from govkit.state import get_state
     from govkit.cases.workflow import Workflow
 
     app = register_plugin(FormPlugin(), name="subsidy-form")

@@ -150,10 +150,9 @@ def user_client(desk_app):
 
 def actor_of(app, user):
     """The workflow Actor of a user (as the views build it)."""
-    from govkit.cases.runtime import actor_for_user
-    from govkit.db import db as _db
+    from govkit.web.actor import actor_of_user
 
-    return actor_for_user(_db.session, user)
+    return actor_of_user(user)
 
 
 def valid_id(birth: str = "19491231", seq: str = "002") -> str:

@@ -9,8 +9,8 @@ from flask_appbuilder.actions import action
 from govkit import hookimpl
 from govkit.hierarchy.models import Department, Division, ServiceCentre, Staff
 from govkit.hierarchy.sample import load_sample
-from govkit.hierarchy.scoped import register_scope_rule, scope_rule_for
 from govkit.testing.fixtures import create_user
+from govkit.web.scoped import register_scope_rule, scope_rule_for
 
 
 def _division(db, code: str) -> Division:

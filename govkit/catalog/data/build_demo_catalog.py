@@ -412,7 +412,7 @@ EFFECTIVE = date(2025, 1, 1)
 
 
 def _uscc(body_name: str) -> str:
-    from govkit.catalog.codes import uscc_check_char
+    from govkit.catalog.codes import uscc_check_char  # deferred: a build script run by hand; loads govkit only when run
 
     division = "629900" if body_name.startswith("示范市") else "629901"
     first17 = "11" + division + BODIES[body_name]
@@ -421,7 +421,7 @@ def _uscc(body_name: str) -> str:
 
 def build(session) -> None:
     """Create the demo items in ``session`` (divisions must exist) and publish them."""
-    from govkit.catalog import services
+    from govkit.catalog import services  # deferred: a build script run by hand; loads govkit only when run
 
     for spec in ITEMS:
         item_obj = services.create_item(session, basic_code=spec["basic_code"], name=spec["name"],
@@ -449,7 +449,7 @@ def build(session) -> None:
 
 
 def main() -> None:  # pragma: no cover - maintenance script
-    import tempfile
+    import tempfile  # deferred: a build script run by hand; loads govkit only when run
 
     import sqlalchemy as sa
     from sqlalchemy.orm import Session

@@ -1,11 +1,23 @@
 """Desk screens (受理台, 待办, 办件详情, 纸质交接, 预约上门) and how they join the app."""
 from __future__ import annotations
 
+from datetime import timezone
+
+from flask import redirect
+from flask_appbuilder import expose, has_access
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+
+from govkit.cases.workflow import LOCAL_TZ
+from govkit.desk.queues import QUEUES, queues_for
+from govkit.desk.views.base import DeskView, grants
 from govkit.desk.views.cases import DeskCaseView, DeskFileView
 from govkit.desk.views.intake import IntakeView
 from govkit.desk.views.queues import DeskQueueView
 from govkit.desk.views.transfers import TransferView
 from govkit.desk.views.visits import HomeVisitView
+from govkit.desk.web import QueueLabel, actor, assets
 
 __all__ = ["IntakeView", "DeskQueueView", "DeskCaseView", "DeskFileView", "TransferView", "HomeVisitView", "register"]
 
@@ -14,10 +26,6 @@ MENU_CATEGORY = "办件"
 
 def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """An instant shown in China time (stored as UTC; naive values from SQLite are UTC)."""
-    from datetime import timezone
-
-    from govkit.cases.workflow import LOCAL_TZ
-
     if value is None:
         return ""
     if value.tzinfo is None:
@@ -27,11 +35,6 @@ def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def queue_menu_view(queue):
     """A view class standing for one queue's menu entry (redirects to the queue page)."""
-    from flask import redirect
-    from flask_appbuilder import expose, has_access
-
-    from govkit.desk.views.base import DeskView, grants
-
     def index(self):
         return redirect(f"/desk/queue/{queue.name}")
 
@@ -45,22 +48,12 @@ def queue_menu_view(queue):
 
 def _shown(queue):
     def cond() -> bool:
-        from flask_login import current_user
-
-        from govkit.desk.queues import queues_for
-        from govkit.desk.web import actor
-
         return bool(current_user and current_user.is_authenticated) and queue in queues_for(actor())
     return cond
 
 
 def register(appbuilder, app) -> None:
     """Add the desk views, the menu entries (queues with live counts) and the static assets."""
-    from flask_wtf.csrf import generate_csrf
-
-    from govkit.desk.queues import QUEUES
-    from govkit.desk.web import QueueLabel, assets
-
     app.register_blueprint(assets)
     app.jinja_env.filters.setdefault("local_time", local_time)
     # Desk templates (and FAB's, which test for it) put the token in every form.

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from flask_appbuilder import BaseView
+from flask_login import current_user
 
 from govkit.desk import web
+from govkit.desk.queues import QUEUES, queues_for
 
 READERS = ("受理员", "代办员", "办理员", "指挥中心", "监察")
 WORKERS = ("受理员", "代办员", "办理员", "指挥中心")
@@ -22,10 +24,6 @@ class DeskView(BaseView):
     """A desk screen. Templates extend ``desk/base.html`` (≈10 KB of CSS/JS in all)."""
 
     def render(self, template: str, **context):
-        from govkit.desk.queues import QUEUES, queues_for
-
-        from flask_login import current_user
-
         nav_queues, show_intake = [], False
         if current_user and current_user.is_authenticated:
             counts = web.menu_counts()

@@ -6,12 +6,11 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import expose, has_access
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from govkit.app import get_state
 from govkit.cases import states as S
 from govkit.cases.actions import DELIVERY_METHODS
 from govkit.cases.deadlines import deadline_status, pause_period
@@ -23,10 +22,12 @@ from govkit.db import db
 from govkit.desk import documents, web
 from govkit.desk.attachments import PendingFiles, attach_file, case_attachments, get_attachment, get_case
 from govkit.desk.storage import image_preview_png
-from govkit.desk.views.base import READERS, WORKERS, DeskView, grants
 from govkit.desk.storage import format_size
-from govkit.errors import GovkitError, OutOfScope, ValidationError
+from govkit.desk.views.base import READERS, WORKERS, DeskView, grants
+from govkit.desk.views.intake import item_form_class
+from govkit.errors import ConcurrentModification, GovkitError, OutOfScope, ValidationError
 from govkit.hierarchy.models import Department, Division, Staff
+from govkit.state import get_state
 
 #: The notice to offer after an action succeeds.
 NOTICE_AFTER = {"accept": "acceptance_notice", "request_supplement": "supplement_notice",
@@ -167,8 +168,6 @@ class DeskCaseView(DeskView):
                 fields = collect_fields(action)
                 version = request.form.get("version", "")
                 if version.isdigit() and int(version) != case.version:
-                    from govkit.errors import ConcurrentModification
-
                     raise ConcurrentModification("办件已被他人修改，请查看最新情况后重试。")
                 workflow.perform(db.session, case, name, actor, **fields)
             except OutOfScope:
@@ -257,7 +256,6 @@ def _form_labels(case: Case) -> dict[str, str]:
     """Labels of the item's own form fields (for showing the stored form data)."""
     if not case.form_data:
         return {}
-    from govkit.desk.views.intake import item_form_class
 
     form_class = item_form_class(case.implementation)
     if form_class is None:
@@ -266,8 +264,6 @@ def _form_labels(case: Case) -> dict[str, str]:
 
 
 def get_state_app():
-    from flask import current_app
-
     return get_state(current_app)
 
 

@@ -10,17 +10,18 @@ from wtforms import BooleanField, Form, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.validators import ValidationError as FieldError
 
-from govkit.app import get_state
 from govkit.cases.idnumber import validate_id_number
 from govkit.cases.registration import ID_TYPES
 from govkit.cases.runtime import workflow_for
 from govkit.db import db
 from govkit.desk import web
 from govkit.desk.attachments import PendingFiles, attach_file
+from govkit.desk.documents import CASE_DOCUMENTS
 from govkit.desk.finder import available_implementation, find_items
-from govkit.desk.views.base import DeskView, grants
 from govkit.desk.storage import format_size
+from govkit.desk.views.base import DeskView, grants
 from govkit.errors import GovkitError, UploadRejected, ValidationError
+from govkit.state import get_state
 
 DECISIONS = {"register": None, "accept": "accept", "supplement": "request_supplement", "refuse": "refuse"}
 NOTICE_FOR = {"accept": "acceptance_notice", "request_supplement": "supplement_notice", "refuse": "refusal_notice"}
@@ -170,6 +171,4 @@ class IntakeView(DeskView):
 
 
 def _title(notice: str) -> str:
-    from govkit.desk.documents import CASE_DOCUMENTS
-
     return CASE_DOCUMENTS[notice]

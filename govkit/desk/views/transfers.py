@@ -1,7 +1,7 @@
 """Paper transfer batches (纸质资料交接): bundle, send, sign for, print the transfer list."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from sqlalchemy import select
 from urllib.parse import quote
@@ -16,6 +16,7 @@ from govkit.desk.views.base import READERS, DeskView, grants
 from govkit.errors import GovkitError, OutOfScope, ValidationError
 from govkit.hierarchy.codes import parent_code
 from govkit.hierarchy.models import Division
+from govkit.state import get_state
 
 SENDERS = ("受理员", "代办员", "办理员", "指挥中心")
 #: Cases whose paper originals may still need to travel.
@@ -152,10 +153,6 @@ class TransferView(DeskView):
         seq = request.args.get("hop", "")
         hop = next((h for h in batch.hops if str(h.seq) == seq), batch.hops[-1] if batch.hops else None)
         try:
-            from flask import current_app
-
-            from govkit.app import get_state
-
             context = documents.transfer_context(db.session, batch, hop)
             pdf = documents.registry(get_state(current_app)).render("transfer_list", context)
         except GovkitError as exc:

@@ -1,0 +1,139 @@
+"""API protection with cached lookups: who the bearer is, and what their roles may do.
+
+:func:`protect_cached` is FAB's ``@protect()`` (browser session or JWT, role permission)
+without its per-request queries: verified bearer tokens and actors are kept in TTL caches
+(:mod:`govkit.auth.cache`), and the role → permission table is read once per
+``AUTH_CACHE_SECONDS``. The caches live in the app's state (:mod:`govkit.state`) next to
+the code that reads them, so nothing here imports a domain's API module.
+"""
+from __future__ import annotations
+
+import functools
+import time
+
+from flask import current_app, request
+from flask_appbuilder.security.sqla.models import Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
+from flask_jwt_extended.exceptions import JWTExtendedException
+from flask_login import current_user
+from jwt.exceptions import PyJWTError
+from sqlalchemy import select
+
+from govkit.auth.cache import TTLCache, generation
+from govkit.cases.workflow import Actor
+from govkit.db import db
+from govkit.errors import GovkitError
+from govkit.state import get_state
+from govkit.web.actor import ENVIRON_KEY, actor_of_user
+
+
+def auth_caches() -> tuple[TTLCache, TTLCache]:
+    """(verified tokens, actors by user id) of the current app; see govkit.auth.cache."""
+    state = get_state(current_app)
+    caches = state.cache.get("api_auth")
+    if caches is None:
+        ttl = float(state.settings.get("AUTH_CACHE_SECONDS", 30))
+        caches = state.cache.setdefault("api_auth", (TTLCache(ttl), TTLCache(ttl)))
+    return caches
+
+
+def bearer_actor() -> Actor | None:
+    """The Actor of the request's bearer token; None when the user is gone or inactive.
+
+    A token is fully verified (signature, expiry, type) by flask-jwt-extended the first
+    time it is seen; afterwards the cache answers until the token's own ``exp``.
+    """
+    tokens, actors = auth_caches()
+    header = request.headers.get("Authorization", "")
+    raw = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    user_id = tokens.get(raw) if raw else None
+    if user_id is None:
+        verify_jwt_in_request()  # raises on a missing, forged, expired or refresh token
+        user = current_app.appbuilder.sm.current_user
+        if user is None:
+            return None
+        user_id = user.id
+        claims = get_jwt()
+        if raw and "exp" in claims:
+            tokens.put(raw, user_id, ttl=claims["exp"] - time.time())
+
+    def build() -> Actor | None:
+        user = current_app.appbuilder.sm.get_user_by_id(user_id)
+        if user is None or not user.is_active:
+            return None
+        return actor_of_user(user)
+
+    return actors.get_or_build(user_id, build)
+
+
+def role_permissions() -> dict[str, frozenset[tuple[str, str]]]:
+    """``{role: {(permission, view)}}`` from FAB's tables, cached per app (``AUTH_CACHE_SECONDS``).
+
+    FAB's own ``protect()`` queries the permission tables twice per request; the case API
+    is the hot path of every desk, so it reads them once per worker and TTL.
+    """
+    state = get_state(current_app)
+    cache, ttl = state.cache, float(state.settings.get("AUTH_CACHE_SECONDS", 30))
+    hit = cache.get("api_permissions")
+    if hit is not None and time.monotonic() - hit[0] < ttl and hit[2] == generation():
+        return hit[1]
+    gen = generation()
+    rows = db.session.execute(
+        select(Role.name, Permission.name, ViewMenu.name)
+        .join(assoc_permissionview_role, assoc_permissionview_role.c.role_id == Role.id)
+        .join(PermissionView, PermissionView.id == assoc_permissionview_role.c.permission_view_id)
+        .join(Permission, Permission.id == PermissionView.permission_id)
+        .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
+    ).all()
+    table: dict[str, set[tuple[str, str]]] = {}
+    for role, permission, view in rows:
+        table.setdefault(role, set()).add((permission, view))
+    value = {role: frozenset(perms) for role, perms in table.items()}
+    cache["api_permissions"] = (time.monotonic(), value, gen)
+    return value
+
+
+def protect_cached(view):
+    """Like FAB's ``@protect()`` (browser session or JWT, role permission) with cached lookups.
+
+    The checked Actor is kept for the request: the view reads it with
+    :func:`govkit.web.actor.request_actor`.
+    """
+
+    @functools.wraps(view)
+    def wrapper(self, *args, **kwargs):
+        if current_user.is_authenticated:
+            if not getattr(current_user, "is_active", True):
+                return self.response_401()
+            actor = actor_of_user(current_user)
+        else:
+            try:
+                actor = bearer_actor()
+            except (JWTExtendedException, PyJWTError):
+                return self.response(401, message="请先登录（会话或 Authorization: Bearer 令牌）。")
+            if actor is None:
+                return self.response_401()
+        permission = "can_" + self.method_permission_name.get(view.__name__, view.__name__)
+        table = role_permissions()
+        wanted = (permission, self.class_permission_name)
+        if not any(wanted in table.get(role, ()) for role in actor.roles):
+            return self.response_403()
+        request.environ[ENVIRON_KEY] = actor
+        return view(self, *args, **kwargs)
+
+    return wrapper
+
+
+def domain_errors(view):
+    """Answer GovkitError as JSON with its status code (never a 500)."""
+
+    @functools.wraps(view)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return view(self, *args, **kwargs)
+        except GovkitError as exc:
+            db.session.rollback()
+            code = exc.status_code if 400 <= exc.status_code < 500 else 400
+            return self.response(code, message=str(exc))
+
+    return wrapper

@@ -1,0 +1,347 @@
+"""Scoped FAB views: the base classes every govkit CRUD screen and REST API builds on.
+
+A subclass names how its rows belong to a division and gets, with no further code:
+
+* ``base_filters`` restricted to the user's scope, so list, show, edit, delete by
+  primary key, REST get/put/delete, search and export only ever see in-scope rows;
+* related-field dropdowns (add/edit/search forms, REST ``_info``) restricted the same
+  way for every related model govkit knows how to scope (see :func:`scope_rule_for`);
+* a check before add/update that the row and every object it points to are in scope
+  (this catches forged form posts and REST payloads naming an out-of-scope id);
+* a CSV export of the (filtered, scoped) list at ``<route_base>/export/``.
+
+::
+
+    from govkit.web.scoped import ScopedModelView, ScopedModelRestApi
+
+    class CaseView(ScopedModelView):
+        datamodel = SQLAInterface(Case)
+        scope_column = "current_division_code"      # a 12-digit code column
+
+    class CentreApi(ScopedModelRestApi):
+        datamodel = SQLAInterface(ServiceCentre)
+        scope_division_fk = "division_id"           # an FK to gk_division.id
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from flask import Response, abort, request, stream_with_context
+from flask_appbuilder import ModelRestApi, ModelView, expose, has_access
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.urltools import get_filter_args, get_order_args
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import or_, select
+
+from govkit.errors import GovkitError, OutOfScope
+from govkit.hierarchy.models import Division, Staff
+from govkit.hierarchy.scope import Scope
+from govkit.web.scope import FilterCodeInScope, FilterDivisionIdInScope, current_scope
+
+TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
+
+
+@dataclass(frozen=True)
+class ScopeRule:
+    """How rows of one model belong to a division: by a code column or an FK to gk_division.id."""
+
+    code_column: str | None = None
+    division_fk: str | None = None
+    user: bool = False
+
+
+_RULES: dict[type, ScopeRule | None] = {}
+
+
+def register_scope_rule(model: type, *, code_column: str | None = None, division_fk: str | None = None) -> None:
+    """Tell govkit how ``model`` is scoped when it appears as a related field (dropdowns, checks).
+
+    Needed only when :func:`scope_rule_for` cannot detect it (no ``division_id`` FK, no
+    ``division_code`` column).
+    """
+    if bool(code_column) == bool(division_fk):
+        raise ValueError("register_scope_rule: give exactly one of code_column or division_fk")
+    _RULES[model] = ScopeRule(code_column=code_column, division_fk=division_fk)
+
+
+def scope_rule_for(model: type) -> ScopeRule | None:
+    """The scope rule of ``model``: registered, else Division (code), User (via Staff),
+    a ``division_id`` FK to gk_division, or a ``division_code`` column; None = not scoped."""
+    if model in _RULES:
+        return _RULES[model]
+    rule: ScopeRule | None = None
+    if issubclass(model, Division):
+        rule = ScopeRule(code_column="code")
+    elif issubclass(model, User):
+        rule = ScopeRule(user=True)
+    elif sa_inspect(model, raiseerr=False) is None:
+        rule = None  # not a mapped class
+    else:
+        columns = sa_inspect(model).columns
+        fk = columns.get("division_id")
+        if fk is not None and any(k.column.table.name == Division.__tablename__ for k in fk.foreign_keys):
+            rule = ScopeRule(division_fk="division_id")
+        elif "division_code" in columns:
+            rule = ScopeRule(code_column="division_code")
+    _RULES[model] = rule
+    return rule
+
+
+class FilterUserInScope(BaseFilter):
+    """FAB filter on ab_user: users whose staff record is in scope, or who have none yet."""
+
+    name = "在管辖范围内"
+    arg_name = "gkscopeuser"
+
+    def apply(self, query, value):
+        return query.filter(user_scope_clause(current_scope(), self.model.id))
+
+
+def user_scope_clause(scope: Scope, user_id_column: Any):
+    """SQL: the user is unassigned (no Staff row) or their Staff division is in scope."""
+    if scope.is_unrestricted:
+        return user_id_column.isnot(None)
+    in_scope = select(Staff.user_id).join(Division, Division.id == Staff.division_id).where(scope.clause(Division.code))
+    if scope.empty:
+        # No scope: offer nobody (an unassigned user is still somebody else's business).
+        return user_id_column.in_(in_scope)
+    return or_(user_id_column.in_(in_scope), ~user_id_column.in_(select(Staff.user_id)))
+
+
+def rel_filters_for(model: type) -> list[list[Any]] | None:
+    """FAB ``*_query_rel_fields`` entry restricting a dropdown of ``model`` to the scope."""
+    rule = scope_rule_for(model)
+    if rule is None:
+        return None
+    if rule.user:
+        return [["id", FilterUserInScope, None]]
+    if rule.code_column:
+        return [[rule.code_column, FilterCodeInScope, None]]
+    return [[rule.division_fk, FilterDivisionIdInScope, None]]
+
+
+def object_in_scope(session, scope: Scope, obj: Any) -> bool:
+    """Whether one related object lies in ``scope`` (models without a rule always do)."""
+    if obj is None or scope.is_unrestricted:
+        return True
+    rule = scope_rule_for(type(obj))
+    if rule is None:
+        return True
+    if rule.user:
+        staff = session.scalar(select(Staff).where(Staff.user_id == obj.id))
+        return staff is None or object_in_scope(session, scope, staff)
+    if rule.code_column:
+        return scope.covers(getattr(obj, rule.code_column))
+    return scope.covers(_division_code(session, obj, rule.division_fk))
+
+
+def _division_code(session, obj: Any, fk_name: str) -> str | None:
+    """Code of the division an object points to through ``fk_name`` (relationship first: a
+    freshly populated form sets the relationship, not yet the FK value)."""
+    for rel in sa_inspect(type(obj)).relationships:
+        if rel.direction.name == "MANYTOONE" and any(c.key == fk_name for c in rel.local_columns):
+            target = getattr(obj, rel.key)
+            if target is not None:
+                return target.code
+    division_id = getattr(obj, fk_name, None)
+    if division_id is None:
+        return None
+    return session.scalar(select(Division.code).where(Division.id == division_id))
+
+
+class _ScopedBase:
+    """What ScopedModelView and ScopedModelRestApi share. Subclasses set ONE of these."""
+
+    #: Name of a 12-digit division-code column on the model (e.g. ``"code"``).
+    scope_column: str | None = None
+    #: Name of an FK column to ``gk_division.id`` on the model (e.g. ``"division_id"``).
+    scope_division_fk: str | None = None
+
+    def _scope_base_filters(self) -> list[list[Any]]:
+        if self.scope_column and self.scope_division_fk:
+            raise TypeError(f"{type(self).__name__}: set scope_column OR scope_division_fk, not both")
+        if self.scope_column:
+            return [[self.scope_column, FilterCodeInScope, None]]
+        if self.scope_division_fk:
+            return [[self.scope_division_fk, FilterDivisionIdInScope, None]]
+        raise TypeError(f"{type(self).__name__}: a scoped view must set scope_column or scope_division_fk")
+
+    def _scope_rel_fields(self, explicit: dict | None) -> dict[str, list]:
+        """Scope filters for every related model we can scope; explicit entries win (and are
+        extended with the scope filter, never replaced by an unscoped one)."""
+        merged: dict[str, list] = {}
+        for rel in sa_inspect(self.datamodel.obj).relationships:
+            filters = rel_filters_for(rel.mapper.class_)
+            if filters:
+                merged[rel.key] = list(filters)
+        for key, filters in (explicit or {}).items():
+            merged[key] = merged.get(key, []) + [f for f in filters if f not in merged.get(key, [])]
+        return merged
+
+    def _init_scope(self) -> None:
+        self.base_filters = self._scope_base_filters() + list(self.base_filters or [])
+
+    # -- object checks -------------------------------------------------------------------
+    def scope_check_item(self, item: Any) -> None:
+        """Raise OutOfScope unless ``item`` and every object it refers to are in scope."""
+        scope = current_scope()
+        if scope.is_unrestricted:
+            return
+        session = self.datamodel.session
+        if self.scope_column:
+            own = getattr(item, self.scope_column)
+        else:
+            own = _division_code(session, item, self.scope_division_fk)
+        if not scope.covers(own):
+            raise OutOfScope("所选行政区划不在您的管辖范围内，请选择本辖区内的区划。")
+        for rel in sa_inspect(type(item)).relationships:
+            value = getattr(item, rel.key)
+            values = value if rel.uselist else [value]
+            for target in values or []:
+                if not object_in_scope(session, scope, target):
+                    label = getattr(self, "label_columns", {}).get(rel.key, rel.key)
+                    raise OutOfScope(f"“{label}”所选的记录不在您的管辖范围内，请重新选择。")
+
+    def pre_add(self, item: Any) -> None:
+        self.scope_check_item(item)
+
+    def pre_update(self, item: Any) -> None:
+        self.scope_check_item(item)
+
+
+class ScopedModelView(_ScopedBase, ModelView):
+    """FAB ModelView whose every query, dropdown, write and export is limited to the user's scope.
+
+    Set ``scope_column`` (a code column) or ``scope_division_fk`` (an FK to gk_division.id).
+    Override ``pre_add``/``pre_update`` only together with ``super()``.
+    ``export_columns`` (default ``list_columns``) are the CSV columns of ``/export/``.
+    """
+
+    template_folder = TEMPLATE_FOLDER
+    list_template = "govkit/web/scoped_list.html"
+    export_columns: list[str] | None = None
+    page_size = 25
+
+    def _init_properties(self) -> None:
+        self._init_scope()
+        self.add_form_query_rel_fields = self._scope_rel_fields(self.add_form_query_rel_fields)
+        self.edit_form_query_rel_fields = self._scope_rel_fields(self.edit_form_query_rel_fields)
+        self.search_form_query_rel_fields = self._scope_rel_fields(self.search_form_query_rel_fields)
+        super()._init_properties()
+
+    def render_template(self, template, **kwargs):
+        kwargs.setdefault("scoped_view", self)
+        return super().render_template(template, **kwargs)
+
+    def pre_update(self, item: Any) -> None:
+        try:
+            super().pre_update(item)
+        except GovkitError:
+            # populate_obj already changed the persistent row: drop those changes.
+            self.datamodel.session.rollback()
+            raise
+
+    # FAB's actions fetch rows by pk WITHOUT base_filters, and its /download/ serves any file
+    # in UPLOAD_FOLDER: both are closed here so an @action on a scoped view stays scoped.
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        if name not in self.actions or self.datamodel.get(pk, self._base_filters) is None:
+            abort(404)
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        if request.form.get("action") not in self.actions:
+            abort(404)
+        for pk in request.form.getlist("rowid"):
+            if self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters) is None:
+                abort(404)
+        return super().action_post()
+
+    @expose("/download/<string:filename>")
+    def download(self, filename):
+        abort(404)
+
+    @expose("/export/")
+    @has_access
+    def export_csv(self):
+        """Download the current (searched, scoped) list as UTF-8 CSV with BOM (opens in Excel)."""
+        get_filter_args(self._filters)
+        filters = self._filters.get_joined_filters(self._base_filters)
+        order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))
+        columns = self.export_columns or self.list_columns
+        labels = [str(self.label_columns.get(c, c)) for c in columns]
+        datamodel = self.datamodel
+
+        def rows() -> Iterator[str]:
+            yield "\ufeff" + csv_line(labels)
+            page = 0
+            while True:
+                _, items = datamodel.query(filters, order_column, order_direction, page=page, page_size=1000)
+                for item in items:
+                    yield csv_line(_export_value(item, c) for c in columns)
+                if len(items) < 1000:
+                    break
+                page += 1
+
+        filename = f"{self.__class__.__name__}.csv"
+        return Response(stream_with_context(rows()), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+class ScopedModelRestApi(_ScopedBase, ModelRestApi):
+    """FAB ModelRestApi limited to the user's scope (get, list, put, delete, post, _info).
+
+    Accepts the browser session (``allow_browser_login``) so govkit pages can call it.
+    Domain errors (e.g. an out-of-scope division in the payload) answer with their status
+    code and message as JSON, and nothing is written.
+    """
+
+    allow_browser_login = True
+
+    def _init_properties(self) -> None:
+        self._init_scope()
+        self.add_query_rel_fields = self._scope_rel_fields(self.add_query_rel_fields)
+        self.edit_query_rel_fields = self._scope_rel_fields(self.edit_query_rel_fields)
+        super()._init_properties()
+
+    def _guarded(self, call, *args):
+        try:
+            return call(*args)
+        except GovkitError as error:
+            self.datamodel.session.rollback()
+            return self.response(error.status_code, message=str(error))
+
+    def post_headless(self):
+        return self._guarded(super().post_headless)
+
+    def put_headless(self, pk):
+        return self._guarded(super().put_headless, pk)
+
+    def delete_headless(self, pk):
+        return self._guarded(super().delete_headless, pk)
+
+
+def csv_line(values: Iterable[Any]) -> str:
+    """One CSV row as text (None as an empty cell), for streamed exports."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(["" if v is None else v for v in values])
+    return buffer.getvalue()
+
+
+def _export_value(item: Any, column: str) -> Any:
+    value: Any = item
+    for part in column.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    if callable(value):
+        value = value()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value
