@@ -42,7 +42,7 @@ from govkit.printing.registry import PrintTemplate, TemplateNotFound, TemplateRe
 from govkit.settings import Setting, Settings
 
 if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
-    from govkit.app import GovkitState, create_app, get_state, load_settings
+    from govkit.app import create_app, load_settings
     from govkit.auth.roles import sync_roles
     from govkit.cases.models import Case, CaseEvent
     from govkit.cases.runtime import cached_calendar, calendar_for, workflow_for
@@ -55,20 +55,21 @@ if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.hierarchy.models import CentreKind, Department, Division, ServiceCentre, Staff
     from govkit.hierarchy.sample import load_sample as load_division_sample
     from govkit.hierarchy.scope import Scope
-    from govkit.hierarchy.scoped import ScopedModelRestApi, ScopedModelView
-    from govkit.hierarchy.web import current_scope
     from govkit.migrate import create_plugin_tables
     from govkit.migrate import upgrade as upgrade_database
     from govkit.printing import engine as print_engine
     from govkit.printing.qr import progress_url
     from govkit.publicity import complaints, disclosures, ratings
     from govkit.publicity.models import Complaint, Disclosure, Rating, Rectification
+    from govkit.state import GovkitState, get_state
+    from govkit.web.scope import current_scope
+    from govkit.web.scoped import ScopedModelRestApi, ScopedModelView
 
 #: Lazy names: exported name → (module, attribute), exactly as the TYPE_CHECKING imports above.
 _LAZY: dict[str, tuple[str, str]] = {
-    "GovkitState": ("govkit.app", "GovkitState"),
+    "GovkitState": ("govkit.state", "GovkitState"),
     "create_app": ("govkit.app", "create_app"),
-    "get_state": ("govkit.app", "get_state"),
+    "get_state": ("govkit.state", "get_state"),
     "load_settings": ("govkit.app", "load_settings"),
     "sync_roles": ("govkit.auth.roles", "sync_roles"),
     "Case": ("govkit.cases.models", "Case"),
@@ -95,9 +96,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Staff": ("govkit.hierarchy.models", "Staff"),
     "load_division_sample": ("govkit.hierarchy.sample", "load_sample"),
     "Scope": ("govkit.hierarchy.scope", "Scope"),
-    "ScopedModelRestApi": ("govkit.hierarchy.scoped", "ScopedModelRestApi"),
-    "ScopedModelView": ("govkit.hierarchy.scoped", "ScopedModelView"),
-    "current_scope": ("govkit.hierarchy.web", "current_scope"),
+    "ScopedModelRestApi": ("govkit.web.scoped", "ScopedModelRestApi"),
+    "ScopedModelView": ("govkit.web.scoped", "ScopedModelView"),
+    "current_scope": ("govkit.web.scope", "current_scope"),
     "create_plugin_tables": ("govkit.migrate", "create_plugin_tables"),
     "upgrade_database": ("govkit.migrate", "upgrade"),
     "print_engine": ("govkit.printing", "engine"),

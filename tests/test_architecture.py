@@ -16,9 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 GOVKIT = ROOT / "govkit"
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
 FLASK_PACKAGES = ("flask", "flask_appbuilder")
-#: The public portal is being split into a publicity/public/ package (issue 18, another change);
-#: its imports inside functions get their comments there.
-PENDING_DEFERRED = ("govkit.publicity.public",)
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
@@ -82,10 +79,7 @@ def test_doc_check_reports_an_import_the_table_does_not_list():
 
 
 def test_imports_inside_functions_say_why():
-    undocumented = [where for where in undocumented_deferred(GOVKIT) if not where.startswith(PENDING_DEFERRED)]
-    assert undocumented == []
-    pending = [where for where in undocumented_deferred(GOVKIT) if where.startswith(PENDING_DEFERRED)]
-    assert len(pending) <= 5  # only ever fewer, until the portal's split documents them
+    assert undocumented_deferred(GOVKIT) == []
 
 
 # -- domain services without Flask --------------------------------------------------------

@@ -31,7 +31,7 @@ FIRST_YEAR = 2025
 
 def _lunar(year: int, month: int, day: int) -> date:
     # Imported here: lunar_python loads large tables (~45 ms) and only unpublished years need it.
-    from lunar_python import Lunar
+    from lunar_python import Lunar  # deferred: large tables, needed only for unpublished years
 
     solar = Lunar.fromYmd(year, month, day).getSolar()
     return date(solar.getYear(), solar.getMonth(), solar.getDay())

@@ -243,10 +243,11 @@ def sync_items():
     """
 
     def sync(app, **options: Any):
-        from govkit.app import get_state
-        from govkit.catalog.models import seed_item_type_mappings
-        from govkit.catalog.sync import collect_plugin_items, sync_plugin_items
-        from govkit.db import db as _db
+        # deferred: the pytest plugin loads before govkit's app modules (as the fixtures above)
+        from govkit.catalog.models import seed_item_type_mappings  # deferred: as above
+        from govkit.catalog.sync import collect_plugin_items, sync_plugin_items  # deferred: as above
+        from govkit.db import db as _db  # deferred: as above
+        from govkit.state import get_state  # deferred: as above
 
         state = get_state(app)
         with app.app_context():

@@ -136,8 +136,8 @@ class DirectoryConfig:
             self._fail("group_filter", "必须包含 {user_dn} 或 {username}")
         # Deliberately imported here, not at the top: ``import govkit`` exports DirectoryConfig and must not
         # load ldap3; a directory being configured needs ldap3 anyway, and its own parser is the one to ask.
-        from ldap3.core.exceptions import LDAPInvalidFilterError
-        from ldap3.operation.search import parse_filter
+        from ldap3.core.exceptions import LDAPInvalidFilterError  # deferred: import govkit must not load ldap3
+        from ldap3.operation.search import parse_filter  # deferred: as above
 
         for key in ("user_filter", "group_filter"):
             text = getattr(self, key)

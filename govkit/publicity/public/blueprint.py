@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 
-from govkit.app import get_state
+from govkit.state import get_state
 from govkit.db import db
 from govkit.hierarchy.models import Division
 from govkit.publicity import guides

@@ -10,11 +10,13 @@ from pathlib import Path
 from flask import Response, abort, current_app, redirect, render_template, request, send_file, url_for
 from werkzeug.security import safe_join
 
-from govkit.app import get_state
 from govkit.catalog.models import Material
 from govkit.db import db
+from govkit.printing.registry import registry_for
 from govkit.publicity import guides
+from govkit.publicity.guide_pdf import guide_context
 from govkit.publicity.public.blueprint import bp, home_division, setting
+from govkit.state import get_state
 
 
 @bp.route("/")
@@ -56,10 +58,6 @@ def guide(implementation_id: int):
 
 def _guide_template():
     """The app's print registry when it has a ``service_guide`` template, else None."""
-    try:
-        from govkit.printing.registry import registry_for
-    except ImportError:  # printing not installed
-        return None
     registry = registry_for(get_state(current_app))
     return registry if "service_guide" in registry else None
 
@@ -70,8 +68,6 @@ def guide_pdf(implementation_id: int):
     registry = _guide_template()
     if impl is None or registry is None:
         abort(404)
-    from govkit.publicity.guide_pdf import guide_context
-
     context = guide_context(impl, guide_url=setting("PUBLIC_BASE_URL").rstrip("/")
                             + url_for("public.guide", implementation_id=impl.id))
     pdf = registry.render("service_guide", context, item_code=impl.item.basic_code)

@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from govkit.cases.models import Case
+from govkit.cases.runtime import calendar_for
 from govkit.db import db
 from govkit.errors import GovkitError
 from govkit.publicity import progress as progress_service
@@ -33,8 +34,6 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def working_calendar():
     """The app's working-day calendar (package + plugin overrides + entered years)."""
-    from govkit.cases.runtime import calendar_for
-
     return calendar_for(db.session, current_app)
 
 
