@@ -11,6 +11,7 @@ from typing import Any, Iterable, Mapping
 from flask import Flask
 from flask_appbuilder import AppBuilder
 
+from govkit import labels
 from govkit import settings as settings_mod
 from govkit.db import db
 from govkit.errorpages import register_error_pages
@@ -165,5 +166,7 @@ def create_app(
         appbuilder = AppBuilder(update_perms=True, indexview=HomeView)
         appbuilder.init_app(app, db.session)
         pm.hook.register_views(appbuilder=appbuilder, app=app)
+        labels.register(app)
+        labels.apply_to_views(appbuilder.baseviews)
     pm.hook.startup(app=app, settings=s)
     return app
