@@ -49,7 +49,7 @@ class _Page(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.texts: list[str] = []
+        self.texts: list[tuple[str, bool]] = []  # (text, typed into a field)
         self.cells: list[tuple[str, str]] = []
         self.links: list[str] = []
         self._skip = 0  # inside <script>/<style>
@@ -64,7 +64,7 @@ class _Page(HTMLParser):
         elif tag == "a" and a.get("href"):
             self.links.append(a["href"])
         elif tag == "input" and a.get("type") not in ("hidden", "checkbox", "radio", "password") and a.get("value"):
-            self.texts.append(a["value"])
+            self.texts.append((a["value"], True))
         elif tag == "table":
             self._tables.append({"headers": [], "thead": False, "row_header": "", "column": 0})
         elif table and tag == "thead":
@@ -102,7 +102,7 @@ class _Page(HTMLParser):
         if self._cell is not None:
             self._cell.append(data)
         if data.strip():
-            self.texts.append(data.strip())
+            self.texts.append((data.strip(), False))
 
 
 def raw_values(html: str) -> list[str]:
@@ -110,12 +110,12 @@ def raw_values(html: str) -> list[str]:
     page = _Page()
     page.feed(html)
     found: list[str] = []
-    for text in page.texts:
+    for text, is_input in page.texts:
         if RAW_WORDS.search(text):
             found.append(f"raw value: {text[:80]!r}")
         if SECONDS.search(text):
             found.append(f"time with seconds: {text[:80]!r}")
-        for english in ENGLISH:
+        for english in () if is_input else ENGLISH:  # typed data (a role's stored name) is not FAB's text
             if english.strip() == text or (len(english) > 6 and english in text):
                 found.append(f"English: {text[:80]!r}")
                 break

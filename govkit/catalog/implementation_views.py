@@ -14,7 +14,8 @@ from wtforms import BooleanField, SelectField
 
 from govkit.catalog import services
 from govkit.catalog.consistency import consistency_report, report_csv
-from govkit.catalog.models import HANDLING_FORMS, IMPLEMENTATION_KINDS, Implementation, ServiceItem
+from govkit.catalog.models import (EXERCISE_LEVELS, HANDLING_FORMS, IMPLEMENTATION_KINDS, ITEM_TYPES, Implementation,
+                                   ServiceItem)
 from govkit.catalog.views import (ADMIN_DUTY, ALL_DUTIES, LABELS, MENU, TEMPLATE_FOLDER, TYPE_CHOICES, VIEW_READ,
                                   VIEW_WRITE, FeeView, ItemTypeMappingView, LegalBasisView, MaterialView, ServiceItemView,
                                   SpecialProcedureView, StepView, _choices, _fail, grants)
@@ -55,6 +56,8 @@ class ImplementationView(ScopedModelView):
     order_columns = ["name", "code", "version", "status", "promised_days"]
     base_order = ("code", "asc")
     related_views = [MaterialView, FeeView, StepView, SpecialProcedureView]
+    formatters_columns = {"item_type": lambda code: ITEM_TYPES.get(code, code) if code else "同所属事项",
+                          "exercise_level": lambda level: EXERCISE_LEVELS.get(level, level)}
     add_form_extra_fields = {
         "item_type": SelectField("事项类型", choices=[("", "（同所属事项）")] + TYPE_CHOICES, widget=Select2Widget()),
         "kind": SelectField("办件类型", choices=_choices(IMPLEMENTATION_KINDS), default="承诺件", widget=Select2Widget()),
