@@ -18,15 +18,31 @@ from flask_babel import gettext
 
 #: Names of FAB's built-in roles as people read them (the stored names stay what FAB expects).
 ROLE_NAMES = {"Admin": "系统管理员", "Public": "公众（未登录）"}
-#: FAB's permission names as actions.
+#: Permission names (FAB's and govkit's method permissions) as actions.
 ACTIONS = {
     "can_list": "查看列表", "can_show": "查看详情", "can_add": "新增", "can_edit": "编辑", "can_delete": "删除",
     "menu_access": "菜单", "can_read": "查看", "can_write": "修改", "can_get": "读取", "can_put": "修改（接口）",
     "can_post": "提交（接口）", "can_info": "接口说明", "can_download": "下载", "can_userinfo": "本人信息",
     "can_this_form_get": "打开表单", "can_this_form_post": "提交表单", "can_chart": "查看图表",
-    "can_resetmypassword": "修改本人密码", "can_resetpasswords": "重置密码", "can_userinfoedit": "编辑本人信息",
-    "copyrole": "复制角色", "can_act": "办理", "can_publish": "发布", "can_revise": "修订", "can_access": "访问",
+    "can_resetmypassword": "修改本人密码", "resetmypassword": "修改本人密码", "resetpasswords": "重置密码",
+    "can_userinfoedit": "编辑本人信息", "userinfoedit": "编辑本人信息", "copyrole": "复制角色",
+    "can_act": "办理", "can_add_role_permissions": "添加角色权限", "can_list_role_permissions": "查看角色权限",
+    "can_update_role_groups": "调整角色的用户组", "can_update_role_users": "调整角色的用户",
+    "can_attachment": "查看材料", "can_cards": "查看红黄牌", "can_complaints": "查看投诉", "can_csv": "导出表格",
+    "can_export_csv": "导出表格", "can_enter": "录入", "can_handle": "处理", "can_index": "打开", "can_intake": "受理",
+    "can_manage": "管理", "can_rates": "查看办结率", "can_ratings": "查看评价", "can_transition": "流转",
+    "can_upload": "上传", "cancel": "取消", "complete": "办结", "publish": "发布", "revise": "修订",
 }
+#: Screens without a list title or menu entry: FAB's own and its APIs.
+SCREENS = {
+    "HomeView": "首页", "UtilView": "返回上一页", "LocaleView": "切换语言", "SecurityApi": "登录接口",
+    "UserInfoEditView": "编辑本人信息", "ResetPasswordView": "重置密码", "ResetMyPasswordView": "修改本人密码",
+    "AuthDBView": "登录", "OpenApi": "接口文档", "SwaggerView": "接口文档页面", "MenuApi": "菜单接口",
+    "DemoStartView": "演示账号", "DeskQueue": "待办队列", "DeskCase": "办件详情", "DeskFile": "办件材料",
+    "CaseApi": "办件接口", "List Permission": "操作接口", "List Permission View": "界面权限接口",
+    "List Role": "角色接口", "List User": "用户接口", "List View Menu": "界面和菜单接口", "List Group": "用户组接口",
+}
+
 
 FIELDS = {
     "full_name": "姓名", "first_name": "姓名", "last_name": "姓氏", "username": "用户名", "password": "密码",
@@ -65,6 +81,7 @@ def _view_titles() -> dict[str, str]:
         title = getattr(view, "list_title", None) or getattr(view, "chart_title", None)
         if title and getattr(view, "class_permission_name", None):
             titles[view.class_permission_name] = str(title)
+    titles.update(SCREENS)
     return titles
 
 
@@ -93,8 +110,8 @@ def _roles_field():
 
         return db.session.query(Role).order_by(Role.name)
 
-    return QuerySelectMultipleField("角色", query_func=roles, get_pk_func=_pk, get_label=role_name, widget=Select2ManyWidget(),
-                                    description="用户的角色决定可以使用哪些功能。")
+    return QuerySelectMultipleField("角色", query_func=roles, get_pk_func=_pk, get_label=role_name,
+                                    widget=Select2ManyWidget(), description="用户的角色决定可以使用哪些功能。")
 
 
 class UserDBModelView(fab.UserDBModelView):
@@ -192,6 +209,10 @@ class UserGroupModelView(fab.UserGroupModelView):
     list_title, show_title, add_title, edit_title = "用户组列表", "用户组详情", "新增用户组", "编辑用户组"
     label_columns = dict(FIELDS)
     formatters_columns = {"roles": _role_names}
+
+    def __init__(self, **kwargs):
+        self.add_form_extra_fields = self.edit_form_extra_fields = {"roles": _roles_field()}
+        super().__init__(**kwargs)
 
 
 class UserStatsChartView(fab.UserStatsChartView):

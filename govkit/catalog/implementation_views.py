@@ -14,8 +14,8 @@ from wtforms import BooleanField, SelectField
 
 from govkit.catalog import services
 from govkit.catalog.consistency import consistency_report, report_csv
-from govkit.catalog.models import (EXERCISE_LEVELS, HANDLING_FORMS, IMPLEMENTATION_KINDS, ITEM_TYPES, Implementation,
-                                   ServiceItem)
+from govkit.catalog.models import (EXERCISE_LEVELS, HANDLING_FORMS, IMPLEMENTATION_KINDS, ITEM_TYPES,
+                                   Implementation, ServiceItem)
 from govkit.catalog.views import (ADMIN_DUTY, ALL_DUTIES, LABELS, MENU, TEMPLATE_FOLDER, TYPE_CHOICES, VIEW_READ,
                                   VIEW_WRITE, FeeView, ItemTypeMappingView, LegalBasisView, MaterialView, ServiceItemView,
                                   SpecialProcedureView, StepView, _choices, _fail, grants)
@@ -99,6 +99,14 @@ class ImplementationView(ScopedModelView):
         except GovkitError:
             db.session.rollback()
             raise
+
+    # FAB's page history loses the list page when a form is saved and sends the editor home;
+    # after saving a version the editor sees that version, after adding one the list.
+    def post_edit_redirect(self):
+        return redirect(url_for(f"{type(self).__name__}.show", pk=request.view_args["pk"]))
+
+    def post_add_redirect(self):
+        return redirect(url_for(f"{type(self).__name__}.list"))
 
     def pre_delete(self, item: Implementation) -> None:
         if item.status != services.DRAFT:
