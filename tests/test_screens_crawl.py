@@ -40,7 +40,7 @@ CODE_COLUMNS = ("代码", "编码", "编号")
 LABELLED_COLUMNS = ("事项类型", "行使层级", "层级", "级别", "区划", "所属区划", "行政区划", "状态", "角色")
 BARE_CODE = re.compile(r"^\d{1,2}$")
 #: Links not to follow: leaving, changing language, downloads, destructive or API endpoints.
-SKIP = re.compile(r"^/(logout|lang|static|appbuilder|api|swagger|public)|/(delete|download|export|print|pdf)"
+SKIP = re.compile(r"^/(logout|lang|static|appbuilder|api|swagger)|/(delete|download|export|print|pdf)"
                   r"|\.(pdf|csv|xlsx|json|xml|png|js|css)(\?|$)|_flt_|_oc_|psize_")
 
 
@@ -261,3 +261,10 @@ def test_every_screen_shows_labels_not_raw_values(demo_app, role):
     problems = crawl(_login(demo_app, account.username, account.password))
     report = "\n".join(f"{where}:\n  " + "\n  ".join(found) for where, found in sorted(problems.items()))
     assert not problems, f"{account.username} ({role}) sees raw values or forbidden links:\n{report}"
+
+
+def test_the_public_portal_shows_labels_not_raw_values(demo_app):
+    """The citizens' portal, crawled without logging in."""
+    problems = crawl(demo_app.test_client(), "/public/")
+    report = "\n".join(f"{where}:\n  " + "\n  ".join(found) for where, found in sorted(problems.items()))
+    assert not problems, f"the public portal shows raw values or forbidden links:\n{report}"

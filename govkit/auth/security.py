@@ -21,6 +21,7 @@ class GovkitSecurityManager(SecurityManager):
     viewmenumodelview = screens.ViewMenuModelView
     permissionviewmodelview = screens.PermissionViewModelView
     userstatschartview = screens.UserStatsChartView
+    userinfoeditview = screens.UserInfoEditView
 
     def auth_user_db(self, username, password):
         """Log in a local account or, failing that, a directory account (ldap3).

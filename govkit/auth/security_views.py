@@ -9,12 +9,15 @@ field in Chinese order (FAB's first/last name would show "小红 刘").
 """
 from __future__ import annotations
 
-from flask import current_app
-from flask_appbuilder.fieldwidgets import Select2ManyWidget
+from flask import current_app, flash, g, request
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2ManyWidget
 from flask_appbuilder.fields import QuerySelectMultipleField
+from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security import views as fab
 from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import gettext
+from wtforms import StringField
+from wtforms.validators import DataRequired
 
 #: Names of FAB's built-in roles as people read them (the stored names stay what FAB expects).
 ROLE_NAMES = {"Admin": "系统管理员", "Public": "公众（未登录）"}
@@ -33,14 +36,14 @@ ACTIONS = {
     "can_manage": "管理", "can_rates": "查看办结率", "can_ratings": "查看评价", "can_transition": "流转",
     "can_upload": "上传", "cancel": "取消", "complete": "办结", "publish": "发布", "revise": "修订",
 }
-#: Screens without a list title or menu entry: FAB's own and its APIs.
+#: Screens without a Chinese list title or menu entry: FAB's own and its APIs (by permission name).
 SCREENS = {
     "HomeView": "首页", "UtilView": "返回上一页", "LocaleView": "切换语言", "SecurityApi": "登录接口",
     "UserInfoEditView": "编辑本人信息", "ResetPasswordView": "重置密码", "ResetMyPasswordView": "修改本人密码",
     "AuthDBView": "登录", "OpenApi": "接口文档", "SwaggerView": "接口文档页面", "MenuApi": "菜单接口",
     "DemoStartView": "演示账号", "DeskQueue": "待办队列", "DeskCase": "办件详情", "DeskFile": "办件材料",
-    "CaseApi": "办件接口", "List Permission": "操作接口", "List Permission View": "界面权限接口",
-    "List Role": "角色接口", "List User": "用户接口", "List View Menu": "界面和菜单接口", "List Group": "用户组接口",
+    "CaseApi": "办件接口", "Permission": "操作接口", "PermissionViewMenu": "界面权限接口", "Role": "角色接口",
+    "User": "用户接口", "ViewMenu": "界面和菜单接口", "Group": "用户组接口",
 }
 
 
@@ -50,7 +53,7 @@ FIELDS = {
     "last_login": "最近登录", "login_count": "登录次数", "fail_login_count": "登录失败次数",
     "created_on": "创建时间", "created_by": "创建人", "changed_on": "修改时间", "changed_by": "修改人",
     "name": "名称", "label": "显示名称", "description": "说明", "users": "用户", "permissions": "权限",
-    "permission": "操作", "view_menu": "界面或菜单",
+    "permission": "操作", "view_menu": "界面或菜单", "user": "用户",
 }
 
 
@@ -114,6 +117,36 @@ def _roles_field():
                                     widget=Select2ManyWidget(), description="用户的角色决定可以使用哪些功能。")
 
 
+def one_name(user) -> None:
+    """Keep a person's name whole in ``first_name``: a name split by FAB's two fields is joined surname first."""
+    user.first_name = f"{user.last_name or ''}{user.first_name or ''}".strip()
+    user.last_name = ""
+
+
+class NameForm(DynamicForm):
+    first_name = StringField("姓名", validators=[DataRequired()], widget=BS3TextFieldWidget(),
+                             description="完整姓名，如“刘小红”。")
+
+
+class UserInfoEditView(fab.UserInfoEditView):
+    """编辑个人信息: one name field."""
+
+    form = NameForm
+    form_title = "编辑个人信息"
+    message = "个人信息已保存。"
+
+    def form_get(self, form) -> None:
+        user = self.appbuilder.sm.get_user_by_id(g.user.id)
+        form.first_name.data = f"{user.last_name or ''}{user.first_name or ''}"
+
+    def form_post(self, form) -> None:
+        form = self.form.refresh(request.form)
+        user = self.appbuilder.sm.get_user_by_id(g.user.id)
+        user.first_name, user.last_name = form.first_name.data, ""
+        self.appbuilder.sm.update_user(user)
+        flash(self.message, "info")
+
+
 class UserDBModelView(fab.UserDBModelView):
     """用户: one name field in Chinese order; role names in Chinese."""
 
@@ -135,7 +168,8 @@ class UserDBModelView(fab.UserDBModelView):
     user_show_fieldsets = show_fieldsets[:2]
     add_columns = ["first_name", "username", "active", "email", "roles", "password", "conf_password"]
     edit_columns = ["first_name", "username", "active", "email", "roles"]
-    search_columns = ["first_name", "username", "email", "active", "roles"]
+    # Searching by role would offer FAB's own choice labels (the stored names), so not offered.
+    search_columns = ["first_name", "username", "email", "active"]
     formatters_columns = {"roles": _role_names}
 
     def __init__(self, **kwargs):
@@ -143,17 +177,12 @@ class UserDBModelView(fab.UserDBModelView):
         self.edit_form_extra_fields = {"roles": _roles_field()}
         super().__init__(**kwargs)
 
-    def _one_name(self, item) -> None:
-        # A name typed into FAB's two fields earlier is kept whole, surname first.
-        item.first_name = f"{item.last_name or ''}{item.first_name or ''}".strip()
-        item.last_name = ""
-
     def pre_add(self, item):
-        self._one_name(item)
+        one_name(item)
         super().pre_add(item)
 
     def pre_update(self, item):
-        self._one_name(item)
+        one_name(item)
         super().pre_update(item)
 
 
@@ -180,6 +209,7 @@ class RoleModelView(fab.RoleModelView):
     description_columns = {"name": "角色名称；县级职责角色与账号目录中的职责同名。",
                            "permissions": "此角色可执行的操作。"}
     formatters_columns = {"name": role_name, "permissions": _permission_labels}
+    search_columns = ["name"]
 
     def __init__(self, **kwargs):
         self.add_form_extra_fields = self.edit_form_extra_fields = {"permissions": _permissions_field()}
@@ -208,6 +238,7 @@ class PermissionViewModelView(fab.PermissionViewModelView):
 class UserGroupModelView(fab.UserGroupModelView):
     list_title, show_title, add_title, edit_title = "用户组列表", "用户组详情", "新增用户组", "编辑用户组"
     label_columns = dict(FIELDS)
+    search_columns = ["name", "label", "description"]
     formatters_columns = {"roles": _role_names}
 
     def __init__(self, **kwargs):
@@ -218,7 +249,13 @@ class UserGroupModelView(fab.UserGroupModelView):
 class UserStatsChartView(fab.UserStatsChartView):
     chart_title = "用户登录统计"
     label_columns = dict(FIELDS)
+    search_columns = UserDBModelView.search_columns
     definitions = [
         {"label": "登录次数", "group": "username", "series": ["login_count"]},
         {"label": "登录失败次数", "group": "username", "series": ["fail_login_count"]},
     ]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # FAB's chart views overwrite the series' labels with prettified column names.
+        self.label_columns.update({column: FIELDS[column] for column in self.label_columns if column in FIELDS})

@@ -2,8 +2,6 @@
 the REST APIs, and :func:`register` that puts everything under the 事项管理 menu."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelRestApi, expose, has_access
 from flask_appbuilder.actions import action
@@ -23,6 +21,7 @@ from govkit.db import db
 from govkit.errors import GovkitError, ImportRowError, ValidationError
 from govkit.hierarchy.views import ScopedModelRestApi, ScopedModelView
 from govkit.hierarchy.web import current_scope
+from govkit.labels import local_date
 
 ACTION_PERMISSIONS = ["publish", "revise"]
 
@@ -125,7 +124,7 @@ class ImplementationView(ScopedModelView):
 
     @action("publish", "发布", "发布所选草稿？已发布的上一版本将停用（已受理的办件仍按原版本办理）。", "fa-check", multiple=True)
     def publish(self, items):
-        self._each(items, lambda s, i: services.publish(s, i, on=date.today()))
+        self._each(items, lambda s, i: services.publish(s, i, on=local_date()))
         return redirect(self.get_redirect())
 
     @action("revise", "新建修订版", "为所选版本新建修订草稿？", "fa-copy", multiple=False)

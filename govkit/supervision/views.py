@@ -14,6 +14,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from govkit.app import get_state
 from govkit.db import db
 from govkit.hierarchy.web import current_scope
+from govkit.labels import local_date
 from govkit.supervision import services
 
 TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
@@ -24,7 +25,7 @@ PAGES = ["can_cards", "can_rates", "can_ratings", "can_complaints"]
 def _since() -> tuple[date | None, str]:
     """Period filter from ``?days=`` (default 90; ``0`` = all time)."""
     days = request.args.get("days", 90, type=int)
-    return (date.today() - timedelta(days=days) if days and days > 0 else None), str(days or 0)
+    return (local_date() - timedelta(days=days) if days and days > 0 else None), str(days or 0)
 
 
 class SupervisionView(BaseView):
@@ -43,7 +44,7 @@ class SupervisionView(BaseView):
 
         settings = get_state(current_app).settings
         rows = services.cards(db.session, current_scope(), calendar=calendar_for(db.session, current_app),
-                              settings=settings, today=date.today())
+                              settings=settings, today=local_date())
         return self.render_template("supervision/cards.html", rows=rows,
                                     red=sum(r.card == "red" for r in rows), yellow=sum(r.card == "yellow" for r in rows),
                                     ratio=settings["YELLOW_CARD_RATIO"], days=settings["YELLOW_CARD_DAYS"])
@@ -65,7 +66,7 @@ class SupervisionView(BaseView):
     @has_access
     def ratings(self):
         """好差评 summary and rectifications (整改) of the subtree."""
-        scope, today = current_scope(), date.today()
+        scope, today = current_scope(), local_date()
         since, days = _since()
         return self.render_template(
             "supervision/ratings.html", days=days, summary=services.rating_summary(db.session, scope, since=since),

@@ -12,19 +12,6 @@ __all__ = ["IntakeView", "DeskQueueView", "DeskCaseView", "DeskFileView", "Trans
 MENU_CATEGORY = "办件"
 
 
-def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """An instant shown in China time (stored as UTC; naive values from SQLite are UTC)."""
-    from datetime import timezone
-
-    from govkit.cases.workflow import LOCAL_TZ
-
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(LOCAL_TZ).strftime(fmt)
-
-
 def queue_menu_view(queue):
     """A view class standing for one queue's menu entry (redirects to the queue page)."""
     from flask import redirect
@@ -62,7 +49,6 @@ def register(appbuilder, app) -> None:
     from govkit.desk.web import QueueLabel, assets
 
     app.register_blueprint(assets)
-    app.jinja_env.filters.setdefault("local_time", local_time)
     # Desk templates (and FAB's, which test for it) put the token in every form.
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
     category = dict(category=MENU_CATEGORY, category_label=MENU_CATEGORY, category_icon="fa-folder-open")
