@@ -57,6 +57,7 @@ def shown(value: Any) -> Any:
 
 def division_name(code: str | None) -> str:
     """The name of the division with ``code`` (the code itself when unknown), cached per request."""
+    # Imported here on purpose: services import this module for local_date() and must stay Flask-free.
     from flask import g
 
     from govkit.db import db
