@@ -13,6 +13,7 @@ from flask_appbuilder import AppBuilder
 from flask_wtf.csrf import CSRFProtect
 
 import govkit.models  # noqa: F401  (complete metadata before FAB inspects models)
+from govkit import labels
 from govkit import settings as settings_mod
 from govkit.auth import cache as auth_cache
 from govkit.cases import dispatch, writes
@@ -167,5 +168,7 @@ def create_app(
         appbuilder = AppBuilder(update_perms=True, indexview=HomeView)
         appbuilder.init_app(app, db.session)
         pm.hook.register_views(appbuilder=appbuilder, app=app)
+        labels.register(app)
+        labels.apply_to_views(appbuilder.baseviews)
     pm.hook.startup(app=app, settings=s)
     return app

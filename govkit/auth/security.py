@@ -5,6 +5,7 @@ import logging
 
 from flask_appbuilder.security.sqla.manager import SecurityManager
 
+from govkit.auth import security_views as screens
 from govkit.auth.directory_login import auth_user
 
 log = logging.getLogger(__name__)
@@ -12,6 +13,16 @@ log = logging.getLogger(__name__)
 
 class GovkitSecurityManager(SecurityManager):
     """Security manager of every govkit app (set through ``FAB_SECURITY_MANAGER_CLASS``)."""
+
+    # The user, role and permission screens in Chinese (govkit.auth.security_views).
+    userdbmodelview = screens.UserDBModelView
+    rolemodelview = screens.RoleModelView
+    groupmodelview = screens.UserGroupModelView
+    permissionmodelview = screens.PermissionModelView
+    viewmenumodelview = screens.ViewMenuModelView
+    permissionviewmodelview = screens.PermissionViewModelView
+    userstatschartview = screens.UserStatsChartView
+    userinfoeditview = screens.UserInfoEditView
 
     def auth_user_db(self, username, password):
         """Log in a local account or, failing that, a directory account (ldap3).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -164,6 +164,8 @@ class EnterYearView(BaseView):
                 flash(str(exc), "danger")
             else:
                 flash_moves(moves, f"已录入 {year} 年节假日安排，")
+                # The admin banner ("… 年未录入", cached for a minute) must not outlive the entry.
+                current_app.extensions["govkit"].cache.pop("calendar_banner", None)
                 return redirect(url_for("EnterYearView.enter"))
         return self.render_template("cases/enter_year.html", pending_years=pending,
                                     published=calendar.published_years()[-3:], **form)

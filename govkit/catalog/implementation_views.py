@@ -2,8 +2,6 @@
 the REST APIs, and :func:`register` that puts everything under the 事项管理 menu."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelRestApi, expose, has_access
 from flask_appbuilder.actions import action
@@ -14,13 +12,15 @@ from wtforms import BooleanField, SelectField
 
 from govkit.catalog import services
 from govkit.catalog.consistency import consistency_report, report_csv
-from govkit.catalog.models import HANDLING_FORMS, IMPLEMENTATION_KINDS, Implementation, ServiceItem
+from govkit.catalog.models import (EXERCISE_LEVELS, HANDLING_FORMS, IMPLEMENTATION_KINDS, ITEM_TYPES,
+                                   Implementation, ServiceItem)
 from govkit.catalog.transfer import FORMATS, export_catalog, format_of, import_catalog
 from govkit.catalog.views import (ADMIN_DUTY, ALL_DUTIES, LABELS, MENU, TEMPLATE_FOLDER, TYPE_CHOICES, VIEW_READ,
                                   VIEW_WRITE, FeeView, ItemTypeMappingView, LegalBasisView, MaterialView, ServiceItemView,
                                   SpecialProcedureView, StepView, _choices, _fail, grants)
 from govkit.db import db
 from govkit.errors import GovkitError, ImportRowError, ValidationError
+from govkit.labels import local_date
 from govkit.web.scope import current_scope
 from govkit.web.scoped import ScopedModelRestApi, ScopedModelView
 
@@ -56,6 +56,8 @@ class ImplementationView(ScopedModelView):
     order_columns = ["name", "code", "version", "status", "promised_days"]
     base_order = ("code", "asc")
     related_views = [MaterialView, FeeView, StepView, SpecialProcedureView]
+    formatters_columns = {"item_type": lambda code: ITEM_TYPES.get(code, code) if code else "同所属事项",
+                          "exercise_level": lambda level: EXERCISE_LEVELS.get(level, level)}
     add_form_extra_fields = {
         "item_type": SelectField("事项类型", choices=[("", "（同所属事项）")] + TYPE_CHOICES, widget=Select2Widget()),
         "kind": SelectField("办件类型", choices=_choices(IMPLEMENTATION_KINDS), default="承诺件", widget=Select2Widget()),
@@ -98,6 +100,14 @@ class ImplementationView(ScopedModelView):
             db.session.rollback()
             raise
 
+    # FAB's page history loses the list page when a form is saved and sends the editor home;
+    # after saving a version the editor sees that version, after adding one the list.
+    def post_edit_redirect(self):
+        return redirect(url_for(f"{type(self).__name__}.show", pk=request.view_args["pk"]))
+
+    def post_add_redirect(self):
+        return redirect(url_for(f"{type(self).__name__}.list"))
+
     def pre_delete(self, item: Implementation) -> None:
         if item.status != services.DRAFT:
             raise ValidationError("只有草稿可以删除；已发布的版本可能已被办件引用，请发布新版本替代。")
@@ -115,7 +125,7 @@ class ImplementationView(ScopedModelView):
 
     @action("publish", "发布", "发布所选草稿？已发布的上一版本将停用（已受理的办件仍按原版本办理）。", "fa-check", multiple=True)
     def publish(self, items):
-        self._each(items, lambda s, i: services.publish(s, i, on=date.today()))
+        self._each(items, lambda s, i: services.publish(s, i, on=local_date()))
         return redirect(self.get_redirect())
 
     @action("revise", "新建修订版", "为所选版本新建修订草稿？", "fa-copy", multiple=False)

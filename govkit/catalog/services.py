@@ -28,6 +28,7 @@ from govkit.catalog.fields import (LABELS, _bool, _choice, _date, _error, _int, 
                                    split_list)
 from govkit.errors import ValidationError
 from govkit.hierarchy.models import Department, Division
+from govkit.labels import local_date
 
 DRAFT = ImplementationStatus.DRAFT.value
 PUBLISHED = ImplementationStatus.PUBLISHED.value
@@ -376,7 +377,7 @@ def publish(session: Session, implementation: Implementation, *, effective_from:
         raise ValidationError(f"第 {implementation.version} 版{implementation.status}，只有草稿可以发布。"
                               "如需修改已发布的内容，请先“新建修订版”。", field="status")
     validate_implementation(session, implementation)
-    start = effective_from or on or date.today()
+    start = effective_from or on or local_date()
     previous = session.scalars(select(Implementation).where(
         Implementation.code == implementation.code, Implementation.status == PUBLISHED,
         Implementation.id != implementation.id))

@@ -30,6 +30,7 @@ from govkit.catalog.models import (Fee, Implementation, LegalBasis, Material, Pr
 from govkit.catalog.specs import ImplementationSpec, ServiceItemSpec
 from govkit.errors import PluginError, ValidationError
 from govkit.hierarchy.models import Department, Division
+from govkit.labels import local_date
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def sync_plugin_items(session: Session, pm: Any, settings: Any, *, overwrite: It
                       keep: Iterable[str] = (), today: date | None = None) -> SyncReport:
     """Upsert every plugin's local items; the caller commits. Returns what happened, conflicts included."""
     overwrite, keep = {c.upper() for c in overwrite}, {c.upper() for c in keep}
-    today = today or date.today()
+    today = today or local_date()
     report = SyncReport()
     seen: dict[str, str] = {}
     for plugin, spec in collect_plugin_items(pm, settings):

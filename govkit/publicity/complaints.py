@@ -19,6 +19,7 @@ from govkit.orm import utcnow
 from govkit.errors import InvalidTransition, PermissionDenied, ValidationError
 from govkit.hierarchy.models import Division
 from govkit.hierarchy.scope import Scope
+from govkit.labels import local_date
 from govkit.publicity.models import Complaint
 
 RECEIVED, HANDLING, REPLIED, CLOSED = "已受理", "办理中", "已答复", "已关闭"
@@ -53,7 +54,7 @@ def file_complaint(session: Session, *, kind: str, division_code: str, subject: 
         raise ValidationError("请填写标题和具体内容。")
     if len(subject) > 200 or len(content) > MAX_CONTENT:
         raise ValidationError(f"标题最多 200 字，内容最多 {MAX_CONTENT} 字，请精简后再提交。")
-    day = (today or date.today()).strftime("%Y%m%d")
+    day = (today or local_date()).strftime("%Y%m%d")  # dated in Beijing, whatever the server's zone
     prefix = "TS" if kind == "投诉" else "YJ"
     while True:
         number = f"{prefix}{day}{secrets.randbelow(10**6):06d}"

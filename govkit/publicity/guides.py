@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from govkit.catalog.models import Implementation, ImplementationStatus, ServiceItem
 from govkit.hierarchy.models import Department, Division, ServiceCentre, Staff
 from govkit.hierarchy.scope import Scope
+from govkit.labels import local_date
 
 PUBLISHED = ImplementationStatus.PUBLISHED.value
 
@@ -61,7 +62,7 @@ def items_at(session: Session, division: Division, today: date | None = None) ->
     """Implementations offered at exactly this division (its own level)."""
     rows = session.scalars(
         select(Implementation).options(selectinload(Implementation.item))
-        .where(Implementation.division_id == division.id, _effective(today or date.today()))
+        .where(Implementation.division_id == division.id, _effective(today or local_date()))
     )
     return _latest_only(list(rows))
 
@@ -74,7 +75,7 @@ def search(session: Session, words: str, within: Division | None = None, today: 
         return []
     query = (select(Implementation).join(ServiceItem, ServiceItem.id == Implementation.item_id)
              .options(selectinload(Implementation.item))
-             .where(_effective(today or date.today()),
+             .where(_effective(today or local_date()),
                     or_(ServiceItem.name.contains(words, autoescape=True),
                         Implementation.name.contains(words, autoescape=True),
                         func.lower(ServiceItem.pinyin_initials).contains(words.lower(), autoescape=True),
@@ -92,7 +93,7 @@ def public_guide(session: Session, implementation_id: int, today: date | None = 
         .options(selectinload(Implementation.item).selectinload(ServiceItem.legal_bases),
                  selectinload(Implementation.materials), selectinload(Implementation.steps),
                  selectinload(Implementation.fees), selectinload(Implementation.special_procedures))
-        .where(Implementation.id == implementation_id, _effective(today or date.today()))
+        .where(Implementation.id == implementation_id, _effective(today or local_date()))
     )
     return row
 
@@ -131,7 +132,7 @@ def board(session: Session, centre_id: int, today: date | None = None) -> Board 
         select(Implementation)
         .options(selectinload(Implementation.item), selectinload(Implementation.materials),
                  selectinload(Implementation.steps), selectinload(Implementation.fees))
-        .where(Implementation.division_id == centre.division_id, _effective(today or date.today()))
+        .where(Implementation.division_id == centre.division_id, _effective(today or local_date()))
     )
     people = session.execute(
         select(Staff.name, Staff.duty, Department.name, Department.window_no, Staff.public_contact)

@@ -17,6 +17,7 @@ from govkit.cases.models import Case
 from govkit.orm import utcnow
 from govkit.errors import InvalidTransition, PermissionDenied, ValidationError
 from govkit.hierarchy.scope import Scope
+from govkit.labels import local_date
 from govkit.publicity.models import Callback, Rating, Rectification
 
 #: The five levels of the national 好差评 rules, best first, with their scores.
@@ -80,7 +81,7 @@ def submit_rating(session: Session, case: Case, *, level: str, dimensions: Mappi
 def open_rectification(session: Session, rating: Rating, *, calendar: WorkingCalendar, days: int,
                        today: date | None = None) -> Rectification:
     """Open the rectification task and a pending callback for a 差评."""
-    deadline = calendar.add_working_days(today or date.today(), days)
+    deadline = calendar.add_working_days(today or local_date(), days)
     task = Rectification(rating=rating, division_code=rating.division_code, department_id=rating.department_id,
                          state=OPEN, due_date=deadline.due, due_provisional=deadline.provisional)
     session.add(task)
@@ -152,4 +153,4 @@ def record_callback(session: Session, scope: Scope, callback: Callback, *, chann
 
 def is_overdue(task: Rectification, today: date | None = None) -> bool:
     """An open rectification past its deadline."""
-    return task.state == OPEN and task.due_date < (today or date.today())
+    return task.state == OPEN and task.due_date < (today or local_date())

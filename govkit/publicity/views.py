@@ -267,6 +267,7 @@ class RectificationView(ScopedModelView):
         task = self._task(pk)
         return self.render_template("publicity/rectification_handle.html", task=task,
                                     supervisor=current_scope().has_role(ratings.SUPERVISOR_ROLE),
+                                    unit=current_scope().has_role(*ratings.UNIT_ROLES),
                                     overdue=ratings.is_overdue(task))
 
     @expose("/handle/<int:pk>/act", methods=["POST"])

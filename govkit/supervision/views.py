@@ -13,6 +13,7 @@ from flask_appbuilder import BaseView, expose, has_access
 
 from govkit.cases.runtime import calendar_for
 from govkit.db import db
+from govkit.labels import local_date
 from govkit.state import get_state
 from govkit.supervision import services
 from govkit.web.scope import current_scope
@@ -25,7 +26,7 @@ PAGES = ["can_cards", "can_rates", "can_ratings", "can_complaints"]
 def _since() -> tuple[date | None, str]:
     """Period filter from ``?days=`` (default 90; ``0`` = all time)."""
     days = request.args.get("days", 90, type=int)
-    return (date.today() - timedelta(days=days) if days and days > 0 else None), str(days or 0)
+    return (local_date() - timedelta(days=days) if days and days > 0 else None), str(days or 0)
 
 
 class SupervisionView(BaseView):
@@ -42,7 +43,7 @@ class SupervisionView(BaseView):
         """Yellow and red cards of open cases (黄牌/红牌)."""
         settings = get_state(current_app).settings
         rows = services.cards(db.session, current_scope(), calendar=calendar_for(db.session, current_app),
-                              settings=settings, today=date.today())
+                              settings=settings, today=local_date())
         return self.render_template("supervision/cards.html", rows=rows,
                                     red=sum(r.card == "red" for r in rows), yellow=sum(r.card == "yellow" for r in rows),
                                     ratio=settings["YELLOW_CARD_RATIO"], days=settings["YELLOW_CARD_DAYS"])
@@ -64,7 +65,7 @@ class SupervisionView(BaseView):
     @has_access
     def ratings(self):
         """好差评 summary and rectifications (整改) of the subtree."""
-        scope, today = current_scope(), date.today()
+        scope, today = current_scope(), local_date()
         since, days = _since()
         return self.render_template(
             "supervision/ratings.html", days=days, summary=services.rating_summary(db.session, scope, since=since),

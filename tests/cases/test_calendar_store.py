@@ -67,6 +67,8 @@ def test_admin_banner_and_enter_year_screen_recompute_provisional_deadlines(app,
     response = admin_client.post("/calendar/enter-year/", data={
         "year": "2027", "holidays": "2027-01-01~2027-01-03 元旦", "makeup": ""}, follow_redirects=True)
     assert response.status_code == 200 and "重新计算了 1 件" in response.get_data(as_text=True)
+    # The banner is gone at once, not a minute later (it was cached).
+    assert "2027 年的节假日安排尚未录入" not in response.get_data(as_text=True)
     db.session.expire_all()
     assert (case.due_date, case.due_provisional) == (date(2027, 1, 5), False)
     assert db.session.query(CaseEvent).filter_by(case_id=case.id, action="deadline_recomputed").count() == 1

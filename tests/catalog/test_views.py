@@ -177,3 +177,20 @@ def test_startup_sync_of_plugin_items(make_app, db, tmp_path):
         from govkit.db import db as gdb
         sources = set(gdb.session.scalars(select(ServiceItem.source)))
     assert sources == {"plugin:local-items"}
+
+
+def test_saving_a_version_returns_to_it_not_to_the_home_page(app, client, db, login_as, catalog):
+    item, county, _town = catalog
+    login_as("事项管理员", COUNTY)
+    client.get("/catalog/implementations/list/")
+    data = {"item": str(item.id), "division": str(county.division_id), "department": str(county.department_id),
+            "code": county.code, "name": county.name, "implementing_body": county.implementing_body or "",
+            "legal_days": "30", "promised_days": "12", "kind": "承诺件", "handling_forms": "窗口办理",
+            "visits_needed": "1", "free": "y", "item_type": ""}
+    response = client.post(f"/catalog/implementations/edit/{county.id}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert response.headers["Location"].endswith(f"/catalog/implementations/show/{county.id}")
+    db.session.expire_all()
+    assert db.session.get(Implementation, county.id).promised_days == 12
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "行政确认" in page and "县级" in page  # 事项类型 07 and 行使层级 4 by their labels

@@ -1,6 +1,7 @@
 """Transfer batches and home visits through HTTP: bundle, send, sign, print; request, schedule, record."""
 import re
 
+import pytest
 from sqlalchemy import select
 
 from govkit.desk.models import HomeVisit, TransferBatch
@@ -61,3 +62,14 @@ def test_home_visit_through_the_screens(app, world, user_client, db):
     listing = clerk.get("/desk/visits/?status=已上门").get_data(as_text=True)
     assert "刘奶奶" in listing and "138****1111" in listing and "13800001111" not in listing
     assert re.search("已上门", listing)
+
+
+@pytest.mark.parametrize("role, transfer, visit", [("监察", False, False), ("办理员", True, False),
+                                                   ("受理员", True, True)])
+def test_new_buttons_only_for_roles_that_may_use_them(app, world, user_client, role, transfer, visit):
+    client, _ = user_client(role, TOWNSHIP)
+    assert ("/desk/transfers/new" in client.get("/desk/transfers/").get_data(as_text=True)) is transfer
+    assert ("/desk/visits/new" in client.get("/desk/visits/").get_data(as_text=True)) is visit
+    # The button is shown exactly when following it is allowed.
+    assert (client.get("/desk/transfers/new").status_code != 403) is transfer
+    assert (client.get("/desk/visits/new").status_code != 403) is visit

@@ -125,3 +125,17 @@ def test_rating_and_rectification_screens_are_scoped(app, client, db, login_as):
     db.session.expire_all()
     assert db.session.get(Rectification, my_task.id).state == "已整改"
     assert db.session.get(Rectification, their_task.id).state == "待整改"
+
+
+def test_supervisor_decides_appeals_but_is_not_offered_the_units_actions(app, client, db, login_as):
+    world = make_world(db.session)
+    case = make_case(db.session, world, state="completed")
+    ratings.submit_rating(db.session, case, level="不满意", comment="窗口态度差", calendar=WorkingCalendar(),
+                          rectification_days=10)
+    db.session.commit()
+    task = db.session.query(Rectification).one()
+    login_as("监察", world.county.code)
+    page = client.get(f"/admin/rectifications/handle/{task.id}").get_data(as_text=True)
+    assert "窗口态度差" in page
+    assert "提交整改结果" not in page and 'value="appeal"' not in page
+    assert world.town.name in page  # the unit by its name, not its code

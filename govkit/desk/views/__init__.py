@@ -1,7 +1,6 @@
 """Desk screens (受理台, 待办, 办件详情, 纸质交接, 预约上门) and how they join the app."""
 from __future__ import annotations
 
-from datetime import timezone
 
 from flask import redirect
 from flask_appbuilder import expose, has_access
@@ -9,7 +8,6 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 
-from govkit.cases.workflow import LOCAL_TZ
 from govkit.desk.queues import QUEUES, queues_for
 from govkit.desk.views.base import DeskView, grants
 from govkit.desk.views.cases import DeskCaseView, DeskFileView
@@ -22,15 +20,6 @@ from govkit.desk.web import QueueLabel, actor, assets
 __all__ = ["IntakeView", "DeskQueueView", "DeskCaseView", "DeskFileView", "TransferView", "HomeVisitView", "register"]
 
 MENU_CATEGORY = "办件"
-
-
-def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """An instant shown in China time (stored as UTC; naive values from SQLite are UTC)."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(LOCAL_TZ).strftime(fmt)
 
 
 def queue_menu_view(queue):
@@ -55,7 +44,6 @@ def _shown(queue):
 def register(appbuilder, app) -> None:
     """Add the desk views, the menu entries (queues with live counts) and the static assets."""
     app.register_blueprint(assets)
-    app.jinja_env.filters.setdefault("local_time", local_time)
     # Desk templates (and FAB's, which test for it) put the token in every form.
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
     category = dict(category=MENU_CATEGORY, category_label=MENU_CATEGORY, category_icon="fa-folder-open")

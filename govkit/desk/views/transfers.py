@@ -59,7 +59,8 @@ class TransferView(DeskView):
             batches = transfers.list_batches(db.session, actor.scope)
         codes = [c for b in batches for c in (b.origin_division_code, b.destination_division_code, b.current_to_code)]
         return self.render("desk/transfers.html", batches=batches, view=view, names=_names(codes),
-                           overdue_days=web.settings()["TRANSFER_OVERDUE_DAYS"])
+                           overdue_days=web.settings()["TRANSFER_OVERDUE_DAYS"],
+                           can_act=self.appbuilder.sm.has_access("can_act", self.class_permission_name))
 
     @expose("/new", methods=["GET", "POST"])
     @has_access

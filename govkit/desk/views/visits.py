@@ -51,7 +51,8 @@ class HomeVisitView(DeskView):
         rows = visits.list_visits(db.session, web.actor().scope, status)
         return self.render("desk/visits.html", rows=rows, status=status, statuses=[
             VisitStatus.REQUESTED, VisitStatus.SCHEDULED, VisitStatus.DONE, VisitStatus.CANCELLED],
-            mask=visits.masked_phone)
+            mask=visits.masked_phone,
+            can_act=self.appbuilder.sm.has_access("can_act", self.class_permission_name))
 
     def _divisions(self):
         actor = web.actor()

@@ -4,7 +4,6 @@ Every page reads only public data: published implementations and staff public co
 """
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from flask import Response, abort, current_app, redirect, render_template, request, send_file, url_for
@@ -15,6 +14,7 @@ from govkit.db import db
 from govkit.printing.registry import registry_for
 from govkit.publicity import guides
 from govkit.publicity.guide_pdf import guide_context
+from govkit.labels import local_date
 from govkit.publicity.public.blueprint import bp, home_division, setting
 from govkit.state import get_state
 
@@ -97,5 +97,5 @@ def board(centre_id: int):
     data = guides.board(db.session, centre_id)
     if data is None:
         abort(404)
-    return render_template("public/board.html", board=data, today=date.today())
+    return render_template("public/board.html", board=data, today=local_date())
 

@@ -7,7 +7,6 @@ verification without putting the factor in the page.
 """
 from __future__ import annotations
 
-from datetime import date
 
 from flask import current_app, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -22,6 +21,7 @@ from govkit.publicity import ratings
 from govkit.publicity.forms import ProgressForm, RatingForm
 from govkit.publicity.limiter import rate_limit
 from govkit.publicity.models import Rating
+from govkit.labels import local_date
 from govkit.publicity.public.blueprint import bp, setting
 
 NOT_FOUND = "未查到匹配的办件。请核对办件编号和验证信息（手机号后4位或通知书上的查询码）后重试。"
@@ -91,7 +91,7 @@ def rate():
         ratings.submit_rating(
             db.session, case, level=form.level.data, dimensions=dimensions, comment=form.comment.data,
             calendar=working_calendar(), rectification_days=setting("RECTIFICATION_DAYS"),
-            allowed_dimensions=tuple(setting("RATING_DIMENSIONS")), today=date.today(),
+            allowed_dimensions=tuple(setting("RATING_DIMENSIONS")), today=local_date(),
         )
         db.session.commit()
     except GovkitError as exc:
