@@ -58,10 +58,10 @@ def shown(value: Any) -> Any:
 def division_name(code: str | None) -> str:
     """The name of the division with ``code`` (the code itself when unknown), cached per request."""
     # Imported here on purpose: services import this module for local_date() and must stay Flask-free.
-    from flask import g
+    from flask import g  # deferred: services import this module and must stay Flask-free
 
-    from govkit.db import db
-    from govkit.hierarchy.models import Division
+    from govkit.db import db  # deferred: as above (db loads Flask)
+    from govkit.hierarchy.models import Division  # deferred: labels sits below the domains
 
     if not code:
         return EMPTY

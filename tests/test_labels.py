@@ -63,7 +63,7 @@ def test_user_and_role_screens_are_chinese(app, client, db, login_as):
 
 
 def test_a_name_from_two_fields_is_kept_whole_in_chinese_order(app, client, db, login_as):
-    from govkit.auth.security_views import one_name
+    from govkit.auth.security_screens import one_name
 
     class User:
         first_name, last_name = "小红", "刘"

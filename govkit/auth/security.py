@@ -5,7 +5,7 @@ import logging
 
 from flask_appbuilder.security.sqla.manager import SecurityManager
 
-from govkit.auth import security_views as screens
+from govkit.auth import security_screens as screens
 from govkit.auth.directory_login import auth_user
 
 log = logging.getLogger(__name__)
@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 class GovkitSecurityManager(SecurityManager):
     """Security manager of every govkit app (set through ``FAB_SECURITY_MANAGER_CLASS``)."""
 
-    # The user, role and permission screens in Chinese (govkit.auth.security_views).
+    # The user, role and permission screens in Chinese (govkit.auth.security_screens).
     userdbmodelview = screens.UserDBModelView
     rolemodelview = screens.RoleModelView
     groupmodelview = screens.UserGroupModelView

@@ -106,10 +106,10 @@ def _pk(row) -> int:
 
 
 def _roles_field():
-    from govkit.db import db
+    from govkit.db import db  # deferred: db imports auth's models through FAB's security tables
 
     def roles():
-        from flask_appbuilder.security.sqla.models import Role
+        from flask_appbuilder.security.sqla.models import Role  # deferred: FAB's models load with the app
 
         return db.session.query(Role).order_by(Role.name)
 
@@ -187,10 +187,10 @@ class UserDBModelView(fab.UserDBModelView):
 
 
 def _permissions_field():
-    from govkit.db import db
+    from govkit.db import db  # deferred: as in _roles_field
 
     def permissions():
-        from flask_appbuilder.security.sqla.models import Permission, PermissionView, ViewMenu
+        from flask_appbuilder.security.sqla.models import Permission, PermissionView, ViewMenu  # deferred: as above
 
         return (db.session.query(PermissionView).join(ViewMenu).join(Permission)
                 .order_by(ViewMenu.name, Permission.name))
