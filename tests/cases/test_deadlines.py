@@ -8,12 +8,16 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import pytest
+
 from govkit.cases.calendar import YearSchedule
 from govkit.cases.calendar_changes import enter_year_schedule
 from govkit.cases.calendar_store import fill_working_days, years_to_enter
 from govkit.cases.deadlines import deadline_status, statuses_sql
 from govkit.cases.models import Case, CaseEvent
 from tests.cases.conftest import register
+
+pytestmark = pytest.mark.both_backends
 
 
 def _to_review(workflow, s, world, case):

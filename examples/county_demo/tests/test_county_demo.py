@@ -17,6 +17,8 @@ from govkit.cases.idnumber import validate_id_number
 from govkit.cases.models import Case, CaseEvent
 from govkit.db import db
 
+pytestmark = pytest.mark.both_backends
+
 SMALL = 48  # every state at least once, plus a few more
 
 

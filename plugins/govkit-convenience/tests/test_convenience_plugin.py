@@ -12,6 +12,8 @@ from govkit.migrate import create_plugin_tables
 from govkit.testing.fixtures import ensure_division
 from govkit_convenience import models, plugin, services
 
+pytestmark = pytest.mark.both_backends
+
 NAME = "govkit_convenience"
 VILLAGE_A = "629901101202"  # 柳湾村
 VILLAGE_B = "629901101203"  # 杨家庄村 (same township)
