@@ -40,7 +40,8 @@ VENV_LOCK = Path(sys.prefix) / ".govkit-tests-venv.lock"
 
 
 def _changes_venv(item) -> bool:
-    return "installed_plugin" in getattr(item, "fixturenames", ()) or item.get_closest_marker("changes_venv") is not None
+    uses_pip = "installed_plugin" in getattr(item, "fixturenames", ())
+    return uses_pip or item.get_closest_marker("changes_venv") is not None
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the group from the markers
