@@ -5,6 +5,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core, at most 4 — each worker starts its own
+# PostgreSQL cluster, slapd and Chromium. `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 
 .PHONY: demo test install clean
 
@@ -25,9 +28,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/govkit demo
 
-## Run the whole test suite on SQLite and PostgreSQL.
+## Run the whole test suite: database tests on SQLite and PostgreSQL, the rest on SQLite
+## (docs/testing.md), in parallel, listing the 25 slowest tests at the end.
 test: $(STAMP)
-	$(BIN)/python -m pytest --govkit-db=both $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --govkit-db=both -n $(TEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) govkit-demo test-artifacts

@@ -1,4 +1,6 @@
 """Shared test configuration; fixtures come from the govkit.testing pytest plugin."""
+import contextlib
+import fcntl
 import os
 import sys
 from datetime import date
@@ -26,3 +28,50 @@ def artifacts_dir() -> Path:
     """Folder where tests save screenshots and rendered pages for people to look at."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# --- Running in parallel (pytest-xdist, `make test` uses -n 2) -------------------------------
+# Each worker has its own PostgreSQL cluster, slapd, temp folders and ports (govkit.testing).
+# What they share is this virtualenv: a test that pip-installs a throwaway plugin changes
+# the entry points every app and `govkit` command of the other worker would load. Such tests
+# (fixture ``installed_plugin`` or marker ``changes_venv``) run in one xdist group and hold
+# the venv exclusively; every other test holds it shared.
+VENV_LOCK = Path(sys.prefix) / ".govkit-tests-venv.lock"
+
+
+def _changes_venv(item) -> bool:
+    uses_pip = "installed_plugin" in getattr(item, "fixturenames", ())
+    return uses_pip or item.get_closest_marker("changes_venv") is not None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the group from the markers
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if _changes_venv(item):
+            item.add_marker(pytest.mark.xdist_group("venv"))
+
+
+@contextlib.contextmanager
+def _venv_lock(exclusive: bool):
+    # A turnstile keeps a waiting writer from being starved by the other worker's readers.
+    with open(VENV_LOCK.with_suffix(".turnstile"), "a+") as turnstile, open(VENV_LOCK, "a+") as lock:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        if not exclusive:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            if exclusive:
+                fcntl.flock(turnstile, fcntl.LOCK_UN)
+
+
+@pytest.fixture(autouse=True)
+def _venv_guard(request):
+    """Under xdist: exclusive hold of the venv for tests that change it, shared for the rest."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        yield
+        return
+    with _venv_lock(_changes_venv(request.node)):
+        yield

@@ -32,6 +32,8 @@ from govkit.hierarchy.models import Department, Division, ServiceCentre, Staff
 from govkit.hierarchy.sample import load_sample
 from govkit.testing.fixtures import ensure_division
 
+pytestmark = pytest.mark.both_backends
+
 DUTIES = ("受理员", "代办员", "办理员", "指挥中心", "监察", "事项管理员", "公开审核")
 ROLES = DUTIES + ("Admin",)
 EVERYONE = frozenset(ROLES)

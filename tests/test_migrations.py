@@ -1,6 +1,7 @@
 """Alembic migrations create exactly the schema the models declare, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -8,6 +9,8 @@ from alembic.migration import MigrationContext
 import govkit.models  # noqa: F401
 from govkit.db import metadata
 from govkit.migrate import upgrade
+
+pytestmark = pytest.mark.both_backends
 
 
 def _fresh_url(govkit_backend, request, tmp_path):

@@ -8,42 +8,16 @@ from typing import Any, Callable, Iterator
 import pytest
 import sqlalchemy as sa
 
+from govkit.testing.databases import TestDatabases
+from govkit.testing.permissions import ensure_permissions
 from govkit.testing.services import missing, start_postgres
 
 _counter = itertools.count()
 
-#: FAB tables that hold permissions; kept between tests (created once per database).
-_KEEP_TABLES = {"ab_permission", "ab_view_menu", "ab_permission_view", "ab_permission_view_role", "ab_role",
-                "alembic_version"}
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("govkit")
-    group.addoption(
-        "--govkit-db",
-        default=os.environ.get("GOVKIT_TEST_DB", "sqlite"),
-        choices=("sqlite", "postgres", "both"),
-        help="database backend(s) for tests using the app (default: $GOVKIT_TEST_DB or sqlite)",
-    )
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "govkit_backend" in metafunc.fixturenames:
-        choice = metafunc.config.getoption("--govkit-db")
-        backends = ["sqlite", "postgres"] if choice == "both" else [choice]
-        marker = metafunc.definition.get_closest_marker("backends")
-        if marker:
-            backends = [b for b in backends if b in marker.args] or list(marker.args)
-        metafunc.parametrize("govkit_backend", backends, scope="session")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "backends(*names): restrict a test to these database backends")
-
 
 @pytest.fixture(scope="session")
 def postgres_cluster():
-    """A throwaway PostgreSQL cluster on a loopback port, for the whole session."""
+    """A throwaway PostgreSQL cluster on a loopback port, for the whole session (one per xdist worker)."""
     try:
         cluster = start_postgres()
     except RuntimeError as exc:
@@ -55,53 +29,23 @@ def postgres_cluster():
 
 
 @pytest.fixture(scope="session")
-def govkit_databases(tmp_path_factory) -> dict[str, str]:
-    return {}
+def govkit_databases(tmp_path_factory, request) -> Iterator[TestDatabases]:
+    """The session's test databases: the shared one and seeded templates (:class:`TestDatabases`).
 
-
-def _create_schema(url: str) -> None:
-    # deferred: this pytest plugin loads in every pytest run; govkit loads when a fixture runs
-    import govkit.models  # noqa: F401
-    from govkit.db import metadata
-
-    engine = sa.create_engine(url)
-    metadata.create_all(engine)
-    engine.dispose()
+    ``govkit_databases.copy(govkit_backend, "name", seed)`` gives a test a database of its own
+    holding the schema and what ``seed(session)`` wrote, built once and copied after that.
+    """
+    databases = TestDatabases(tmp_path_factory.mktemp("databases"), lambda: request.getfixturevalue("postgres_cluster"))
+    yield databases
+    databases.close()
 
 
 @pytest.fixture
-def govkit_db_url(govkit_backend: str, request, tmp_path_factory, govkit_databases) -> Iterator[str]:
+def govkit_db_url(govkit_backend: str, govkit_databases: TestDatabases) -> Iterator[str]:
     """URL of a database with the full schema, emptied after the test."""
-    if govkit_backend not in govkit_databases:
-        if govkit_backend == "postgres":
-            cluster = request.getfixturevalue("postgres_cluster")
-            url = cluster.create_database("govkit_test")
-        else:
-            url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'govkit-test.db'}"
-        _create_schema(url)
-        govkit_databases[govkit_backend] = url
-    url = govkit_databases[govkit_backend]
+    url = govkit_databases.shared(govkit_backend)
     yield url
-    _empty_database(url)
-
-
-def _empty_database(url: str) -> None:
-    # deferred: this pytest plugin loads in every pytest run; govkit loads when a fixture runs
-    import govkit.models  # noqa: F401
-    from govkit.db import metadata
-
-    engine = sa.create_engine(url)
-    existing = set(sa.inspect(engine).get_table_names())
-    # Tables a test-local plugin created may be unknown to the metadata; clear known ones.
-    tables = [t for t in reversed(metadata.sorted_tables) if t.name in existing and t.name not in _KEEP_TABLES]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            if tables:
-                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
-    engine.dispose()
+    govkit_databases.empty(url)
 
 
 @pytest.fixture
@@ -126,9 +70,11 @@ def make_app(govkit_config) -> Callable[..., Any]:
     from govkit.auth.roles import sync_roles
 
     def factory(plugins=(), load_entrypoints: bool = False, **settings: Any):
-        config = dict(govkit_config, **settings)
+        # FAB writes permissions only when the database lacks them (govkit.testing.permissions).
+        config = {"FAB_UPDATE_PERMS": False, **govkit_config, **settings}
         app = create_app(config, load_entrypoints=load_entrypoints, plugins=plugins)
         with app.app_context():
+            ensure_permissions(app.appbuilder)
             sync_roles(app.appbuilder)
         # The `app` fixture keeps one app context open, and Flask reuses it for every test
         # request, so `g` (Flask-Login's user, govkit's scope cache) would leak from one

@@ -6,6 +6,8 @@ import pytest
 
 from govkit.auth.throttle import DatabaseLoginThrottle, LoginLocked, LoginThrottle
 
+pytestmark = pytest.mark.both_backends
+
 
 class FakeClock:
     def __init__(self) -> None:

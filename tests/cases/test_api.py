@@ -6,6 +6,8 @@ from flask import g
 
 from tests.cases.conftest import ID_NUMBER, OTHER_VILLAGE, TOWNSHIP, VILLAGE, build_world
 
+pytestmark = pytest.mark.both_backends
+
 BASE = "/api/v1/case/"
 
 

@@ -21,6 +21,8 @@ from govkit.cases.models import CalendarDay, CalendarYear, Case, CaseEvent, Work
 from govkit.errors import CalendarYearNotCovered, ConcurrentModification, ValidationError
 from tests.cases.conftest import register
 
+pytestmark = pytest.mark.both_backends
+
 CLOSED = date(2026, 3, 10)  # Tue, inside the window
 
 

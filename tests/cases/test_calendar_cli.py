@@ -10,6 +10,8 @@ from sqlalchemy import select
 from govkit.cases.models import CalendarDay, CalendarYear, CaseEvent
 from tests.cases.conftest import register
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def govkit_cli(govkit_db_url, tmp_path, monkeypatch):

@@ -12,6 +12,8 @@ from govkit.cases.models import CalendarDay, CalendarYear, CaseEvent, WorkingDay
 from govkit.errors import ValidationError
 from tests.cases.conftest import TOWNSHIP, accept_in_app
 
+pytestmark = pytest.mark.both_backends
+
 
 def test_parse_schedule_text_reads_ranges_names_and_make_up_days():
     schedule = parse_schedule_text(2027, "2027-01-01~2027-01-03 元旦\n\n2027-2-5 至 2027-02-11 春节\n",

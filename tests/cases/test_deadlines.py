@@ -19,6 +19,8 @@ from govkit.cases.models import Case, CaseEvent, CasePause
 from tests.cases.conftest import FakeClock, register
 from tests.cases.test_calendar_provisional import clerk  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.both_backends
+
 
 def _to_review(workflow, s, world, case):
     workflow.perform(s, case, "forward", world.clerk)

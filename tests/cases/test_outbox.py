@@ -6,11 +6,14 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import pytest
 from click.testing import CliRunner
 
 from govkit.cases.models import OutboxMessage
 from govkit.cases.outbox import drain, http_sender, outbox_group, print_sender
 from tests.cases.conftest import register
+
+pytestmark = pytest.mark.both_backends
 
 
 def test_outbox_row_is_written_in_the_same_transaction(workflow, world, db):

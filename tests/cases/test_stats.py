@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from govkit.cases.stats import completion_rates
 from govkit.hierarchy.scope import Scope
 from tests.cases.conftest import OTHER_VILLAGE, VILLAGE, register
+
+pytestmark = pytest.mark.both_backends
 
 
 def _finish(workflow, s, world, case, on):

@@ -12,6 +12,8 @@ from govkit.cases.models import CaseEvent, OutboxMessage
 from govkit.errors import InvalidTransition, OutOfScope, PermissionDenied, ValidationError
 from tests.cases.conftest import ID_NUMBER, TOWNSHIP, VILLAGE, actor, build_world, register
 
+pytestmark = pytest.mark.both_backends
+
 
 def test_full_lifecycle_records_one_event_and_outbox_row_per_step(workflow, world, db, clock):
     s = db.session

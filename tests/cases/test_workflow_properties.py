@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -15,6 +16,8 @@ from govkit.cases import states
 from govkit.cases.models import Case, CaseEvent
 from govkit.errors import GovkitError
 from tests.cases.conftest import register
+
+pytestmark = pytest.mark.both_backends
 
 ACTORS = ("clerk", "agent", "township_clerk", "dispatch", "handler", "other_clerk", "admin")
 

@@ -10,6 +10,8 @@ from govkit.cases.models import Case, CaseEvent, CaseMaterial, CasePause, Outbox
 from govkit.errors import ConcurrentModification
 from tests.cases.conftest import register
 
+pytestmark = pytest.mark.both_backends
+
 
 class Statements:
     """Records the SQL statements an engine runs (first word and table)."""

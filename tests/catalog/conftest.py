@@ -64,24 +64,23 @@ def make_implementation(session, item, *, body=COUNTY_MZJ, level=4, division_cod
         session, item, code=f"{body}{level}{item.basic_code}", division_code=division_code, **fields)
 
 
-@pytest.fixture
-def empty_session(govkit_backend, request, tmp_path):
-    """A session on a second, freshly created database of the same backend (divisions only)."""
-    import govkit.models  # noqa: F401
-    from govkit.db import metadata
+def _divisions_only(session) -> None:
+    for code in (CITY, COUNTY, STREET, TOWN, TOWNSHIP, VILLAGE):
+        ensure_division(session, code)
 
-    if govkit_backend == "postgres":
-        url = request.getfixturevalue("postgres_cluster").create_database("govkit_catalog_empty")
-    else:
-        url = f"sqlite:///{tmp_path / 'empty.db'}"
+
+@pytest.fixture
+def empty_session(govkit_backend, govkit_databases):
+    """A session on a second database of the same backend holding the divisions only.
+
+    Copied from a template built once per session (govkit.testing.databases).
+    """
+    url = govkit_databases.copy(govkit_backend, "catalog_divisions", _divisions_only)
     engine = sa.create_engine(url)
-    metadata.create_all(engine)
     with Session(engine) as db_session:
-        for code in (CITY, COUNTY, STREET, TOWN, TOWNSHIP, VILLAGE):
-            ensure_division(db_session, code)
-        db_session.commit()
         yield db_session
     engine.dispose()
+    govkit_databases.drop(url)
 
 
 def rich_catalog(session):

@@ -1,11 +1,14 @@
 """``govkit catalog sync|export|import`` from the command line."""
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from govkit.catalog.cli import catalog_group
 from govkit.catalog.models import ServiceItem
+
+pytestmark = pytest.mark.both_backends
 
 
 def test_sync_export_import(govkit_db_url, divisions, tmp_path, monkeypatch):

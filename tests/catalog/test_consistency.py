@@ -12,6 +12,8 @@ from govkit.testing.fixtures import ensure_division
 
 from .conftest import CITY, COUNTY, STREET, TOWN, TOWNSHIP, make_item, uscc
 
+pytestmark = pytest.mark.both_backends
+
 OTHER_COUNTY = "621098000000"
 CITY_BODY, COUNTY_BODY, TOWN_BODY, TOWNSHIP_BODY, STREET_BODY, OTHER_BODY = (
     uscc(f"621099MB000000{n}") for n in range(6))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 import govkit.hierarchy
@@ -13,6 +14,8 @@ from govkit.catalog.demo import DEMO_DIVISIONS, demo_catalog_bytes, load_demo_ca
 from govkit.catalog.models import Implementation, ItemTypeMapping, ServiceItem
 from govkit.catalog.transfer import export_catalog
 from govkit.testing.fixtures import ensure_division
+
+pytestmark = pytest.mark.both_backends
 
 DEMO_CSV = Path(govkit.hierarchy.__file__).parent / "data" / "demo_county.csv"
 

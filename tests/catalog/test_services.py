@@ -11,6 +11,8 @@ from govkit.errors import ValidationError
 
 from .conftest import COUNTY, COUNTY_MZJ, TOWN, make_implementation, make_item
 
+pytestmark = pytest.mark.both_backends
+
 
 def test_create_item_with_legal_bases_and_pinyin(divisions):
     session = divisions

@@ -11,6 +11,8 @@ from govkit.catalog.sync import collect_plugin_items, sync_plugin_items
 from govkit.errors import PluginError
 from tests.plugins import local_items_plugin
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def plugin_env(monkeypatch, tmp_path):

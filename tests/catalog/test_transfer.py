@@ -12,6 +12,8 @@ from govkit.errors import ImportRowError
 
 from .conftest import rich_catalog
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.mark.parametrize("fmt", transfer.FORMATS)
 def test_round_trip_is_byte_identical(divisions, empty_session, fmt):

@@ -1,8 +1,12 @@
 """Intake desk item finder: name, code, pinyin initials, only what the clerk may register."""
+import pytest
+
 from govkit.desk.finder import chain_codes, find_items, initials
 from govkit.hierarchy.scope import Scope
 
 from .conftest import OTHER_TOWNSHIP, TOWNSHIP, VILLAGE
+
+pytestmark = pytest.mark.both_backends
 
 
 def test_initials():

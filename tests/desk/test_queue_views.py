@@ -9,6 +9,8 @@ from govkit.hierarchy.models import Department
 
 from .conftest import COUNTY, OTHER_VILLAGE, TOWNSHIP, VILLAGE, actor_of, valid_id
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def office(app, world, user_client, db):

@@ -11,6 +11,8 @@ from govkit.hierarchy.scope import Scope
 
 from .conftest import COUNTY, OTHER_VILLAGE, TOWNSHIP, VILLAGE, make_case
 
+pytestmark = pytest.mark.both_backends
+
 CAL = WorkingCalendar()
 
 

@@ -10,6 +10,8 @@ from govkit.hierarchy.scope import Scope
 
 from .conftest import OTHER_VILLAGE, TOWNSHIP, VILLAGE, make_case
 
+pytestmark = pytest.mark.both_backends
+
 TODAY = date(2026, 3, 2)
 
 

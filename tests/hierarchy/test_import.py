@@ -11,6 +11,8 @@ from govkit.hierarchy.models import Division
 from govkit.hierarchy.sample import load_sample, sample_path
 from govkit.hierarchy.services import export_divisions_text, import_divisions, subtree_count
 
+pytestmark = pytest.mark.both_backends
+
 HEAD = "统计用区划代码,名称,城乡分类代码\n"
 TREE = HEAD + """620000000000,甘肃省,
 621000000000,庆阳市,

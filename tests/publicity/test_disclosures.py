@@ -10,6 +10,8 @@ from govkit.publicity.disclosure_catalogue import GROUPS
 from govkit.publicity.models import Disclosure, DisclosureCategory
 from tests.publicity.world import make_world
 
+pytestmark = pytest.mark.both_backends
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 

@@ -1,7 +1,11 @@
 """Public portal: division picker, items, guide, downloads, search, 六公开 board."""
 from pathlib import Path
 
+import pytest
+
 from tests.publicity.world import add_staff, make_world
+
+pytestmark = pytest.mark.both_backends
 
 
 def test_portal_needs_no_login_and_is_mobile_chinese(app, client, db):

@@ -11,6 +11,8 @@ from govkit.publicity import ratings
 from govkit.publicity.models import Callback, Rating, Rectification
 from tests.publicity.world import APPLICANT, make_case, make_world
 
+pytestmark = pytest.mark.both_backends
+
 TICKET = re.compile(r'name="ticket" type="hidden" value="([^"]+)"')
 
 

@@ -1,11 +1,15 @@
 """Supervisor screens: yellow/red cards, completion rates, ratings and complaints — scoped."""
 from datetime import date, timedelta
 
+import pytest
+
 from govkit.cases.calendar import WorkingCalendar
 from govkit.hierarchy.scope import Scope
 from govkit.publicity import complaints, ratings
 from govkit.supervision import services
 from tests.publicity.world import APPLICANT, make_case, make_world
+
+pytestmark = pytest.mark.both_backends
 
 SETTINGS = {"YELLOW_CARD_RATIO": 0.8, "YELLOW_CARD_DAYS": 2}
 

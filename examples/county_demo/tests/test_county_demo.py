@@ -17,6 +17,8 @@ from govkit.toolkit import (
 )
 from govkit.toolkit import case_states as S
 
+pytestmark = pytest.mark.both_backends
+
 SMALL = 48  # every state at least once, plus a few more
 
 

@@ -10,6 +10,8 @@ from govkit.testing import ensure_division
 from govkit.toolkit import InvalidTransition, Scope, create_plugin_tables, get_state
 from govkit_convenience import models, plugin, services
 
+pytestmark = pytest.mark.both_backends
+
 NAME = "govkit_convenience"
 VILLAGE_A = "629901101202"  # 柳湾村
 VILLAGE_B = "629901101203"  # 杨家庄村 (same township)
