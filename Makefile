@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # PostgreSQL cluster, slapd and Chromium. `make test TEST_WORKERS=0` runs in one process.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 
-.PHONY: demo test install clean
+.PHONY: demo test lint install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: $(STAMP)
 ## (docs/testing.md), in parallel, listing the 25 slowest tests at the end.
 test: $(STAMP)
 	$(BIN)/python -m pytest --govkit-db=both -n $(TEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
+
+## Lint: ruff with the settings of pyproject.toml (120 columns; E, F, W).
+lint: $(STAMP)
+	$(BIN)/python -m ruff check .
 
 clean:
 	rm -rf $(VENV) govkit-demo test-artifacts
