@@ -7,7 +7,6 @@ import sys
 import types
 
 import click
-import pytest
 from click.testing import CliRunner
 
 from govkit import hookimpl

@@ -126,7 +126,7 @@ def test_the_readme_county_setup_runs_end_to_end(county, tmp_path):
     assert "新增 1，" in synced.stdout and "错误 0" in synced.stdout
     exported = county.govkit("catalog", "export", "catalog.xlsx")
     assert (county.folder / "catalog.xlsx").read_bytes()[:2] == b"PK", exported.stdout
-    imported = county.govkit("catalog", "import", "catalog.xlsx")
+    county.govkit("catalog", "import", "catalog.xlsx")
 
     admin = county.govkit("create-admin", "--username", "admin", "--password", "Xf-admin-2026")
     assert "已创建管理员 admin" in admin.stdout

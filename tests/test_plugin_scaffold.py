@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

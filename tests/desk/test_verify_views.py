@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from govkit.cases.models import Case
 from govkit.printing.models import IssuedDocument
 
-from .conftest import FreshClient, VILLAGE, valid_id
+from .conftest import FreshClient, VILLAGE
 from .test_intake_views import intake_data
 from tests.printing.test_seal import PASSPHRASE, county_cert  # noqa: F401  (fixture)
 

@@ -11,7 +11,6 @@ import pytest
 
 from govkit.printing import (
     CaseNotice,
-    Fee,
     GuideMaterial,
     ImplementationGuide,
     ProcedureStep,

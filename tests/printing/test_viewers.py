@@ -7,7 +7,6 @@ character tells little; the ink of characters of very different complexity tells
 """
 from __future__ import annotations
 
-import io
 
 import pytest
 from PIL import Image

@@ -1,6 +1,5 @@
 """Complaints and suggestions: anti-spam, rate limit, routing, handling states, lookup by number + code."""
 import re
-import time
 
 import pytest
 
