@@ -5,7 +5,7 @@ import functools
 from pathlib import Path
 from typing import Any, Callable
 
-from flask import Blueprint, current_app, flash, g, redirect, request
+from flask import Blueprint, current_app, flash, redirect, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup, escape

@@ -10,7 +10,7 @@ from typing import Callable
 
 __version__ = "0.1.0"
 
-from county_demo.accounts import ACCOUNTS, login_lines  # noqa: E402
+from county_demo.accounts import ACCOUNTS, login_lines  # noqa: E402, F401 -- re-exported: govkit demo calls county_demo.login_lines()
 
 CONFIG_FILE = Path(__file__).with_name("govkit.toml")
 SEEDED_MARKER = "county_demo_seeded"

@@ -20,7 +20,7 @@ from govkit.desk.documents import CASE_DOCUMENTS
 from govkit.desk.finder import available_implementation, find_items
 from govkit.desk.storage import format_size
 from govkit.desk.views.base import DeskView, grants
-from govkit.errors import GovkitError, UploadRejected, ValidationError
+from govkit.errors import GovkitError, ValidationError
 from govkit.state import get_state
 
 DECISIONS = {"register": None, "accept": "accept", "supplement": "request_supplement", "refuse": "refuse"}
