@@ -170,7 +170,8 @@ def child_import(url: str, path: str, trace: bool) -> dict:
     validate_seconds = timings.get("校验", start) - phase_start.get("校验", start)
     engine.dispose()
     return {
-        "rows": result.rows, "created": result.created, "seconds": first, "cpu_seconds": cpu, "server_cpu_seconds": server_cpu,
+        "rows": result.rows, "created": result.created, "seconds": first, "cpu_seconds": cpu,
+        "server_cpu_seconds": server_cpu,
         "reimport_seconds": second,
         "reimport_created": again.created, "validate_seconds": validate_seconds,
         "maxrss_mb": peak_rss, "rss_before_import_mb": baseline_rss, "tracemalloc_peak_mb": traced,
@@ -231,7 +232,8 @@ def bench_backend(name: str, url_for, path: Path, small: Path, trace: bool) -> N
           f"[{verdict}: target < {TARGET_SECONDS:.0f} s]  (validation pass {result['validate_seconds']:.1f} s)")
     server = result.get("server_cpu_seconds")
     cpu = result["cpu_seconds"] + (server or 0)
-    print(f"CPU time    client {result['cpu_seconds']:.1f} s" + (f" + PostgreSQL backend {server:.1f} s" if server else "")
+    print(f"CPU time    client {result['cpu_seconds']:.1f} s"
+          + (f" + PostgreSQL backend {server:.1f} s" if server else "")
           + f" = {cpu:.1f} s → {result['rows'] / cpu:,.0f} rows per CPU-second "
           f"(wall/CPU {result['seconds'] / cpu:.1f}: load average {_load()} on {os.cpu_count()} CPUs)")
     print(f"baseline    csv.reader only: {parse['seconds']:6.2f} s → import/parse ratio "

@@ -183,7 +183,8 @@ def seed(config: dict) -> dict:
         desk = sm.add_user("desk", "村", "受理员", "desk@example.invalid",
                            [sm.find_role("受理员"), sm.find_role("代办员")], password=PASSWORD)
         town = sm.add_user("town", "镇", "办理员", "town@example.invalid",
-                           [sm.find_role("指挥中心"), sm.find_role("办理员"), sm.find_role("受理员")], password=PASSWORD)
+                           [sm.find_role("指挥中心"), sm.find_role("办理员"), sm.find_role("受理员")],
+                           password=PASSWORD)
         s.add_all([Staff(user_id=desk.id, division_id=villages[0].id, duty="受理员", name="村受理员"),
                    Staff(user_id=town.id, division_id=township.id, department_id=department.id, duty="办理员",
                          name="镇办理员")])
@@ -479,8 +480,9 @@ def drive(port: int, ids: dict, lifecycles: int, clients: int, cpu_probe, snapsh
     in_parallel(clients, reader)
     read_elapsed = time.perf_counter() - read_started
     server_b1, db_b1, client_b1 = cpu_probe()
-    return {"elapsed": elapsed, "completed": len(finished), "timings": timings, "quarters": quarters, "yardstick": yardstick,
-            "cases": sorted(pk for _, pk in finished), "before": before, "after": after, "errors": errors, "busy": busy, "steal": steal,
+    return {"elapsed": elapsed, "completed": len(finished), "timings": timings, "quarters": quarters,
+            "yardstick": yardstick, "cases": sorted(pk for _, pk in finished), "before": before, "after": after,
+            "errors": errors, "busy": busy, "steal": steal,
             "cpu": {"server": server_cpu1 - server_cpu0, "db": db_cpu1 - db_cpu0, "client": client_cpu1 - client_cpu0},
             "baseline": {"requests": len(read_times), "elapsed": read_elapsed, "timings": read_times,
                          "cpu": {"server": server_b1 - server_b0, "db": db_b1 - db_b0,
@@ -566,12 +568,14 @@ def report(backend: str, prefilled: int, prefill_seconds: float, result: dict, a
     print(f"{'request':<10} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")
     for step in STEPS:
         values = result["timings"][step]
-        print(f"{step:<10} {len(values):>6} {percentile(values, .5) * 1000:>8.1f} {percentile(values, .95) * 1000:>8.1f} "
+        print(f"{step:<10} {len(values):>6} {percentile(values, .5) * 1000:>8.1f} "
+              f"{percentile(values, .95) * 1000:>8.1f} "
               f"{(statistics.fmean(values) if values else float('nan')) * 1000:>8.1f}")
     cpu = result["cpu"]
     n = max(result["completed"], 1)
     per_request = {k: v / (n * len(STEPS)) * 1000 for k, v in cpu.items()}
-    print(f"CPU per lifecycle: server workers {cpu['server'] / n * 1000:.0f} ms, database {cpu['db'] / n * 1000:.0f} ms, "
+    print(f"CPU per lifecycle: server workers {cpu['server'] / n * 1000:.0f} ms, "
+          f"database {cpu['db'] / n * 1000:.0f} ms, "
           f"bench client {cpu['client'] / n * 1000:.0f} ms (per request: server {per_request['server']:.1f} ms, "
           f"database {per_request['db']:.1f} ms); machine CPU busy {result['busy']:.0%} of {os.cpu_count()} CPUs "
           f"(stolen by the host: {result['steal']:.0%})")
@@ -581,7 +585,8 @@ def report(backend: str, prefilled: int, prefill_seconds: float, result: dict, a
         base_cpu = base["cpu"]["server"] / base["requests"] * 1000
         print(f"baseline (same run, same clients): GET /case/<id>/actions {base_rate:.0f} requests/s, "
               f"p50 {percentile(base['timings'], .5) * 1000:.1f} ms, server CPU {base_cpu:.1f} ms/request")
-        print(f"ratio: a lifecycle request costs {per_request['server'] / base_cpu:.1f}× the baseline read in server CPU; "
+        print(f"ratio: a lifecycle request costs {per_request['server'] / base_cpu:.1f}× "
+              "the baseline read in server CPU; "
               f"lifecycle requests/s = {rate * len(STEPS) / base_rate:.2f}× the baseline read rate")
     print(f"machine yardstick sum(range(10**7)), best of 3 on an idle machine: {result['yardstick'][0]:.3f} s CPU "
           f"before the run, {result['yardstick'][1]:.3f} s after (figures scale with it)")

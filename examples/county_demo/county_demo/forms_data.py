@@ -16,7 +16,8 @@ def _bank(name: str, rng: random.Random) -> dict[str, str]:
 def _household(name: str, id_number: str, rng: random.Random) -> dict[str, str]:
     income = rng.choice((0, 150, 300, 420))
     return {"household_members": f"{name}，本人，{id_number}，{income}", "monthly_income": str(income),
-            "housing": rng.choice(("自有住房", "借住", "租房")), "vehicles": "0", "deposits": str(rng.choice((0, 800, 2000)))}
+            "housing": rng.choice(("自有住房", "借住", "租房")), "vehicles": "0",
+            "deposits": str(rng.choice((0, 800, 2000)))}
 
 
 def sample(item_code: str, name: str, id_number: str, rng: random.Random) -> dict[str, str] | None:
@@ -24,7 +25,8 @@ def sample(item_code: str, name: str, id_number: str, rng: random.Random) -> dic
     if item_code == DIBAO:
         return {**_household(name, id_number, rng), **_bank(name, rng), "reason": "年老体弱，家庭无稳定收入来源。"}
     if item_code == TEKUN:
-        return {**_household(name, id_number, rng), **_bank(name, rng), "support_mode": "分散供养", "self_care": "部分自理"}
+        return {**_household(name, id_number, rng), **_bank(name, rng), "support_mode": "分散供养",
+                "self_care": "部分自理"}
     if item_code == LINSHI:
         return {**_bank(name, rng), "hardship": rng.choice(("急难型", "支出型")),
                 "description": rng.choice(("家中失火，房屋部分损毁。", "家庭成员突发重病住院，医疗支出较大。")),

@@ -33,10 +33,13 @@ AGRICULTURE_USCC = _uscc("11629901MB1500007")
 class WaterConnectionForm(wtforms.Form):
     """农村饮水安全入户改造补助申请表."""
 
-    household_size = wtforms.IntegerField("家庭常住人口", [v.InputRequired("请填写家庭常住人口。"), v.NumberRange(1, 20)])
-    water_source = wtforms.SelectField("现用水源", choices=[("自备水井", "自备水井"), ("水窖", "水窖"), ("山泉水", "山泉水"),
-                                                        ("集中供水未入户", "集中供水未入户")])
-    pipe_length = wtforms.IntegerField("需铺设入户管道长度（米）", [v.InputRequired("请填写管道长度。"), v.NumberRange(1, 2000)])
+    household_size = wtforms.IntegerField("家庭常住人口",
+                                          [v.InputRequired("请填写家庭常住人口。"), v.NumberRange(1, 20)])
+    water_source = wtforms.SelectField("现用水源",
+                                       choices=[("自备水井", "自备水井"), ("水窖", "水窖"), ("山泉水", "山泉水"),
+                                                ("集中供水未入户", "集中供水未入户")])
+    pipe_length = wtforms.IntegerField("需铺设入户管道长度（米）",
+                                       [v.InputRequired("请填写管道长度。"), v.NumberRange(1, 2000)])
     estimated_cost = wtforms.DecimalField("预计费用（元）", [v.InputRequired("请填写预计费用。"), v.NumberRange(min=0)])
 
 
@@ -44,11 +47,13 @@ class EcommerceSubsidyForm(wtforms.Form):
     """特色农产品电商销售奖补申请表."""
 
     shop_name = wtforms.StringField("网店名称", [v.InputRequired("请填写网店名称。"), v.Length(max=60)])
-    platform = wtforms.SelectField("销售平台", choices=[(p, p) for p in ("淘宝", "拼多多", "抖音", "京东", "微信小店", "其他")])
+    platform = wtforms.SelectField("销售平台",
+                                   choices=[(p, p) for p in ("淘宝", "拼多多", "抖音", "京东", "微信小店", "其他")])
     products = wtforms.StringField("主要产品", [v.InputRequired("请填写主要产品。"), v.Length(max=100)],
                                    description="如：花椒、核桃、土豆粉条")
-    annual_sales = wtforms.DecimalField("上年度网络销售额（元）", [v.InputRequired("请填写销售额。"),
-                                                           v.NumberRange(min=10000, message="奖补要求上年度网络销售额不低于 1 万元。")])
+    annual_sales = wtforms.DecimalField("上年度网络销售额（元）",
+                                        [v.InputRequired("请填写销售额。"),
+                                         v.NumberRange(min=10000, message="奖补要求上年度网络销售额不低于 1 万元。")])
 
 
 FORMS = {WATER_ITEM: WaterConnectionForm, ECOMMERCE_ITEM: EcommerceSubsidyForm}

@@ -20,14 +20,16 @@ def render_acceptance_notice(ctx: CaseNotice) -> bytes:
              e.body(e.markup("你于{}提交的“{}”申请材料齐全、符合法定形式，现予受理。", e.cn_date(ctx.received_date),
                              ctx.item_name), trusted_markup=True),
              e.kv_table([("办件编号", ctx.case_number), ("申请事项", ctx.item_name),
-                         ("证件号码", ctx.applicant_id_masked or "—"), ("受理地点", ctx.division_name or ctx.issuing_body),
+                         ("证件号码", ctx.applicant_id_masked or "—"),
+                         ("受理地点", ctx.division_name or ctx.issuing_body),
                          ("受理日期", e.cn_date(ctx.accepted_date)),
                          ("承诺办结时限", f"{ctx.promised_days} 个工作日" if ctx.promised_days is not None else "—"),
                          ("承诺办结日期", e.cn_date(ctx.due_date, ctx.due_date_provisional, blank="—"))],
                         label_width=30 * mm)]
     if ctx.materials_received:
         story += [e.heading("已收取的申请材料"),
-                  e.grid_table(["序号", "材料名称", "形式", "份数"], [(m.name, m.form, m.copies) for m in ctx.materials_received],
+                  e.grid_table(["序号", "材料名称", "形式", "份数"],
+                               [(m.name, m.form, m.copies) for m in ctx.materials_received],
                                [0.09, 0.61, 0.17, 0.13], center_cols=(0, 2, 3))]
     story.append(e.body(PROMISE))
     if ctx.contact_phone:

@@ -35,7 +35,8 @@ STATE_MIX: tuple[tuple[str, int], ...] = (
 ACTIVE_TARGETS = {S.IN_REVIEW, S.ASSIGNED, S.SIGNED, S.FORWARDED, S.ACCEPTED, S.REGISTERED, S.SUPPLEMENT,
                   S.RETURNED, S.SUSPENDED}
 
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡"
+            "贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文")
 GIVEN = "秀英桂兰玉兰凤英建华建国志强海燕丽娟小明红梅春花金凤永福国庆德明淑珍文华振华秀珍丽华建军福生桂英平安"
 
 
@@ -65,7 +66,8 @@ def seed_centres(session, divisions: dict[str, Division]) -> None:
         elif division.level == 4:
             kind, name = CentreKind.CONVENIENCE_CENTRE, f"{division.name}便民服务中心"
         elif division.level == 5:
-            kind, name = CentreKind.CONVENIENCE_STATION, division.name.replace("村委会", "村").replace("居委会", "") + "便民服务站"
+            kind, name = (CentreKind.CONVENIENCE_STATION,
+                          division.name.replace("村委会", "村").replace("居委会", "") + "便民服务站")
         else:
             continue
         if session.scalar(select(ServiceCentre.id).where(ServiceCentre.division_id == division.id)) is None:
@@ -91,7 +93,8 @@ def seed_staff(app, divisions: dict[str, Division]) -> list[Account]:
     accounts = list(ACCOUNTS)
     for code, division in sorted(divisions.items()):
         if division.level == 5:
-            accounts.extend(a for a in village_accounts(code, division.name) if a.username not in {x.username for x in accounts})
+            accounts.extend(a for a in village_accounts(code, division.name)
+                            if a.username not in {x.username for x in accounts})
     for account in accounts:
         if sm.find_user(username=account.username):
             continue
@@ -252,7 +255,8 @@ def seed_cases(app, divisions: dict[str, Division], count: int, rng: random.Rand
             case = workflow.register_case(
                 session, impl, actor=actors.get(village.code, "代办员" if proxy else "受理员"), commit=False,
                 applicant_name=name, applicant_id_number=id_number, applicant_phone=phone,
-                applicant_address=f"{village.name.replace('村委会', '村').replace('居委会', '')}{rng.randint(1, 12)}组{rng.randint(1, 60)}号",
+                applicant_address=(f"{village.name.replace('村委会', '村').replace('居委会', '')}"
+                                   f"{rng.randint(1, 12)}组{rng.randint(1, 60)}号"),
                 proxy_name=(name[0] + "某某") if proxy and impl.proxy_allowed and not impl.presence_required else None,
                 proxy_authorised=True, form_data=forms_data.sample(impl.item.basic_code, name, id_number, rng),
             )
@@ -336,7 +340,8 @@ def seed_publicity(app, divisions: dict[str, Division], rng: random.Random, echo
     leaves = disclosures.leaf_categories(session)
     for i, title in enumerate(DISCLOSURES):
         entry = disclosures.create_draft(session, county_scope, title=title, category_id=leaves[i % len(leaves)].id,
-                                         division_code=COUNTY, content=f"{title}。详见附件或向县政务服务中心咨询（0930-8210300）。",
+                                         division_code=COUNTY,
+                                         content=f"{title}。详见附件或向县政务服务中心咨询（0930-8210300）。",
                                          author="李公开")
         if i < 6:
             disclosures.submit(session, county_scope, entry)

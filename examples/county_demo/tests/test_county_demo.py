@@ -73,7 +73,8 @@ def test_structure_staff_catalog_and_local_items(demo):
         levels = dict(db.session.execute(select(Division.level, func.count()).where(Division.code.like("6299%"))
                                          .group_by(Division.level)).all())
         assert levels[2] == 1 and levels[3] == 1 and levels[4] == 3 and levels[5] == 20
-        assert db.session.scalar(select(func.count()).select_from(ServiceCentre)) == 24  # county, 3 townships, 20 villages
+        # county, 3 townships, 20 villages
+        assert db.session.scalar(select(func.count()).select_from(ServiceCentre)) == 24
         duties = set(db.session.scalars(select(Staff.duty)))
         assert {"受理员", "代办员", "办理员", "指挥中心", "监察", "事项管理员", "公开审核"} <= duties
         assert db.session.scalar(select(func.count()).select_from(ServiceItem)) >= 30
@@ -87,7 +88,8 @@ def test_publicity_seeded(demo):
         assert db.session.scalar(select(func.count()).select_from(Rating)) > 0
         assert db.session.scalar(select(func.count()).select_from(Complaint)) == 24
         assert db.session.scalar(select(func.count()).select_from(Disclosure).where(Disclosure.state == "已发布")) == 6
-        negative = db.session.scalar(select(func.count()).select_from(Rating).where(Rating.level.in_(("不满意", "非常不满意"))))
+        negative = db.session.scalar(select(func.count()).select_from(Rating)
+                                     .where(Rating.level.in_(("不满意", "非常不满意"))))
         assert db.session.scalar(select(func.count()).select_from(Rectification)) == negative
 
 

@@ -94,7 +94,8 @@ class DibaoForm(wtforms.Form, HouseholdMixin, BankAccountMixin):
 class TekunForm(wtforms.Form, HouseholdMixin, BankAccountMixin):
     """特困人员救助供养申请表."""
 
-    support_mode = wtforms.SelectField("供养方式", choices=[("分散供养", "分散供养"), ("集中供养", "集中供养（敬老院）")])
+    support_mode = wtforms.SelectField("供养方式",
+                                       choices=[("分散供养", "分散供养"), ("集中供养", "集中供养（敬老院）")])
     self_care = wtforms.SelectField("生活自理能力", choices=[("完全自理", "完全自理"), ("部分自理", "部分失能"),
                                                         ("不能自理", "完全失能")])
 
@@ -105,8 +106,9 @@ class LinshiForm(wtforms.Form, BankAccountMixin):
     hardship = wtforms.SelectField("困难类型", choices=[("急难型", "急难型（火灾、交通事故、突发重病等）"),
                                                     ("支出型", "支出型（医疗、教育等刚性支出）")])
     description = wtforms.TextAreaField("困难情况说明", [v.InputRequired("请说明困难情况。"), v.Length(max=1000)])
-    amount_requested = wtforms.DecimalField("申请救助金额（元）", [v.InputRequired("请填写申请金额。"),
-                                                             v.NumberRange(min=1, max=50000, message="金额应在 1–50000 元之间。")])
+    amount_requested = wtforms.DecimalField("申请救助金额（元）",
+                                            [v.InputRequired("请填写申请金额。"),
+                                             v.NumberRange(min=1, max=50000, message="金额应在 1–50000 元之间。")])
 
 
 class GaolingForm(wtforms.Form, BankAccountMixin):
@@ -119,12 +121,17 @@ class GaolingForm(wtforms.Form, BankAccountMixin):
 class CanjiForm(wtforms.Form, BankAccountMixin):
     """困难残疾人生活补贴和重度残疾人护理补贴申请审批表."""
 
-    disability_card = wtforms.StringField("残疾人证号", [v.InputRequired("请填写残疾人证号。"),
-                                                    v.Regexp(r"^\d{17}[\dX]\d{2}$", message="残疾人证号应为 20 位（身份证号加 2 位类别等级）。")])
-    disability_kind = wtforms.SelectField("残疾类别", choices=[(k, k) for k in ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")])
-    disability_grade = wtforms.SelectField("残疾等级", choices=[("一级", "一级"), ("二级", "二级"), ("三级", "三级"), ("四级", "四级")])
-    subsidy = wtforms.SelectField("申请补贴类别", choices=[("生活补贴", "困难残疾人生活补贴"), ("护理补贴", "重度残疾人护理补贴"),
-                                                        ("两项补贴", "两项补贴")])
+    disability_card = wtforms.StringField("残疾人证号",
+                                          [v.InputRequired("请填写残疾人证号。"),
+                                           v.Regexp(r"^\d{17}[\dX]\d{2}$",
+                                                    message="残疾人证号应为 20 位（身份证号加 2 位类别等级）。")])
+    disability_kind = wtforms.SelectField(
+        "残疾类别", choices=[(k, k) for k in ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")])
+    disability_grade = wtforms.SelectField(
+        "残疾等级", choices=[("一级", "一级"), ("二级", "二级"), ("三级", "三级"), ("四级", "四级")])
+    subsidy = wtforms.SelectField("申请补贴类别",
+                                  choices=[("生活补贴", "困难残疾人生活补贴"), ("护理补贴", "重度残疾人护理补贴"),
+                                           ("两项补贴", "两项补贴")])
 
     def validate_subsidy(self, field) -> None:
         if field.data in ("护理补贴", "两项补贴") and self.disability_grade.data not in ("一级", "二级"):

@@ -89,7 +89,8 @@ class ProducePurchaseView(_RegistrationView):
     """农产品代购/代销."""
 
     datamodel = SQLAInterface(ProducePurchase)
-    list_title, show_title, add_title, edit_title = "农产品代购登记", "农产品代购详情", "新增农产品代购", "编辑农产品代购"
+    list_title, show_title, add_title, edit_title = ("农产品代购登记", "农产品代购详情",
+                                                     "新增农产品代购", "编辑农产品代购")
     list_columns = ["registered_at", "division", "resident_name", "direction", "product", "quantity", "unit",
                     "unit_price", "total", "status"]
     show_columns = list_columns + ["resident_phone", "completed_at", "note"]

@@ -103,9 +103,11 @@ def test_clerk_registers_a_bill_payment(conv_app, db, login_as):
     assert row.amount == Decimal("86.50") and row.status == "已登记" and row.division_id == village.id
     # A forged post naming another township's village is refused.
     client.post("/utilitypaymentview/add", data=dict(form, division=str(foreign.id), resident_name="越权"))
-    assert db.session.scalar(sa.select(models.UtilityPayment).where(models.UtilityPayment.resident_name == "越权")) is None
+    assert db.session.scalar(sa.select(models.UtilityPayment)
+                             .where(models.UtilityPayment.resident_name == "越权")) is None
     # Validation messages are Chinese.
-    html = client.post("/utilitypaymentview/add", data=dict(form, amount="0", resident_name="零元")).get_data(as_text=True)
+    html = client.post("/utilitypaymentview/add",
+                       data=dict(form, amount="0", resident_name="零元")).get_data(as_text=True)
     assert "金额应在" in html
 
 
