@@ -157,8 +157,8 @@ class GovkitPluginManager(pluggy.PluginManager):
         impls = caller.get_hookimpls()
         for impl in impls:
             if impl.hookwrapper or impl.wrapper:
-                raise PluginError(f"插件 {impl.plugin_name} 的 {hook_name} 钩子是 wrapper 实现；该钩子按加载顺序逐个调用，"
-                                  "不支持 wrapper。", plugin=impl.plugin_name, hook=hook_name)
+                raise PluginError(f"插件 {impl.plugin_name} 的 {hook_name} 钩子是 wrapper 实现；"
+                                  "该钩子按加载顺序逐个调用，不支持 wrapper。", plugin=impl.plugin_name, hook=hook_name)
         rank = {name: i for i, name in enumerate(self.load_order())}
         impls.sort(key=lambda impl: (0 if impl.tryfirst else 2 if impl.trylast else 1, rank[impl.plugin_name]))
         return [HookCall(impl.plugin_name, hook_name, impl.function, tuple(kwargs[name] for name in impl.argnames))

@@ -111,21 +111,27 @@ _TYPE_NAMES = {str: "文本", int: "整数", float: "数字", bool: "true/false"
 
 #: Settings of the core. Plugins add theirs through the ``register_settings`` hook.
 CORE_SETTINGS: tuple[Setting, ...] = (
-    Setting("SECRET_KEY", str, None, "Key that signs sessions and CSRF tokens; generated into the instance folder when unset.", secret=True),
+    Setting("SECRET_KEY", str, None,
+            "Key that signs sessions and CSRF tokens; generated into the instance folder when unset.", secret=True),
     Setting("DATABASE_URL", str, None, "SQLAlchemy URL; default is a SQLite file govkit.db in the instance folder. "
             "postgresql://… connects with psycopg 3.", normalise=database_url),
-    Setting("INSTANCE_PATH", str, None, "Deployment folder holding the database, secret key and storage; default ./instance."),
-    Setting("STORAGE_DIR", str, None, "Folder for uploaded scans and issued notices (outside the web root); default INSTANCE_PATH/storage."),
-    Setting("PLUGINS", list, [], "Python modules to load as plugins without packaging them (e.g. a county's local_plugin)."),
+    Setting("INSTANCE_PATH", str, None,
+            "Deployment folder holding the database, secret key and storage; default ./instance."),
+    Setting("STORAGE_DIR", str, None,
+            "Folder for uploaded scans and issued notices (outside the web root); default INSTANCE_PATH/storage."),
+    Setting("PLUGINS", list, [],
+            "Python modules to load as plugins without packaging them (e.g. a county's local_plugin)."),
     Setting("DISABLED_PLUGINS", list, [], "Names of installed plugins (entry point names) not to load."),
     Setting("COUNTY_CODE", str, None, "12-digit division code of the county this deployment serves."),
     Setting("SITE_NAME", str, "政务服务网", "Name shown in page titles and on printed notices."),
     Setting("DEFAULT_LOCALE", str, "zh", "Default UI language.", choices=("zh", "en")),
-    Setting("PUBLIC_BASE_URL", str, "http://127.0.0.1:5000", "Base URL of the public portal, printed in notice QR codes."),
+    Setting("PUBLIC_BASE_URL", str, "http://127.0.0.1:5000",
+            "Base URL of the public portal, printed in notice QR codes."),
     Setting("UPLOAD_MAX_BYTES", int, 20 * 1024 * 1024, "Largest accepted upload in bytes."),
     Setting("YELLOW_CARD_RATIO", float, 0.8, "Share of the promised time used that raises a yellow card."),
     Setting("YELLOW_CARD_DAYS", int, 2, "Working days left at or below which a yellow card is raised."),
-    Setting("SUPPLEMENT_NOTICE_DAYS", int, 5, "Working days within which a supplement notice must be issued (行政许可法 §32)."),
+    Setting("SUPPLEMENT_NOTICE_DAYS", int, 5,
+            "Working days within which a supplement notice must be issued (行政许可法 §32)."),
     Setting("RECTIFICATION_DAYS", int, 10, "Working days to rectify after a 差评."),
     Setting("TRANSFER_OVERDUE_DAYS", int, 3, "Working days after which a paper transfer batch in transit is reported."),
     Setting("PROGRESS_RATE_LIMIT", str, "10 per minute", "Rate limit per IP for the public progress lookup."),
@@ -138,7 +144,8 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("AUTH_CACHE_SECONDS", float, 30.0,
             "How long an API worker trusts its cached bearer tokens, user roles/scope and role permissions; "
             "changes made in the same process apply at once, other workers see them within this time. 0 = no cache."),
-    Setting("SEAL_P12_PATH", str, None, "PKCS#12 certificate used to sign notices (electronic seal); unset = unsigned."),
+    Setting("SEAL_P12_PATH", str, None,
+            "PKCS#12 certificate used to sign notices (electronic seal); unset = unsigned."),
     Setting("SEAL_PASSPHRASE", str, None, "Passphrase of the seal certificate.", secret=True),
     Setting("SYNC_ITEMS_ON_START", bool, False, "Upsert plugin service items into the catalog at start-up."),
     Setting("OUTBOX_BATCH_SIZE", int, 500, "Outbox rows sent per drain batch."),
@@ -203,7 +210,8 @@ def resolve(
     if config_file:
         layers.append((str(config_file), read_config_file(config_file)))
     env = os.environ if environ is None else environ
-    layers.append(("environment", {k[len(ENV_PREFIX):]: v for k, v in env.items() if k.startswith(ENV_PREFIX) and k != "GOVKIT_CONFIG"}))
+    layers.append(("environment", {k[len(ENV_PREFIX):]: v for k, v in env.items()
+                                   if k.startswith(ENV_PREFIX) and k != "GOVKIT_CONFIG"}))
     if overrides:
         layers.append(("create_app(config)", {str(k).upper(): v for k, v in overrides.items()}))
     for source, layer in layers:

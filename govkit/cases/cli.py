@@ -96,8 +96,8 @@ def _dates_text(values: tuple[str, ...], what: str) -> str:
 dry_run_option = click.option("--dry-run", is_flag=True, help="只显示会重新计算哪些期限，不写入数据库。")
 
 
-@calendar_group.command("status", help="查看工作日历：chinesecalendar 包含的年份、管理员录入的年度、单日调整、哪些年份尚无节假日安排"
-                             "（未办结办件中期限暂定的件数）。")
+@calendar_group.command("status", help="查看工作日历：chinesecalendar 包含的年份、管理员录入的年度、单日调整、"
+                             "哪些年份尚无节假日安排（未办结办件中期限暂定的件数）。")
 def status_command() -> None:
     """Which years come from the package, which were entered, which are still provisional."""
     app = make_app()
@@ -138,7 +138,8 @@ def status_command() -> None:
         click.echo("没有暂定期限。")
 
 
-@calendar_group.command("enter-year", help="录入 YEAR 年国务院节假日安排，并重新计算所有暂定期限（与“录入年度节假日安排”页面相同的检查）。")
+@calendar_group.command("enter-year", help="录入 YEAR 年国务院节假日安排，并重新计算所有暂定期限"
+                                            "（与“录入年度节假日安排”页面相同的检查）。")
 @click.argument("year")
 @click.option("--holidays", multiple=True, required=True, metavar="文件或日期",
               help="放假日期：每项一个日期或区间（2027-02-05~2027-02-11 春节），多项用换行、逗号或分号分隔；"
@@ -160,7 +161,8 @@ def enter_year_command(year: str, holidays: tuple[str, ...], makeup_workdays: tu
     _run(change, dry_run, f"已录入 {year} 年节假日安排，")
 
 
-@calendar_group.command("set-day", help="单日调整 DAY（如 2026-12-31）：放假或上班；重新计算期限窗口包含这天的未办结办件。")
+@calendar_group.command("set-day", help="单日调整 DAY（如 2026-12-31）：放假或上班；"
+                                         "重新计算期限窗口包含这天的未办结办件。")
 @click.argument("day")
 @click.option("--closed/--working", "closed", default=None,
               help="--closed：这天放假（如县城封闭、防汛停止办公）；--working：这天上班。")
@@ -178,7 +180,8 @@ def set_day_command(day: str, closed: bool | None, name: str, dry_run: bool) -> 
     _run(change, dry_run, "日历调整已保存，")
 
 
-@calendar_group.command("remove-day", help="删除 DAY 的单日调整（恢复为 chinesecalendar 的安排）；重新计算受影响的期限。")
+@calendar_group.command("remove-day", help="删除 DAY 的单日调整（恢复为 chinesecalendar 的安排）；"
+                                            "重新计算受影响的期限。")
 @click.argument("day")
 @dry_run_option
 def remove_day_command(day: str, dry_run: bool) -> None:

@@ -91,7 +91,8 @@ def register_case(
     if not isinstance(implementation, Implementation):
         # The implementing division and the materials come with it (one query, not three).
         implementation = session.get(Implementation, int(implementation),
-                                     options=[joinedload(Implementation.division), joinedload(Implementation.materials)])
+                                     options=[joinedload(Implementation.division),
+                                              joinedload(Implementation.materials)])
     if implementation is None or implementation.status != ImplementationStatus.PUBLISHED.value:
         raise ValidationError("所选事项不存在或未发布，请选择已发布的事项实施清单。")
     action = workflow.action("register")

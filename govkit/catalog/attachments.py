@@ -27,7 +27,8 @@ ALLOWED: dict[str, tuple[bytes, ...]] = {
 KINDS = {"blank_form": "空白表格", "sample": "示范文本"}
 
 
-def store_attachment(storage_dir: str | os.PathLike, filename: str, stream: BinaryIO, max_bytes: int) -> tuple[str, str]:
+def store_attachment(storage_dir: str | os.PathLike, filename: str, stream: BinaryIO,
+                     max_bytes: int) -> tuple[str, str]:
     """Save an uploaded form; returns (relative path, clean original name) or raises UploadRejected."""
     name = Path(str(filename or "").replace("\\", "/")).name.strip()
     extension = Path(name).suffix.lower()

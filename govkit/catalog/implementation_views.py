@@ -16,8 +16,8 @@ from govkit.catalog.models import (EXERCISE_LEVELS, HANDLING_FORMS, IMPLEMENTATI
                                    Implementation, ServiceItem)
 from govkit.catalog.transfer import FORMATS, export_catalog, format_of, import_catalog
 from govkit.catalog.views import (ADMIN_DUTY, ALL_DUTIES, LABELS, MENU, TEMPLATE_FOLDER, TYPE_CHOICES, VIEW_READ,
-                                  VIEW_WRITE, FeeView, ItemTypeMappingView, LegalBasisView, MaterialView, ServiceItemView,
-                                  SpecialProcedureView, StepView, _choices, _fail, grants)
+                                  VIEW_WRITE, FeeView, ItemTypeMappingView, LegalBasisView, MaterialView,
+                                  ServiceItemView, SpecialProcedureView, StepView, _choices, _fail, grants)
 from govkit.db import db
 from govkit.errors import GovkitError, ImportRowError, ValidationError
 from govkit.labels import local_date
@@ -37,7 +37,8 @@ class ImplementationView(ScopedModelView):
     govkit_role_permissions = {duty: perms + (ACTION_PERMISSIONS if duty == ADMIN_DUTY else [])
                                for duty, perms in grants(VIEW_READ, VIEW_WRITE).items()}
     label_columns = LABELS
-    list_title, show_title, add_title, edit_title = "实施清单", "实施清单详情", "新增实施清单（草稿）", "编辑实施清单草稿"
+    list_title, show_title, add_title, edit_title = ("实施清单", "实施清单详情",
+                                                     "新增实施清单（草稿）", "编辑实施清单草稿")
     list_columns = ["name", "code", "version", "status", "division", "department", "item_type", "exercise_level",
                     "promised_days", "kind"]
     show_columns = ["item", "name", "code", "version", "status", "effective_from", "effective_to", "division",
@@ -60,7 +61,8 @@ class ImplementationView(ScopedModelView):
                           "exercise_level": lambda level: EXERCISE_LEVELS.get(level, level)}
     add_form_extra_fields = {
         "item_type": SelectField("事项类型", choices=[("", "（同所属事项）")] + TYPE_CHOICES, widget=Select2Widget()),
-        "kind": SelectField("办件类型", choices=_choices(IMPLEMENTATION_KINDS), default="承诺件", widget=Select2Widget()),
+        "kind": SelectField("办件类型", choices=_choices(IMPLEMENTATION_KINDS), default="承诺件",
+                            widget=Select2Widget()),
         # Non-null booleans would otherwise be "required", i.e. could never be unticked.
         "proxy_allowed": BooleanField("可代办", default=True),
         "presence_required": BooleanField("须本人到场", default=False),
@@ -123,7 +125,8 @@ class ImplementationView(ScopedModelView):
         for row in done:
             flash(f"“{row.name}”第 {row.version} 版：{row.status}", "success")
 
-    @action("publish", "发布", "发布所选草稿？已发布的上一版本将停用（已受理的办件仍按原版本办理）。", "fa-check", multiple=True)
+    @action("publish", "发布", "发布所选草稿？已发布的上一版本将停用（已受理的办件仍按原版本办理）。", "fa-check",
+            multiple=True)
     def publish(self, items):
         self._each(items, lambda s, i: services.publish(s, i, on=local_date()))
         return redirect(self.get_redirect())

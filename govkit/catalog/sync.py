@@ -75,7 +75,8 @@ def collect_plugin_items(pm: Any, settings: Any) -> list[tuple[str, ServiceItemS
 
 
 def _admin_edited(item: ServiceItem) -> bool:
-    return item.updated_by_admin or any(i.updated_by_admin for i in item.implementations if i.status != services.RETIRED)
+    return item.updated_by_admin or any(i.updated_by_admin for i in item.implementations
+                                        if i.status != services.RETIRED)
 
 
 def _implementation_data(session: Session, item_spec: ServiceItemSpec, spec: ImplementationSpec) -> dict[str, Any]:
@@ -86,11 +87,13 @@ def _implementation_data(session: Session, item_spec: ServiceItemSpec, spec: Imp
             uscc = session.scalar(select(Department.uscc).join(Department.division).where(
                 Division.code == spec.division_code, Department.name == spec.department))
         if not uscc:
-            raise ValidationError(f"实施编码：区划 {spec.division_code} 的实施清单既没有 code 也没有 implementing_uscc，"
+            raise ValidationError(f"实施编码：区划 {spec.division_code} 的实施清单"
+                                  "既没有 code 也没有 implementing_uscc，"
                                   "无法生成实施编码；请在 ImplementationSpec 中填写其一。", field="code")
         code = f"{uscc}{spec.exercise_level or item_spec.exercise_level}{item_spec.basic_code}"
     data = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)
-            if f.name not in ("materials", "fees", "steps", "special_procedures", "implementing_uscc", "exercise_level")}
+            if f.name not in ("materials", "fees", "steps", "special_procedures", "implementing_uscc",
+                              "exercise_level")}
     data.update(code=code, name=spec.name or item_spec.name, free=not spec.fees, status=services.DRAFT,
                 item_type=item_spec.item_type)
     return data
@@ -169,7 +172,8 @@ def sync_plugin_items(session: Session, pm: Any, settings: Any, *, overwrite: It
     for plugin, spec in collect_plugin_items(pm, settings):
         source, digest, code = f"plugin:{plugin}", spec_hash(spec), spec.basic_code.strip().upper()
         if code in seen:
-            report.conflicts.append(SyncConflict(plugin, code, spec.name, f"插件 {seen[code]} 已提供同一基本编码的事项，本条未同步。"))
+            report.conflicts.append(SyncConflict(plugin, code, spec.name,
+                                                 f"插件 {seen[code]} 已提供同一基本编码的事项，本条未同步。"))
             continue
         seen[code] = plugin
         try:
@@ -179,8 +183,10 @@ def sync_plugin_items(session: Session, pm: Any, settings: Any, *, overwrite: It
             continue
         item = session.scalar(select(ServiceItem).where(ServiceItem.basic_code == cleaned["basic_code"]))
         if item is not None and item.source != source and code not in overwrite:
-            report.conflicts.append(SyncConflict(plugin, code, spec.name, f"系统中已有同一基本编码的事项（来源：{item.source}），"
-                                                 "插件未覆盖。如需由插件接管，请运行 govkit catalog sync --overwrite " + code))
+            report.conflicts.append(SyncConflict(plugin, code, spec.name,
+                                                 f"系统中已有同一基本编码的事项（来源：{item.source}），"
+                                                 "插件未覆盖。如需由插件接管，请运行 govkit catalog sync --overwrite "
+                                                 + code))
             continue
         if item is not None and item.source == source and item.source_hash == digest:
             report.unchanged.append(code)
@@ -190,7 +196,8 @@ def sync_plugin_items(session: Session, pm: Any, settings: Any, *, overwrite: It
                 item.source_hash = digest
                 report.kept.append(code)
                 continue
-            report.conflicts.append(SyncConflict(plugin, code, spec.name, "管理员在界面上修改过该事项，插件又提供了新内容，未覆盖。"
+            report.conflicts.append(SyncConflict(plugin, code, spec.name,
+                                                 "管理员在界面上修改过该事项，插件又提供了新内容，未覆盖。"
                                                  f"请核对后运行 govkit catalog sync --overwrite {code}（采用插件内容）"
                                                  f"或 --keep {code}（保留管理员修改）。"))
             continue

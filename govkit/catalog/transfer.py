@@ -270,7 +270,8 @@ def xlsx_to_tables(data: bytes) -> dict[str, list[Row]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ImportRowError(f"无法读取 Excel 文件：{exc}。请确认是 .xlsx 格式。", errors=[(0, "文件无法读取")]) from None
+        raise ImportRowError(f"无法读取 Excel 文件：{exc}。请确认是 .xlsx 格式。",
+                             errors=[(0, "文件无法读取")]) from None
     tables: dict[str, list[Row]] = {name: [] for name in TABLES}
     for name in TABLES:
         if name not in workbook.sheetnames:

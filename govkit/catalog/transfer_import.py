@@ -85,7 +85,8 @@ def import_tables(session: Session, tables: dict[str, list[Row]], *, default_sou
             continue
         key = (cleaned["code"], cleaned["version"])
         if key in impls:
-            errors.add("实施清单", line, f"实施编码：“{key[0]}”第 {key[1]} 版在文件中重复（第 {impls[key][0]} 行已有）。")
+            errors.add("实施清单", line,
+                       f"实施编码：“{key[0]}”第 {key[1]} 版在文件中重复（第 {impls[key][0]} 行已有）。")
             continue
         owner = owners.setdefault(key[0], basic)
         db_owner = session.scalar(select(ServiceItem.basic_code).join(Implementation.item)

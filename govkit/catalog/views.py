@@ -126,7 +126,8 @@ class ServiceItemView(_NoDownload, ModelView):
     show_columns = ["basic_code", "name", "pinyin_initials", "item_type_name", "service_object", "exercise_level_name",
                     "parent", "source", "updated_by_admin", "updated_at"]
     add_columns = edit_columns = ["basic_code", "name", "item_type", "service_object", "exercise_level", "parent"]
-    search_columns = ["name", "basic_code", "pinyin_initials", "item_type", "exercise_level", "service_object", "source"]
+    search_columns = ["name", "basic_code", "pinyin_initials", "item_type", "exercise_level", "service_object",
+                      "source"]
     export_columns = ["basic_code", "name", "item_type", "service_object", "exercise_level", "source"]
     order_columns = ["basic_code", "name", "item_type"]
     base_order = ("basic_code", "asc")
@@ -181,9 +182,10 @@ class ItemTypeMappingView(_NoDownload, ModelView):
     datamodel = SQLAInterface(ItemTypeMapping)
     route_base = "/catalog/item-types"
     class_permission_name = "CatalogItemType"
-    govkit_role_permissions = grants(["can_list", "can_show"], ["can_list", "can_show", "can_add", "can_edit", "can_delete"])
-    label_columns = {"province": "省级代码（00 为国家标准）", "local_code": "本地类型代码", "local_name": "本地类型名称",
-                     "national_code": "对应国家类型"}
+    govkit_role_permissions = grants(["can_list", "can_show"],
+                                     ["can_list", "can_show", "can_add", "can_edit", "can_delete"])
+    label_columns = {"province": "省级代码（00 为国家标准）", "local_code": "本地类型代码",
+                     "local_name": "本地类型名称", "national_code": "对应国家类型"}
     list_title, show_title, add_title, edit_title = "事项类型对照", "类型对照详情", "新增类型对照", "编辑类型对照"
     list_columns = add_columns = edit_columns = show_columns = ["province", "local_code", "local_name", "national_code"]
     base_order = ("local_code", "asc")
@@ -248,7 +250,8 @@ class MaterialView(_ChildView):
     datamodel = SQLAInterface(Material)
     route_base = "/catalog/materials"
     class_permission_name = "CatalogMaterial"
-    govkit_role_permissions = {duty: perms + ["can_attachment"] for duty, perms in grants(VIEW_READ, VIEW_WRITE).items()}
+    govkit_role_permissions = {duty: perms + ["can_attachment"]
+                               for duty, perms in grants(VIEW_READ, VIEW_WRITE).items()}
     list_title, show_title, add_title, edit_title = "申请材料", "材料详情", "新增材料", "编辑材料"
     list_columns = ["position", "name", "form", "copies", "necessity", "source_channel", "blank_form_url", "sample_url"]
     show_columns = ["implementation", "position", "name", "form", "copies", "necessity", "condition_text",
@@ -301,7 +304,8 @@ class MaterialView(_ChildView):
         if material is None or kind not in attachments.KINDS:
             abort(404)
         try:
-            path = attachments.attachment_file(current_app.config["GOVKIT_STORAGE_DIR"], getattr(material, f"{kind}_path"))
+            path = attachments.attachment_file(current_app.config["GOVKIT_STORAGE_DIR"],
+                                               getattr(material, f"{kind}_path"))
         except ValidationError:
             abort(404)
         name = getattr(material, f"{kind}_name") or path.name

@@ -11,7 +11,8 @@ from govkit.errors import GovkitError
 
 
 @click.group(help="govkit：县域四级政务服务网络框架。")
-@click.option("-c", "--config", "config_path", metavar="FILE", help="部署配置文件（govkit.toml）；默认读取 $GOVKIT_CONFIG。")
+@click.option("-c", "--config", "config_path", metavar="FILE",
+              help="部署配置文件（govkit.toml）；默认读取 $GOVKIT_CONFIG。")
 @click.version_option(package_name="govkit")
 def cli(config_path: str | None) -> None:
     if config_path:

@@ -78,7 +78,8 @@ def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "
         applicant_phone_masked=mask_phone(case.applicant_phone) if case.applicant_phone else "",
         received_date=case.received_date,
         accepted_date=case.accepted_date,
-        materials_received=[(r.material.name, r.material.form, r.material.copies) for r in case.materials if r.received],
+        materials_received=[(r.material.name, r.material.form, r.material.copies)
+                            for r in case.materials if r.received],
         missing_materials=[(n, (by_name[n].acceptance_standard or "") if n in by_name else "") for n in missing_names],
         legal_days=impl.legal_days,
         promised_days=impl.promised_days,

@@ -92,7 +92,8 @@ class Queue:
 
 QUEUES: dict[str, Queue] = {q.name: q for q in (
     Queue("intake", "待受理", (INTAKE, AGENT), _intake, hint="已登记或待补正、尚未作出受理决定的办件"),
-    Queue("forward", "待上报", (INTAKE, AGENT, HANDLER, DISPATCH), _forward, hint="本单位已受理或已签收、须上报上级的办件"),
+    Queue("forward", "待上报", (INTAKE, AGENT, HANDLER, DISPATCH), _forward,
+          hint="本单位已受理或已签收、须上报上级的办件"),
     Queue("sign", "待签收", (INTAKE, HANDLER, DISPATCH), _sign, hint="下级上报到本单位、等待签收的办件"),
     Queue("assign", "待分派", (DISPATCH,), _assign, hint="已到实施机关、等待分派窗口的办件"),
     Queue("review", "待审查", (HANDLER,), _review, hint="分派给我或我所在窗口的办件"),

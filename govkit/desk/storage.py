@@ -168,8 +168,8 @@ class FileStore:
                     size += len(chunk)
                     if size > self.max_bytes:
                         raise UploadRejected(
-                            f"文件超过大小上限 {format_size(self.max_bytes)}，已拒绝。请降低扫描分辨率（如 200 dpi、灰度）"
-                            "或分成几个文件上传。"
+                            f"文件超过大小上限 {format_size(self.max_bytes)}，已拒绝。"
+                            "请降低扫描分辨率（如 200 dpi、灰度）或分成几个文件上传。"
                         )
                     if len(head) < 16:
                         head = (head + chunk)[:16]

@@ -31,7 +31,8 @@ def register(cli: click.Group) -> None:
 @click.option("--sample", metavar="县级代码", default=None,
               help="导入 govkit 自带的样例区划而不是文件：621002（甘肃省庆阳市西峰区）或 629901（演示用示范县）。")
 @click.option("--format", "fmt", type=click.Choice(["nbs", "five-level"]), default="nbs", show_default=True,
-              help="nbs：代码,名称,城乡分类代码；five-level：公开数据集的五级 CSV（代码,名称,级别,上级代码[,城乡分类]）。")
+              help="nbs：代码,名称,城乡分类代码；"
+                   "five-level：公开数据集的五级 CSV（代码,名称,级别,上级代码[,城乡分类]）。")
 @click.option("--encoding", default=None, help="文件编码；默认自动识别 UTF-8 / GB18030。")
 @click.option("--batch-size", default=5000, show_default=True, help="每批写入的行数。")
 def import_divisions(path: str | None, sample: str | None, fmt: str, encoding: str | None, batch_size: int) -> None:

@@ -204,7 +204,8 @@ WHERE gk_division.name <> excluded.name OR gk_division.level <> excluded.level
     OR gk_division.active = {false} OR gk_division.valid_to IS NOT NULL"""
 
 
-_VILLAGE_MERGE = """INSERT INTO gk_division (code, name, level, urban_rural_class, parent_id, active, valid_from, valid_to)
+_VILLAGE_MERGE = """\
+INSERT INTO gk_division (code, name, level, urban_rural_class, parent_id, active, valid_from, valid_to)
 SELECT DISTINCT ON (s.code) s.code, s.name, 5, s.urban_rural_class, p.id, true, %(valid_from)s, NULL
 FROM gk_division_stage s LEFT JOIN gk_division p ON p.code = substr(s.code, 1, 9) || '000'
 ORDER BY s.code

@@ -18,7 +18,8 @@ def include_object(obj, name, type_, reflected, compare_to):
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=url, target_metadata=metadata, include_object=include_object, literal_binds=True, render_as_batch=True)
+    context.configure(url=url, target_metadata=metadata, include_object=include_object, literal_binds=True,
+                      render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -26,13 +27,15 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=metadata, include_object=include_object, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=metadata, include_object=include_object,
+                          render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as conn:
-        context.configure(connection=conn, target_metadata=metadata, include_object=include_object, render_as_batch=True)
+        context.configure(connection=conn, target_metadata=metadata, include_object=include_object,
+                          render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
 

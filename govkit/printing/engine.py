@@ -37,7 +37,8 @@ from govkit.printing.text import (  # noqa: F401  (PAGE_HEIGHT, BODY_SIZE: re-ex
 __all__ = [
     "esc", "markup", "text", "cn_date", "styles", "reset_styles",
     "title", "document_number", "addressee", "heading", "body", "note",
-    "kv_table", "grid_table", "signature_cell", "layout_font", "QrBlock", "signature_block", "qr_block", "spacer", "render",
+    "kv_table", "grid_table", "signature_cell", "layout_font", "QrBlock", "signature_block", "qr_block", "spacer",
+    "render",
     "PAGE_WIDTH", "CONTENT_WIDTH", "LANDSCAPE_CONTENT_WIDTH", "GAP",
 ]
 

@@ -73,7 +73,8 @@ def _number_forms(number: str) -> set[str]:
 
 
 def _same_number(stored: str, typed: str) -> bool:
-    return _SPACES.sub("", unicodedata.normalize("NFKC", stored)) == _SPACES.sub("", unicodedata.normalize("NFKC", typed))
+    return (_SPACES.sub("", unicodedata.normalize("NFKC", stored))
+            == _SPACES.sub("", unicodedata.normalize("NFKC", typed)))
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,8 @@ def reply(session: Session, scope: Scope, complaint: Complaint, *, text: str, ac
         raise InvalidTransition(f"当前状态为“{complaint.state}”，不能再答复。")
     if not (text or "").strip():
         raise ValidationError("请填写答复内容。")
-    complaint.state, complaint.reply, complaint.replied_by, complaint.replied_at = REPLIED, text.strip(), actor, utcnow()
+    complaint.state, complaint.reply, complaint.replied_by, complaint.replied_at = (
+        REPLIED, text.strip(), actor, utcnow())
     session.flush()
     return complaint
 

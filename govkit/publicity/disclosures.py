@@ -90,7 +90,8 @@ def create_draft(session: Session, scope: Scope, *, title: str, category_id: int
 
 def _require_state(entry: Disclosure, *allowed: str, action: str) -> None:
     if entry.state not in allowed:
-        raise InvalidTransition(f"当前状态为“{entry.state}”，不能{action}；只有“{'/'.join(allowed)}”状态的条目可以{action}。")
+        raise InvalidTransition(f"当前状态为“{entry.state}”，不能{action}；"
+                                f"只有“{'/'.join(allowed)}”状态的条目可以{action}。")
 
 
 def _require_reviewer(scope: Scope, entry: Disclosure) -> None:

@@ -137,7 +137,8 @@ def progress_of(session: Session, case: Case, *, rated: bool) -> Progress:
         names = {code: name for code, name in session.execute(
             select(Division.code, Division.name).where(Division.code.in_(codes)))}
     steps = [
-        Step(format_chinese_date(_local_day(e.at)), STATE_LABELS.get(e.to_state, e.to_state), names.get(e.division_code))
+        Step(format_chinese_date(_local_day(e.at)), STATE_LABELS.get(e.to_state, e.to_state),
+             names.get(e.division_code))
         for e in case.events
     ]
     implementation = case.implementation

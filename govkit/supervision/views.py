@@ -45,7 +45,8 @@ class SupervisionView(BaseView):
         rows = services.cards(db.session, current_scope(), calendar=calendar_for(db.session, current_app),
                               settings=settings, today=local_date())
         return self.render_template("supervision/cards.html", rows=rows,
-                                    red=sum(r.card == "red" for r in rows), yellow=sum(r.card == "yellow" for r in rows),
+                                    red=sum(r.card == "red" for r in rows),
+                                    yellow=sum(r.card == "yellow" for r in rows),
                                     ratio=settings["YELLOW_CARD_RATIO"], days=settings["YELLOW_CARD_DAYS"])
 
     @expose("/rates")

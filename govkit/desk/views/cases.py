@@ -92,9 +92,11 @@ def field_specs(case: Case, action: WorkflowAction) -> list[tuple[str, str, Any]
             choices = [(d.id, d.name) for d in db.session.scalars(
                 select(Department).where(Department.division_id == case.current_division_id).order_by(Department.name))]
         elif name == "handler_id":
-            choices = [(s.user_id, f"{s.name}（{s.department.name if s.department else ''}）") for s in db.session.scalars(
-                select(Staff).join(Department, Staff.department_id == Department.id)
-                .where(Department.division_id == case.current_division_id, Staff.duty == "办理员").order_by(Staff.name))]
+            choices = [(s.user_id, f"{s.name}（{s.department.name if s.department else ''}）")
+                       for s in db.session.scalars(
+                           select(Staff).join(Department, Staff.department_id == Department.id)
+                           .where(Department.division_id == case.current_division_id, Staff.duty == "办理员")
+                           .order_by(Staff.name))]
         elif name == "procedure_id":
             choices = [(p.id, f"{p.name}（{p.days} 个工作日）") for p in case.implementation.special_procedures]
         elif name == "method":
@@ -220,7 +222,8 @@ class DeskCaseView(DeskView):
             db.session.rollback()
             pending.discard(db.session)
             limit = format_size(int(web.settings()["UPLOAD_MAX_BYTES"]))
-            flash(f"文件超过大小上限 {limit}，已拒绝。请降低扫描分辨率（如 200 dpi、灰度）或分成几个文件上传。", "danger")
+            flash(f"文件超过大小上限 {limit}，已拒绝。请降低扫描分辨率（如 200 dpi、灰度）或分成几个文件上传。",
+                  "danger")
             return redirect(back)
         except GovkitError as exc:
             db.session.rollback()
@@ -309,5 +312,6 @@ class DeskFileView(DeskView):
                                  as_attachment=False, download_name=attachment.filename, max_age=0)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Cache-Control"] = "private, no-store"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'"
+        response.headers["Content-Security-Policy"] = ("default-src 'none'; img-src 'self'; "
+                                                       "style-src 'unsafe-inline'; object-src 'self'")
         return response

@@ -41,7 +41,8 @@ class ApplicantForm(Form):
     applicant_name = StringField("申请人姓名", [DataRequired("请填写申请人姓名。"), Length(max=100)])
     applicant_id_type = SelectField("证件类型", choices=[(t, t) for t in ID_TYPES], default="居民身份证")
     applicant_id_number = StringField("证件号码", [DataRequired("请填写证件号码。"), Length(max=30), _id_number])
-    applicant_phone = StringField("联系电话", [Optional(), Regexp(r"^[0-9+\- ]{7,20}$", message="电话号码只能包含数字。")])
+    applicant_phone = StringField("联系电话",
+                                  [Optional(), Regexp(r"^[0-9+\- ]{7,20}$", message="电话号码只能包含数字。")])
     applicant_address = StringField("住址", [Optional(), Length(max=300)])
     proxy_name = StringField("代办人姓名（本人办理不填）", [Optional(), Length(max=100)])
     proxy_authorised = BooleanField("已提交申请人签字的授权委托书")

@@ -139,7 +139,8 @@ class TransferView(DeskView):
             else:
                 transfers.sign_for(db.session, actor.scope, batch, user_id=actor.user_id, user_name=actor.name,
                                    today=web.today(), note=request.form.get("note") or None)
-                message = "已签收。" + ("全部交接完成。" if batch.status == TransferStatus.RECEIVED else "请继续转交上级。")
+                message = "已签收。" + ("全部交接完成。" if batch.status == TransferStatus.RECEIVED
+                                        else "请继续转交上级。")
             db.session.commit()
             flash(f"批次 {batch.number} {message}", "success")
         except GovkitError as exc:

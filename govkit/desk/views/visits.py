@@ -116,7 +116,8 @@ class HomeVisitView(DeskView):
             on = _date(form.get("scheduled_date"), "上门日期")
             if on is None:
                 raise ValidationError("请填写上门日期。")
-            visits.schedule(db.session, actor.scope, visit, agent=agent, on=on, slot=form.get("slot"), today=web.today())
+            visits.schedule(db.session, actor.scope, visit, agent=agent, on=on, slot=form.get("slot"),
+                            today=web.today())
             return f"已安排{agent.name}于{on.month}月{on.day}日{visit.scheduled_slot or ''}上门。"
         return self._post(visit_id, step)
 

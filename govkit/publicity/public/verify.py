@@ -95,7 +95,8 @@ def _render(form: VerifyForm, *, result: issued.Verification | None = None, dige
 def _issuer_name(doc) -> str:
     if doc.issuing_body:
         return doc.issuing_body
-    name = db.session.scalar(select(Division.name).where(Division.code == doc.division_code)) if doc.division_code else None
+    name = (db.session.scalar(select(Division.name).where(Division.code == doc.division_code))
+            if doc.division_code else None)
     return name or "—"
 
 
