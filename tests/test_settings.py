@@ -17,7 +17,8 @@ def test_every_core_setting_is_declared_with_type_default_and_description():
 
 def test_precedence_defaults_file_env_overrides(tmp_path):
     config = tmp_path / "govkit.toml"
-    config.write_text('[govkit]\nSITE_NAME = "文件县"\nYELLOW_CARD_DAYS = 4\nUPLOAD_MAX_BYTES = 1000\n', encoding="utf-8")
+    config.write_text('[govkit]\nSITE_NAME = "文件县"\nYELLOW_CARD_DAYS = 4\nUPLOAD_MAX_BYTES = 1000\n',
+                      encoding="utf-8")
     s = resolve(CORE_SETTINGS, config_file=config, environ={"GOVKIT_YELLOW_CARD_DAYS": "3"},
                 overrides={"UPLOAD_MAX_BYTES": 2000})
     assert s["SITE_NAME"] == "文件县" and s.sources["SITE_NAME"] == str(config)

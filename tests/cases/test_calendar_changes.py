@@ -59,7 +59,8 @@ def test_a_closure_moves_open_deadlines_and_the_sql_table(workflow, world, db, c
     assert (accepted.due_date, accepted.legal_due_date) == (date(2026, 3, 17), date(2026, 3, 31))
     assert {c.id: c.due_date for c in (later, done)} == before
     (event,) = _events(db, accepted)
-    assert (event.from_state, event.to_state, event.actor_name, event.role) == ("accepted", "accepted", "管理员", "Admin")
+    assert ((event.from_state, event.to_state, event.actor_name, event.role)
+            == ("accepted", "accepted", "管理员", "Admin"))
     assert "2026年3月10日改为放假（防汛停止办公）" in event.comment
     assert "2026年3月16日 → 2026年3月17日" in event.comment
     assert event.data["direction"] == "later" and event.data["calendar_days"] == ["2026-03-10"]

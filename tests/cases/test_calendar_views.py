@@ -60,7 +60,8 @@ def test_admin_adds_edits_and_deletes_a_closure_day(csrf_app, open_case):
     from govkit.db import db
 
     admin = _login(csrf_app, "Admin")
-    added = _post_form(admin, "/calendar/days/add", {"day": "2026-03-10", "is_working": "False", "name": "防汛停止办公"})
+    added = _post_form(admin, "/calendar/days/add",
+                       {"day": "2026-03-10", "is_working": "False", "name": "防汛停止办公"})
     html = added.get_data(as_text=True)
     assert added.status_code == 200 and "重新计算了 1 件办件的期限" in html
     db.session.expire_all()
@@ -71,7 +72,8 @@ def test_admin_adds_edits_and_deletes_a_closure_day(csrf_app, open_case):
     assert "2026年3月16日 → 2026年3月17日" in event.comment and event.role == "Admin"
     assert not db.session.get(WorkingDay, date(2026, 3, 10)).is_working
     case_page = admin.get(f"/desk/case/{open_case.id}").get_data(as_text=True)
-    assert "日历调整：2026年3月10日改为放假（防汛停止办公），重新计算办结期限：2026年3月16日 → 2026年3月17日" in case_page
+    assert ("日历调整：2026年3月10日改为放假（防汛停止办公），"
+            "重新计算办结期限：2026年3月16日 → 2026年3月17日") in case_page
     assert "<b>办结期限重算</b>" in case_page and "deadline_recomputed" not in case_page
 
     # Edit: the closure turns out to be a working day after all → the deadline comes back, flagged.

@@ -171,10 +171,12 @@ def test_sql_and_python_deadline_status_agree(workflow, world, db, clock):
     ("supplement", date(2026, 12, 5), date(2026, 12, 4), None, "补正：2026年12月4日一次性告知，当日补正（未暂停计时）"),
     ("supplement", date(2026, 12, 8), date(2026, 12, 9), None,
      "补正：2026年12月7日一次性告知，2026年12月9日补正（2026年12月8日至2026年12月9日不计入期限）"),
-    ("supplement", date(2026, 12, 8), None, None, "补正：2026年12月7日一次性告知，尚未补正（自2026年12月8日起暂停计时）"),
+    ("supplement", date(2026, 12, 8), None, None,
+     "补正：2026年12月7日一次性告知，尚未补正（自2026年12月8日起暂停计时）"),
     ("special", date(2026, 12, 8), date(2026, 12, 8), 5,
      "特别程序：2026年12月7日开始，2026年12月8日结束（2026年12月8日不计入期限），允许 5 个工作日"),
-    ("special_counted", date(2026, 12, 8), None, 5, "特别程序：2026年12月7日开始，尚未结束（计入期限），允许 5 个工作日"),
+    ("special_counted", date(2026, 12, 8), None, 5,
+     "特别程序：2026年12月7日开始，尚未结束（计入期限），允许 5 个工作日"),
 ])
 def test_pause_period(reason, start, end, allowance, shown):
     assert pause_period(CasePause(reason=reason, start=start, end=end, allowance_days=allowance)) == shown

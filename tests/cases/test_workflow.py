@@ -37,7 +37,8 @@ def test_full_lifecycle_records_one_event_and_outbox_row_per_step(workflow, worl
     assert case.state == "delivered" and case.result_number == "临救〔2026〕1号"
     assert s.query(OutboxMessage).count() == len(actions)
     event = s.query(CaseEvent).filter_by(action="sign_for").one()
-    assert (event.role, event.division_code, event.from_state, event.to_state) == ("指挥中心", TOWNSHIP, "forwarded", "signed")
+    assert ((event.role, event.division_code, event.from_state, event.to_state)
+            == ("指挥中心", TOWNSHIP, "forwarded", "signed"))
 
 
 def test_second_case_of_the_day_gets_the_next_number(workflow, world, db):
@@ -93,7 +94,8 @@ def test_supplement_is_one_time_and_pauses_until_resubmission(workflow, world, d
     assert case.state == "supplement" and case.paused_since == date(2026, 3, 2) and not case.deemed_accepted
     clock.day = date(2026, 3, 4)
     workflow.perform(s, case, "resubmit", world.agent)
-    assert case.paused_since is None and [(p.start, p.end) for p in case.pauses] == [(date(2026, 3, 3), date(2026, 3, 4))]
+    assert (case.paused_since is None
+            and [(p.start, p.end) for p in case.pauses] == [(date(2026, 3, 3), date(2026, 3, 4))])
     with pytest.raises(InvalidTransition, match="一次性告知"):
         workflow.perform(s, case, "request_supplement", world.clerk, missing=[missing.id])
     workflow.perform(s, case, "accept", world.clerk)

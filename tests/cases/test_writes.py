@@ -57,11 +57,13 @@ def test_a_transition_is_one_versioned_update_and_two_inserts(workflow, world, d
     assert new_event.id is not None and new_event.case is case
     s.expire_all()
     fresh = s.get(Case, case_id)
-    assert (fresh.state, fresh.version, fresh.current_division_code) == ("forwarded", version + 1, world.implementation.division.code)
+    assert ((fresh.state, fresh.version, fresh.current_division_code)
+            == ("forwarded", version + 1, world.implementation.division.code))
     assert counts(s, case_id) == (events_before + 1, outbox_before + 1)
     assert [e.action for e in fresh.events][-1] == "forward"
     row = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
-    assert (row.topic, row.payload["case_number"], row.payload["to_state"]) == ("case.forward", fresh.number, "forwarded")
+    assert ((row.topic, row.payload["case_number"], row.payload["to_state"])
+            == ("case.forward", fresh.number, "forwarded"))
 
 
 def test_registration_inserts_case_checklist_event_and_outbox_once(workflow, world, db):
@@ -78,7 +80,8 @@ def test_registration_inserts_case_checklist_event_and_outbox_once(workflow, wor
     # Each checklist object got the id of its own row, the event the id of its row.
     given = {m.material_id: (m.id, m.received) for m in case.materials}
     stored = {material_id: (row_id, received) for row_id, material_id, received in s.execute(
-        select(CaseMaterial.id, CaseMaterial.material_id, CaseMaterial.received).where(CaseMaterial.case_id == case.id))}
+        select(CaseMaterial.id, CaseMaterial.material_id, CaseMaterial.received)
+        .where(CaseMaterial.case_id == case.id))}
     assert given == stored and len(stored) == 2
     event_row = s.execute(select(CaseEvent.id, CaseEvent.action).where(CaseEvent.case_id == case.id)).one()
     outbox_row = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()

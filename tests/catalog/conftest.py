@@ -49,7 +49,8 @@ def divisions(session):
 
 def make_item(session, basic_code="000105001000", name="最低生活保障审核确认", **fields):
     fields.setdefault("item_type", "07")
-    fields.setdefault("legal_bases", [{"law": "社会救助暂行办法", "article": "第十一条", "text": "申请最低生活保障，按照下列程序办理……"}])
+    fields.setdefault("legal_bases", [{"law": "社会救助暂行办法", "article": "第十一条",
+                                       "text": "申请最低生活保障，按照下列程序办理……"}])
     return services.create_item(session, basic_code=basic_code, name=name, **fields)
 
 
@@ -102,7 +103,8 @@ def rich_catalog(session):
          "acceptance_standard": "加盖单位公章"}],
         special_procedures=[{"name": "入户调查", "days": 5, "counts_in_deadline": True, "description": "两人以上"},
                             {"name": "民主评议", "days": 3}],
-        conditions="家庭人均收入低于当地最低生活保障标准", consult_phone="0934-1234567", place="县政务服务中心 3 号窗口",
+        conditions="家庭人均收入低于当地最低生活保障标准", consult_phone="0934-1234567",
+        place="县政务服务中心 3 号窗口",
         hours="工作日 9:00-17:00", implementing_body="示范县民政局", legal_basis="《社会救助暂行办法》第十一条")
     services.publish(session, v1, effective_from=date(2024, 1, 1))
     v2 = services.revise(session, v1)

@@ -114,7 +114,8 @@ def test_invalid_spec_is_reported_and_skipped(divisions, tmp_path):
             return [ServiceItemSpec("BAD1", "坏事项", implementations=(
                 ImplementationSpec("621099000000", implementing_uscc="11621099MB24680130", promised_days=30),))]
 
-    settings, pm = load_settings({"INSTANCE_PATH": str(tmp_path)}, load_entrypoints=False, plugins=[("bad", BadPlugin())])
+    settings, pm = load_settings({"INSTANCE_PATH": str(tmp_path)}, load_entrypoints=False,
+                                 plugins=[("bad", BadPlugin())])
     report = sync_plugin_items(divisions, pm, settings)
     assert report.errors and "插件 bad 的事项 BAD1" in report.errors[0]
     assert _item(divisions, "BAD1") is None

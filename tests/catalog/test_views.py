@@ -32,14 +32,16 @@ def test_admin_manages_items_and_implementations(app, client, db, login_as, cata
     login_as("事项管理员", COUNTY)
     page = client.get("/catalog/items/list/?_flt_0_pinyin_initials=zdsh").get_data(as_text=True)
     assert "基本目录事项" in page and "最低生活保障审核确认" in page and "基本编码" in page
-    assert "最低生活保障审核确认" not in client.get("/catalog/items/list/?_flt_0_pinyin_initials=xyz").get_data(as_text=True)
+    assert "最低生活保障审核确认" not in client.get(
+        "/catalog/items/list/?_flt_0_pinyin_initials=xyz").get_data(as_text=True)
 
     # A new item through the form; a duplicate code is refused with the field named.
     response = client.post("/catalog/items/add", data={"basic_code": "000705017000", "name": "临时救助",
                                                        "item_type": "05", "service_object": "自然人",
                                                        "exercise_level": "4"}, follow_redirects=True)
     assert response.status_code == 200
-    assert db.session.scalar(select(ServiceItem).where(ServiceItem.basic_code == "000705017000")).pinyin_initials == "lsjz"
+    assert db.session.scalar(select(ServiceItem)
+                             .where(ServiceItem.basic_code == "000705017000")).pinyin_initials == "lsjz"
     response = client.post("/catalog/items/add", data={"basic_code": "000705017000", "name": "重复", "item_type": "05",
                                                        "service_object": "自然人", "exercise_level": "4"},
                            follow_redirects=True)
@@ -66,11 +68,13 @@ def test_admin_manages_items_and_implementations(app, client, db, login_as, cata
     assert db.session.get(Implementation, county.id).promised_days == 15
     # Revise → draft v2; publish → v1 retired.
     client.post(f"/catalog/implementations/action/revise/{county.id}", follow_redirects=True)
-    v2 = db.session.scalar(select(Implementation).where(Implementation.code == county.code, Implementation.version == 2))
+    v2 = db.session.scalar(select(Implementation)
+                           .where(Implementation.code == county.code, Implementation.version == 2))
     assert v2.status == "草稿"
     client.post(f"/catalog/implementations/action/publish/{v2.id}", follow_redirects=True)
     db.session.expire_all()
-    assert (db.session.get(Implementation, county.id).status, db.session.get(Implementation, v2.id).status) == ("已停用", "已发布")
+    assert ((db.session.get(Implementation, county.id).status, db.session.get(Implementation, v2.id).status)
+            == ("已停用", "已发布"))
 
     show = client.get(f"/catalog/implementations/show/{v2.id}").get_data(as_text=True)
     assert "申请材料" in show and "办理流程" in show and "最低生活保障申请书" in show

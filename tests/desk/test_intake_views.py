@@ -93,11 +93,13 @@ def test_accept_with_missing_material_keeps_the_registration_and_says_why(desk_w
 def test_refuse_needs_a_reason(desk_world, user_client, db):
     client, _ = user_client("受理员", VILLAGE)
     url = f"/desk/intake/item/{desk_world.implementation_id}"
-    page = client.post(url, data=intake_data(desk_world, decision="refuse"), follow_redirects=True).get_data(as_text=True)
+    page = client.post(url, data=intake_data(desk_world, decision="refuse"),
+                       follow_redirects=True).get_data(as_text=True)
     assert "请填写“原因”" in page
     case = db.session.scalar(select(Case))
     assert case.state == "registered"
-    response = client.post(f"/desk/case/{case.id}/act/refuse", data={"reason": "不属于本事项受理范围", "version": case.version})
+    response = client.post(f"/desk/case/{case.id}/act/refuse",
+                           data={"reason": "不属于本事项受理范围", "version": case.version})
     assert response.headers["Location"].endswith("print=refusal_notice")
     db.session.expire_all()
     assert db.session.get(Case, case.id).state == "refused"

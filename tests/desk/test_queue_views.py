@@ -49,10 +49,11 @@ def office(app, world, user_client, db):
     cases["assigned"] = run(new(name="己"), ("clerk", "accept", {}), ("clerk", "forward", {}), ("town", "sign_for", {}),
                             ("town", "forward", {}), ("dispatch", "sign_for", {}),
                             ("dispatch", "assign", {"department_id": dept.id}))
-    cases["completed"] = run(new(name="庚"), ("clerk", "accept", {}), ("clerk", "forward", {}), ("town", "sign_for", {}),
-                             ("town", "forward", {}), ("dispatch", "sign_for", {}),
+    cases["completed"] = run(new(name="庚"), ("clerk", "accept", {}), ("clerk", "forward", {}),
+                             ("town", "sign_for", {}), ("town", "forward", {}), ("dispatch", "sign_for", {}),
                              ("dispatch", "assign", {"department_id": dept.id}), ("handler", "start_review", {}),
-                             ("handler", "approve", {"result_number": "民低保〔2026〕1号"}), ("handler", "complete", {}))
+                             ("handler", "approve", {"result_number": "民低保〔2026〕1号"}),
+                             ("handler", "complete", {}))
     # Make the accepted case overdue (a red card) without waiting for the calendar.
     cases["accepted"].due_date = wf.today() - timedelta(days=3)
     db.session.commit()
@@ -115,7 +116,8 @@ def test_action_buttons_and_inline_sign_for(office, db):
     case = cases["forwarded"]
     page = town.get("/desk/queue/sign").get_data(as_text=True)
     assert f'/desk/case/{case.id}/act/sign_for' in page
-    response = town.post(f"/desk/case/{case.id}/act/sign_for", data={"version": case.version, "next": "/desk/queue/sign"})
+    response = town.post(f"/desk/case/{case.id}/act/sign_for",
+                         data={"version": case.version, "next": "/desk/queue/sign"})
     assert response.headers["Location"].endswith("/desk/queue/sign")
     db.session.expire_all()
     assert db.session.get(Case, case.id).state == "signed"

@@ -73,7 +73,8 @@ def test_oversized_file_is_refused_while_streaming(store):
     assert files_in(store.root) == []
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd.pdf", "..\\..\\boot.ini", "/etc/cron.d/x.pdf", "scans/../../x.pdf", ".."])
+@pytest.mark.parametrize("name", ["../../etc/passwd.pdf", "..\\..\\boot.ini", "/etc/cron.d/x.pdf", "scans/../../x.pdf",
+                                  ".."])
 def test_path_traversal_name_is_refused(store, name):
     with pytest.raises(UploadRejected, match="路径"):
         store.save(io.BytesIO(pdf_bytes()), name)

@@ -44,7 +44,8 @@ def test_home_visit_through_the_screens(app, world, user_client, db):
     assert "已登记刘奶奶的上门预约" in page.get_data(as_text=True)
     visit = db.session.scalar(select(HomeVisit))
     assert other.get(f"/desk/visits/{visit.id}").status_code == 404
-    page = clerk.post(f"/desk/visits/{visit.id}/schedule", data={"agent_user_id": user.id, "scheduled_date": "2000-01-01"},
+    page = clerk.post(f"/desk/visits/{visit.id}/schedule",
+                      data={"agent_user_id": user.id, "scheduled_date": "2000-01-01"},
                       follow_redirects=True).get_data(as_text=True)
     assert "上门日期不能早于今天" in page
     from govkit.desk.web import today  # noqa: F401  (the app's local today)

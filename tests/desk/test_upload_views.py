@@ -31,7 +31,8 @@ def registered(app, world, user_client, db):
 
 
 def upload(client, case, name, data, material_id=""):
-    return client.post(f"/desk/case/{case.id}/upload", data={"file": (io.BytesIO(data), name), "material_id": material_id},
+    return client.post(f"/desk/case/{case.id}/upload",
+                       data={"file": (io.BytesIO(data), name), "material_id": material_id},
                        content_type="multipart/form-data", follow_redirects=True)
 
 

@@ -19,7 +19,8 @@ PHONE = "13912345678"
 
 def accepted_case(world, user_client, db):
     clerk, user = user_client("受理员", VILLAGE)
-    response = clerk.post(f"/desk/intake/item/{world.implementation_id}", data=intake_data(world, applicant_phone=PHONE))
+    response = clerk.post(f"/desk/intake/item/{world.implementation_id}",
+                          data=intake_data(world, applicant_phone=PHONE))
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return clerk, user, db.session.scalar(select(Case))
 

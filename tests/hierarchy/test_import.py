@@ -110,7 +110,8 @@ def test_unsorted_duplicate_village_with_a_different_name(app, db):
     text = TREE + "621002101202,二号村委会,220\n621002101201,别名村,220\n"
     with pytest.raises(ImportRowError) as caught:
         import_divisions(db.session, io.StringIO(text))
-    assert caught.value.errors == [(8, "代码 621002101201 重复：第 6 行已定义为“米王村委会”，本行为“别名村”；同一代码只能有一个名称。")]
+    assert caught.value.errors == [(8, "代码 621002101201 重复：第 6 行已定义为“米王村委会”，本行为“别名村”；"
+                                       "同一代码只能有一个名称。")]
     assert _count(db) == 0
 
 

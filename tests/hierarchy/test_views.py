@@ -49,7 +49,8 @@ def test_admin_adds_a_division_level_and_parent_come_from_the_code(app, db, clie
     assert response.status_code == 302
     new = _division(db, "621002101299")
     assert new.level == 5 and new.parent.code == "621002101000"
-    client.post("/divisions/add", data={"code": "621002109201", "name": "无主村", "urban_rural_class": "", "active": "y"})
+    client.post("/divisions/add",
+                data={"code": "621002109201", "name": "无主村", "urban_rural_class": "", "active": "y"})
     page = client.get("/divisions/list/").get_data(as_text=True)
     assert _division(db, "621002109201") is None and "上级区划 621002109000 不存在" in page
 
@@ -167,7 +168,8 @@ def test_staff_user_dropdown_offers_in_scope_and_unassigned_accounts(app, db, cl
     mine = create_user(app, "受理员", "621002101201", username="clerk-xj")
     login_as("指挥中心", "621002101000", username="dispatch-xj")
     sm = app.appbuilder.sm
-    free = sm.add_user("free-user", "待分配", "人员", "free@example.invalid", sm.find_role("受理员"), password="x-123456")
+    free = sm.add_user("free-user", "待分配", "人员", "free@example.invalid", sm.find_role("受理员"),
+                       password="x-123456")
     page = client.get("/staff/add").get_data(as_text=True)
     options = dict((int(v), label) for v, label in re.findall(r'<option value="(\d+)">([^<]*)</option>', page))
     assert mine.id in options and free.id in options and other.id not in options

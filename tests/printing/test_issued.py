@@ -27,7 +27,8 @@ def test_bad_sha256_says_what_it_wants(pasted):
 def test_issue_and_verify(app, db):
     session = db.session
     pdf = b"%PDF-1.4 notice"
-    first = issued.issue(session, pdf, document_number="梅河口受字〔2026〕第 0123 号", template_name="acceptance_notice",
+    first = issued.issue(session, pdf, document_number="梅河口受字〔2026〕第 0123 号",
+                         template_name="acceptance_notice",
                          title="受理通知书", issuing_body="梅河口市曙光镇人民政府", division_code="220581102000")
     again = issued.issue(session, b"%PDF-1.4 notice, printed again", document_number=first.document_number,
                          template_name="acceptance_notice", title="受理通知书")
@@ -44,4 +45,5 @@ def test_issue_and_verify(app, db):
 
 
 def test_sealing_follows_the_setting():
-    assert issued.seal_if_configured(b"%PDF-1.4 x", {"SEAL_P12_PATH": None}, reason="受理通知书") == (b"%PDF-1.4 x", False)
+    assert (issued.seal_if_configured(b"%PDF-1.4 x", {"SEAL_P12_PATH": None}, reason="受理通知书")
+            == (b"%PDF-1.4 x", False))

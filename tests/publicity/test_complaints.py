@@ -14,7 +14,8 @@ STAMP = re.compile(r'name="form_stamp" value="([^"]+)"')
 
 def _form(client, **fields):
     html = client.get("/public/complaints/new").get_data(as_text=True)
-    data = {"kind": "投诉", "subject": "窗口无人", "content": "上午十点窗口没有人。", "form_stamp": STAMP.search(html).group(1)}
+    data = {"kind": "投诉", "subject": "窗口无人", "content": "上午十点窗口没有人。",
+            "form_stamp": STAMP.search(html).group(1)}
     data.update(fields)
     return data
 
@@ -43,7 +44,8 @@ def test_file_and_look_up_a_complaint(make_app):
         assert row.supervising_code == town_code and row.state == "已受理" and row.lookup_hash != code
     found = client.post("/public/complaints/lookup", data={"number": number, "code": code}).get_data(as_text=True)
     assert "窗口无人" in found and "正在办理" in found and "13900001111" not in found
-    wrong = client.post("/public/complaints/lookup", data={"number": number, "code": "000000" if code != "000000" else "111111"})
+    wrong = client.post("/public/complaints/lookup",
+                        data={"number": number, "code": "000000" if code != "000000" else "111111"})
     assert "未查到匹配" in wrong.get_data(as_text=True) and "窗口无人" not in wrong.get_data(as_text=True)
 
 

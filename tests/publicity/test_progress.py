@@ -35,7 +35,8 @@ def test_qr_token_lookup_by_get(app, client, db):
     world = make_world(db.session)
     case = make_case(db.session, world, state="supplement")
     db.session.commit()
-    html = client.get("/public/progress", query_string={"no": case.number, "t": case.progress_token}).get_data(as_text=True)
+    html = client.get("/public/progress",
+                      query_string={"no": case.number, "t": case.progress_token}).get_data(as_text=True)
     assert "待补正" in html and "一次性告知书" in html
     assert APPLICANT["name"] not in html
 
@@ -59,7 +60,8 @@ def test_wrong_factor_and_unknown_number_are_identical(app, client, db):
     a = client.get("/public/progress", query_string={"no": case.number, "t": "x" * 16})
     b = client.get("/public/progress", query_string={"no": unknown, "t": "x" * 16})
     assert a.status_code == b.status_code
-    assert _strip(a.get_data(as_text=True)).replace(case.number, "N") == _strip(b.get_data(as_text=True)).replace(unknown, "N")
+    assert (_strip(a.get_data(as_text=True)).replace(case.number, "N")
+            == _strip(b.get_data(as_text=True)).replace(unknown, "N"))
 
 
 def test_wrong_factor_with_csrf_enabled_still_identical(make_app):
@@ -100,5 +102,6 @@ def test_steps_use_local_dates_and_not_completed_case_has_no_rating(app, client,
     case = make_case(db.session, world, state="accepted", accepted=date.today() - timedelta(days=2),
                      events=(("register", "registered"), ("accept", "accepted")))
     db.session.commit()
-    html = client.post("/public/progress", data={"no": case.number, "f": APPLICANT["phone"][-4:]}).get_data(as_text=True)
+    html = client.post("/public/progress",
+                       data={"no": case.number, "f": APPLICANT["phone"][-4:]}).get_data(as_text=True)
     assert "服务评价" not in html and "已受理" in html

@@ -17,7 +17,8 @@ TICKET = re.compile(r'name="ticket" type="hidden" value="([^"]+)"')
 
 
 def _lookup(client, case):
-    html = client.post("/public/progress", data={"no": case.number, "f": APPLICANT["phone"][-4:]}).get_data(as_text=True)
+    html = client.post("/public/progress",
+                       data={"no": case.number, "f": APPLICANT["phone"][-4:]}).get_data(as_text=True)
     match = TICKET.search(html)
     return html, match.group(1) if match else None
 
@@ -33,7 +34,8 @@ def test_rate_a_completed_case_once_through_the_progress_page(app, client, db):
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "感谢您的评价" in page and APPLICANT["name"] not in page
     rating = db.session.query(Rating).one()
-    assert (rating.level, rating.score, rating.dimensions, rating.division_code) == ("满意", 4, {"办事效率": 5}, world.town.code)
+    assert ((rating.level, rating.score, rating.dimensions, rating.division_code)
+            == ("满意", 4, {"办事效率": 5}, world.town.code))
     assert db.session.query(Rectification).count() == 0
     # A second rating with the same (still valid) ticket is refused; the page says so.
     again = client.post("/public/progress/rate", data={"ticket": ticket, "level": "非常不满意"}).get_data(as_text=True)

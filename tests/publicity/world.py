@@ -33,7 +33,8 @@ def make_world(session, *, item_name: str = "最低生活保障金给付", initi
     town = ensure_division(session, TOWN, "城关镇")
     village = ensure_division(session, VILLAGE, "东关村")
     other = ensure_division(session, OTHER_TOWN, "河西乡")
-    centre = ServiceCentre(division_id=town.id, name="城关镇便民服务中心", kind="便民服务中心", address="城关镇政府一楼",
+    centre = ServiceCentre(division_id=town.id, name="城关镇便民服务中心", kind="便民服务中心",
+                           address="城关镇政府一楼",
                            phone="0934-1234567", opening_hours="工作日 8:30-12:00 14:30-17:30")
     session.add(centre)
     session.flush()
@@ -45,8 +46,9 @@ def make_world(session, *, item_name: str = "最低生活保障金给付", initi
     item.legal_bases.append(LegalBasis(law="社会救助暂行办法", article="第十一条", text="申请最低生活保障……"))
     session.add(item)
     session.flush()
-    impl = Implementation(item_id=item.id, division_id=town.id, department_id=dept.id, code="11621002MB0000000X5000105001000",
-                          name=item_name, version=1, status="已发布", conditions="共同生活的家庭成员人均收入低于当地低保标准。",
+    impl = Implementation(item_id=item.id, division_id=town.id, department_id=dept.id,
+                          code="11621002MB0000000X5000105001000", name=item_name, version=1, status="已发布",
+                          conditions="共同生活的家庭成员人均收入低于当地低保标准。",
                           legal_days=30, promised_days=15, kind="承诺件", place="城关镇便民服务中心3号窗口",
                           hours="工作日 8:30-17:30", consult_phone="0934-7654321", complaint_phone="0934-12345",
                           free=False)
@@ -99,7 +101,8 @@ def make_case(session, world: World, *, number: str | None = None, state: str = 
     at = datetime.combine(accepted, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=2)
     for i, (action, to_state) in enumerate(events or (("register", "registered"), ("accept", "accepted"),
                                                        ("forward", "forwarded"), ("complete", state))):
-        session.add(CaseEvent(case_id=case.id, action=action, to_state=to_state, actor_name=f"经办人{APPLICANT['name']}",
+        session.add(CaseEvent(case_id=case.id, action=action, to_state=to_state,
+                              actor_name=f"经办人{APPLICANT['name']}",
                               role="受理员", division_code=world.village.code if i == 0 else world.town.code,
                               at=at + timedelta(days=i), comment=f"申请人{APPLICANT['name']}电话{APPLICANT['phone']}"))
     session.flush()
