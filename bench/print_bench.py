@@ -7,7 +7,9 @@ and therefore QR code) in this one process pinned to one CPU core, then the
 same notice as HTML through WeasyPrint (``pip install weasyprint``; or
 Chromium headless ``--print-to-pdf`` when WeasyPrint is not installed), and
 prints notices/s, peak memory and the ratio.  Targets: ≥ 200 notices/s and
-≥ 10× the HTML route.
+≥ 10× the HTML route.  ``--issue-n`` documents also go through the whole issue
+path (kind check, number, render, store, row, event, outbox, commit; no seal) on a
+SQLite file, with rendering alone timed for the same notices in the same run.
 """
 from __future__ import annotations
 
@@ -163,11 +165,78 @@ def bench_chromium(n: int) -> dict:
             "maxrss_mb": float("nan")}
 
 
+def bench_issue(n: int) -> dict:
+    """The whole issue path per document, no seal: kind check, number, render, store (temp file + fsync +
+    rename), the IssuedDocument row, the document_issued event and its outbox row, commit — on a SQLite file.
+
+    Also times rendering alone for the same contexts in the same run (the difference is what issuing adds).
+    """
+    from bench.lifecycle_bench import COUNTY, DESK_VILLAGE, create_schema, seed
+    from govkit.app import create_app
+    from govkit.cases.models import Case
+    from govkit.cases.runtime import workflow_for
+    from govkit.cases.workflow import Actor
+    from govkit.catalog.models import Implementation
+    from govkit.db import db
+    from govkit.desk.documents import case_notice
+    from govkit.desk.issuing import issue_document, issuer_for
+    from govkit.desk.storage import FileStore
+    from govkit.hierarchy.scope import Scope
+    from govkit.state import get_state
+
+    workdir = Path(tempfile.mkdtemp(prefix="govkit-issue-bench-"))
+    url = f"sqlite:///{workdir / 'bench.db'}"
+    create_schema(url)
+    config = {"DATABASE_URL": url, "INSTANCE_PATH": str(workdir / "instance"), "SECRET_KEY": "bench-secret",
+              "COUNTY_CODE": COUNTY, "WTF_CSRF_ENABLED": False, "PUBLIC_BASE_URL": "https://zwfw.example.gov.cn"}
+    ids = seed(config)
+    app = create_app(config, load_entrypoints=False)
+    try:
+        with app.app_context():
+            session = db.session
+            workflow = workflow_for(app)
+            roles = frozenset({"受理员"})
+            clerk = Actor(None, "村受理员", roles, Scope.for_division(DESK_VILLAGE, None, roles))
+            implementation = session.get(Implementation, ids["implementation"])
+            case_ids = []
+            for i in range(n + 1):
+                case = workflow.register_case(session, implementation, actor=clerk, applicant_name="王秀兰",
+                                              applicant_id_number="11010519491231002X", applicant_phone="13900006021")
+                workflow.perform(session, case, "accept", clerk, materials_received=[])
+                case_ids.append(case.id)
+            issuer = issuer_for(get_state(app), workflow=workflow,
+                                store=FileStore(app.config["GOVKIT_STORAGE_DIR"], 10**6))
+            issue_document(session, session.get(Case, case_ids[-1]), "acceptance_notice", clerk, issuer)  # warm up
+            session.commit()
+            session.expunge_all()
+
+            wall, cpu = time.perf_counter(), time.process_time()
+            size = 0
+            for case_id in case_ids[:n]:
+                copy = issue_document(session, session.get(Case, case_id), "acceptance_notice", clerk, issuer)
+                session.commit()
+                size += len(copy.pdf)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+
+            template = issuer.templates.get("acceptance_notice")
+            contexts = [case_notice(session, session.get(Case, case_id), issuer.settings) for case_id in case_ids[:n]]
+            render_wall, render_cpu = time.perf_counter(), time.process_time()
+            for ctx in contexts:
+                template.render(ctx)
+            render_wall, render_cpu = time.perf_counter() - render_wall, time.process_time() - render_cpu
+            db.session.remove()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {"n": n, "wall": wall, "cpu": cpu, "rate": n / wall, "cpu_rate": n / cpu, "avg_kb": size / n / 1024,
+            "render_rate": n / render_wall, "render_cpu_rate": n / render_cpu}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=2000, help="notices rendered with reportlab")
     parser.add_argument("--html-n", type=int, default=40, help="notices rendered through HTML")
     parser.add_argument("--html-engine", choices=["auto", "weasyprint", "chromium"], default="auto")
+    parser.add_argument("--issue-n", type=int, default=300, help="documents through the whole issue path (0: skip)")
     args = parser.parse_args(argv)
 
     print(f"python {sys.version.split()[0]}, {pin_to_one_core()}")
@@ -180,6 +249,14 @@ def main(argv: list[str] | None = None) -> int:
           f"(best batch of 100: {rl['best_batch_rate']:.0f}/s); {rl['avg_kb']:.1f} KB/notice; "
           f"peak Python allocations per render {rl['py_peak_mb']:.1f} MB; peak RSS {rl['maxrss_mb']:.0f} MB; "
           f"load average after {os.getloadavg()[0]:.1f}")
+
+    if args.issue_n:
+        iss = bench_issue(args.issue_n)
+        print(f"issue path: {iss['n']} documents (render + number + store + row + event + outbox + commit, no seal) "
+              f"in {iss['wall']:.2f} s wall, {iss['cpu']:.2f} s CPU → {iss['rate']:.0f} documents/s wall, "
+              f"{iss['cpu_rate']:.0f}/s per CPU-second; rendering the same notices alone, same run: "
+              f"{iss['render_rate']:.0f}/s wall, {iss['render_cpu_rate']:.0f}/s per CPU-second; "
+              f"{iss['avg_kb']:.1f} KB/document; load average after {os.getloadavg()[0]:.1f}")
 
     engine = args.html_engine
     if engine == "auto":

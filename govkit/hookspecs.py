@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # value types only; importing them at run time would create c
     from govkit.cases.events import CaseEventRecord
     from govkit.cases.workflow import WorkflowAction
     from govkit.catalog.specs import ServiceItemSpec
+    from govkit.printing.kinds import CaseDocumentKind
     from govkit.printing.registry import PrintTemplate
     from govkit.settings import Setting, Settings
 
@@ -90,6 +91,11 @@ def register_calendar_overrides(settings: Settings) -> list[DayOverride]:
 @hookspec
 def register_print_templates(settings: Settings) -> list[PrintTemplate]:
     """Return print templates; one with the same name as an earlier one replaces it."""
+
+
+@hookspec
+def register_case_documents(settings: Settings) -> list[CaseDocumentKind]:
+    """Return case document kinds the desk may issue; one with the same name as an earlier one replaces it."""
 
 
 @hookspec

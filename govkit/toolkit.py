@@ -38,6 +38,7 @@ from govkit.errors import (
 from govkit.hierarchy.codes import subtree_prefix
 from govkit.plugins import hookimpl
 from govkit.printing.context import CaseNotice, ImplementationGuide, RegisterRange, TransferBatch
+from govkit.printing.kinds import CaseDocumentKind
 from govkit.printing.registry import PrintTemplate, TemplateNotFound, TemplateRegistry, registry_for
 from govkit.settings import Setting, Settings
 
@@ -58,7 +59,7 @@ if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.migrate import create_plugin_tables
     from govkit.migrate import upgrade as upgrade_database
     from govkit.printing import engine as print_engine
-    from govkit.printing.qr import progress_url
+    from govkit.printing.qr import document_url, progress_url
     from govkit.publicity import complaints, disclosures, ratings
     from govkit.publicity.models import Complaint, Disclosure, Rating, Rectification
     from govkit.state import GovkitState, get_state
@@ -103,6 +104,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "upgrade_database": ("govkit.migrate", "upgrade"),
     "print_engine": ("govkit.printing", "engine"),
     "progress_url": ("govkit.printing.qr", "progress_url"),
+    "document_url": ("govkit.printing.qr", "document_url"),
     "complaints": ("govkit.publicity", "complaints"),
     "disclosures": ("govkit.publicity", "disclosures"),
     "ratings": ("govkit.publicity", "ratings"),
@@ -135,7 +137,8 @@ __all__ = [
     "id_check_char", "validate_id_number", "birth_date_from_id", "gender_from_id", "mask_id_number", "mask_phone",
     # printing
     "PrintTemplate", "TemplateRegistry", "TemplateNotFound", "registry_for", "print_engine", "progress_url",
-    "CaseNotice", "ImplementationGuide", "RegisterRange", "TransferBatch", "case_notice",
+    "document_url", "CaseNotice", "ImplementationGuide", "RegisterRange", "TransferBatch", "case_notice",
+    "CaseDocumentKind",
     # publicity services
     "ratings", "complaints", "disclosures",
     # authentication

@@ -93,7 +93,7 @@ Guard = Callable[[ActionContext], None]
 Effect = Callable[[ActionContext], None]
 
 #: Events the system records without a workflow action (shown in the case's history).
-SYSTEM_EVENT_LABELS = {"deadline_recomputed": "办结期限重算"}
+SYSTEM_EVENT_LABELS = {"deadline_recomputed": "办结期限重算", "document_issued": "出具文书"}
 
 FIELD_LABELS = {
     "reason": "原因", "missing": "需补正的材料", "department_id": "承办部门（窗口）",

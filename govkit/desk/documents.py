@@ -2,8 +2,8 @@
 
 :func:`case_notice` is the case → print-context adapter (a
 :class:`~govkit.printing.context.CaseNotice` with personal data masked); the
-app's template registry renders it and :func:`issue_case_document` records each
-PDF it serves (for the public verify page).
+issuing service (:mod:`govkit.desk.issuing`) numbers, renders, stores and records
+each document.
 The transfer list (交接单) context is built here from a transfer batch hop.
 """
 from __future__ import annotations
@@ -13,35 +13,32 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govkit.cases import states as S
 from govkit.cases.idnumber import mask_id_number, mask_phone
 from govkit.cases.models import Case, CaseEvent
 from govkit.desk.models import TransferBatch, TransferHop
 from govkit.hierarchy.models import Division
 from govkit.printing import CaseNotice, TransferBatch as TransferList
-from govkit.printing.issued import issue, seal_if_configured
-from govkit.printing.registry import registry_for
-
-CASE_DOCUMENTS: dict[str, str] = {
-    "acceptance_notice": "受理通知书",
-    "supplement_notice": "一次性告知书",
-    "refusal_notice": "不予受理通知书",
-    "delivery_receipt": "送达回证",
-}
+from govkit.printing.kinds import KindRegistry
+from govkit.printing.registry import TemplateRegistry, registry_for
 
 
-def printable_documents(case: Case) -> list[tuple[str, str]]:
-    """``(template name, title)`` of the notices this case can print now."""
-    names = []
-    if case.accepted_date is not None:
-        names.append("acceptance_notice")
-    if any(p.reason == "supplement" for p in case.pauses) or case.state == S.SUPPLEMENT:
-        names.append("supplement_notice")
-    if case.state == S.REFUSED:
-        names.append("refusal_notice")
-    if case.state in (S.COMPLETED, S.DELIVERED):
-        names.append("delivery_receipt")
-    return [(n, CASE_DOCUMENTS[n]) for n in names]
+def case_actions(session: Session, case: Case) -> set[str]:
+    """The actions in the case's history (what document kinds are checked against)."""
+    return set(session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case.id).distinct()))
+
+
+def printable_documents(session: Session, case: Case, kinds: KindRegistry,
+                        templates: TemplateRegistry | None = None) -> list[tuple[str, str]]:
+    """``(kind name, title)`` of the documents this case may have issued now (the case page's print box).
+
+    With ``templates``, only kinds whose template prints for the case's item.
+    """
+    allowed = kinds.allowed(case.state, case_actions(session, case))
+    if templates is not None:
+        code = case.implementation.item.basic_code
+        allowed = [k for k in allowed if k.template in templates
+                   and any(t.applies(code) for t in templates.history(k.template))]
+    return [(kind.name, kind.title) for kind in allowed]
 
 
 def registry(state: Any):
@@ -96,20 +93,6 @@ def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "
         delivery_method=case.delivery_method or "",
         delivery_receiver=case.delivery_receiver or "",
     )
-
-
-def issue_case_document(state: Any, session: Session, name: str, case: Case, staff_name: str = "",
-                        user_id: int | None = None) -> bytes:
-    """Render notice ``name`` for ``case``, seal it when a seal certificate is configured, and record
-    the issue (for the public verify page). Returns the exact bytes to serve; the caller commits."""
-    context = case_notice(session, case, state.settings, staff_name)
-    pdf = registry(state).render(name, context, item_code=context.item_code)
-    title = CASE_DOCUMENTS.get(name, name)
-    pdf, signed = seal_if_configured(pdf, state.settings, reason=title, location=context.issuing_body or None)
-    issue(session, pdf, document_number=context.document_number, template_name=name, title=title,
-          issuing_body=context.issuing_body, division_code=case.accepting_division_code, case_id=case.id,
-          issued_by_id=user_id, signed=signed)
-    return pdf
 
 
 def transfer_context(session: Session, batch: TransferBatch, hop: TransferHop | None):

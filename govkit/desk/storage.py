@@ -200,6 +200,37 @@ class FileStore:
         finally:
             tmp.unlink(missing_ok=True)
 
+    def put(self, data: bytes) -> str:
+        """Store bytes the system made itself (an issued PDF) under their hash; return the hash.
+
+        Written to a temporary file, synced, then renamed into place: a crash leaves either
+        no file or the whole file, never part of one. Storing the same bytes again is a no-op.
+        """
+        sha = hashlib.sha256(data).hexdigest()
+        final = self.path_for(sha)
+        if final.exists():
+            return sha
+        incoming = self.root / INCOMING
+        incoming.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=incoming, prefix="up-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp_name, final)
+        finally:
+            Path(tmp_name).unlink(missing_ok=True)
+        return sha
+
+    def read(self, sha256: str) -> bytes:
+        """The stored bytes with this hash (checked against it)."""
+        data = self.path_for(sha256).read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise UploadRejected("存储的文件已损坏（内容与登记的校验值不符），请联系系统管理员。")
+        return data
+
     def delete(self, sha256: str) -> None:
         """Remove a stored file (used to undo a save whose database row was rolled back)."""
         self.path_for(sha256).unlink(missing_ok=True)

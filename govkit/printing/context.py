@@ -150,6 +150,16 @@ class CaseNotice(_Context):
     date.  ``verify_url`` (the public verify page) adds a line telling how to
     check the electronic copy.  ``extra`` carries item-specific values for
     plugin templates.
+
+    Fields an issued case document receives (see docs/printing.md):
+    ``document_number`` is the document's own number (文书编号, per issuing organ and
+    year), ``case_number`` the case's; ``issuing_body`` the implementing organ (实施机关)
+    and ``division_name`` the receiving point; ``issued_on`` the issue date;
+    ``check_code`` the short hash the QR code carries (16 hex digits of the SHA-256 of
+    what the document says); ``form_data`` the case's own application form (field name →
+    value as text, lists joined with 、) and ``form_labels`` the item's labels of those
+    fields (field name → 中文标签); ``extra`` holds the same values as ``form_data``
+    (older plugin templates read it).
     """
 
     case_number: str
@@ -189,8 +199,13 @@ class CaseNotice(_Context):
     delivery_place: str = ""
     delivery_date: date | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    form_data: Mapping[str, str] = field(default_factory=dict)
+    form_labels: Mapping[str, str] = field(default_factory=dict)
+    check_code: str = ""
 
     def __post_init__(self) -> None:
+        self._set("form_data", dict(self.form_data))
+        self._set("form_labels", dict(self.form_labels))
         self._set("materials_received", _rows(self.materials_received, ReceivedMaterial))
         self._set("missing_materials", _rows(self.missing_materials, MissingMaterial))
         self._set("applicant_id_masked", mask_id_number(self.applicant_id_masked))

@@ -26,7 +26,7 @@ from reportlab.platypus.flowables import Flowable
 
 from govkit.errors import ValidationError
 
-__all__ = ["progress_url", "encode", "QrFlowable"]
+__all__ = ["progress_url", "document_url", "encode", "QrFlowable"]
 
 _LEVELS = {
     "L": qrencoder.QRErrorCorrectLevel.L,
@@ -52,6 +52,18 @@ def progress_url(page_url: str, case_number: str, token: str) -> str:
     if parts.query:
         query = parts.query + "&" + query
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def document_url(page_url: str, case_number: str, token: str, document_number: str = "", check_code: str = "") -> str:
+    """The progress URL of :func:`progress_url`, carrying an issued document's number and short hash.
+
+    The document's factors go in the fragment (``#doc=…&h=…``), which browsers never send to
+    the server: the pages read it in the browser and the verify check itself is a POST.
+    """
+    url = progress_url(page_url, case_number, token)
+    if document_number and check_code:
+        url += "#" + urlencode({"doc": document_number, "h": check_code})
+    return url
 
 
 # --- Reed-Solomon over GF(256), primitive polynomial 0x11D ------------------

@@ -139,7 +139,7 @@ def progress_of(session: Session, case: Case, *, rated: bool) -> Progress:
     steps = [
         Step(format_chinese_date(_local_day(e.at)), STATE_LABELS.get(e.to_state, e.to_state),
              names.get(e.division_code))
-        for e in case.events
+        for e in case.events if e.action != "document_issued"  # issuing a notice is no step of the case
     ]
     implementation = case.implementation
     return Progress(

@@ -6,6 +6,7 @@ intake page pulls over the wire are written to ``desk-page-weight.json``.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from govkit.cases.models import Attachment, Case
 from govkit.hierarchy.models import Department
+from govkit.printing.models import IssuedDocument
 from govkit.testing.services import LiveServer, launch_chromium
 
 from .conftest import COUNTY, TOWNSHIP, VILLAGE, valid_id
@@ -106,6 +108,13 @@ def test_case_from_village_desk_to_delivery(app, world, live_server, browser, ar
     assert "110105********002X" in page.content()
     notice = page.request.get(live_server + page.locator(".offer a").get_attribute("href"))
     assert notice.ok and notice.body().startswith(b"%PDF")
+    # Issued through the issue path: numbered in the implementing organ's name, stored, printed again byte for byte.
+    db.session.expire_all()
+    issued = db.session.scalar(select(IssuedDocument))
+    assert issued.sha256 == hashlib.sha256(notice.body()).hexdigest() and issued.division_code == COUNTY
+    assert page.request.get(live_server + page.locator(".offer a").get_attribute("href")).body() == notice.body()
+    page.reload()
+    assert issued.document_number in page.locator("ul.issued").inner_text()
     page.click(".actions >> text=上报")
     page.click("button.primary")
     ok(page)

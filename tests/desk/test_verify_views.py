@@ -1,5 +1,6 @@
 """Issued notices and the public verify page, through HTTP: a notice printed at the desk is
-recorded, and /public/verify (no login) confirms it — or says why not — without personal data."""
+issued once (printing again serves the same bytes), and /public/verify (no login) confirms it
+— or says why not — without personal data."""
 import hashlib
 import io
 import re
@@ -61,21 +62,24 @@ def test_printed_notice_is_recorded_and_verifies(desk_app, desk_world, user_clie
     clerk, user, case = accepted_case(desk_world, user_client, db)
     pdf = print_notice(clerk, case)
     row = db.session.scalar(select(IssuedDocument))
-    assert (row.document_number, row.template_name, row.title, row.case_id) == (case.number, "acceptance_notice",
-                                                                                "受理通知书", case.id)
+    assert (row.template_name, row.title, row.case_id) == ("acceptance_notice", "受理通知书", case.id)
+    assert row.document_number != case.number and row.document_number.startswith("621002000000-")
     assert (row.sha256, row.size) == (hashlib.sha256(pdf).hexdigest(), len(pdf))
-    assert (row.division_code, row.issuing_body, row.issued_by_id, row.signed) == (VILLAGE, "东村", user.id, False)
+    # Issued by the implementing organ (the county decides 低保), not the receiving village.
+    assert (row.division_code, row.issuing_body, row.issued_by_id, row.signed) == ("621002000000", "测试县", user.id,
+                                                                                  False)
 
-    # Printing again serves new bytes (the PDF carries its creation time): its own row, same number.
+    # Printing again serves the stored bytes: no new row, the same number.
     again = print_notice(clerk, case)
-    assert db.session.scalar(select(func.count()).select_from(IssuedDocument)) == 2
+    assert again == pdf
+    assert db.session.scalar(select(func.count()).select_from(IssuedDocument)) == 1
 
     public = public_client(desk_app)
     assert public.get("/public/verify").status_code == 200
     for copy in (pdf, again):
-        status, html = check(public, case.number, copy)
+        status, html = check(public, row.document_number, copy)
         assert status == 200 and verdict(html) == "一致"
-        assert "受理通知书" in html and "东村" in html
+        assert "受理通知书" in html and "测试县" in html and "有效" in html
         issued_on = row.issued_at
         assert re.search(r"签发日期</th><td>\d{4}年\d{1,2}月\d{1,2}日", html), html
         assert str(issued_on.year) in html
@@ -84,20 +88,21 @@ def test_printed_notice_is_recorded_and_verifies(desk_app, desk_world, user_clie
 
     # The SHA-256 pasted instead of the file (upper case, with spaces) verifies as well.
     digest = hashlib.sha256(pdf).hexdigest().upper()
-    status, html = check(public, f"  {case.number} ", sha256=" ".join(digest[i:i + 8] for i in range(0, 64, 8)))
+    status, html = check(public, f"  {row.document_number} ", sha256=" ".join(digest[i:i + 8] for i in range(0, 64, 8)))
     assert status == 200 and verdict(html) == "一致" and "受理通知书" in html
 
 
 def test_tampered_unknown_and_wrong_number(desk_app, desk_world, user_client, db):
     clerk, _, case = accepted_case(desk_world, user_client, db)
     pdf = print_notice(clerk, case)
+    number = db.session.scalar(select(IssuedDocument.document_number))
     public = public_client(desk_app)
 
     tampered = bytearray(pdf)
     tampered[len(pdf) // 2] ^= 0x01  # one bit in the middle of the file
-    status, html = check(public, case.number, bytes(tampered))
+    status, html = check(public, number, bytes(tampered))
     assert status == 200 and verdict(html) == "不一致" and "文件可能被修改过" in html
-    assert "文书名称" not in html and "东村" not in html  # nothing about the issued notice
+    assert "文书名称" not in html and "测试县" not in html  # nothing about the issued notice
     for secret in personal_data(case):
         assert secret not in html, secret
 
@@ -105,7 +110,7 @@ def test_tampered_unknown_and_wrong_number(desk_app, desk_world, user_client, db
     assert status == 200 and verdict(html) == "未找到" and "请核对文书编号" in html
 
     status, html = check(public, "NO-SUCH-NUMBER-1", pdf)  # a genuine file under a wrong number
-    assert status == 200 and verdict(html) == "不一致" and "与您输入的文书编号不符" in html and case.number not in html
+    assert status == 200 and verdict(html) == "不一致" and "与您输入的文书编号不符" in html and number not in html
 
 
 @pytest.mark.parametrize("case_, expected", [
@@ -181,7 +186,7 @@ def test_sealed_notice_records_the_signed_bytes(sealed, desk_app, desk_world, us
     assert check_.signed and check_.intact and check_.trusted and check_.covers_whole_file
     row = db.session.scalar(select(IssuedDocument))
     assert row.signed and row.sha256 == hashlib.sha256(pdf).hexdigest()
-    status, html = check(public_client(desk_app), case.number, pdf)
+    status, html = check(public_client(desk_app), row.document_number, pdf)
     assert status == 200 and verdict(html) == "一致" and "受理通知书" in html and "电子签章" in html
 
 

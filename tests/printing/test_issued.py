@@ -24,19 +24,29 @@ def test_bad_sha256_says_what_it_wants(pasted):
         issued.parse_sha256(pasted)
 
 
-def test_issue_and_verify(app, db):
+def _row(number: str, sha256: str, **fields):
+    from govkit.printing.models import IssuedDocument
+
+    return IssuedDocument(document_number=number, template_name="acceptance_notice", title="受理通知书",
+                          sha256=sha256, size=15, **fields)
+
+
+def test_verify(app, db):
+    from govkit.printing.models import SUPERSEDED
+
     session = db.session
-    pdf = b"%PDF-1.4 notice"
-    first = issued.issue(session, pdf, document_number="梅河口受字〔2026〕第 0123 号",
-                         template_name="acceptance_notice",
-                         title="受理通知书", issuing_body="梅河口市曙光镇人民政府", division_code="220581102000")
-    again = issued.issue(session, b"%PDF-1.4 notice, printed again", document_number=first.document_number,
-                         template_name="acceptance_notice", title="受理通知书")
+    first = _row("梅河口受字〔2026〕第 0123 号", DIGEST, issuing_body="梅河口市曙光镇人民政府",
+                 check_code="0123456789abcdef")
+    other = _row("梅河口受字〔2026〕第 0125 号", hashlib.sha256(b"%PDF-1.4 other").hexdigest())
+    session.add_all([first, other])
+    session.flush()
+    first.status, first.superseded_by_id = SUPERSEDED, other.id
     session.commit()
-    assert (first.sha256, first.size, first.case_id, first.signed) == (DIGEST, len(pdf), None, False)
     found = issued.verify(session, "梅河口受字〔２０２６〕第0123号", DIGEST)  # full-width digits, no spaces
-    assert found.matches and found.document.id == first.id
-    assert issued.verify(session, first.document_number, again.sha256).document.id == again.id
+    assert found.matches and found.document.id == first.id and found.successor.id == other.id
+    assert issued.verify(session, first.document_number, other.sha256).outcome == issued.OTHER_NUMBER
+    assert issued.verify(session, first.document_number, "0123 4567 89AB CDEF").document.id == first.id  # QR code
+    assert issued.verify(session, first.document_number, "0" * 16).outcome == issued.MISMATCH
     assert issued.verify(session, first.document_number, "0" * 64).outcome == issued.MISMATCH
     assert issued.verify(session, "梅河口受字〔2026〕第 0124 号", DIGEST).outcome == issued.OTHER_NUMBER
     assert issued.verify(session, "梅河口受字〔2026〕第 0124 号", "0" * 64).outcome == issued.NOT_FOUND

@@ -19,7 +19,7 @@ from govkit.cases.models import Case
 from govkit.cases.runtime import workflow_for
 from govkit.cases.workflow import FIELD_LABELS, WorkflowAction
 from govkit.db import db
-from govkit.desk import documents, web
+from govkit.desk import documents, issuing, web
 from govkit.desk.attachments import PendingFiles, attach_file, case_attachments, get_attachment, get_case
 from govkit.desk.storage import image_preview_png
 from govkit.desk.storage import format_size
@@ -129,14 +129,14 @@ class DeskCaseView(DeskView):
     route_base = "/desk/case"
     default_view = "show"
     class_permission_name = "DeskCase"
-    method_permission_name = {"show": "read", "print_document": "read", "act": "act", "upload": "act"}
+    method_permission_name = {"show": "read", "print_document": "read", "reissue_document": "act", "act": "act", "upload": "act"}
     govkit_role_permissions = grants(can_read=READERS, can_act=WORKERS)
 
     @expose("/<int:case_id>")
     @has_access
     def show(self, case_id: int):
         case = _case_or_404(case_id)
-        actor, workflow = web.actor(), workflow_for()
+        actor, workflow, state = web.actor(), workflow_for(), get_state(current_app)
         today = workflow.today()
         status = deadline_status(case, workflow.calendar(db.session), web.settings(), today)
         base = str(web.settings().get("PUBLIC_BASE_URL") or "").rstrip("/")
@@ -147,7 +147,9 @@ class DeskCaseView(DeskView):
         return self.render(
             "desk/case.html", case=case, status=status, bar=deadline_bar(case, today),
             actions=workflow.allowed_actions(db.session, case, actor), state_label=workflow.state_label,
-            attachments=case_attachments(db.session, case), documents=documents.printable_documents(case),
+            attachments=case_attachments(db.session, case),
+            documents=issuing.printable(db.session, case, state),
+            issued=issuing.issued_documents(db.session, case),
             id_masked=mask_id_number(case.applicant_id_number),
             phone_masked=mask_phone(case.applicant_phone) if case.applicant_phone else "",
             progress_url=progress_url, divisions=divisions, offer=request.args.get("print"),
@@ -236,23 +238,55 @@ class DeskCaseView(DeskView):
     @expose("/<int:case_id>/print/<name>")
     @has_access
     def print_document(self, case_id: int, name: str):
+        """Issue document ``name`` (or serve the one issued before: the same bytes)."""
         case = _case_or_404(case_id)
-        if name not in documents.CASE_DOCUMENTS:
+        kind = issuing.kinds_for(get_state(current_app)).get(name)
+        if kind is None:
             abort(404)
-        actor = web.actor()
         try:
-            # Every PDF served is recorded (number + SHA-256) for the public verify page.
-            pdf = documents.issue_case_document(get_state_app(), db.session, name, case, actor.name,
-                                                user_id=actor.user_id)
+            copy = issuing.issue_document(db.session, case, name, web.actor(), _issuer())
+            db.session.commit()
+        except issuing.DocumentNotAllowed as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(url_for("DeskCaseView.show", case_id=case_id))
+        except GovkitError as exc:
+            db.session.rollback()
+            flash(f"无法出具{kind.title}：{exc}", "danger")
+            return redirect(url_for("DeskCaseView.show", case_id=case_id))
+        return _pdf_response(copy.pdf, f"{kind.title}-{copy.document.document_number}.pdf")
+
+    @expose("/<int:case_id>/reissue/<name>", methods=["POST"])
+    @has_access
+    def reissue_document(self, case_id: int, name: str):
+        """Issue ``name`` again under a new number; the old one is marked superseded (被替代)."""
+        case = _case_or_404(case_id)
+        kind = issuing.kinds_for(get_state(current_app)).get(name)
+        if kind is None:
+            abort(404)
+        try:
+            web.check_csrf()
+            copy = issuing.supersede_document(db.session, case, name, web.actor(), _issuer(),
+                                              reason=request.form.get("reason", ""))
             db.session.commit()
         except GovkitError as exc:
             db.session.rollback()
-            flash(f"无法生成{documents.CASE_DOCUMENTS[name]}：{exc}", "danger")
+            flash(f"未能重新出具{kind.title}：{exc}", "danger")
             return redirect(url_for("DeskCaseView.show", case_id=case_id))
-        filename = f"{documents.CASE_DOCUMENTS[name]}-{case.number}.pdf"
-        return Response(pdf, mimetype="application/pdf", headers={
-            "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}",
-            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+        flash(f"已重新出具{kind.title}，文书编号 {copy.document.document_number}。", "success")
+        return redirect(url_for("DeskCaseView.show", case_id=case_id, print=name))
+
+
+def _pdf_response(pdf: bytes, filename: str) -> Response:
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}",
+        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def _issuer() -> issuing.Issuer:
+    """The issuing service's view of this app (templates, kinds, workflow, file store, settings)."""
+    return issuing.issuer_for(get_state(current_app), workflow=workflow_for(), store=web.file_store(),
+                              form_labels=_form_labels)
 
 
 def _form_labels(case: Case) -> dict[str, str]:
@@ -264,10 +298,6 @@ def _form_labels(case: Case) -> dict[str, str]:
     if form_class is None:
         return {}
     return {field.short_name: str(field.label.text) for field in form_class(meta={"csrf": False})}
-
-
-def get_state_app():
-    return get_state(current_app)
 
 
 class DeskFileView(DeskView):

@@ -16,8 +16,8 @@ from govkit.cases.runtime import workflow_for
 from govkit.db import db
 from govkit.desk import web
 from govkit.desk.attachments import PendingFiles, attach_file
-from govkit.desk.documents import CASE_DOCUMENTS
 from govkit.desk.finder import available_implementation, find_items
+from govkit.desk.issuing import kinds_for
 from govkit.desk.storage import format_size
 from govkit.desk.views.base import DeskView, grants
 from govkit.errors import GovkitError, ValidationError
@@ -172,4 +172,5 @@ class IntakeView(DeskView):
 
 
 def _title(notice: str) -> str:
-    return CASE_DOCUMENTS[notice]
+    kind = kinds_for(get_state(current_app)).get(notice)
+    return kind.title if kind is not None else notice

@@ -149,6 +149,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_gk_division_level_code', ['level', 'code'], unique=False)
         batch_op.create_index(batch_op.f('ix_gk_division_parent_id'), ['parent_id'], unique=False)
 
+    op.create_table('gk_document_number_seq',
+    sa.Column('division_code', sa.String(length=12), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('last', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('division_code', 'department_id', 'year')
+    )
     op.create_table('gk_item_type_mapping',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('province', sa.String(length=2), nullable=False),
@@ -718,20 +725,30 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=100), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('division_code', sa.String(length=12), nullable=True),
+    sa.Column('department_id', sa.Integer(), nullable=True),
     sa.Column('issuing_body', sa.String(length=200), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('check_code', sa.String(length=16), nullable=True),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('issued_by_id', sa.Integer(), nullable=True),
+    sa.Column('issued_by_name', sa.String(length=100), nullable=False),
     sa.Column('signed', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('superseded_by_id', sa.Integer(), nullable=True),
+    sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('status_reason', sa.String(length=200), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['gk_case.id'], ),
+    sa.ForeignKeyConstraint(['department_id'], ['gk_department.id'], ),
     sa.ForeignKeyConstraint(['issued_by_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['superseded_by_id'], ['gk_issued_document.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('gk_issued_document', schema=None) as batch_op:
-        batch_op.create_index('ix_gk_issued_document_case', ['case_id'], unique=False)
-        batch_op.create_index('ix_gk_issued_document_number', ['document_number'], unique=False)
+        batch_op.create_index('ix_gk_issued_document_case', ['case_id', 'template_name'], unique=False)
+        batch_op.create_index('ix_gk_issued_document_number', ['document_number'], unique=True)
         batch_op.create_index('ix_gk_issued_document_sha256', ['sha256'], unique=False)
+        batch_op.create_index('uq_gk_issued_document_valid', ['case_id', 'template_name'], unique=True, postgresql_where=sa.text("status = 'valid' AND case_id IS NOT NULL"), sqlite_where=sa.text("status = 'valid' AND case_id IS NOT NULL"))
 
     op.create_table('gk_rating',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -832,6 +849,7 @@ def downgrade() -> None:
 
     op.drop_table('gk_rating')
     with op.batch_alter_table('gk_issued_document', schema=None) as batch_op:
+        batch_op.drop_index('uq_gk_issued_document_valid', postgresql_where=sa.text("status = 'valid' AND case_id IS NOT NULL"), sqlite_where=sa.text("status = 'valid' AND case_id IS NOT NULL"))
         batch_op.drop_index('ix_gk_issued_document_sha256')
         batch_op.drop_index('ix_gk_issued_document_number')
         batch_op.drop_index('ix_gk_issued_document_case')
@@ -963,6 +981,7 @@ def downgrade() -> None:
     op.drop_table('gk_outbox')
     op.drop_table('gk_login_failure')
     op.drop_table('gk_item_type_mapping')
+    op.drop_table('gk_document_number_seq')
     with op.batch_alter_table('gk_division', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_division_parent_id'))
         batch_op.drop_index('ix_gk_division_level_code')

@@ -8,7 +8,7 @@ from reportlab.lib.units import mm
 from govkit.errors import ValidationError
 from govkit.printing import engine as e
 from govkit.printing.context import CaseNotice
-from govkit.printing.qr import progress_url
+from govkit.printing.qr import document_url
 
 # Administrative Licensing Law art. 30/32; Administrative Reconsideration Law
 # (60 days) and Administrative Procedure Law art. 46 (6 months).
@@ -23,10 +23,11 @@ _PROVISIONAL_NOTE = (
 
 
 def _qr(ctx: CaseNotice):
-    """QR to the public progress page, or None when the deployment gave no page URL/token."""
+    """QR to the public progress page (with the document number and short hash), or None without a page URL."""
     if not (ctx.progress_url and ctx.progress_token):
         return None
-    return e.qr_block(progress_url(ctx.progress_url, ctx.case_number, ctx.progress_token))
+    return e.qr_block(document_url(ctx.progress_url, ctx.case_number, ctx.progress_token, ctx.document_number,
+                                   ctx.check_code))
 
 
 def _progress_line(ctx: CaseNotice) -> str:

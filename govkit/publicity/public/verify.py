@@ -1,9 +1,12 @@
 """Public document verify page (``/public/verify``, 文书核验): no login.
 
 Anyone holding an electronic notice enters its document number and uploads the PDF
-(or pastes its SHA-256); the page says whether that is exactly what the system issued
-(:mod:`govkit.printing.issued`). A match shows only what the notice itself says
-publicly — its title, the issuing body, the issue date — never the applicant.
+(or pastes its SHA-256, or the short hash from its QR code); the page says whether that is
+exactly what the system issued (:mod:`govkit.printing.issued`) and whether the document is
+still valid, superseded by a newer one (which, since when) or withdrawn. A match shows only
+what the notice itself says publicly — its kind, number, issuing organ, issue date and
+status — never the applicant. The check is a POST: the number and hash never go into a URL
+(the QR code carries them in the fragment, which the page copies into the form).
 
 Uploads are capped at VERIFY_MAX_BYTES before the body is read (the request's own
 ``max_content_length``, set before the CSRF check parses the form), only the hash is
@@ -24,6 +27,7 @@ from govkit.desk.storage import format_size
 from govkit.errors import ValidationError
 from govkit.hierarchy.models import Division
 from govkit.printing import issued
+from govkit.printing.models import SUPERSEDED, VALID, WITHDRAWN
 from govkit.publicity.forms import VerifyForm
 from govkit.publicity.limiter import rate_limit
 from govkit.publicity.public.blueprint import bp, setting
@@ -84,12 +88,26 @@ def _render(form: VerifyForm, *, result: issued.Verification | None = None, dige
         doc = result.document
         facts = {
             "title": doc.title, "number": doc.document_number, "issuer": _issuer_name(doc),
-            "issued_on": _cn_date(doc.issued_at), "signed": doc.signed,
+            "issued_on": _cn_date(doc.issued_at), "signed": doc.signed, "status": _status(result),
+            "valid": doc.status == VALID, "by_code": len(digest) == 16,
         }
     answer = ANSWERS.get(result.outcome) if result is not None and not result.matches else None
     html = render_template("public/verify.html", form=form, facts=facts, answer=answer, digest=digest,
                            error=error, max_size=format_size(_max_bytes()))
     return html, status
+
+
+def _status(result: issued.Verification) -> str:
+    """The document's status as the page states it: 有效 / 已被第 N 号文书替代（日期） / 已撤销（日期）."""
+    doc = result.document
+    if doc.status == SUPERSEDED:
+        number = result.successor.document_number if result.successor is not None else "—"
+        on = _cn_date(doc.status_changed_at) if doc.status_changed_at else ""
+        return f"已被替代：{on}另行出具文书 {number}，本文书不再有效"
+    if doc.status == WITHDRAWN:
+        on = _cn_date(doc.status_changed_at) if doc.status_changed_at else ""
+        return f"已撤销（{on}），本文书不再有效"
+    return "有效"
 
 
 def _issuer_name(doc) -> str:
@@ -124,7 +142,7 @@ def _digest_of(form: VerifyForm) -> str:
             raise ValidationError("上传的文件与粘贴的 SHA-256 值不是同一个文件，请只提供其中一项后重新核验。")
         return digest
     if pasted:
-        return issued.parse_sha256(pasted)
+        return issued.parse_digest(pasted)
     raise ValidationError("请上传 PDF 文件，或粘贴文件的 SHA-256 值。")
 
 

@@ -1,0 +1,256 @@
+"""Issuing case documents (出具文书): one path for every kind, built-in or from a plugin. No Flask.
+
+Issuing is an event. :func:`issue_document` checks that the case's history allows the
+kind (行政许可法 §32: a 受理通知书 only once accepted, a 不予受理通知书 only once refused),
+takes the next document number of the issuing organ and year, renders the PDF, seals it
+when a seal certificate is configured, stores the exact bytes in the file store and
+writes the :class:`~govkit.printing.models.IssuedDocument` row with a ``document_issued``
+case event and its outbox row — in the caller's transaction.
+
+An issued document never changes: asking for it again returns the stored bytes.
+:func:`supersede_document` issues a new document under a new number and marks the old
+one superseded; nothing is overwritten.
+
+Crash safety: the PDF file is written (temporary file, fsync, rename) before the row, and
+is named by its hash, so a crash leaves no row without its file and at worst a file
+without a row (harmless; the same bytes are never issued twice). Two desks printing the
+same notice at once: a partial unique index allows one valid document per case and kind,
+so the second one's insert fails and it serves the first one's bytes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from govkit.cases import writes
+from govkit.cases.models import Case
+from govkit.desk.documents import case_actions, case_notice, printable_documents
+from govkit.desk.storage import FileStore
+from govkit.errors import GovkitError, ValidationError
+from govkit.hierarchy.models import Department, Division
+from govkit.printing.issued import seal_if_configured
+from govkit.printing.kinds import CaseDocumentKind, DocumentNotAllowed, KindRegistry, kinds_for
+from govkit.printing.models import SUPERSEDED, VALID, WITHDRAWN, DocumentNumberSequence, IssuedDocument
+from govkit.printing.registry import TemplateRegistry, registry_for
+
+__all__ = ["Issuer", "IssuedCopy", "DocumentNotAllowed", "issuer_for", "kinds_for", "issue_document", "supersede_document", "withdraw_document", "issuing_organ",
+           "next_document_number", "issued_documents", "stored_pdf"]
+
+EVENT = "document_issued"
+
+
+class UnknownDocument(GovkitError):
+    """No case document kind has that name."""
+
+    status_code = 404
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """What issuing needs from the app: its templates, its document kinds, its workflow (for
+    the case event), the file store for the PDF bytes and the settings (seal, public address).
+
+    ``form_labels(case)`` gives the item's labels of the case's form fields (the screens
+    read them from the ``item_application_form`` hook); None gives none.
+    """
+
+    templates: TemplateRegistry
+    kinds: KindRegistry
+    workflow: Any
+    store: FileStore
+    settings: Any
+    form_labels: Callable[[Case], Mapping[str, str]] | None = None
+
+
+def issuer_for(state: Any, *, workflow: Any, store: FileStore,
+               form_labels: Callable[[Case], Mapping[str, str]] | None = None) -> Issuer:
+    """The :class:`Issuer` of one app, from its ``get_state(app)`` (templates and kinds built from its plugins)."""
+    return Issuer(templates=registry_for(state), kinds=kinds_for(state), workflow=workflow, store=store,
+                  settings=state.settings, form_labels=form_labels)
+
+
+@dataclass(frozen=True)
+class IssuedCopy:
+    """An issued document and its exact bytes; ``new`` is False for a reprint of a stored one."""
+
+    document: IssuedDocument
+    pdf: bytes
+    new: bool
+
+
+def issuing_organ(session: Session, case: Case) -> tuple[Division, Department | None]:
+    """The issuing organ (实施机关) of ``case``: division + department of its implementation.
+
+    A village service point only receives on the organ's behalf (代收); it never issues.
+    """
+    impl = case.implementation
+    return impl.division, impl.department
+
+
+def organ_name(division: Division, department: Department | None) -> str:
+    """The organ's name as printed: 示范县 + 民政局 → 示范县民政局 (the division's name alone without a department)."""
+    if department is None:
+        return division.name
+    return department.name if department.name.startswith(division.name) else division.name + department.name
+
+
+def next_document_number(session: Session, division: Division, department: Department | None, year: int) -> str:
+    """Take the next number of the organ's per-year sequence: ``<division code>-<department id>-<year>-<00001>``.
+
+    One ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (as case numbers): the row lock
+    (PostgreSQL) or the write lock (SQLite) serialises concurrent issues of one organ until
+    commit, and a rolled-back issue gives its number back with its transaction.
+    """
+    department_id = department.id if department is not None else 0
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = DocumentNumberSequence.__table__
+    statement = (insert(table).values(division_code=division.code, department_id=department_id, year=year, last=1)
+                 .on_conflict_do_update(index_elements=[table.c.division_code, table.c.department_id, table.c.year],
+                                        set_={"last": table.c.last + 1})
+                 .returning(table.c.last))
+    sequence = int(session.execute(statement).scalar_one())
+    return f"{division.code}-{department_id}-{year}-{sequence:05d}"
+
+
+def _kind(issuer: Issuer, name: str) -> CaseDocumentKind:
+    kind = issuer.kinds.get(name)
+    if kind is None:
+        raise UnknownDocument(f"没有名为 {name} 的办件文书。", name=name)
+    return kind
+
+
+def _check_allowed(session: Session, case: Case, kind: CaseDocumentKind) -> None:
+    if not kind.allows(case.state, case_actions(session, case)):
+        raise DocumentNotAllowed(kind.refusal(), kind=kind.name, case=case.number)
+
+
+def _current(session: Session, case: Case, kind: CaseDocumentKind) -> IssuedDocument | None:
+    return session.scalar(select(IssuedDocument).where(
+        IssuedDocument.case_id == case.id, IssuedDocument.template_name == kind.name,
+        IssuedDocument.status == VALID))
+
+
+def stored_pdf(issuer: Issuer, document: IssuedDocument) -> bytes:
+    """The exact bytes of an issued document, from the file store."""
+    if not issuer.store.exists(document.sha256):
+        raise ValidationError(f"文书 {document.document_number} 的 PDF 文件不在存储中，请联系系统管理员恢复存储目录。")
+    return issuer.store.read(document.sha256)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def check_code(context: Any) -> str:
+    """The short hash a document's QR code carries: 16 hex digits of the SHA-256 of what it says."""
+    canonical = json.dumps(asdict(context), ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def issue_document(session: Session, case: Case, kind_name: str, actor: Any, issuer: Issuer, *,
+                   today: date | None = None, _supersede: IssuedDocument | None = None,
+                   reason: str = "") -> IssuedCopy:
+    """Issue document ``kind_name`` for ``case`` (or return the one already issued); the caller commits.
+
+    Raises :class:`~govkit.printing.kinds.DocumentNotAllowed` (nothing rendered, nothing
+    written) when the case's history does not allow the kind.
+    """
+    kind = _kind(issuer, kind_name)
+    _check_allowed(session, case, kind)
+    existing = _current(session, case, kind)
+    if existing is not None and _supersede is None:
+        return IssuedCopy(existing, stored_pdf(issuer, existing), False)
+
+    day = today or issuer.workflow.today()
+    division, department = issuing_organ(session, case)
+    body = organ_name(division, department)
+    number = next_document_number(session, division, department, day.year)
+    form_data = {str(k): _text(v) for k, v in (case.form_data or {}).items()}
+    labels = dict(issuer.form_labels(case)) if issuer.form_labels and form_data else {}
+    context = case_notice(session, case, issuer.settings, getattr(actor, "name", "")).replace(
+        document_number=number, issuing_body=body, issued_on=day, form_data=form_data, form_labels=labels,
+        extra=form_data)
+    context = context.replace(check_code=check_code(context))
+    pdf = issuer.templates.render(kind.template, context, item_code=context.item_code)
+    pdf, signed = seal_if_configured(pdf, issuer.settings, reason=kind.title, location=body or None)
+    sha = issuer.store.put(pdf)
+
+    now = issuer.workflow.now()
+    row = IssuedDocument(
+        document_number=number, template_name=kind.name, title=kind.title, case_id=case.id,
+        division_code=division.code, department_id=department.id if department is not None else None,
+        issuing_body=body[:200], sha256=sha, check_code=context.check_code, size=len(pdf), issued_at=now,
+        issued_by_id=getattr(actor, "user_id", None), issued_by_name=getattr(actor, "name", "")[:100],
+        signed=signed, status=VALID)
+    data = {"kind": kind.name, "title": kind.title, "document_number": number, "sha256": sha}
+    if _supersede is not None:
+        # The old row leaves the "one valid per case and kind" index before the new one enters it.
+        _supersede.status, _supersede.status_changed_at = SUPERSEDED, now
+        _supersede.status_reason = (reason or "")[:200] or None
+        session.flush()
+        data.update(supersedes=_supersede.document_number, reason=reason)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        # Someone issued this kind for this case a moment ago: serve theirs (the number is spent).
+        winner = _current(session, case, kind)
+        if winner is None:
+            raise
+        return IssuedCopy(winner, stored_pdf(issuer, winner), False)
+    if _supersede is not None:
+        _supersede.superseded_by_id = row.id
+    comment = f"{kind.title} {number}" + (f"（替代 {_supersede.document_number}）" if _supersede is not None else "")
+    issuer.workflow.record_event(session, case, EVENT, case.state, actor, comment=comment, data=data)
+    # Through the unit of work, not the versioned fast path: issuing does not change the case,
+    # so a desk page still open on it (its forms carry the version) stays current.
+    writes.materialise(session)
+    session.flush()
+    return IssuedCopy(row, pdf, True)
+
+
+def supersede_document(session: Session, case: Case, kind_name: str, actor: Any, issuer: Issuer, *,
+                       reason: str, today: date | None = None) -> IssuedCopy:
+    """Issue ``kind_name`` again under a new number; the valid one becomes superseded (被替代). The caller commits.
+
+    For a change that makes the issued document wrong (an extension, a corrected calendar,
+    a corrected applicant name). Without a valid document this simply issues one.
+    """
+    if not (reason or "").strip():
+        raise ValidationError("重新出具文书须说明原因（如：延期后办结期限变更）。")
+    kind = _kind(issuer, kind_name)
+    _check_allowed(session, case, kind)
+    old = _current(session, case, kind)
+    return issue_document(session, case, kind_name, actor, issuer, today=today, _supersede=old,
+                          reason=reason.strip()) if old is not None else \
+        issue_document(session, case, kind_name, actor, issuer, today=today)
+
+
+def withdraw_document(session: Session, document: IssuedDocument, *, reason: str, at: Any) -> None:
+    """Mark an issued document withdrawn (撤销), e.g. issued in error; verify then says so. The caller commits."""
+    if not (reason or "").strip():
+        raise ValidationError("撤销文书须说明原因。")
+    document.status, document.status_changed_at, document.status_reason = WITHDRAWN, at, reason.strip()[:200]
+
+
+def printable(session: Session, case: Case, state: Any) -> list[tuple[str, str]]:
+    """``(kind, title)`` of the documents the case page offers now (the app's kinds whose template prints for the item)."""
+    return printable_documents(session, case, kinds_for(state), registry_for(state))
+
+
+def issued_documents(session: Session, case: Case) -> list[IssuedDocument]:
+    """Every document issued for ``case``, oldest first (superseded ones included)."""
+    return list(session.scalars(select(IssuedDocument).where(IssuedDocument.case_id == case.id)
+                                .order_by(IssuedDocument.id)))

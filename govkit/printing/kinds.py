@@ -1,0 +1,117 @@
+"""Case document kinds (办件文书种类): what a case may have issued, and when.
+
+A :class:`CaseDocumentKind` names a document, its title, the print template that
+renders it and the workflow steps after which it may be issued (行政许可法 §32: the
+受理/不予受理 notice and the 一次性告知 follow the desk's decision on the
+application; §38 and §44: decisions and their delivery). The built-in kinds are in
+:data:`BUILTIN_KINDS` — one table, extended by the built-in plugin and by county
+plugins through the ``register_case_documents`` hook; a later kind with the same
+name replaces the earlier one.
+
+Plain Python: the check reads only the case's state and the actions in its history.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from govkit.errors import GovkitError, PluginError
+
+__all__ = ["CaseDocumentKind", "DocumentNotAllowed", "KindRegistry", "BUILTIN_KINDS", "kinds_from_plugins", "kinds_for"]
+
+
+class DocumentNotAllowed(GovkitError):
+    """The case's state does not allow issuing this document (本办件…不能出具…)."""
+
+    status_code = 409
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseDocumentKind:
+    """One kind of case document (办件文书).
+
+    ``after``: workflow actions (e.g. ``accept``); the document may be issued once the
+    case's history holds one of them. ``states``: when given, the case must also be in
+    one of these states. ``requirement`` completes the refusal message
+    "本办件{requirement}，不能出具{title}。" (e.g. 未受理). ``template`` defaults to ``name``.
+    """
+
+    name: str
+    title: str
+    after: tuple[str, ...]
+    template: str = ""
+    states: tuple[str, ...] = ()
+    requirement: str = ""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "after", tuple(self.after))
+        object.__setattr__(self, "states", tuple(self.states))
+        if not self.template:
+            object.__setattr__(self, "template", self.name)
+
+    def allows(self, state: str, history: Iterable[str]) -> bool:
+        """True when a case in ``state`` whose history holds the actions ``history`` may have it issued."""
+        if self.states and state not in self.states:
+            return False
+        return bool(set(self.after) & set(history))
+
+    def refusal(self) -> str:
+        """The Chinese message given when the case does not allow this document."""
+        return f"本办件{self.requirement or '当前办理状态'}，不能出具{self.title}。"
+
+
+#: The built-in kinds, in print-box order (registered by the built-in plugin; doccontent's
+#: decision documents extend this table).
+BUILTIN_KINDS: tuple[CaseDocumentKind, ...] = (
+    CaseDocumentKind(name="acceptance_notice", title="受理通知书", after=("accept",), requirement="未受理"),
+    CaseDocumentKind(name="supplement_notice", title="一次性告知书", after=("request_supplement",),
+                     requirement="未作一次性告知补正"),
+    CaseDocumentKind(name="refusal_notice", title="不予受理通知书", after=("refuse",), requirement="未作不予受理决定"),
+    CaseDocumentKind(name="delivery_receipt", title="送达回证", after=("complete",), requirement="尚未办结"),
+)
+
+
+class KindRegistry:
+    """Active case document kinds by name (later registrations replace earlier ones)."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, CaseDocumentKind] = {}
+
+    def register(self, kind: CaseDocumentKind, source: str = "") -> None:
+        src = source or kind.source or "unknown"
+        if not isinstance(kind, CaseDocumentKind) or not kind.name.isidentifier() or not kind.after:
+            raise PluginError(f"插件 {src} 登记的办件文书无效：须为 CaseDocumentKind，name 为英文标识符，"
+                              f"after 至少列出一个办理环节（收到 {kind!r}）。", plugin=src, hook="register_case_documents")
+        self._kinds.pop(kind.name, None)  # a replacement moves to the end of the print box
+        self._kinds[kind.name] = CaseDocumentKind(**{**kind.__dict__, "source": src})
+
+    def get(self, name: str) -> CaseDocumentKind | None:
+        return self._kinds.get(name)
+
+    def __iter__(self):
+        return iter(self._kinds.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._kinds
+
+    def allowed(self, state: str, history: Iterable[str]) -> list[CaseDocumentKind]:
+        """The kinds a case in ``state`` with action ``history`` may have issued, in order."""
+        seen = set(history)
+        return [kind for kind in self._kinds.values() if kind.allows(state, seen)]
+
+
+def kinds_from_plugins(pm, settings=None) -> KindRegistry:
+    """Build the registry from every ``register_case_documents`` implementation (built-ins first)."""
+    registry = KindRegistry()
+    for plugin, kind in pm.collect_by_plugin("register_case_documents", settings=settings):
+        registry.register(kind, source=plugin)
+    return registry
+
+
+def kinds_for(state) -> KindRegistry:
+    """The kinds of one app (its ``get_state(app)``), built once from its plugins and cached."""
+    registry = state.cache.get("case_document_kinds")
+    if registry is None:
+        registry = state.cache["case_document_kinds"] = kinds_from_plugins(state.pm, state.settings)
+    return registry

@@ -1,0 +1,267 @@
+"""Issuing case documents (出具文书) through the desk and the service: an issued document is an event,
+never changes, is superseded (never overwritten) and verifies with its status; plugins add kinds."""
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from govkit.cases.models import Case, CaseEvent, OutboxMessage
+from govkit.printing.kinds import BUILTIN_KINDS, CaseDocumentKind, DocumentNotAllowed, KindRegistry
+from govkit.printing.models import SUPERSEDED, VALID, IssuedDocument
+
+from .conftest import VILLAGE, actor_of
+from .test_intake_views import intake_data
+from .test_verify_views import check, public_client, verdict
+
+
+@pytest.fixture
+def app(make_app, tmp_path):
+    """The desk app with the county's form plugin and a plugin that adds a case document."""
+    from tests.plugins import case_document_plugin, desk_form_plugin
+
+    application = make_app(plugins=[("desk_form_plugin", desk_form_plugin),
+                                    ("case_document_plugin", case_document_plugin)],
+                           UPLOAD_MAX_BYTES=60_000, STORAGE_DIR=str(tmp_path / "storage"),
+                           PUBLIC_BASE_URL="https://zwfw.example.gov.cn")
+    with application.app_context():
+        yield application
+        from govkit.db import db as _db
+
+        _db.session.remove()
+
+
+def new_case(world, clerk, db, **extra) -> Case:
+    response = clerk.post(f"/desk/intake/item/{world.implementation_id}", data=intake_data(world, **extra))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return db.session.scalar(select(Case).order_by(Case.id.desc()))
+
+
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True).stdout.decode()
+
+
+def count(db, model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def issuer(app):
+    from govkit.cases.runtime import workflow_for
+    from govkit.desk.issuing import Issuer
+    from govkit.desk.storage import FileStore
+    from govkit.printing.kinds import kinds_for
+    from govkit.printing.registry import registry_for
+    from govkit.state import get_state
+
+    state = get_state(app)
+    return Issuer(templates=registry_for(state), kinds=kinds_for(state), workflow=workflow_for(),
+                  store=FileStore(app.config["GOVKIT_STORAGE_DIR"], 10**6), settings=state.settings)
+
+
+def test_acceptance_notice_of_a_refused_case_is_refused_and_nothing_is_issued(desk_world, user_client, db, app,
+                                                                              monkeypatch):
+    clerk, user = user_client("受理员", VILLAGE)
+    case = new_case(desk_world, clerk, db, decision="refuse", refuse_reason="不属于本事项受理范围")
+    assert case.state == "refused"
+    page = clerk.get(f"/desk/case/{case.id}").get_data(as_text=True)
+    assert "不予受理通知书" in page and "/print/acceptance_notice" not in page  # the print box offers what is allowed
+
+    response = clerk.get(f"/desk/case/{case.id}/print/acceptance_notice", follow_redirects=True)
+    assert response.mimetype == "text/html" and "本办件未受理，不能出具受理通知书。" in response.get_data(as_text=True)
+    assert count(db, IssuedDocument) == 0
+    assert db.session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.action == "document_issued")) == 0
+
+    # The service refuses before rendering anything.
+    from govkit.desk.issuing import issue_document
+
+    service = issuer(app)
+    monkeypatch.setattr(service.templates, "render", lambda *a, **k: pytest.fail("rendered a refused document"))
+    with pytest.raises(DocumentNotAllowed, match="本办件未受理，不能出具受理通知书"):
+        issue_document(db.session, case, "acceptance_notice", actor_of(app, user), service)
+    assert count(db, IssuedDocument) == 0
+
+
+def test_printing_twice_serves_the_same_bytes_one_issue_one_event(desk_world, user_client, db, app):
+    clerk, user = user_client("受理员", VILLAGE)
+    case = new_case(desk_world, clerk, db)
+    version = case.version
+    first = clerk.get(f"/desk/case/{case.id}/print/acceptance_notice")
+    second = clerk.get(f"/desk/case/{case.id}/print/acceptance_notice")
+    assert first.status_code == second.status_code == 200
+    assert first.data == second.data  # byte-identical
+
+    row = db.session.scalar(select(IssuedDocument))
+    assert count(db, IssuedDocument) == 1
+    assert (row.template_name, row.title, row.case_id, row.status) == ("acceptance_notice", "受理通知书", case.id, VALID)
+    assert (row.sha256, row.size, row.issued_by_id) == (hashlib.sha256(first.data).hexdigest(), len(first.data), user.id)
+    # The issuing organ is the implementing one (测试县, the county decides 低保), never the village.
+    assert (row.division_code, row.issuing_body) == ("621002000000", "测试县")
+    assert re.fullmatch(r"621002000000-0-\d{4}-00001", row.document_number)
+    assert re.fullmatch(r"[0-9a-f]{16}", row.check_code)
+
+    events = db.session.scalars(select(CaseEvent).where(CaseEvent.action == "document_issued")).all()
+    assert len(events) == 1 and events[0].data["document_number"] == row.document_number
+    assert events[0].data["sha256"] == row.sha256
+    outbox = db.session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "case.document_issued")).all()
+    assert len(outbox) == 1 and outbox[0].payload["data"]["document_number"] == row.document_number
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).version == version  # issuing does not make open desk pages stale
+
+    # A second case of the same organ takes the next number of the same year.
+    other = new_case(desk_world, clerk, db)
+    assert clerk.get(f"/desk/case/{other.id}/print/acceptance_notice").status_code == 200
+    numbers = sorted(db.session.scalars(select(IssuedDocument.document_number)))
+    assert numbers[1].endswith("-00002") and numbers[1][:-6] == numbers[0][:-6]
+
+
+def test_the_printed_document_carries_its_number_and_qr_factors(desk_world, user_client, db, tmp_path):
+    clerk, _ = user_client("受理员", VILLAGE)
+    case = new_case(desk_world, clerk, db)
+    pdf = clerk.get(f"/desk/case/{case.id}/print/acceptance_notice").data
+    row = db.session.scalar(select(IssuedDocument))
+    text = pdf_text(pdf, tmp_path)
+    assert row.document_number in text and "测试县" in text
+
+    from govkit.printing.qr import document_url
+
+    url = document_url("https://zwfw.example.gov.cn/public/progress", case.number, case.progress_token,
+                       row.document_number, row.check_code)
+    assert url.endswith(f"#doc={row.document_number}&h={row.check_code}")
+
+
+def test_reissue_supersedes_and_verify_says_so_for_the_old_pdf(desk_app, desk_world, user_client, db):
+    clerk, _ = user_client("受理员", VILLAGE)
+    case = new_case(desk_world, clerk, db)
+    old_pdf = clerk.get(f"/desk/case/{case.id}/print/acceptance_notice").data
+    old = db.session.scalar(select(IssuedDocument))
+
+    assert clerk.post(f"/desk/case/{case.id}/reissue/acceptance_notice", data={"reason": ""}).status_code == 302
+    assert count(db, IssuedDocument) == 1  # a reason is required
+    response = clerk.post(f"/desk/case/{case.id}/reissue/acceptance_notice", data={"reason": "延期后办结期限变更"},
+                          follow_redirects=True)
+    assert "已重新出具受理通知书" in response.get_data(as_text=True)
+    db.session.expire_all()
+    old, new = db.session.scalars(select(IssuedDocument).order_by(IssuedDocument.id)).all()
+    assert (old.status, old.superseded_by_id, old.status_reason) == (SUPERSEDED, new.id, "延期后办结期限变更")
+    assert new.status == VALID and new.document_number != old.document_number
+    new_pdf = clerk.get(f"/desk/case/{case.id}/print/acceptance_notice").data
+    assert new_pdf != old_pdf and hashlib.sha256(new_pdf).hexdigest() == new.sha256
+    assert hashlib.sha256(old_pdf).hexdigest() == old.sha256  # the old file and row are kept as they were
+
+    public = public_client(desk_app)
+    status, html = check(public, old.document_number, old_pdf)
+    assert status == 200 and verdict(html) == "已失效"
+    assert "已被替代" in html and new.document_number in html and "不再有效" in html
+    status, html = check(public, new.document_number, new_pdf)
+    assert verdict(html) == "一致" and "有效" in html
+    assert case.applicant_name not in html and case.progress_token not in html
+
+
+def test_tampered_pdf_is_not_issued_and_the_qr_code_verifies(desk_app, desk_world, user_client, db):
+    clerk, _ = user_client("受理员", VILLAGE)
+    case = new_case(desk_world, clerk, db)
+    pdf = clerk.get(f"/desk/case/{case.id}/print/acceptance_notice").data
+    row = db.session.scalar(select(IssuedDocument))
+    public = public_client(desk_app)
+    tampered = pdf.replace(b"/Producer", b"/Producex", 1) if b"/Producer" in pdf else pdf + b"\n% edited\n"
+    status, html = check(public, row.document_number, tampered)
+    assert status == 200 and verdict(html) == "不一致" and "文件与签发时的文件不同" in html
+    status, html = check(public, row.document_number, sha256=row.check_code)  # the QR code's short hash
+    assert verdict(html) == "一致" and "校验码" in html
+    status, html = check(public, row.document_number, sha256="0" * 16)
+    assert verdict(html) == "不一致"
+    # The lookup is a POST; a GET with the factors in the URL answers nothing.
+    page = public.get(f"/public/verify?no={row.document_number}&sha256={row.check_code}").get_data(as_text=True)
+    assert verdict(page) is None
+
+
+def test_plugin_document_is_printed_with_the_case_form_data(desk_world, user_client, db, tmp_path):
+    clerk, _ = user_client("受理员", VILLAGE)
+    case = new_case(desk_world, clerk, db)
+    page = clerk.get(f"/desk/case/{case.id}").get_data(as_text=True)
+    assert "/print/home_check_notice" in page and "入户核查通知书" in page
+    response = clerk.get(f"/desk/case/{case.id}/print/home_check_notice")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = re.sub(r"\s+", "", pdf_text(response.data, tmp_path))  # a long label wraps in its cell
+    for label, value in (("家庭人口（人）", "3"), ("家庭月收入（元）", "900"), ("困难类型", "疾病")):
+        assert label + value in text
+    row = db.session.scalar(select(IssuedDocument).where(IssuedDocument.template_name == "home_check_notice"))
+    assert row is not None and row.document_number in text and row.title == "入户核查通知书"
+    assert clerk.get(f"/desk/case/{case.id}/print/home_check_notice").data == response.data
+    assert clerk.get(f"/desk/case/{case.id}/print/no_such_document").status_code == 404
+
+    refused = new_case(desk_world, clerk, db, decision="refuse", refuse_reason="不属于本事项受理范围")
+    page = clerk.get(f"/desk/case/{refused.id}/print/home_check_notice", follow_redirects=True).get_data(as_text=True)
+    assert "本办件未受理，不能出具入户核查通知书。" in page
+
+
+def test_kinds_declare_when_they_may_be_issued():
+    registry = KindRegistry()
+    for kind in BUILTIN_KINDS:
+        registry.register(kind, source="govkit")
+    names = lambda state, *history: [k.name for k in registry.allowed(state, history)]  # noqa: E731
+    assert names("refused", "register", "refuse") == ["refusal_notice"]
+    assert names("accepted", "register", "accept") == ["acceptance_notice"]
+    assert names("accepted", "register", "request_supplement", "resubmit", "accept") == [
+        "acceptance_notice", "supplement_notice"]
+    assert names("completed", "register", "accept", "approve", "complete") == ["acceptance_notice", "delivery_receipt"]
+    registry.register(CaseDocumentKind(name="acceptance_notice", title="受理通知书", after=("accept",),
+                                       states=("accepted",)), source="county")
+    assert names("completed", "register", "accept") == []
+    from govkit.errors import PluginError
+
+    with pytest.raises(PluginError, match="after"):
+        registry.register(CaseDocumentKind(name="x", title="X", after=()), source="bad")
+
+
+def test_concurrent_printing_issues_one_document(desk_app, desk_world, user_client, db):
+    clerk, user = user_client("受理员", VILLAGE)
+    case = new_case(desk_world, clerk, db)
+    case_id, actor = case.id, actor_of(desk_app, user)
+    db.session.commit()
+    results, errors = [], []
+
+    def print_once():
+        from govkit.db import db as _db
+        from govkit.desk.issuing import issue_document
+
+        with desk_app.app_context():
+            try:
+                copy = issue_document(_db.session, _db.session.get(Case, case_id), "acceptance_notice",
+                                      actor, issuer(desk_app))
+                _db.session.commit()
+                results.append(copy.pdf)
+            except Exception as exc:  # reported below
+                errors.append(exc)
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=print_once) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(results) == 4 and len(set(results)) == 1
+    assert db.session.scalar(select(func.count()).select_from(IssuedDocument).where(IssuedDocument.status == VALID)) == 1
+
+
+def test_issued_copies_are_stored_whole(tmp_path):
+    from govkit.desk.storage import FileStore
+
+    store = FileStore(tmp_path, 10)
+    sha = store.put(b"%PDF-1.7 issued bytes longer than the upload limit")
+    assert store.read(sha) == b"%PDF-1.7 issued bytes longer than the upload limit"
+    assert store.put(b"%PDF-1.7 issued bytes longer than the upload limit") == sha
+    assert store.stale_incoming() == []
+    store.path_for(sha).write_bytes(b"%PDF-1.7 changed")
+    from govkit.errors import GovkitError
+
+    with pytest.raises(GovkitError, match="已损坏"):
+        store.read(sha)
