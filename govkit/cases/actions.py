@@ -184,6 +184,7 @@ def _close_pause(ctx: ActionContext) -> None:
         if pause.end is None:
             pause.end = max(ctx.today, pause.start - ONE_DAY)
     ctx.case.paused_since = None
+    ctx.case.special_due = None
 
 
 def _resubmit(ctx: ActionContext) -> None:
@@ -237,6 +238,7 @@ def _suspend(ctx: ActionContext) -> None:
         raise ValidationError("所选特别程序不属于本事项，请重新选择。")
     allowance_due = ctx.calendar.add_working_days(ctx.today, procedure.days)
     _open_pause(ctx, "special", procedure.days, clock_stops=not procedure.counts_in_deadline)
+    case.special_due = allowance_due.due  # 行政许可法第四十五条: the time the applicant is told
     ctx.data.update(procedure=procedure.name, allowance_days=procedure.days,
                     allowance_due=allowance_due.due, allowance_due_provisional=allowance_due.provisional,
                     counts_in_deadline=procedure.counts_in_deadline)

@@ -107,8 +107,8 @@ QUEUES: dict[str, Queue] = {q.name: q for q in (
     Queue("extension", "待批准延期", (ORGAN_HEAD,), _extension, hint="承办人申请延期、等待本机关负责人批准的办件"),
     Queue("returned", "被退回", (INTAKE, AGENT, HANDLER, DISPATCH), _returned, hint="上级退回本单位、需补充情况的办件"),
     Queue("deliver", "待送达", (INTAKE, AGENT, HANDLER), _deliver, hint="已办结、等待送达申请人的办件"),
-    Queue("due", "临期/超期", (INTAKE, AGENT, HANDLER, DISPATCH, ORGAN_HEAD, SUPERVISOR), _due, ("yellow", "red"),
-          hint="黄牌（临近期限）和红牌（已超期）的办件"),
+    Queue("due", "临期/超期", (INTAKE, AGENT, HANDLER, DISPATCH, ORGAN_HEAD, SUPERVISOR), _due, ("yellow", "red", "overrun"),
+          hint="黄牌（临近期限）、红牌（已超期）和特别程序超时的办件"),
 )}
 
 

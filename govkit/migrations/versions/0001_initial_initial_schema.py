@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-12-04 22:39:25.614595
+Create Date: 2026-12-04 22:46:32.451405
 """
 from alembic import op
 import sqlalchemy as sa
@@ -530,6 +530,7 @@ def upgrade() -> None:
     sa.Column('deemed_accepted', sa.Boolean(), nullable=False),
     sa.Column('last_action_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('paused_since', sa.Date(), nullable=True),
+    sa.Column('special_due', sa.Date(), nullable=True),
     sa.Column('completed_date', sa.Date(), nullable=True),
     sa.Column('decision', sa.String(length=10), nullable=True),
     sa.Column('decision_reason', sa.Text(), nullable=True),
