@@ -34,7 +34,7 @@ from govkit.testing.fixtures import ensure_division
 
 pytestmark = pytest.mark.both_backends
 
-DUTIES = ("受理员", "代办员", "办理员", "指挥中心", "监察", "事项管理员", "公开审核")
+DUTIES = ("受理员", "代办员", "办理员", "指挥中心", "机关负责人", "监察", "事项管理员", "公开审核")
 ROLES = DUTIES + ("Admin",)
 EVERYONE = frozenset(ROLES)
 ADMIN = frozenset({"Admin"})
@@ -46,6 +46,7 @@ HOMES = {
     "代办员": ("621002101203", "621002101204"),
     "办理员": ("621002101000", "621002102000"),     # township handler: own town vs a sibling town
     "指挥中心": ("621002000000", "621021000000"),   # county roles: own county vs another county
+    "机关负责人": ("621002101000", "621002102000"),  # a township organ's head: own town vs a sibling town
     "监察": ("621002000000", "621021000000"),
     "事项管理员": ("621002000000", "621021000000"),
     "公开审核": ("621002000000", "621021000000"),

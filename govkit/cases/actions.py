@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import exists, select
 
+from govkit.cases import extensions
 from govkit.cases import states as S
 from govkit.cases.models import CasePause
 from govkit.cases.workflow import ANY_ACTIVE, ActionContext, WorkflowAction
@@ -19,7 +20,7 @@ from govkit.errors import InvalidTransition, PermissionDenied, ValidationError
 from govkit.hierarchy.codes import parent_code
 from govkit.hierarchy.models import Department, Division, Staff
 
-INTAKE, AGENT, HANDLER, DISPATCH = "受理员", "代办员", "办理员", "指挥中心"
+INTAKE, AGENT, HANDLER, DISPATCH, ORGAN_HEAD = "受理员", "代办员", "办理员", "指挥中心", "机关负责人"
 APPEAL_RIGHTS = ("申请人如对本决定不服，可以自收到本通知书之日起六十日内依法申请行政复议，"
                  "或者在六个月内依法向人民法院提起行政诉讼。")
 DELIVERY_METHODS = ("窗口领取", "代办员送达", "邮寄送达", "电子送达")
@@ -93,13 +94,18 @@ def _first_supplement(ctx: ActionContext) -> None:
 
 
 def _decision_allowed(ctx: ActionContext) -> None:
+    """准予/不予: an immediate case at once after acceptance; otherwise only after 开始审查, by a
+    handler of the department the case is assigned to."""
     case = ctx.case
     if case.state == S.ACCEPTED:
         if not case.implementation.is_immediate:
-            raise InvalidTransition("承诺件须经签收、分派后再作决定；只有即办件可在受理后当场决定。")
+            raise InvalidTransition("承诺件须经签收、分派、开始审查后再作决定；只有即办件可在受理后当场决定。")
         _at_implementing(ctx)
-    elif not ctx.actor.has_role(HANDLER):
+        return
+    if not ctx.actor.has_role(HANDLER):
         raise PermissionDenied("审查决定须由办理员作出。")
+    if not ctx.workflow.performs(REVIEW_RULE, case, ctx.actor):
+        raise PermissionDenied("审查决定须由办件分派到的部门（窗口）的办理员作出。")
 
 
 def _has_special_procedures(ctx: ActionContext) -> None:
@@ -178,6 +184,7 @@ def _close_pause(ctx: ActionContext) -> None:
         if pause.end is None:
             pause.end = max(ctx.today, pause.start - ONE_DAY)
     ctx.case.paused_since = None
+    ctx.case.special_due = None
 
 
 def _resubmit(ctx: ActionContext) -> None:
@@ -198,6 +205,10 @@ def _assign(ctx: ActionContext) -> None:
     department = ctx.session.get(Department, int(ctx.fields["department_id"]))
     if department is None or department.division_id != case.current_division_id:
         raise ValidationError("所选部门（窗口）不属于办件所在单位，请重新选择。")
+    if not department_handlers(ctx.session, department.id):
+        # Routing without dead ends: nobody would ever see the case in a 待审查 queue.
+        raise ValidationError(f"部门（窗口）“{department.name}”没有在岗的办理员，无人可办；"
+                              "请先为该部门配置办理员，或分派给其他部门。", field="department_id")
     handler_id = ctx.fields.get("handler_id")
     if handler_id:
         staff = ctx.session.scalar(select(Staff).where(Staff.user_id == int(handler_id)))
@@ -206,6 +217,13 @@ def _assign(ctx: ActionContext) -> None:
         case.handler_id = staff.user_id
     case.current_department_id = department.id
     ctx.data.update(department=department.name, handler_id=handler_id)
+
+
+def department_handlers(session, department_id: int) -> list[Staff]:
+    """On-duty handlers (办理员) of a department (窗口): the people its 待审查 queue is for."""
+    return list(session.scalars(select(Staff).where(
+        Staff.department_id == department_id, Staff.duty == HANDLER, Staff.on_duty.is_(True))
+        .order_by(Staff.name)))
 
 
 def _start_review(ctx: ActionContext) -> None:
@@ -220,6 +238,7 @@ def _suspend(ctx: ActionContext) -> None:
         raise ValidationError("所选特别程序不属于本事项，请重新选择。")
     allowance_due = ctx.calendar.add_working_days(ctx.today, procedure.days)
     _open_pause(ctx, "special", procedure.days, clock_stops=not procedure.counts_in_deadline)
+    case.special_due = allowance_due.due  # 行政许可法第四十五条: the time the applicant is told
     ctx.data.update(procedure=procedure.name, allowance_days=procedure.days,
                     allowance_due=allowance_due.due, allowance_due_provisional=allowance_due.provisional,
                     counts_in_deadline=procedure.counts_in_deadline)
@@ -231,14 +250,40 @@ def _resume(ctx: ActionContext) -> None:
     ctx.data.update(due_date=ctx.case.due_date, provisional=ctx.case.due_provisional)
 
 
+def _extension_left(ctx: ActionContext) -> tuple[int, int]:
+    """Refuse when the implementation's extensions are used up (行政许可法第四十二条: one, ≤ 10 working days)."""
+    allowed, max_days = extensions.extension_bounds(ctx.case.implementation)
+    done = extensions.approved_count(ctx.session, ctx.case)
+    if done >= allowed:
+        raise InvalidTransition(
+            f"本事项最多可延期 {allowed} 次，已延期 {done} 次，不能再延期（行政许可法第四十二条）。"
+            if allowed else "本事项实施清单不允许延期。")
+    return allowed, max_days
+
+
 def _days(ctx: ActionContext, value) -> int:
+    _, max_days = _extension_left(ctx)
     try:
         days = int(value)
     except (TypeError, ValueError):
-        raise ValidationError("延长天数应为正整数（工作日）。") from None
-    if not 1 <= days <= 60:
-        raise ValidationError("延长天数应在 1 到 60 个工作日之间。")
+        raise ValidationError("延长天数应为正整数（工作日）。", field="days") from None
+    if not 1 <= days <= max_days:
+        raise ValidationError(f"延长天数应在 1 到 {max_days} 个工作日之间（行政许可法第四十二条）。", field="days")
     return days
+
+
+def _may_request_extension(ctx: ActionContext) -> None:
+    _extension_left(ctx)
+
+
+def _may_extend(ctx: ActionContext) -> None:
+    """批准延期: a pending request, extensions left, and an approver who is not the requester."""
+    if ctx.case.extension_requested_days is None:
+        raise InvalidTransition("没有待批准的延期申请；请由承办人先申请延期。")
+    _extension_left(ctx)
+    request = extensions.last_request(ctx.session, ctx.case)
+    if request is not None and extensions.same_person(request, ctx.actor.user_id, ctx.actor.name):
+        raise PermissionDenied("延期申请人不能批准自己的申请，须由实施机关的其他机关负责人批准。")
 
 
 def _request_extension(ctx: ActionContext) -> None:
@@ -249,11 +294,15 @@ def _request_extension(ctx: ActionContext) -> None:
 def _extend(ctx: ActionContext) -> None:
     case = ctx.case
     days = _days(ctx, ctx.fields.get("days") or case.extension_requested_days)
+    requested = case.extension_requested_days
+    if requested is not None and days > requested:
+        raise ValidationError(f"批准的天数不能超过申请的 {requested} 个工作日。", field="days")
     case.extension_days += days
     case.extension_requested_days = None
     old_due = case.due_date
     ctx.workflow.recompute_deadline(ctx.session, case)
-    ctx.data.update(days=days, approved_by=ctx.actor.name, old_due=old_due, due_date=case.due_date)
+    ctx.data.update(days=days, approved_by=ctx.actor.name, old_due=old_due, due_date=case.due_date,
+                    legal_due_date=case.legal_due_date)
 
 
 def _decide(decision: str):
@@ -282,10 +331,14 @@ def _deliver(ctx: ActionContext) -> None:
 
 
 def _withdraw(ctx: ActionContext) -> None:
+    """撤回 only at the applicant's request (行政许可法 has no withdrawal by the organ): the reason records it."""
+    ctx.data["applicant_request"] = ctx.fields["reason"]
     _close_pause(ctx)
 
 
 A = WorkflowAction
+#: The rule a decision in review follows: a handler of the department the case is assigned to.
+REVIEW_RULE = A("review", "审查", (), None, (HANDLER,), performer="department")
 DEFAULT_ACTIONS: tuple[WorkflowAction, ...] = (
     A("register", "登记", (), S.REGISTERED, (INTAKE, AGENT), scope="accepting"),
     A("accept", "受理", (S.REGISTERED,), S.ACCEPTED, (INTAKE,), scope="accepting", effect=_accept,
@@ -298,27 +351,28 @@ DEFAULT_ACTIONS: tuple[WorkflowAction, ...] = (
       loads=("materials", "pauses")),
     A("forward", "上报", (S.ACCEPTED, S.SIGNED, S.RETURNED), S.FORWARDED, (INTAKE, AGENT, HANDLER, DISPATCH),
       guard=_not_at_implementing, effect=lambda ctx: _move(ctx, +1)),
-    A("sign_for", "签收", (S.FORWARDED,), S.SIGNED, (INTAKE, DISPATCH, HANDLER)),
+    A("sign_for", "签收", (S.FORWARDED,), S.SIGNED, (INTAKE, DISPATCH, HANDLER), performer="addressee"),
     A("assign", "分派", (S.ACCEPTED, S.SIGNED), S.ASSIGNED, (DISPATCH,), ("department_id",),
       guard=_at_implementing, effect=_assign),
-    A("start_review", "开始审查", (S.ASSIGNED,), S.IN_REVIEW, (HANDLER,), effect=_start_review),
+    A("start_review", "开始审查", (S.ASSIGNED,), S.IN_REVIEW, (HANDLER,), effect=_start_review,
+      performer="department"),
     A("return", "退回", (S.SIGNED, S.ASSIGNED, S.IN_REVIEW), S.RETURNED, (HANDLER, DISPATCH), ("reason",),
       guard=_not_at_accepting, effect=lambda ctx: _move(ctx, -1)),
     A("suspend", "特别程序（中止计时）", (S.IN_REVIEW,), S.SUSPENDED, (HANDLER,), ("procedure_id",),
-      guard=_has_special_procedures, effect=_suspend, loads=("implementation", "pauses")),
+      guard=_has_special_procedures, effect=_suspend, loads=("implementation", "pauses"), performer="department"),
     A("resume", "特别程序结束", (S.SUSPENDED,), S.IN_REVIEW, (HANDLER,), effect=_resume,
-      loads=("implementation", "pauses")),
+      loads=("implementation", "pauses"), performer="department"),
     A("request_extension", "申请延期", (S.ASSIGNED, S.IN_REVIEW), None, (HANDLER,), ("days", "reason"),
-      effect=_request_extension),
-    A("extend", "批准延期", (S.ASSIGNED, S.IN_REVIEW, S.SUSPENDED), None, (DISPATCH,), ("reason",),
-      scope="implementing", effect=_extend, loads=("implementation", "pauses")),
-    A("approve", "准予许可", (S.ACCEPTED, S.ASSIGNED, S.IN_REVIEW), S.APPROVED, (HANDLER, INTAKE),
+      guard=_may_request_extension, effect=_request_extension, loads=("implementation",), performer="department"),
+    A("extend", "批准延期", (S.ASSIGNED, S.IN_REVIEW, S.SUSPENDED), None, (ORGAN_HEAD,), ("reason",),
+      scope="implementing", guard=_may_extend, effect=_extend, loads=("implementation", "pauses")),
+    A("approve", "准予许可", (S.ACCEPTED, S.IN_REVIEW), S.APPROVED, (HANDLER, INTAKE),
       ("result_number",), guard=_decision_allowed, effect=_decide("approved")),
-    A("deny", "不予许可", (S.ACCEPTED, S.ASSIGNED, S.IN_REVIEW), S.DENIED, (HANDLER, INTAKE), ("reason",),
+    A("deny", "不予许可", (S.ACCEPTED, S.IN_REVIEW), S.DENIED, (HANDLER, INTAKE), ("reason",),
       guard=_decision_allowed, effect=_decide("denied")),
     A("complete", "办结", (S.APPROVED, S.DENIED), S.COMPLETED, (HANDLER, INTAKE), effect=_complete),
     A("deliver", "送达", (S.COMPLETED,), S.DELIVERED, (AGENT, INTAKE, HANDLER), ("method", "receiver"),
       scope="any", effect=_deliver),
-    A("withdraw", "撤回", (ANY_ACTIVE,), S.WITHDRAWN, (INTAKE, AGENT), scope="any", effect=_withdraw,
-      loads=("pauses",)),
+    A("withdraw", "撤回", (ANY_ACTIVE,), S.WITHDRAWN, (INTAKE, AGENT, DISPATCH), ("reason",), "any",
+      effect=_withdraw, loads=("pauses",), performer="receiving_or_holder"),
 )

@@ -29,7 +29,7 @@ from govkit.cases.models import Case, CasePause, WorkingDay
 CLOCK_PAUSES = ("supplement", "special")
 
 CARD_LABELS = {
-    "none": "未计时", "green": "正常", "yellow": "黄牌", "red": "红牌", "paused": "暂停计时",
+    "none": "未计时", "green": "正常", "yellow": "黄牌", "red": "红牌", "paused": "暂停计时", "overrun": "特别程序超时",
     "on_time": "按时办结", "late": "超期办结",
 }
 
@@ -91,7 +91,7 @@ def case_deadline(calendar: WorkingCalendar, case: Case) -> Deadline | None:
 class DeadlineStatus:
     """Deadline status of one case as the desk and supervision screens show it."""
 
-    card: str  # none / green / yellow / red / paused / on_time / late
+    card: str  # none / green / yellow / red / overrun / paused / on_time / late
     remaining: int | None
     due: date | None
     provisional: bool
@@ -113,7 +113,9 @@ def deadline_status(case: Any, calendar: WorkingCalendar, settings: Mapping[str,
         return DeadlineStatus(card, None, due, provisional)
     reference = case.paused_since or today
     remaining = calendar.working_days_between(reference, due)
-    if case.paused_since is not None:
+    if case.special_due is not None and today > case.special_due:
+        card = "overrun"  # 行政许可法第四十五条: the procedure runs past the time the applicant was told
+    elif case.paused_since is not None:
         card = "paused"
     elif reference > due:
         card = "red"
@@ -143,6 +145,7 @@ def status_columns(today: date, settings: Mapping[str, Any]) -> tuple[Any, Any, 
         (Case.due_date.is_(None), literal("none")),
         (and_(Case.completed_date.is_not(None), Case.completed_date <= Case.due_date), literal("on_time")),
         (Case.completed_date.is_not(None), literal("late")),
+        (and_(Case.special_due.is_not(None), Case.special_due < today), literal("overrun")),
         (Case.paused_since.is_not(None), literal("paused")),
         (Case.due_date < today, literal("red")),
         (remaining <= int(settings["YELLOW_CARD_DAYS"]), literal("yellow")),

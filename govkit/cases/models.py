@@ -71,6 +71,8 @@ class Case(Model):
     deemed_accepted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     last_action_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     paused_since: Mapped[Optional[date]] = mapped_column(Date)
+    #: Stated end of the running special procedure (行政许可法第四十五条); past it the case shows 特别程序超时.
+    special_due: Mapped[Optional[date]] = mapped_column(Date)
     completed_date: Mapped[Optional[date]] = mapped_column(Date)
 
     decision: Mapped[Optional[str]] = mapped_column(String(10))  # approved/denied

@@ -30,6 +30,7 @@ from govkit.cases.calendar import WorkingCalendar
 from govkit.cases.calendar_store import load_calendar
 from govkit.cases.deadlines import case_deadline, closed_pauses, compute_due
 from govkit.cases.events import CaseEventRecord
+from govkit.cases.extensions import legal_extension_days
 from govkit.cases.models import Case, CaseEvent
 from govkit.cases.registration import register_case
 from govkit.errors import (ConcurrentModification, GovkitError, InvalidTransition, OutOfScope,
@@ -39,6 +40,21 @@ from govkit.hierarchy.scope import ADMIN_ROLE, Scope
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 BUILTIN_PLUGIN = "govkit.builtins.cases"
 SCOPE_RULES = ("current", "accepting", "implementing", "any")
+#: Who may act where (DESIGN §2.3): the unit that may perform an action, relative to the case's position.
+#: ``addressee`` — the unit the case was sent to (签收); ``holder`` — the unit holding it; ``department`` — a
+#: member of the department (窗口) the case is assigned to at the holding unit; ``receiving`` — the receiving
+#: point (受理单位); ``implementing`` — the implementing organ (实施机关); ``receiving_or_holder`` and
+#: ``involved`` (receiving point, holder or implementing organ) combine them. The actor's own unit must be that
+#: unit exactly: an ancestor's scope covering it is not enough.
+PERFORMERS = ("addressee", "holder", "department", "receiving", "implementing", "receiving_or_holder", "involved")
+#: The performer of an action that names none, from its ``scope`` rule (plugin steps written before PERFORMERS).
+PERFORMER_OF_SCOPE = {"current": "holder", "accepting": "receiving", "implementing": "implementing",
+                      "any": "involved"}
+PERFORMER_LABELS = {
+    "addressee": "办件送达的单位", "holder": "办件所在单位", "department": "办件分派到的部门（窗口）的办理人员",
+    "receiving": "受理单位", "implementing": "实施机关", "receiving_or_holder": "受理单位或办件所在单位",
+    "involved": "受理单位、办件所在单位或实施机关",
+}
 #: ``from_states`` value meaning "any state before a decision" (used by withdraw).
 ANY_ACTIVE = "*"
 
@@ -121,6 +137,9 @@ class WorkflowAction:
     ``loads``: the case's relationships the guard and effect read (``implementation``,
     ``materials``, ``pauses``) — the API reads them with the case in one query instead of
     one lazy load each (leaving them out only costs those lazy loads).
+    ``performer``: the unit that may perform it relative to the case's position (see
+    :data:`PERFORMERS`; None = from ``scope``) — ``scope`` decides what the actor may see,
+    ``performer`` where the actor must sit to act.
     """
 
     name: str
@@ -136,6 +155,12 @@ class WorkflowAction:
     effect: Effect | None = None
     description: str = ""
     loads: tuple[str, ...] = ()
+    performer: str | None = None
+
+    @property
+    def performed_by(self) -> str:
+        """The unit that may perform the action (one of :data:`PERFORMERS`)."""
+        return self.performer or PERFORMER_OF_SCOPE.get(self.scope, "holder")
 
     def starts_from(self, state: str) -> bool:
         if self.from_states == (ANY_ACTIVE,):
@@ -209,10 +234,10 @@ class Workflow:
             raise PluginError(
                 f"插件 {plugin} 的流程环节“{action.label}”的 loads 含未知关系 {'、'.join(unknown)}；"
                 f"可用：{'、'.join(LOADABLE)}。", plugin=plugin)
-        if action.scope not in SCOPE_RULES or not action.roles:
+        if action.scope not in SCOPE_RULES or not action.roles or action.performed_by not in PERFORMERS:
             raise PluginError(
                 f"插件 {plugin} 的流程环节“{action.label}”须声明允许的角色和范围规则"
-                f"（{'/'.join(SCOPE_RULES)}）。", plugin=plugin)
+                f"（{'/'.join(SCOPE_RULES)}）；performer 可选：{'/'.join(PERFORMERS)}。", plugin=plugin)
 
     # -- time and calendar ------------------------------------------------------------
 
@@ -278,6 +303,30 @@ class Workflow:
                 case.accepting_division_code, case.current_division_code, case.implementing_division_code))
         return scope.covers(case.current_division_code)
 
+    @staticmethod
+    def performs(action: WorkflowAction, case: Case, actor: Actor) -> bool:
+        """Whether ``actor`` sits in the unit that may perform ``action`` on ``case`` (who may act where).
+
+        The actor's own division must be the unit itself, not an ancestor of it; an unrestricted
+        actor (Admin, CLI jobs) may act anywhere.
+        """
+        if actor.scope.is_unrestricted:
+            return True
+        here = actor.division_code
+        rule = action.performed_by
+        if rule in ("addressee", "holder"):
+            return here == case.current_division_code
+        if rule == "department":
+            return (here == case.current_division_code and case.current_department_id is not None
+                    and actor.department_id == case.current_department_id)
+        if rule == "receiving":
+            return here == case.accepting_division_code
+        if rule == "implementing":
+            return here == case.implementing_division_code
+        if rule == "receiving_or_holder":
+            return here in (case.accepting_division_code, case.current_division_code)
+        return here in (case.accepting_division_code, case.current_division_code, case.implementing_division_code)
+
     def check_visible(self, case: Case, actor: Actor) -> None:
         """Raise OutOfScope unless one of the case's divisions is in the actor's scope."""
         if not any(actor.scope.covers(c) for c in (
@@ -297,8 +346,9 @@ class Workflow:
             raise InvalidTransition(
                 f"办件当前状态为“{self.state_label(case.state)}”，不能执行“{action.label}”。"
                 f"当前可执行的操作：{names}。", state=case.state, action=action.name)
-        if not self.covers(action, case, actor):
-            raise PermissionDenied(f"“{action.label}”须由办件所在单位办理，您的管辖范围不包括该单位。")
+        if not self.covers(action, case, actor) or not self.performs(action, case, actor):
+            raise PermissionDenied(
+                f"“{action.label}”须由{PERFORMER_LABELS[action.performed_by]}办理，您所在单位不能执行。")
         if not actor.has_role(*action.roles):
             raise PermissionDenied(
                 f"您的角色不能执行“{action.label}”，该操作须由{'或'.join(action.roles)}办理。")
@@ -407,7 +457,8 @@ class Workflow:
             case.due_date = deadline.due
             case.due_provisional = deadline.provisional
             legal_days = case.implementation.legal_days if case.time_limit_days else 0
-            legal = compute_due(calendar, case.accepted_date, legal_days + case.extension_days,
+            # 行政许可法第四十二条: the statutory date moves only by approved extensions within the bound.
+            legal = compute_due(calendar, case.accepted_date, legal_days + legal_extension_days(case),
                                 closed_pauses(case.pauses))
             case.legal_due_date = legal.due
             case.legal_due_provisional = legal.provisional

@@ -191,6 +191,10 @@ class Implementation(Model):
     conditions: Mapped[Optional[str]] = mapped_column(Text)
     legal_days: Mapped[int] = mapped_column(Integer, nullable=False, default=20)
     promised_days: Mapped[int] = mapped_column(Integer, nullable=False, default=10)
+    #: Extensions of the time limit allowed (None = the default, one; 0 = none). 行政许可法第四十二条.
+    max_extensions: Mapped[Optional[int]] = mapped_column(Integer)
+    #: Working days one extension may add at most (None = the default, 10; 行政许可法第四十二条).
+    max_extension_days: Mapped[Optional[int]] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(10), nullable=False, default="承诺件")  # 即办件/承诺件
     handling_forms: Mapped[str] = mapped_column(String(50), nullable=False, default="窗口办理")
     visits_needed: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

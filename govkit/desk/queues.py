@@ -20,7 +20,7 @@ from govkit.cases.models import Case
 from govkit.cases.workflow import Actor
 from govkit.desk.attachments import case_scope_clause
 
-INTAKE, AGENT, HANDLER, DISPATCH, SUPERVISOR = "受理员", "代办员", "办理员", "指挥中心", "监察"
+INTAKE, AGENT, HANDLER, DISPATCH, SUPERVISOR, ORGAN_HEAD = "受理员", "代办员", "办理员", "指挥中心", "监察", "机关负责人"
 
 
 def _here(actor: Actor, column: Any):
@@ -57,8 +57,10 @@ def _assign(actor: Actor):
 
 
 def _review(actor: Actor):
+    # Every handler of the department the case is assigned to sees it (routing without dead ends),
+    # and the named 承办人 too.
     mine = or_(Case.handler_id == actor.user_id,
-               and_(Case.handler_id.is_(None), Case.current_department_id == actor.department_id))
+               and_(Case.current_department_id.is_not(None), Case.current_department_id == actor.department_id))
     if actor.scope.is_unrestricted:
         mine = true()
     return and_(Case.state.in_((S.ASSIGNED, S.IN_REVIEW, S.SUSPENDED, S.APPROVED, S.DENIED)),
@@ -67,6 +69,12 @@ def _review(actor: Actor):
 
 def _returned(actor: Actor):
     return and_(Case.state == S.RETURNED, _here(actor, Case.current_division_code))
+
+
+def _extension(actor: Actor):
+    # 行政许可法第四十二条: the implementing organ's head approves requested extensions.
+    return and_(Case.state.in_((S.ASSIGNED, S.IN_REVIEW, S.SUSPENDED)), Case.extension_requested_days.is_not(None),
+                _here(actor, Case.implementing_division_code))
 
 
 def _deliver(actor: Actor):
@@ -97,10 +105,11 @@ QUEUES: dict[str, Queue] = {q.name: q for q in (
     Queue("sign", "待签收", (INTAKE, HANDLER, DISPATCH), _sign, hint="下级上报到本单位、等待签收的办件"),
     Queue("assign", "待分派", (DISPATCH,), _assign, hint="已到实施机关、等待分派窗口的办件"),
     Queue("review", "待审查", (HANDLER,), _review, hint="分派给我或我所在窗口的办件"),
+    Queue("extension", "待批准延期", (ORGAN_HEAD,), _extension, hint="承办人申请延期、等待本机关负责人批准的办件"),
     Queue("returned", "被退回", (INTAKE, AGENT, HANDLER, DISPATCH), _returned, hint="上级退回本单位、需补充情况的办件"),
     Queue("deliver", "待送达", (INTAKE, AGENT, HANDLER), _deliver, hint="已办结、等待送达申请人的办件"),
-    Queue("due", "临期/超期", (INTAKE, AGENT, HANDLER, DISPATCH, SUPERVISOR), _due, ("yellow", "red"),
-          hint="黄牌（临近期限）和红牌（已超期）的办件"),
+    Queue("due", "临期/超期", (INTAKE, AGENT, HANDLER, DISPATCH, ORGAN_HEAD, SUPERVISOR), _due, ("yellow", "red", "overrun"),
+          hint="黄牌（临近期限）、红牌（已超期）和特别程序超时的办件"),
 )}
 
 

@@ -158,6 +158,8 @@ class Duty(str, enum.Enum):
     SUPERVISOR = "监察"
     CATALOG_ADMIN = "事项管理员"
     DISCLOSURE_REVIEWER = "公开审核"
+    #: 本行政机关负责人 (行政许可法第四十二条): approves extensions of the implementing organ's cases.
+    ORGAN_HEAD = "机关负责人"
 
 
 class Staff(Model):

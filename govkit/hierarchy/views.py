@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, url_for
+from flask import abort, flash, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterSmaller
@@ -19,6 +19,7 @@ from govkit.db import db
 from govkit.errors import ValidationError
 from govkit.hierarchy.codes import URBAN_RURAL_CLASSES, level_of, parent_code, validate_division_code
 from govkit.hierarchy.models import CentreKind, Department, Division, Duty, ServiceCentre, Staff
+from govkit.hierarchy.staffing import unstaffed_warnings
 from govkit.web.scope import current_scope
 from govkit.web.scoped import ScopedModelRestApi, ScopedModelView
 
@@ -76,7 +77,18 @@ def _prepare_division(item: Division) -> None:
     item.parent = found
 
 
-class DivisionView(ScopedModelView):
+class WarnsUnstaffed:
+    """List screens that show the 无人可办 warnings of the admin's scope above the list."""
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        for message in unstaffed_warnings(db.session, current_scope()):
+            flash(message, "warning")
+        return super().list()
+
+
+class DivisionView(WarnsUnstaffed, ScopedModelView):
     """行政区划: tree-aware list (filter by parent/level), breadcrumbs of ancestors on show."""
 
     template_folder = TEMPLATE_FOLDER
@@ -161,7 +173,7 @@ class ServiceCentreView(ScopedModelView):
     edit_form_extra_fields = add_form_extra_fields
 
 
-class DepartmentView(ScopedModelView):
+class DepartmentView(WarnsUnstaffed, ScopedModelView):
     """部门/窗口 at county and township level."""
 
     datamodel = SQLAInterface(Department)
@@ -194,7 +206,7 @@ def _check_department(item: Department) -> None:
         item.uscc = validate_uscc(item.uscc)
 
 
-class StaffView(ScopedModelView):
+class StaffView(WarnsUnstaffed, ScopedModelView):
     """工作人员: a login account with home division, department and duty."""
 
     datamodel = SQLAInterface(Staff)

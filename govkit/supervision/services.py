@@ -47,7 +47,7 @@ class CardRow:
     due: date
     provisional: bool
     remaining: int | None
-    card: str  # yellow / red
+    card: str  # yellow / red / overrun (特别程序超时)
 
 
 def _pairs(session: Session, statement) -> dict:
@@ -74,7 +74,7 @@ def cards(session: Session, scope: Scope, *, calendar: WorkingCalendar, settings
     result = []
     for case, item, division, department in rows:
         status = deadline_status(case, calendar, settings, today)
-        if status.card in ("yellow", "red"):
+        if status.card in ("yellow", "red", "overrun"):
             result.append(CardRow(case.id, case.number, item, division, department,
                                   STATE_LABELS.get(case.state, case.state), status.due, status.provisional,
                                   status.remaining, status.card))

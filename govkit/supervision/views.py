@@ -47,6 +47,7 @@ class SupervisionView(BaseView):
         return self.render_template("supervision/cards.html", rows=rows,
                                     red=sum(r.card == "red" for r in rows),
                                     yellow=sum(r.card == "yellow" for r in rows),
+                                    overrun=sum(r.card == "overrun" for r in rows),
                                     ratio=settings["YELLOW_CARD_RATIO"], days=settings["YELLOW_CARD_DAYS"])
 
     @expose("/rates")

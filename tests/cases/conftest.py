@@ -28,13 +28,34 @@ class FakeClock:
         return datetime.combine(self.day, time(10, 0), tzinfo=LOCAL_TZ)
 
 
-def actor(role: str, code: str, name: str | None = None, user_id: int | None = None) -> Actor:
+def actor(role: str, code: str, name: str | None = None, user_id: int | None = None,
+          department_id: int | None = None) -> Actor:
     roles = frozenset({role})
-    return Actor(user_id, name or f"{role}{code[-3:]}", roles, Scope.for_division(code, user_id, roles))
+    return Actor(user_id, name or f"{role}{code[-3:]}", roles, Scope.for_division(code, user_id, roles),
+                 department_id)
+
+
+def staff_actor(session, role: str, code: str, department=None, name: str | None = None) -> Actor:
+    """An actor with a real account and Staff row (the 待审查 queue and 分派 look for Staff)."""
+    from flask_appbuilder.security.sqla.models import User
+
+    from govkit.hierarchy.models import Division, Staff
+
+    name = name or f"{role}{code[-3:]}"
+    username = f"{name}-{session.query(User).count() + 1}"
+    user = User(first_name=name, last_name="测", username=username, email=f"{username}@example.invalid",
+                active=True)
+    session.add(user)
+    session.flush()
+    division = session.query(Division).filter_by(code=code).one()
+    department_id = getattr(department, "id", None)
+    session.add(Staff(user_id=user.id, division_id=division.id, department_id=department_id, duty=role, name=name))
+    session.flush()
+    return actor(role, code, name, user.id, department_id)
 
 
 def build_world(session, *, promised_days: int = 10, legal_days: int = 20, kind: str = "承诺件",
-                item_code: str = "000123456001", implementing: str = TOWNSHIP):
+                item_code: str = "000123456001", implementing: str = TOWNSHIP, item_type: str = "05"):
     """Divisions, a department, a published implementation with two materials and a special procedure."""
     from govkit.catalog.models import Implementation, Material, ServiceItem, SpecialProcedure
     from govkit.hierarchy.models import Department, Division
@@ -44,7 +65,7 @@ def build_world(session, *, promised_days: int = 10, legal_days: int = 20, kind:
         ensure_division(session, code)
     division = session.query(Division).filter_by(code=implementing).one()
     department = Department(division_id=division.id, name="民政办")
-    item = ServiceItem(basic_code=item_code, name="临时救助申请", item_type="05")
+    item = ServiceItem(basic_code=item_code, name="临时救助申请", item_type=item_type)
     session.add_all([department, item])
     session.flush()
     implementation = Implementation(
@@ -55,12 +76,13 @@ def build_world(session, *, promised_days: int = 10, legal_days: int = 20, kind:
                                 Material(name="困难情况说明", necessity="必需", position=2)]
     implementation.special_procedures = [SpecialProcedure(name="专家评审", days=5)]
     session.add(implementation)
+    handler = staff_actor(session, "办理员", implementing, department, name=f"办理员{implementing[-3:]}")
     session.commit()
     return SimpleNamespace(
         implementation=implementation, department=department, item=item,
         clerk=actor("受理员", VILLAGE), agent=actor("代办员", VILLAGE),
         township_clerk=actor("受理员", TOWNSHIP), dispatch=actor("指挥中心", TOWNSHIP),
-        handler=actor("办理员", TOWNSHIP), other_clerk=actor("受理员", OTHER_VILLAGE),
+        handler=handler, head=actor("机关负责人", implementing), other_clerk=actor("受理员", OTHER_VILLAGE),
         admin=Actor.system("管理员"),
     )
 

@@ -69,7 +69,8 @@ def test_full_lifecycle_through_the_api(clients, world):
     pk = case["id"]
     steps = [("clerk", "accept", {}), ("clerk", "forward", {}), ("dispatch", "sign_for", {}),
              ("dispatch", "assign", {"department_id": world.department.id}),
-             ("handler", "approve", {"result_number": "R-2026-1"}), ("handler", "complete", {}),
+             ("handler", "start_review", {}), ("handler", "approve", {"result_number": "R-2026-1"}),
+             ("handler", "complete", {}),
              ("agent", "deliver", {"method": "代办员送达", "receiver": "张三"})]
     for who, action, fields in steps:
         response = clients[who].post(f"{BASE}{pk}/transition/{action}", json=fields)

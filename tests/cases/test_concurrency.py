@@ -49,7 +49,8 @@ def test_two_simultaneous_transitions_exactly_one_wins(workflow, world, db, seco
         case = register(workflow, s, world)
         workflow.perform(s, case, "accept", world.clerk)
         case_id, version = case.id, case.version
-        moves = [("forward", world.clerk, {}), (second, world.agent if second == "withdraw" else world.clerk, {})]
+        moves = [("forward", world.clerk, {}), (second, world.agent if second == "withdraw" else world.clerk,
+                                              {"reason": "申请人申请撤回"} if second == "withdraw" else {})]
         results = _race(engine, workflow, case_id, moves)
         outcomes = sorted(r[0] for r in results)
         assert outcomes == ["lost", "won"], results

@@ -61,10 +61,10 @@ def test_spring_festival_2026_special_procedure_pause_and_extension(workflow, wo
     clock.day = date(2026, 3, 2)
     workflow.perform(s, case, "request_extension", world.handler, days=3, reason="需实地核查")
     assert case.due_date == date(2026, 3, 6)  # a request alone does not move the deadline
-    event = workflow.perform(s, case, "extend", world.dispatch, reason="同意延长")
+    event = workflow.perform(s, case, "extend", world.head, reason="同意延长")
     # 13 days: … 03-06 (10); 03-09 (11); 03-10 (12); 03-11 (13).
     assert case.due_date == date(2026, 3, 11)
-    assert event.data["approved_by"] == world.dispatch.name and event.data["old_due"] == "2026-03-06"
+    assert event.data["approved_by"] == world.head.name and event.data["old_due"] == "2026-03-06"
 
 
 def test_late_supplement_notice_counts_as_accepted_from_receipt(workflow, world, db, clock):

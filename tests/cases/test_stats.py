@@ -17,6 +17,7 @@ def _finish(workflow, s, world, case, on):
     workflow.perform(s, case, "forward", world.clerk)
     workflow.perform(s, case, "sign_for", world.dispatch)
     workflow.perform(s, case, "assign", world.dispatch, department_id=world.department.id)
+    workflow.perform(s, case, "start_review", world.handler)
     workflow.clock.day = on
     workflow.perform(s, case, "approve", world.handler, result_number="R")
     workflow.perform(s, case, "complete", world.handler)

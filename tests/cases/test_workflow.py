@@ -116,7 +116,7 @@ def test_forward_skips_missing_levels_and_return_goes_one_level_down(workflow, d
     assert case.current_division_code == TOWNSHIP
     workflow.perform(s, case, "sign_for", world.township_clerk)
     with pytest.raises(InvalidTransition, match="尚未到达实施机关"):
-        workflow.perform(s, case, "assign", county_dispatch, department_id=world.department.id)
+        workflow.perform(s, case, "assign", world.dispatch, department_id=world.department.id)
     workflow.perform(s, case, "forward", world.township_clerk)
     assert case.current_division_code == "621002000000"
     workflow.perform(s, case, "sign_for", county_dispatch)
@@ -157,7 +157,7 @@ def test_withdraw_from_any_active_state_but_not_after_decision(workflow, world, 
     for step, who, fields in [("accept", world.clerk, {}), ("forward", world.clerk, {}),
                               ("sign_for", world.dispatch, {}),
                               ("assign", world.dispatch, {"department_id": world.department.id}),
-                              ("deny", world.handler, {"reason": "不符合条件"})]:
+                              ("start_review", world.handler, {}), ("deny", world.handler, {"reason": "不符合条件"})]:
         workflow.perform(s, other, step, who, **fields)
     with pytest.raises(InvalidTransition):
         workflow.perform(s, other, "withdraw", world.agent)

@@ -19,7 +19,7 @@ from tests.cases.conftest import register
 
 pytestmark = pytest.mark.both_backends
 
-ACTORS = ("clerk", "agent", "township_clerk", "dispatch", "handler", "other_clerk", "admin")
+ACTORS = ("clerk", "agent", "township_clerk", "dispatch", "handler", "head", "other_clerk", "admin")
 
 
 def _fields(name, world):
@@ -34,6 +34,7 @@ def _fields(name, world):
         "approve": {"result_number": "R-1"},
         "deny": {"reason": "不符合条件"},
         "deliver": {"method": "窗口领取", "receiver": "本人"},
+        "withdraw": {"reason": "申请人书面申请撤回"},
     }.get(name, {})
 
 
@@ -70,7 +71,7 @@ def _walk(*pairs):
 
 FULL_WALK = _walk(("accept", "clerk"), ("forward", "clerk"), ("sign_for", "dispatch"), ("assign", "dispatch"),
                   ("start_review", "handler"), ("suspend", "handler"), ("resume", "handler"),
-                  ("request_extension", "handler"), ("extend", "dispatch"), ("approve", "handler"),
+                  ("request_extension", "handler"), ("extend", "head"), ("approve", "handler"),
                   ("complete", "handler"), ("deliver", "agent"))
 RETURN_WALK = _walk(("request_supplement", "clerk"), ("resubmit", "agent"), ("accept", "clerk"),
                     ("forward", "clerk"), ("sign_for", "dispatch"), ("return", "dispatch"), ("forward", "clerk"),

@@ -30,7 +30,10 @@ def build_world(session) -> World:
     ensure_division(session, VILLAGE, "东村")
     ensure_division(session, OTHER_VILLAGE, "西村")
     ensure_division(session, OTHER_TOWNSHIP, "南乡")
-    session.add(Department(division_id=county.id, name="民政局", window_no="3"))
+    civil = Department(division_id=county.id, name="民政局", window_no="3")
+    # 人社局 sorts before 民政局: 分派 must still preselect the item's own department.
+    session.add_all([civil, Department(division_id=county.id, name="人社局", window_no="5")])
+    session.flush()
     item = ServiceItem(basic_code="000105001000", name="城乡居民最低生活保障审核确认", item_type="07",
                        pinyin_initials=None)
     relief = ServiceItem(basic_code="000105002000", name="临时救助申请", item_type="05")
@@ -40,7 +43,7 @@ def build_world(session) -> World:
     impl = Implementation(
         item_id=item.id, division_id=county.id, code="11621002MB0000001X4000105001000",
         name="城乡居民最低生活保障审核确认", status="已发布", conditions="家庭人均收入低于当地低保标准。",
-        promised_days=10, legal_days=20,
+        promised_days=10, legal_days=20, department_id=civil.id,
     )
     session.add_all([
         impl,

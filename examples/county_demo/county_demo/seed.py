@@ -14,7 +14,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from govkit.toolkit import (
-    Actor, Case, CentreKind, Department, Division, GovkitError, Implementation, Rating, Rectification, Scope,
+    Actor, Case, CaseEvent, CentreKind, Department, Division, GovkitError, Implementation, Rating, Rectification, Scope,
     ServiceCentre, Staff, ValidationError, Workflow, cached_calendar, calendar_for, complaints, db, disclosures,
     get_state, id_check_char, load_demo_catalog, load_division_sample, ratings, subtree_prefix, sync_plugin_items,
 )
@@ -86,6 +86,28 @@ def department(session, division: Division, name: str) -> Department:
     return found
 
 
+def seed_department_handlers(app, divisions: dict[str, Division]) -> int:
+    """Give every department that implements a published item a 办理员 (no routing dead end); returns how many."""
+    session = db.session
+    sm = app.appbuilder.sm
+    role = sm.find_role("办理员") or sm.add_role("办理员")
+    staffed = set(session.scalars(select(Staff.department_id).where(Staff.duty == "办理员")))
+    wanted = session.scalars(select(Department).join(Implementation, Implementation.department_id == Department.id)
+                             .where(Implementation.status == "已发布").distinct().order_by(Department.id))
+    added = 0
+    for dept in wanted:
+        if dept.id in staffed:
+            continue
+        username = f"h{dept.id:04d}"
+        user = sm.find_user(username=username) or sm.add_user(
+            username, f"{dept.name}办理员", "", f"{username}@demo.invalid", role, password=PASSWORD)
+        session.add(Staff(user_id=user.id, division_id=dept.division_id, department_id=dept.id, duty="办理员",
+                          name=f"{dept.name}办理员"))
+        added += 1
+    session.commit()
+    return added
+
+
 def seed_staff(app, divisions: dict[str, Division]) -> list[Account]:
     """Create every demo account (FAB user + Staff row); returns them all."""
     session = db.session
@@ -119,6 +141,7 @@ class Actors:
 
     def __init__(self, session, divisions: dict[str, Division]):
         self.divisions = divisions
+        self.divisions_by_id = {d.id: code for code, d in divisions.items()}
         self.by_key: dict[tuple[str, str], Actor] = {}
         rows = session.execute(select(Staff.user_id, Staff.name, Staff.duty, Division.code, Staff.department_id)
                                .join(Division, Division.id == Staff.division_id)).all()
@@ -131,6 +154,13 @@ class Actors:
     def _actor(user_id, name, role, code, department_id=None) -> Actor:
         roles = frozenset({role})
         return Actor(user_id, name, roles, Scope.for_division(code, user_id, roles), department_id)
+
+    def handler(self, session, department: Department) -> Actor:
+        """An on-duty 办理员 of ``department`` (seed_department_handlers made sure there is one)."""
+        staff = session.scalars(select(Staff).where(Staff.department_id == department.id, Staff.duty == "办理员")
+                                .order_by(Staff.id)).first()
+        return self._actor(staff.user_id, staff.name, "办理员", self.divisions_by_id[department.division_id],
+                           department.id)
 
     def get(self, code: str, role: str) -> Actor:
         actor = self.by_key.get((code, role))
@@ -172,7 +202,7 @@ def drive(workflow: Workflow, session, case: Case, target: str, actors: Actors, 
     if target == S.REGISTERED:
         return
     if target == S.WITHDRAWN:
-        return do("withdraw", actors.get(village, "代办员"), comment="申请人决定暂不办理")
+        return do("withdraw", actors.get(village, "代办员"), reason="申请人书面申请撤回：决定暂不办理")
     if target == S.SUPPLEMENT:
         material = case.materials[0].material_id if case.materials else "补充证明材料"
         return do("request_supplement", actors.get(village, "受理员"), missing=[material])
@@ -192,13 +222,17 @@ def drive(workflow: Workflow, session, case: Case, target: str, actors: Actors, 
     here = case.current_division_code
     impl = case.implementation
     dept = impl.department if impl.department and impl.department.division_id == case.current_division_id else None
-    dept = dept or department(session, actors.divisions[here], "综合窗口")
+    dept = dept or department(session, actors.divisions[here], "便民服务中心")
     do("assign", actors.get(here, "指挥中心"), department_id=dept.id)
     if target == S.ASSIGNED:
         return
-    handler = actors.get(here, "办理员")
+    handler = actors.handler(session, dept)
     do("start_review", handler)
     if target == S.IN_REVIEW:
+        extended = session.scalar(select(CaseEvent.id).where(CaseEvent.action == "extend").limit(1))
+        if extended is None or rng.random() < 0.3:  # 行政许可法第四十二条: the handler asks, the organ's head approves
+            do("request_extension", handler, days=10, reason="需实地核查申请人家庭情况，十个工作日内不能作出决定。")
+            do("extend", actors.get(here, "机关负责人"), reason="情况属实，同意延长十个工作日。")
         return
     if target == S.RETURNED:
         return do("return", handler, reason="申请材料中的收入证明与核对结果不一致，请核实后重新上报。")
@@ -374,7 +408,7 @@ def seed_all(app, *, cases: int = 2000, seed: int = 20260301, echo: Echo = print
         echo("  " + error)
     echo("创建演示账号 …")
     accounts = seed_staff(app, divisions)
-    echo(f"  {len(accounts)} 个账号")
+    echo(f"  {len(accounts)} 个账号，另为 {seed_department_handlers(app, divisions)} 个实施部门配置办理员（h<部门编号>）")
     echo(f"生成 {cases} 个办件（按真实流程流转）…")
     by_state = seed_cases(app, divisions, cases, rng, echo, now=now)
     echo("  " + "，".join(f"{S.STATE_LABELS.get(s, s)} {n}" for s, n in sorted(by_state.items())))

@@ -67,6 +67,20 @@ def test_every_state_is_seeded_through_the_workflow(demo):
     assert any("办件" in line for line in lines)
 
 
+def test_an_extension_asked_by_the_handler_and_approved_by_the_organ_head(demo):
+    """行政许可法第四十二条 in the demo: one approved extension of 10 working days, approver ≠ requester."""
+    app, _, _, _ = demo
+    with app.app_context():
+        approved = db.session.scalars(select(CaseEvent).where(CaseEvent.action == "extend")).all()
+        assert approved and all(e.role == "机关负责人" and e.data["days"] == 10 for e in approved)
+        for event in approved:
+            asked = db.session.scalars(select(CaseEvent).where(
+                CaseEvent.case_id == event.case_id, CaseEvent.action == "request_extension")).one()
+            assert asked.role == "办理员" and asked.actor_name != event.actor_name
+            case = db.session.get(Case, event.case_id)
+            assert case.extension_days == 10 and case.legal_due_date >= case.due_date
+
+
 def test_structure_staff_catalog_and_local_items(demo):
     app, _, _, _ = demo
     with app.app_context():
@@ -76,7 +90,7 @@ def test_structure_staff_catalog_and_local_items(demo):
         # county, 3 townships, 20 villages
         assert db.session.scalar(select(func.count()).select_from(ServiceCentre)) == 24
         duties = set(db.session.scalars(select(Staff.duty)))
-        assert {"受理员", "代办员", "办理员", "指挥中心", "监察", "事项管理员", "公开审核"} <= duties
+        assert {"受理员", "代办员", "办理员", "指挥中心", "机关负责人", "监察", "事项管理员", "公开审核"} <= duties
         assert db.session.scalar(select(func.count()).select_from(ServiceItem)) >= 30
         local = db.session.scalars(select(ServiceItem).where(ServiceItem.source == "plugin:county_demo")).all()
         assert {i.basic_code for i in local} == {local_plugin.WATER_ITEM, local_plugin.ECOMMERCE_ITEM}

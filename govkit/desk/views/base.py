@@ -7,8 +7,8 @@ from flask_login import current_user
 from govkit.desk import web
 from govkit.desk.queues import QUEUES, queues_for
 
-READERS = ("受理员", "代办员", "办理员", "指挥中心", "监察")
-WORKERS = ("受理员", "代办员", "办理员", "指挥中心")
+READERS = ("受理员", "代办员", "办理员", "指挥中心", "机关负责人", "监察")
+WORKERS = ("受理员", "代办员", "办理员", "指挥中心", "机关负责人")
 
 
 def grants(**by_permission: tuple[str, ...]) -> dict[str, list[str]]:

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from govkit.cases import states as S
-from govkit.cases.actions import DELIVERY_METHODS
+from govkit.cases.actions import DELIVERY_METHODS, department_handlers
+from govkit.cases.extensions import extension_bounds
 from govkit.cases.deadlines import deadline_status, pause_period
 from govkit.cases.idnumber import mask_id_number, mask_phone
 from govkit.cases.models import Case
@@ -26,7 +27,7 @@ from govkit.desk.storage import format_size
 from govkit.desk.views.base import READERS, WORKERS, DeskView, grants
 from govkit.desk.views.intake import item_form_class
 from govkit.errors import ConcurrentModification, GovkitError, OutOfScope, ValidationError
-from govkit.hierarchy.models import Department, Division, Staff
+from govkit.hierarchy.models import Department, Division
 from govkit.state import get_state
 
 #: The notice to offer after an action succeeds.
@@ -89,14 +90,12 @@ def field_specs(case: Case, action: WorkflowAction) -> list[tuple[str, str, Any]
         if name in LIST_FIELDS:
             choices = [(row.material_id, row.material.name, row.received) for row in case.materials]
         elif name == "department_id":
-            choices = [(d.id, d.name) for d in db.session.scalars(
-                select(Department).where(Department.division_id == case.current_division_id).order_by(Department.name))]
+            choices = [(d.id, d.name + ("" if staffed else "（无人可办）")) for d, staffed in assignable_departments(case)]
         elif name == "handler_id":
-            choices = [(s.user_id, f"{s.name}（{s.department.name if s.department else ''}）")
-                       for s in db.session.scalars(
-                           select(Staff).join(Department, Staff.department_id == Department.id)
-                           .where(Department.division_id == case.current_division_id, Staff.duty == "办理员")
-                           .order_by(Staff.name))]
+            department = preselected_department(case)
+            choices = [] if department is None else [
+                (s.user_id, f"{s.name}（{s.department.name}）")
+                for s in department_handlers(db.session, department)]
         elif name == "procedure_id":
             choices = [(p.id, f"{p.name}（{p.days} 个工作日）") for p in case.implementation.special_procedures]
         elif name == "method":
@@ -105,6 +104,31 @@ def field_specs(case: Case, action: WorkflowAction) -> list[tuple[str, str, Any]
                  "materials_received": "已收取的材料"}.get(name, FIELD_LABELS.get(name, name))
         specs.append((name, label, choices))
     return specs
+
+
+def preselected_department(case: Case) -> int | None:
+    """The item's implementing department when it is at the unit holding the case (分派 preselects it)."""
+    department_id = case.implementation.department_id
+    if department_id is None:
+        return None
+    department = db.session.get(Department, department_id)
+    return department_id if department is not None and department.division_id == case.current_division_id else None
+
+
+def assignable_departments(case: Case) -> list[tuple[Department, bool]]:
+    """Departments of the holding unit, the item's own first, each with whether it has a handler."""
+    departments = list(db.session.scalars(
+        select(Department).where(Department.division_id == case.current_division_id).order_by(Department.name)))
+    first = preselected_department(case)
+    departments.sort(key=lambda d: d.id != first)
+    return [(d, bool(department_handlers(db.session, d.id))) for d in departments]
+
+
+def form_defaults(case: Case, action: WorkflowAction) -> dict[str, str]:
+    """Values an action form starts with: 分派 preselects the item's implementing department."""
+    if action.name == "assign" and preselected_department(case) is not None:
+        return {"department_id": str(preselected_department(case))}
+    return {}
 
 
 def collect_fields(action: WorkflowAction) -> dict[str, Any]:
@@ -198,8 +222,9 @@ class DeskCaseView(DeskView):
                 flash(str(exc), "danger")
                 return redirect(url_for("DeskCaseView.show", case_id=case_id))
         return self.render("desk/action.html", case=case, action=action, specs=field_specs(case, action),
-                           state_label=workflow.state_label, form=request.form,
-                           requested_days=case.extension_requested_days)
+                           state_label=workflow.state_label, form=request.form or form_defaults(case, action),
+                           requested_days=case.extension_requested_days,
+                           max_extension_days=extension_bounds(case.implementation)[1])
 
     @expose("/<int:case_id>/upload", methods=["POST"])
     @has_access

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-22 07:38:41.687377
+Create Date: 2026-12-04 22:46:32.451405
 """
 from alembic import op
 import sqlalchemy as sa
@@ -452,6 +452,8 @@ def upgrade() -> None:
     sa.Column('conditions', sa.Text(), nullable=True),
     sa.Column('legal_days', sa.Integer(), nullable=False),
     sa.Column('promised_days', sa.Integer(), nullable=False),
+    sa.Column('max_extensions', sa.Integer(), nullable=True),
+    sa.Column('max_extension_days', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('handling_forms', sa.String(length=50), nullable=False),
     sa.Column('visits_needed', sa.Integer(), nullable=False),
@@ -535,6 +537,7 @@ def upgrade() -> None:
     sa.Column('deemed_accepted', sa.Boolean(), nullable=False),
     sa.Column('last_action_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('paused_since', sa.Date(), nullable=True),
+    sa.Column('special_due', sa.Date(), nullable=True),
     sa.Column('completed_date', sa.Date(), nullable=True),
     sa.Column('decision', sa.String(length=10), nullable=True),
     sa.Column('decision_reason', sa.Text(), nullable=True),
