@@ -21,7 +21,7 @@ from govkit.toolkit import (
 from govkit.toolkit import case_states as S
 
 from county_demo import forms_data
-from county_demo.accounts import ACCOUNTS, COUNTY, Account, village_accounts
+from county_demo.accounts import ACCOUNTS, COUNTY, PASSWORD, Account, village_accounts
 
 Echo = Callable[[str], None]
 CHINA = timezone(timedelta(hours=8))

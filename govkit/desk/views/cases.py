@@ -20,7 +20,7 @@ from govkit.cases.models import Case
 from govkit.cases.runtime import workflow_for
 from govkit.cases.workflow import FIELD_LABELS, WorkflowAction
 from govkit.db import db
-from govkit.desk import documents, issuing, web
+from govkit.desk import issuing, web
 from govkit.desk.attachments import PendingFiles, attach_file, case_attachments, get_attachment, get_case
 from govkit.desk.storage import image_preview_png
 from govkit.desk.storage import format_size
