@@ -8,6 +8,8 @@ The transfer list (交接单) context is built here from a transfer batch hop.
 """
 from __future__ import annotations
 
+import os
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,32 +18,55 @@ from sqlalchemy.orm import Session
 from govkit.cases import states as S
 from govkit.cases.idnumber import mask_id_number, mask_phone
 from govkit.cases.models import Case, CaseEvent
+from govkit.catalog.wording import DecisionWording, wording_for
 from govkit.desk.models import TransferBatch, TransferHop
 from govkit.hierarchy.models import Division
+from govkit.hierarchy.organs import organ_for_case
 from govkit.printing import CaseNotice, TransferBatch as TransferList
 from govkit.printing.issued import issue, seal_if_configured
+from govkit.printing.qr import public_base_url
 from govkit.printing.registry import registry_for
 
 CASE_DOCUMENTS: dict[str, str] = {
     "acceptance_notice": "受理通知书",
     "supplement_notice": "一次性告知书",
     "refusal_notice": "不予受理通知书",
+    "extension_notice": "延期通知书",
+    "special_procedure_notice": "特别程序告知书",
+    "decision_grant": "准予决定书",
+    "decision_deny": "不予决定书",
     "delivery_receipt": "送达回证",
 }
 
 
+def wording_of(case: Case) -> DecisionWording:
+    """The decision wording of ``case``'s item type (准予行政许可 / 予以确认 / 给付 / 予以办结 …)."""
+    return wording_for(case.implementation.effective_item_type)
+
+
 def printable_documents(case: Case) -> list[tuple[str, str]]:
-    """``(template name, title)`` of the notices this case can print now."""
+    """``(template name, title)`` of the notices this case can print now; decision titles follow the item type."""
     names = []
+    actions = {e.action for e in case.events}
     if case.accepted_date is not None:
         names.append("acceptance_notice")
     if any(p.reason == "supplement" for p in case.pauses) or case.state == S.SUPPLEMENT:
         names.append("supplement_notice")
     if case.state == S.REFUSED:
         names.append("refusal_notice")
+    if "extend" in actions:
+        names.append("extension_notice")
+    if "suspend" in actions:
+        names.append("special_procedure_notice")
+    if case.decision == "approved":
+        names.append("decision_grant")
+    if case.decision == "denied":
+        names.append("decision_deny")
     if case.state in (S.COMPLETED, S.DELIVERED):
         names.append("delivery_receipt")
-    return [(n, CASE_DOCUMENTS[n]) for n in names]
+    titles = {**CASE_DOCUMENTS, "decision_grant": wording_of(case).grant_title,
+              "decision_deny": wording_of(case).deny_title}
+    return [(n, titles[n]) for n in names]
 
 
 def registry(state: Any):
@@ -55,45 +80,92 @@ def _division_name(session: Session, code: str | None) -> str:
     return session.scalar(select(Division.name).where(Division.code == code)) or code
 
 
+def _last_event(session: Session, case: Case, *actions: str) -> CaseEvent | None:
+    return session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.action.in_(actions))
+                          .order_by(CaseEvent.id.desc()).limit(1))
+
+
+def _day(value: Any) -> date | None:
+    """A date kept in event data (ISO text in JSON) as a date."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _local_day(value: datetime | None) -> date | None:
+    # China Standard Time: a step at 23:30 UTC happened the next day locally.
+    return (value + timedelta(hours=8)).date() if value is not None else None
+
+
 def case_notice(session: Session, case: Case, settings: Any, staff_name: str = ""):
-    """A :class:`CaseNotice` for ``case`` (masked personal data)."""
+    """A :class:`CaseNotice` for ``case`` (masked personal data), issued in the implementing organ's name.
+
+    Raises :class:`~govkit.errors.OrganIncomplete` when the organ lacks what documents need.
+    """
     impl = case.implementation
-    missing_event = session.scalar(
-        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.action == "request_supplement")
-        .order_by(CaseEvent.id.desc()).limit(1)
-    )
-    missing_names = list((missing_event.data or {}).get("missing", [])) if missing_event else []
+    organ = organ_for_case(session, case)
+    wording = wording_of(case)
+    missing_event = _last_event(session, case, "request_supplement")
+    supplement = (missing_event.data or {}) if missing_event else {}
+    missing_names = list(supplement.get("missing", []))
     by_name = {row.material.name: row.material for row in case.materials}
-    base = str(settings.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    extension = _last_event(session, case, "extend")
+    extension_data = (extension.data or {}) if extension else {}
+    special = _last_event(session, case, "suspend")
+    special_data = (special.data or {}) if special else {}
+    decided = _last_event(session, case, "approve", "deny")
+    base = public_base_url(settings)
     return CaseNotice(
         case_number=case.number,
         document_number=case.number,
         applicant_name=case.applicant_name,
         item_name=impl.name,
         item_code=impl.item.basic_code,
+        item_type=wording.type_name,
         implementation_code=impl.code,
-        issuing_body=_division_name(session, case.accepting_division_code),
-        division_name=_division_name(session, case.accepting_division_code),
+        issuing_body=organ.name,
+        division_name=organ.receiving_point or organ.name,
+        received_on_behalf=organ.received_on_behalf,
+        seal_image_path=organ.seal_image_path,
+        review_body=organ.review_body,
+        court=organ.court,
         applicant_id_masked=mask_id_number(case.applicant_id_number or ""),
         applicant_phone_masked=mask_phone(case.applicant_phone) if case.applicant_phone else "",
         received_date=case.received_date,
         accepted_date=case.accepted_date,
         materials_received=[(r.material.name, r.material.form, r.material.copies) for r in case.materials if r.received],
         missing_materials=[(n, (by_name[n].acceptance_standard or "") if n in by_name else "") for n in missing_names],
+        supplement_days=supplement.get("supplement_days") or int(settings.get("SUPPLEMENT_PERIOD_DAYS") or 15),
+        supplement_deadline=_day(supplement.get("supplement_due")),
+        supplement_deadline_provisional=bool(supplement.get("supplement_due_provisional")),
         legal_days=impl.legal_days,
         promised_days=impl.promised_days,
         due_date=case.due_date,
         due_date_provisional=case.due_provisional,
         contact_person=staff_name,
-        contact_phone=impl.consult_phone or "",
+        contact_phone=impl.consult_phone or organ.phone,
         progress_url=f"{base}/public/progress",
         progress_token=case.progress_token,
         verify_url=f"{base}/public/verify",
         refusal_reason=case.refusal_reason or "",
-        decision={"approved": "准予许可", "denied": "不予许可"}.get(case.decision or "", ""),
+        legal_basis=impl.effective_legal_basis or "",
+        decision=wording.label(case.decision),
+        decision_title=wording.title(case.decision),
+        decision_reason=case.decision_reason or "",
+        decision_date=_local_day(decided.at) if decided else None,
+        appealable=wording.appealable,
         result_number=case.result_number or "",
+        extension_days=extension_data.get("days"),
+        extension_reason=(extension.comment or extension_data.get("reason") or "") if extension else "",
+        extension_approved_by=extension_data.get("approved_by") or "",
+        previous_due_date=_day(extension_data.get("old_due")),
+        special_procedure=special_data.get("procedure") or "",
+        special_procedure_days=special_data.get("allowance_days"),
+        special_procedure_until=_day(special_data.get("allowance_due")),
+        special_procedure_counted=bool(special_data.get("counts_in_deadline")),
         delivery_method=case.delivery_method or "",
         delivery_receiver=case.delivery_receiver or "",
+        delivery_date=_local_day(case.delivered_at),
     )
 
 
@@ -102,11 +174,15 @@ def issue_case_document(state: Any, session: Session, name: str, case: Case, sta
     """Render notice ``name`` for ``case``, seal it when a seal certificate is configured, and record
     the issue (for the public verify page). Returns the exact bytes to serve; the caller commits."""
     context = case_notice(session, case, state.settings, staff_name)
+    organ = organ_for_case(session, case)
     pdf = registry(state).render(name, context, item_code=context.item_code)
-    title = CASE_DOCUMENTS.get(name, name)
-    pdf, signed = seal_if_configured(pdf, state.settings, reason=title, location=context.issuing_body or None)
+    title = dict(printable_documents(case)).get(name) or CASE_DOCUMENTS.get(name, name)
+    # The organ's own certificate (its passphrase from the environment variable it names), else the deployment's.
+    passphrase = os.environ.get(organ.seal_passphrase_env) if organ.seal_passphrase_env else None
+    pdf, signed = seal_if_configured(pdf, state.settings, reason=title, location=context.issuing_body or None,
+                                     p12_path=organ.seal_p12_path or None, passphrase=passphrase)
     issue(session, pdf, document_number=context.document_number, template_name=name, title=title,
-          issuing_body=context.issuing_body, division_code=case.accepting_division_code, case_id=case.id,
+          issuing_body=context.issuing_body, division_code=organ.division_code, case_id=case.id,
           issued_by_id=user_id, signed=signed)
     return pdf
 
