@@ -81,6 +81,8 @@ def test_documents_name_the_organ_and_the_receiving_point(desk_app, desk_world, 
     text = _flat(Poppler(tmp_path).text(clerk.get(f"/desk/case/{case.id}/print/acceptance_notice").data))
     assert "测试县人民政府" in text and "东村代收" in text
     assert "（印章）" not in text, "the organ's seal image replaces the placeholder"
+    # Links come from PUBLIC_BASE_URL (http://localhost in tests), never a default address.
+    assert "登录localhost凭办件编号" in text and "127.0.0.1" not in text
 
 
 def test_an_incomplete_organ_is_refused_naming_organ_and_field(desk_app, desk_world, user_client, db):
