@@ -112,6 +112,15 @@ def _init_csrf(app: Flask) -> None:
         csrf.protect()
 
 
+def _warn_without_public_url(app: Flask, s: Any) -> None:
+    """Production (not debug, not testing) without ``PUBLIC_BASE_URL``: every printed link and QR code
+    would point at the default http://127.0.0.1:5000, which no applicant can open."""
+    if s["TESTING"] or app.debug or s.sources.get("PUBLIC_BASE_URL", "default") != "default":
+        return
+    log.warning("未配置 PUBLIC_BASE_URL：文书上的进度查询、核验链接和二维码将指向默认地址 %s，申请人无法打开。"
+                "请在 govkit.toml 中设置本系统对外的访问地址（如 https://zwfw.example.gov.cn）。", s["PUBLIC_BASE_URL"])
+
+
 def create_app(
     config: Mapping[str, Any] | str | os.PathLike | None = None,
     *,
@@ -158,6 +167,7 @@ def create_app(
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"factory": QueuedWriterConnection}}
     app.config.update(s.extra)
     app.extensions["govkit"] = GovkitState(pm=pm, settings=s)
+    _warn_without_public_url(app, s)
 
     db.init_app(app)
     # Listeners on this app's engine and govkit's session factory only, not every engine (govkit.listeners).

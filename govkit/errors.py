@@ -79,3 +79,9 @@ class DirectoryUnavailable(GovkitError):
     """No configured LDAP directory answered."""
 
     status_code = 503
+
+
+class OrganIncomplete(GovkitError):
+    """The implementing organ (实施机关) lacks what an issued document needs (names organ and field)."""
+
+    status_code = 409

@@ -126,12 +126,16 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("SITE_NAME", str, "政务服务网", "Name shown in page titles and on printed notices."),
     Setting("DEFAULT_LOCALE", str, "zh", "Default UI language.", choices=("zh", "en")),
     Setting("PUBLIC_BASE_URL", str, "http://127.0.0.1:5000",
-            "Base URL of the public portal, printed in notice QR codes."),
+            "Public address of this deployment: the only source of every absolute link printed or encoded "
+            "(progress and verify pages, QR codes). `govkit demo --host/--port` sets it to the address it serves; "
+            "a production start-up logs a warning when it is unset."),
     Setting("UPLOAD_MAX_BYTES", int, 20 * 1024 * 1024, "Largest accepted upload in bytes."),
     Setting("YELLOW_CARD_RATIO", float, 0.8, "Share of the promised time used that raises a yellow card."),
     Setting("YELLOW_CARD_DAYS", int, 2, "Working days left at or below which a yellow card is raised."),
     Setting("SUPPLEMENT_NOTICE_DAYS", int, 5,
             "Working days within which a supplement notice must be issued (行政许可法 §32)."),
+    Setting("SUPPLEMENT_PERIOD_DAYS", int, 15, "Working days the applicant has to supply missing materials; "
+            "printed on the 一次性告知书 with the resulting date (逾期未补正的，视为撤回)."),
     Setting("RECTIFICATION_DAYS", int, 10, "Working days to rectify after a 差评."),
     Setting("TRANSFER_OVERDUE_DAYS", int, 3, "Working days after which a paper transfer batch in transit is reported."),
     Setting("PROGRESS_RATE_LIMIT", str, "10 per minute", "Rate limit per IP for the public progress lookup."),

@@ -53,7 +53,8 @@ if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.catalog.sync import sync_plugin_items
     from govkit.db import Model, UTCDateTime, db, utcnow
     from govkit.desk.documents import case_notice
-    from govkit.hierarchy.models import CentreKind, Department, Division, ServiceCentre, Staff
+    from govkit.hierarchy.models import CentreKind, Department, Division, Organ, ServiceCentre, Staff
+    from govkit.hierarchy.organs import organ_for_case
     from govkit.hierarchy.sample import load_sample as load_division_sample
     from govkit.hierarchy.scope import Scope
     from govkit.migrate import create_plugin_tables
@@ -94,6 +95,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Department": ("govkit.hierarchy.models", "Department"),
     "Division": ("govkit.hierarchy.models", "Division"),
     "ServiceCentre": ("govkit.hierarchy.models", "ServiceCentre"),
+    "Organ": ("govkit.hierarchy.models", "Organ"),
+    "organ_for_case": ("govkit.hierarchy.organs", "organ_for_case"),
     "Staff": ("govkit.hierarchy.models", "Staff"),
     "load_division_sample": ("govkit.hierarchy.sample", "load_sample"),
     "Scope": ("govkit.hierarchy.scope", "Scope"),
@@ -126,7 +129,8 @@ __all__ = [
     "PermissionDenied", "ConcurrentModification", "CalendarYearNotCovered",
     # database and models
     "db", "Model", "UTCDateTime", "utcnow", "upgrade_database", "create_plugin_tables", "sync_roles",
-    "Division", "Department", "ServiceCentre", "CentreKind", "Staff", "ServiceItem", "Implementation",
+    "Division", "Department", "ServiceCentre", "CentreKind", "Staff", "Organ", "organ_for_case",
+    "ServiceItem", "Implementation",
     "Case", "CaseEvent", "Complaint", "Disclosure", "Rating", "Rectification",
     # hierarchy and scope
     "Scope", "subtree_prefix", "load_division_sample", "current_scope", "ScopedModelView", "ScopedModelRestApi",

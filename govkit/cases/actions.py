@@ -168,7 +168,11 @@ def _request_supplement(ctx: ActionContext) -> None:
         # 行政许可法 §32: a notice later than the limit means accepted from receipt.
         case.deemed_accepted = True
         ctx.data["deemed_accepted_from"] = received
-    ctx.data.update(missing=names, notice_working_days=late_by)
+    # The applicant's 补正 period: "逾期未补正的，视为撤回" needs a date (行政许可法 §32).
+    period = int(ctx.workflow.settings["SUPPLEMENT_PERIOD_DAYS"])
+    supplement_due = ctx.calendar.add_working_days(ctx.today, period)
+    ctx.data.update(missing=names, notice_working_days=late_by, supplement_days=period,
+                    supplement_due=supplement_due.due, supplement_due_provisional=supplement_due.provisional)
     _open_pause(ctx, "supplement")
 
 
@@ -302,7 +306,7 @@ def _extend(ctx: ActionContext) -> None:
     old_due = case.due_date
     ctx.workflow.recompute_deadline(ctx.session, case)
     ctx.data.update(days=days, approved_by=ctx.actor.name, old_due=old_due, due_date=case.due_date,
-                    legal_due_date=case.legal_due_date)
+                    legal_due_date=case.legal_due_date, reason=ctx.fields.get("reason") or "")
 
 
 def _decide(decision: str):

@@ -153,8 +153,10 @@ def demo_command(folder: str, host: str, port: int, reset: bool, no_serve: bool)
         raise click.ClickException(
             "未安装示范县演示包。请运行 `pip install -e examples/county_demo`（或 `make demo`）。"
         ) from exc
-    app = county_demo.prepare(Path(folder).resolve(), reset=reset, echo=click.echo)
-    click.echo(f"演示县已就绪：http://{host}:{port}/")
+    # Every printed link and QR code must point at what this command serves (PUBLIC_BASE_URL).
+    base_url = f"http://{host}:{port}"
+    app = county_demo.prepare(Path(folder).resolve(), reset=reset, echo=click.echo, PUBLIC_BASE_URL=base_url)
+    click.echo(f"演示县已就绪：{base_url}/")
     for line in county_demo.login_lines():
         click.echo("  " + line)
     if not no_serve:

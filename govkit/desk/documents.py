@@ -8,6 +8,7 @@ The transfer list (交接单) context is built here from a transfer batch hop.
 """
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,10 +16,13 @@ from sqlalchemy.orm import Session
 
 from govkit.cases.idnumber import mask_id_number, mask_phone
 from govkit.cases.models import Case, CaseEvent
+from govkit.catalog.wording import DecisionWording, wording_for
 from govkit.desk.models import TransferBatch, TransferHop
 from govkit.hierarchy.models import Division
+from govkit.hierarchy.organs import organ_for_case
 from govkit.printing import CaseNotice, TransferBatch as TransferList
-from govkit.printing.kinds import KindRegistry
+from govkit.printing.kinds import CaseDocumentKind, KindRegistry
+from govkit.printing.qr import public_base_url
 from govkit.printing.registry import TemplateRegistry, registry_for
 
 
@@ -38,7 +42,18 @@ def printable_documents(session: Session, case: Case, kinds: KindRegistry,
         code = case.implementation.item.basic_code
         allowed = [k for k in allowed if k.template in templates
                    and any(t.applies(code) for t in templates.history(k.template))]
-    return [(kind.name, kind.title) for kind in allowed]
+    return [(kind.name, kind_title(case, kind)) for kind in allowed]
+
+
+def wording_of(case: Case) -> DecisionWording:
+    """The decision wording of ``case``'s item type (准予行政许可 / 予以确认 / 给付 / 予以办结 …)."""
+    return wording_for(case.implementation.effective_item_type)
+
+
+def kind_title(case: Case, kind: CaseDocumentKind) -> str:
+    """The title ``kind`` carries for ``case``: decision documents are worded by the item type."""
+    wording = wording_of(case)
+    return {"decision_grant": wording.grant_title, "decision_deny": wording.deny_title}.get(kind.name, kind.title)
 
 
 def registry(state: Any):
@@ -52,25 +67,55 @@ def _division_name(session: Session, code: str | None) -> str:
     return session.scalar(select(Division.name).where(Division.code == code)) or code
 
 
+def _last_event(session: Session, case: Case, *actions: str) -> CaseEvent | None:
+    return session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.action.in_(actions))
+                          .order_by(CaseEvent.id.desc()).limit(1))
+
+
+def _day(value: Any) -> date | None:
+    """A date kept in event data (ISO text in JSON) as a date."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _local_day(value: datetime | None) -> date | None:
+    # China Standard Time: a step at 23:30 UTC happened the next day locally.
+    return (value + timedelta(hours=8)).date() if value is not None else None
+
+
 def case_notice(session: Session, case: Case, settings: Any, staff_name: str = ""):
-    """A :class:`CaseNotice` for ``case`` (masked personal data)."""
+    """A :class:`CaseNotice` for ``case`` (masked personal data), issued in the implementing organ's name.
+
+    Raises :class:`~govkit.errors.OrganIncomplete` when the organ lacks what documents need.
+    """
     impl = case.implementation
-    missing_event = session.scalar(
-        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.action == "request_supplement")
-        .order_by(CaseEvent.id.desc()).limit(1)
-    )
-    missing_names = list((missing_event.data or {}).get("missing", [])) if missing_event else []
+    organ = organ_for_case(session, case)
+    wording = wording_of(case)
+    missing_event = _last_event(session, case, "request_supplement")
+    supplement = (missing_event.data or {}) if missing_event else {}
+    missing_names = list(supplement.get("missing", []))
     by_name = {row.material.name: row.material for row in case.materials}
-    base = str(settings.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    extension = _last_event(session, case, "extend")
+    extension_data = (extension.data or {}) if extension else {}
+    special = _last_event(session, case, "suspend")
+    special_data = (special.data or {}) if special else {}
+    decided = _last_event(session, case, "approve", "deny")
+    base = public_base_url(settings)
     return CaseNotice(
         case_number=case.number,
         document_number=case.number,
         applicant_name=case.applicant_name,
         item_name=impl.name,
         item_code=impl.item.basic_code,
+        item_type=wording.type_name,
         implementation_code=impl.code,
-        issuing_body=_division_name(session, case.accepting_division_code),
-        division_name=_division_name(session, case.accepting_division_code),
+        issuing_body=organ.name,
+        division_name=organ.receiving_point or organ.name,
+        received_on_behalf=organ.received_on_behalf,
+        seal_image_path=organ.seal_image_path,
+        review_body=organ.review_body,
+        court=organ.court,
         applicant_id_masked=mask_id_number(case.applicant_id_number or ""),
         applicant_phone_masked=mask_phone(case.applicant_phone) if case.applicant_phone else "",
         received_date=case.received_date,
@@ -78,20 +123,37 @@ def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "
         materials_received=[(r.material.name, r.material.form, r.material.copies)
                             for r in case.materials if r.received],
         missing_materials=[(n, (by_name[n].acceptance_standard or "") if n in by_name else "") for n in missing_names],
+        supplement_days=supplement.get("supplement_days") or int(settings.get("SUPPLEMENT_PERIOD_DAYS") or 15),
+        supplement_deadline=_day(supplement.get("supplement_due")),
+        supplement_deadline_provisional=bool(supplement.get("supplement_due_provisional")),
         legal_days=impl.legal_days,
         promised_days=impl.promised_days,
         due_date=case.due_date,
         due_date_provisional=case.due_provisional,
         contact_person=staff_name,
-        contact_phone=impl.consult_phone or "",
+        contact_phone=impl.consult_phone or organ.phone,
         progress_url=f"{base}/public/progress",
         progress_token=case.progress_token,
         verify_url=f"{base}/public/verify",
         refusal_reason=case.refusal_reason or "",
-        decision={"approved": "准予许可", "denied": "不予许可"}.get(case.decision or "", ""),
+        legal_basis=impl.effective_legal_basis or "",
+        decision=wording.label(case.decision),
+        decision_title=wording.title(case.decision),
+        decision_reason=case.decision_reason or "",
+        decision_date=_local_day(decided.at) if decided else None,
+        appealable=wording.appealable,
         result_number=case.result_number or "",
+        extension_days=extension_data.get("days"),
+        extension_reason=(extension.comment or extension_data.get("reason") or "") if extension else "",
+        extension_approved_by=extension_data.get("approved_by") or "",
+        previous_due_date=_day(extension_data.get("old_due")),
+        special_procedure=special_data.get("procedure") or "",
+        special_procedure_days=special_data.get("allowance_days"),
+        special_procedure_until=_day(special_data.get("allowance_due")),
+        special_procedure_counted=bool(special_data.get("counts_in_deadline")),
         delivery_method=case.delivery_method or "",
         delivery_receiver=case.delivery_receiver or "",
+        delivery_date=_local_day(case.delivered_at),
     )
 
 

@@ -19,6 +19,8 @@ so the second one's insert fails and it serves the first one's bytes.
 """
 from __future__ import annotations
 
+import os
+
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -33,7 +35,8 @@ from sqlalchemy.orm import Session
 
 from govkit.cases import writes
 from govkit.cases.models import Case
-from govkit.desk.documents import case_actions, case_notice, printable_documents
+from govkit.desk.documents import case_actions, case_notice, kind_title, printable_documents
+from govkit.hierarchy.organs import organ_for_case
 from govkit.desk.storage import FileStore
 from govkit.errors import GovkitError, ValidationError
 from govkit.hierarchy.models import Department, Division
@@ -174,7 +177,9 @@ def issue_document(session: Session, case: Case, kind_name: str, actor: Any, iss
 
     day = today or issuer.workflow.today()
     division, department = issuing_organ(session, case)
-    body = organ_name(division, department)
+    organ = organ_for_case(session, case)  # raises OrganIncomplete naming what the organ lacks
+    body = organ.name
+    title = kind_title(case, kind)
     number = next_document_number(session, division, department, day.year)
     form_data = {str(k): _text(v) for k, v in (case.form_data or {}).items()}
     labels = dict(issuer.form_labels(case)) if issuer.form_labels and form_data else {}
@@ -183,17 +188,20 @@ def issue_document(session: Session, case: Case, kind_name: str, actor: Any, iss
         extra=form_data)
     context = context.replace(check_code=check_code(context))
     pdf = issuer.templates.render(kind.template, context, item_code=context.item_code)
-    pdf, signed = seal_if_configured(pdf, issuer.settings, reason=kind.title, location=body or None)
+    # The organ's own certificate (its passphrase from the environment variable it names), else the deployment's.
+    passphrase = os.environ.get(organ.seal_passphrase_env) if organ.seal_passphrase_env else None
+    pdf, signed = seal_if_configured(pdf, issuer.settings, reason=title, location=body or None,
+                                     p12_path=organ.seal_p12_path or None, passphrase=passphrase)
     sha = issuer.store.put(pdf)
 
     now = issuer.workflow.now()
     row = IssuedDocument(
-        document_number=number, template_name=kind.name, title=kind.title, case_id=case.id,
+        document_number=number, template_name=kind.name, title=title, case_id=case.id,
         division_code=division.code, department_id=department.id if department is not None else None,
         issuing_body=body[:200], sha256=sha, check_code=context.check_code, size=len(pdf), issued_at=now,
         issued_by_id=getattr(actor, "user_id", None), issued_by_name=getattr(actor, "name", "")[:100],
         signed=signed, status=VALID)
-    data = {"kind": kind.name, "title": kind.title, "document_number": number, "sha256": sha}
+    data = {"kind": kind.name, "title": title, "document_number": number, "sha256": sha}
     if _supersede is not None:
         # The old row leaves the "one valid per case and kind" index before the new one enters it.
         _supersede.status, _supersede.status_changed_at = SUPERSEDED, now
@@ -212,7 +220,7 @@ def issue_document(session: Session, case: Case, kind_name: str, actor: Any, iss
         return IssuedCopy(winner, stored_pdf(issuer, winner), False)
     if _supersede is not None:
         _supersede.superseded_by_id = row.id
-    comment = f"{kind.title} {number}" + (f"（替代 {_supersede.document_number}）" if _supersede is not None else "")
+    comment = f"{title} {number}" + (f"（替代 {_supersede.document_number}）" if _supersede is not None else "")
     issuer.workflow.record_event(session, case, EVENT, case.state, actor, comment=comment, data=data)
     # Through the unit of work, not the versioned fast path: issuing does not change the case,
     # so a desk page still open on it (its forms carry the version) stays current.

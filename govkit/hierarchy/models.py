@@ -183,3 +183,61 @@ class Staff(Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.duty}）"
+
+
+class Organ(Model):
+    """An implementing organ (实施机关): a division's government, or one of its departments.
+
+    Documents are issued in the organ's name (行政许可法 §38: the decision is the organ's,
+    not the village service point's that received the application) and carry what the law
+    asks of them: the full name and seal, and for the rights text the 复议机关 (行政复议法,
+    60 days) and the 人民法院 (行政诉讼法 §46, 6 months).  ``department_id`` is empty for
+    the division's own government (e.g. 清河镇人民政府).
+    """
+
+    __tablename__ = "gk_organ"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("gk_division.id"), index=True, nullable=False)
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("gk_department.id"), index=True)
+    full_name: Mapped[Optional[str]] = mapped_column(String(200))
+    #: PKCS#12 certificate signing the organ's documents (PAdES), and the environment
+    #: variable holding its passphrase (never stored in the database).
+    seal_p12_path: Mapped[Optional[str]] = mapped_column(String(300))
+    seal_passphrase_env: Mapped[Optional[str]] = mapped_column(String(100))
+    #: Image of the official seal (PNG, transparent) printed over the issuer line.
+    seal_image_path: Mapped[Optional[str]] = mapped_column(String(300))
+    review_body: Mapped[Optional[str]] = mapped_column(String(200))  # 行政复议机关
+    court: Mapped[Optional[str]] = mapped_column(String(200))  # 行政诉讼管辖法院
+    phone: Mapped[Optional[str]] = mapped_column(String(50))
+
+    division: Mapped[Division] = relationship()
+    department: Mapped[Optional[Department]] = relationship()
+
+    __table_args__ = (Index("ix_gk_organ_division_department", "division_id", "department_id", unique=True),)
+
+    def __str__(self) -> str:
+        return self.full_name or (self.department.name if self.department else self.division.name)
+
+    @property
+    def missing(self) -> list[str]:
+        """Chinese names of the fields documents need that this organ lacks."""
+        present = {"full_name": self.full_name, "seal": self.seal_p12_path or self.seal_image_path,
+                   "review_body": self.review_body, "court": self.court, "phone": self.phone}
+        return [label for key, label in ORGAN_REQUIRED_FIELDS.items() if not (present[key] or "").strip()]
+
+    @property
+    def completeness(self) -> str:
+        """完整, or 缺少：… (shown in the admin list)."""
+        missing = self.missing
+        return "缺少：" + "、".join(missing) if missing else "完整"
+
+
+#: What each issued document needs of its organ, with the Chinese name errors and screens show.
+ORGAN_REQUIRED_FIELDS: dict[str, str] = {
+    "full_name": "机关全称",
+    "seal": "印章（电子印章证书或印章图片）",
+    "review_body": "行政复议机关",
+    "court": "行政诉讼管辖法院",
+    "phone": "联系电话",
+}

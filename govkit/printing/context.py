@@ -142,7 +142,12 @@ class _Context:
 
 @dataclass(frozen=True, kw_only=True)
 class CaseNotice(_Context):
-    """Everything a case notice prints (受理/不予受理/一次性告知/送达回证).
+    """Everything a case document prints (受理/不予受理/一次性告知/决定书/延期/特别程序/送达回证).
+
+    ``issuing_body`` is the implementing organ (实施机关) the document is issued in the
+    name of; ``received_on_behalf`` names the receiving point when another unit received
+    the application (``柳湾村便民服务站代收``).  ``decision``/``decision_title`` follow the
+    item type (:mod:`govkit.catalog.wording`).
 
     ``progress_url`` is the absolute URL of the public progress page; the QR
     code adds ``?no=<case_number>&t=<progress_token>``.  ``issued_on`` is the
@@ -192,12 +197,28 @@ class CaseNotice(_Context):
     court: str = ""  # 行政诉讼管辖法院
     supplement_deadline: date | None = None
     supplement_deadline_provisional: bool = False
-    decision: str = ""  # 如“准予许可决定书”
+    decision: str = ""  # 决定用语，按事项类型：准予行政许可 / 予以确认 / 给付 / 予以办结 …
+    decision_title: str = ""  # 决定文书名称：准予行政许可决定书 / 不予给付决定书 …
+    decision_reason: str = ""  # 决定理由（不予决定必填）
+    decision_date: date | None = None
+    appealable: bool = True  # 决定可申请复议、提起诉讼（行政许可、确认、给付等）
+    item_type: str = ""  # 事项类型：行政许可 / 行政确认 / 行政给付 / 公共服务 …
     result_number: str = ""  # 证照/决定文号
     delivery_method: str = ""  # 直接送达 / 代办员送达 / 邮寄送达 …
     delivery_receiver: str = ""  # 签收人（本人或代收人）
     delivery_place: str = ""
     delivery_date: date | None = None
+    received_on_behalf: str = ""  # 代收说明，如“柳湾村便民服务站代收”
+    seal_image_path: str = ""  # 实施机关印章图片（PNG），印在落款处
+    supplement_days: int | None = None  # 补正期限（工作日）
+    extension_days: int | None = None  # 延长的工作日数（行政许可法 §42）
+    extension_reason: str = ""
+    extension_approved_by: str = ""  # 批准延期的负责人
+    previous_due_date: date | None = None  # 延期前的承诺办结日期
+    special_procedure: str = ""  # 特别程序名称：听证 / 检验 / 专家评审 …（行政许可法 §45）
+    special_procedure_days: int | None = None  # 预计所需工作日
+    special_procedure_until: date | None = None  # 预计结束日期
+    special_procedure_counted: bool = False  # 所需时间计入办理时限（一般不计入）
     extra: Mapping[str, str] = field(default_factory=dict)
     form_data: Mapping[str, str] = field(default_factory=dict)
     form_labels: Mapping[str, str] = field(default_factory=dict)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -24,6 +25,7 @@ from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
 
+from govkit.errors import SettingsError
 from govkit.printing.fonts import printable, register_fonts
 from govkit.printing.qr import QrFlowable
 # The helpers templates use live in text.py and tables.py; this module is their one face.
@@ -121,11 +123,15 @@ class _SignatureBand(Flowable):
 
     RIGHT_WIDTH = 78 * mm
 
-    def __init__(self, left: Flowable | None, lines: list[Flowable], top_space: float) -> None:
+    SEAL_SIZE = 40 * mm
+
+    def __init__(self, left: Flowable | None, lines: list[Flowable], top_space: float,
+                 seal_image: str = "") -> None:
         super().__init__()
         self.left = left
         self.lines = lines
         self.top_space = top_space
+        self.seal_image = seal_image
 
     def wrap(self, avail_width, avail_height):
         self.width = avail_width
@@ -153,17 +159,30 @@ class _SignatureBand(Flowable):
         for line, h in zip(self.lines, self._line_heights):
             top -= h
             line.drawOn(canvas, right, top)
+        if self.seal_image:
+            # The seal overlaps the issuer and the date, as an ink seal does (GB/T 9704 §7.3.5.1).
+            size = self.SEAL_SIZE
+            canvas.drawImage(self.seal_image, right + (self.RIGHT_WIDTH - size) / 2, y + sum(self._line_heights) / 2
+                             - size / 2 + 2 * mm, size, size, mask="auto", preserveAspectRatio=True)
 
 
 def signature_block(issuer: str, on: date | None, *, qr: Flowable | None = None,
-                    seal_label: str = "（印章）") -> Flowable:
+                    seal_label: str = "（印章）", seal_image: str = "", below: str = "") -> Flowable:
     """Issuing body and date at the lower right, with blank room for the seal.
 
     An optional block (usually :func:`qr_block`) sits at the lower left of the
-    same band.
+    same band.  ``seal_image`` (a PNG path) is printed over the issuer and date in
+    place of the ``（印章）`` label; ``below`` adds a line under the date (e.g.
+    ``柳湾村便民服务站代收``).  A seal image that cannot be read is a
+    :class:`~govkit.errors.SettingsError`: a document is never issued without its seal.
     """
-    lines = [_plain(_clip(issuer, 200) + (seal_label or ""), "sign"), _plain(cn_date(on), "sign")]
-    return _SignatureBand(qr, lines, top_space=6 * mm)
+    if seal_image and not Path(seal_image).is_file():
+        raise SettingsError(f"印章图片 {seal_image} 不存在，请在实施机关配置中检查印章图片路径。", key="seal_image_path")
+    label = "" if seal_image else (seal_label or "")
+    lines = [_plain(_clip(issuer, 200) + label, "sign"), _plain(cn_date(on), "sign")]
+    if below:
+        lines.append(_plain(_clip(below, 60), "caption"))
+    return _SignatureBand(qr, lines, top_space=6 * mm, seal_image=seal_image)
 
 
 # --- document ----------------------------------------------------------------

@@ -34,16 +34,18 @@ _HEX16 = re.compile(r"[0-9a-f]{16}")
 _SPACES = re.compile(r"\s+")
 
 
-def seal_if_configured(pdf: bytes, settings: Any, *, reason: str, location: str | None = None) -> tuple[bytes, bool]:
-    """``(pdf, signed)``: signed with ``SEAL_P12_PATH`` when that setting is given, else as it is.
+def seal_if_configured(pdf: bytes, settings: Any, *, reason: str, location: str | None = None,
+                       p12_path: str | None = None, passphrase: str | None = None) -> tuple[bytes, bool]:
+    """``(pdf, signed)``: signed with the issuing organ's certificate (``p12_path``) or else the
+    deployment's ``SEAL_P12_PATH`` when one is given, else as it is.
 
     Raises :class:`~govkit.errors.SettingsError` when the certificate cannot be used.
     """
-    path = settings.get("SEAL_P12_PATH")
+    path = p12_path or settings.get("SEAL_P12_PATH")
     if not path:
         return pdf, False
-
-    return seal.sign_pdf(pdf, path, settings.get("SEAL_PASSPHRASE"), reason=reason, location=location), True
+    secret = passphrase if p12_path else settings.get("SEAL_PASSPHRASE")
+    return seal.sign_pdf(pdf, path, secret, reason=reason, location=location), True
 
 
 def parse_sha256(text: str) -> str:

@@ -61,13 +61,18 @@ class CaseDocumentKind:
         return f"本办件{self.requirement or '当前办理状态'}，不能出具{self.title}。"
 
 
-#: The built-in kinds, in print-box order (registered by the built-in plugin; doccontent's
-#: decision documents extend this table).
+#: The built-in kinds, in print-box order (registered by the built-in plugin); the decision
+#: documents' titles are worded by the item type on the case (govkit.catalog.wording).
 BUILTIN_KINDS: tuple[CaseDocumentKind, ...] = (
     CaseDocumentKind(name="acceptance_notice", title="受理通知书", after=("accept",), requirement="未受理"),
     CaseDocumentKind(name="supplement_notice", title="一次性告知书", after=("request_supplement",),
                      requirement="未作一次性告知补正"),
     CaseDocumentKind(name="refusal_notice", title="不予受理通知书", after=("refuse",), requirement="未作不予受理决定"),
+    CaseDocumentKind(name="extension_notice", title="延期通知书", after=("extend",), requirement="未批准延期"),
+    CaseDocumentKind(name="special_procedure_notice", title="特别程序告知书", after=("suspend",),
+                     requirement="未进入特别程序"),
+    CaseDocumentKind(name="decision_grant", title="准予决定书", after=("approve",), requirement="未作出准予决定"),
+    CaseDocumentKind(name="decision_deny", title="不予决定书", after=("deny",), requirement="未作出不予决定"),
     CaseDocumentKind(name="delivery_receipt", title="送达回证", after=("complete",), requirement="尚未办结"),
 )
 

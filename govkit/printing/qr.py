@@ -26,7 +26,7 @@ from reportlab.platypus.flowables import Flowable
 
 from govkit.errors import ValidationError
 
-__all__ = ["progress_url", "document_url", "encode", "QrFlowable"]
+__all__ = ["progress_url", "document_url", "public_base_url", "encode", "QrFlowable"]
 
 _LEVELS = {
     "L": qrencoder.QRErrorCorrectLevel.L,
@@ -34,6 +34,13 @@ _LEVELS = {
     "Q": qrencoder.QRErrorCorrectLevel.Q,
     "H": qrencoder.QRErrorCorrectLevel.H,
 }
+
+
+def public_base_url(settings) -> str:
+    """``PUBLIC_BASE_URL`` without a trailing slash: the one source of every absolute link
+    printed on a document or encoded in its QR code (progress, verify).  Never the request's
+    host: a notice printed behind a proxy must still point at the public address."""
+    return str(settings.get("PUBLIC_BASE_URL") or "").rstrip("/")
 
 
 def progress_url(page_url: str, case_number: str, token: str) -> str:

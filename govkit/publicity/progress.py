@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from govkit.cases.calendar import format_chinese_date
 from govkit.cases.models import Case
+from govkit.catalog.wording import wording_for
 from govkit.hierarchy.models import Division
 from govkit.publicity.ratings import is_rateable
 
@@ -44,8 +45,8 @@ NEXT_STEPS: dict[str, str] = {
     "in_review": "正在审查，无需您再做什么；如需补充情况，工作人员会联系您。",
     "returned": "办理机关需要补充情况，受理点工作人员会与您联系。",
     "suspended": "正在进行听证、检验或专家评审等特别程序，所需时间不计入办理时限。",
-    "approved": "已作出准予决定，等待办结送达。",
-    "denied": "已作出不予许可决定，理由见决定书。如有异议，可依法申请行政复议或提起行政诉讼。",
+    "approved": "已作出{grant}决定，等待办结送达。",
+    "denied": "已作出{deny}决定，理由见《{deny_title}》。如有异议，可依法申请行政复议或提起行政诉讼。",
     "completed": "已办结，请留意领取通知，或由村代办员送达；欢迎对本次服务进行评价。",
     "delivered": "结果已送达，欢迎对本次服务进行评价。",
     "withdrawn": "申请已撤回。",
@@ -136,19 +137,24 @@ def progress_of(session: Session, case: Case, *, rated: bool) -> Progress:
     if codes:
         names = {code: name for code, name in session.execute(
             select(Division.code, Division.name).where(Division.code.in_(codes)))}
+    implementation = case.implementation
+    # Decisions are worded by item type (a 低保 is 给付, not 准予许可): govkit.catalog.wording.
+    wording = wording_for(implementation.effective_item_type if implementation is not None else None)
+    labels = {**STATE_LABELS, **wording.state_labels()}
     steps = [
-        Step(format_chinese_date(_local_day(e.at)), STATE_LABELS.get(e.to_state, e.to_state),
+        Step(format_chinese_date(_local_day(e.at)), labels.get(e.to_state, e.to_state),
              names.get(e.division_code))
         for e in case.events if e.action != "document_issued"  # issuing a notice is no step of the case
     ]
-    implementation = case.implementation
+    next_step = NEXT_STEPS.get(case.state, "如有疑问请联系受理点。").format(
+        grant=wording.grant, deny=wording.deny, deny_title=wording.deny_title)
     return Progress(
         case_id=case.id,
         number=case.number,
         item_name=implementation.name if implementation is not None else "",
         state=case.state,
-        state_label=STATE_LABELS.get(case.state, case.state),
-        next_step=NEXT_STEPS.get(case.state, "如有疑问请联系受理点。"),
+        state_label=labels.get(case.state, case.state),
+        next_step=next_step,
         received=format_chinese_date(case.received_date) if case.received_date else None,
         promised=format_chinese_date(case.due_date) if case.due_date else None,
         promised_provisional=bool(case.due_provisional),

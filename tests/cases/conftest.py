@@ -7,6 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.organ_fixtures import add_organ
+
 from govkit.cases.calendar_store import CachedCalendar
 from govkit.cases.workflow import LOCAL_TZ, Actor, Workflow
 from govkit.hierarchy.scope import Scope
@@ -68,6 +70,7 @@ def build_world(session, *, promised_days: int = 10, legal_days: int = 20, kind:
     item = ServiceItem(basic_code=item_code, name="临时救助申请", item_type=item_type)
     session.add_all([department, item])
     session.flush()
+    add_organ(session, division, department, name=f"{division.name}{department.name}")
     implementation = Implementation(
         item_id=item.id, division_id=division.id, department_id=department.id, code=f"IMPL{item_code}",
         name="临时救助申请", status="已发布", promised_days=promised_days, legal_days=legal_days, kind=kind,

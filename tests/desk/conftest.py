@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.organ_fixtures import add_organ
+
 COUNTY = "621002000000"
 TOWNSHIP = "621002101000"
 VILLAGE = "621002101201"
@@ -53,6 +55,9 @@ def build_world(session) -> World:
                        name="特困人员认定", status="已停用"),
     ])
     session.flush()
+    # The organs documents are issued in the name of (行政许可法 §38), fully configured.
+    add_organ(session, county, name="测试县人民政府", review_body="上级市人民政府", court="测试县人民法院")
+    add_organ(session, township, name="城关镇人民政府", review_body="测试县人民政府", court="测试县人民法院")
     materials = [
         Material(implementation_id=impl.id, position=1, name="居民身份证", form="原件"),
         Material(implementation_id=impl.id, position=2, name="户口簿", form="复印件"),

@@ -11,6 +11,7 @@ from govkit.printing import builtin_templates
 BUILTIN_NAMES = {
     "acceptance_notice", "refusal_notice", "supplement_notice", "delivery_receipt",
     "service_guide", "intake_register", "transfer_list",
+    "decision_grant", "decision_deny", "extension_notice", "special_procedure_notice",
 }
 
 

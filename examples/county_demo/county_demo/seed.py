@@ -21,6 +21,7 @@ from govkit.toolkit import (
 from govkit.toolkit import case_states as S
 
 from county_demo import forms_data
+from county_demo.organs import seed_organs
 from county_demo.accounts import ACCOUNTS, COUNTY, PASSWORD, Account, village_accounts
 
 Echo = Callable[[str], None]
@@ -406,6 +407,8 @@ def seed_all(app, *, cases: int = 2000, seed: int = 20260301, echo: Echo = print
          f"与目录中已有事项同编码而保留目录版本 {len(report.conflicts)}，出错 {len(report.errors)}")
     for error in report.errors:
         echo("  " + error)
+    echo("配置实施机关（全称、印章、复议机关、人民法院）…")
+    echo(f"  {seed_organs(session, app.instance_path)} 个实施机关")
     echo("创建演示账号 …")
     accounts = seed_staff(app, divisions)
     echo(f"  {len(accounts)} 个账号，另为 {seed_department_handlers(app, divisions)} 个实施部门配置办理员（h<部门编号>）")

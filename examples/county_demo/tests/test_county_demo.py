@@ -164,3 +164,24 @@ def test_prepare_reuses_a_seeded_database(demo):
     again = county_demo.prepare(folder, echo=lines.append, cases=SMALL, **overrides)
     assert _count(again) == before
     assert any("已存在" in line for line in lines)
+
+
+def test_organs_are_configured_and_documents_use_them(demo):
+    """Every implementing organ has its name, seal, 复议机关 and 法院 (issue 19): documents name it, not the village."""
+    from govkit.toolkit import Implementation, Organ, organ_for_case
+
+    app, _, lines, _ = demo
+    assert any("实施机关" in line for line in lines)
+    with app.app_context():
+        pairs = set(db.session.execute(select(Implementation.division_id, Implementation.department_id)).all())
+        organs = {(o.division_id, o.department_id): o for o in db.session.scalars(select(Organ))}
+        assert pairs <= set(organs)
+        assert all(organs[p].missing == [] for p in pairs), [str(organs[p]) for p in pairs if organs[p].missing]
+        assert all(organs[p].review_body and organs[p].court.endswith("人民法院") for p in pairs)
+        denied = db.session.scalar(select(Case).where(Case.decision == "denied").limit(1))
+        organ = organ_for_case(db.session, denied)
+        notice = case_notice(db.session, denied, get_state(app).settings)
+        assert notice.issuing_body == organ.name and notice.review_body and notice.court
+        assert notice.decision_title.endswith("决定书") or notice.decision_title.endswith("通知书")
+        pdf = registry_for(get_state(app)).render("decision_deny", notice)
+    assert pdf.startswith(b"%PDF-")

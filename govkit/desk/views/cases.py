@@ -20,7 +20,7 @@ from govkit.cases.models import Case
 from govkit.cases.runtime import workflow_for
 from govkit.cases.workflow import FIELD_LABELS, WorkflowAction
 from govkit.db import db
-from govkit.desk import issuing, web
+from govkit.desk import documents, issuing, web
 from govkit.desk.attachments import PendingFiles, attach_file, case_attachments, get_attachment, get_case
 from govkit.desk.storage import image_preview_png
 from govkit.desk.storage import format_size
@@ -163,14 +163,19 @@ class DeskCaseView(DeskView):
         actor, workflow, state = web.actor(), workflow_for(), get_state(current_app)
         today = workflow.today()
         status = deadline_status(case, workflow.calendar(db.session), web.settings(), today)
-        base = str(web.settings().get("PUBLIC_BASE_URL") or "").rstrip("/")
+        base = documents.public_base_url(web.settings())
         progress_url = f"{base}/public/progress?no={quote(case.number)}&t={case.progress_token}"
         codes = {case.accepting_division_code, case.current_division_code, case.implementing_division_code}
         codes |= {e.division_code for e in case.events if e.division_code}
         divisions = {d.code: d.name for d in db.session.scalars(select(Division).where(Division.code.in_(codes)))}
+        # Decisions are worded by item type (a 低保 is 给付, not 准予许可): govkit.catalog.wording.
+        wording = documents.wording_of(case)
+        decision_states = wording.state_labels()
         return self.render(
             "desk/case.html", case=case, status=status, bar=deadline_bar(case, today),
-            actions=workflow.allowed_actions(db.session, case, actor), state_label=workflow.state_label,
+            actions=workflow.allowed_actions(db.session, case, actor),
+            state_label=lambda state: decision_states.get(state) or workflow.state_label(state),
+            decision_label=wording.label(case.decision),
             attachments=case_attachments(db.session, case),
             documents=issuing.printable(db.session, case, state),
             issued=issuing.issued_documents(db.session, case),
@@ -178,7 +183,7 @@ class DeskCaseView(DeskView):
             phone_masked=mask_phone(case.applicant_phone) if case.applicant_phone else "",
             progress_url=progress_url, divisions=divisions, offer=request.args.get("print"),
             can_upload=case.state not in S.FINAL_STATES and actor.has_role(*WORKERS),
-            action_labels=workflow.event_labels(), form_labels=_form_labels(case),
+            action_labels={**workflow.event_labels(), **wording.action_labels()}, form_labels=_form_labels(case),
         )
 
     @expose("/<int:case_id>/act/<name>", methods=["GET", "POST"])

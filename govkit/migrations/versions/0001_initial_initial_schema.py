@@ -481,6 +481,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_gk_implementation_item_id'), ['item_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_gk_implementation_pinyin_initials'), ['pinyin_initials'], unique=False)
 
+    op.create_table('gk_organ',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('division_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('full_name', sa.String(length=200), nullable=True),
+    sa.Column('seal_p12_path', sa.String(length=300), nullable=True),
+    sa.Column('seal_passphrase_env', sa.String(length=100), nullable=True),
+    sa.Column('seal_image_path', sa.String(length=300), nullable=True),
+    sa.Column('review_body', sa.String(length=200), nullable=True),
+    sa.Column('court', sa.String(length=200), nullable=True),
+    sa.Column('phone', sa.String(length=50), nullable=True),
+    sa.ForeignKeyConstraint(['department_id'], ['gk_department.id'], ),
+    sa.ForeignKeyConstraint(['division_id'], ['gk_division.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('gk_organ', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gk_organ_department_id'), ['department_id'], unique=False)
+        batch_op.create_index('ix_gk_organ_division_department', ['division_id', 'department_id'], unique=True)
+        batch_op.create_index(batch_op.f('ix_gk_organ_division_id'), ['division_id'], unique=False)
+
     op.create_table('gk_staff',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -908,6 +928,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_gk_staff_division_id'))
 
     op.drop_table('gk_staff')
+    with op.batch_alter_table('gk_organ', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gk_organ_division_id'))
+        batch_op.drop_index('ix_gk_organ_division_department')
+        batch_op.drop_index(batch_op.f('ix_gk_organ_department_id'))
+
+    op.drop_table('gk_organ')
     with op.batch_alter_table('gk_implementation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_implementation_pinyin_initials'))
         batch_op.drop_index(batch_op.f('ix_gk_implementation_item_id'))

@@ -8,6 +8,12 @@ from govkit.printing.templates.case_notices import (
     render_refusal_notice,
     render_supplement_notice,
 )
+from govkit.printing.templates.decisions import (
+    render_decision_deny,
+    render_decision_grant,
+    render_extension_notice,
+    render_special_procedure_notice,
+)
 from govkit.printing.templates.registers import render_intake_register, render_transfer_list
 from govkit.printing.templates.service_guide import render_service_guide
 
@@ -26,6 +32,18 @@ BUILTIN_TEMPLATES: tuple[PrintTemplate, ...] = (
     PrintTemplate(name="delivery_receipt", title="送达回证", subject="case",
                   render=render_delivery_receipt, source=_SOURCE,
                   description="办理结果送达申请人时由受送达人签收。"),
+    PrintTemplate(name="decision_grant", title="准予决定书", subject="case",
+                  render=render_decision_grant, source=_SOURCE,
+                  description="准予行政许可/予以确认/给付/办结的决定，含理由、法律依据和救济权利（行政许可法第三十八条）。"),
+    PrintTemplate(name="decision_deny", title="不予决定书", subject="case",
+                  render=render_decision_deny, source=_SOURCE,
+                  description="不予许可/确认/给付的决定，须写明理由、法律依据和复议、诉讼权利（行政许可法第三十八条）。"),
+    PrintTemplate(name="extension_notice", title="延期通知书", subject="case",
+                  render=render_extension_notice, source=_SOURCE,
+                  description="延长办理期限的理由、批准人和延长后的办结日期（行政许可法第四十二条）。"),
+    PrintTemplate(name="special_procedure_notice", title="特别程序告知书", subject="case",
+                  render=render_special_procedure_notice, source=_SOURCE,
+                  description="听证、检验、专家评审等特别程序及其预计时间，所需时间不计入办理时限（行政许可法第四十五条）。"),
     PrintTemplate(name="service_guide", title="办事指南", subject="implementation",
                   render=render_service_guide, source=_SOURCE,
                   description="事项实施清单的完整办事指南。"),

@@ -45,6 +45,14 @@ def _verify_line(ctx: CaseNotice) -> list:
     return [e.note(e.text("本文书电子版的真伪可登录 {} 输入文书编号并上传 PDF 文件核验。", page))]
 
 
+def rights(ctx: CaseNotice, document: str):
+    """The applicant's remedies (行政复议法: 60 days; 行政诉讼法 §46: 6 months), naming organ and court."""
+    return e.body(e.text(
+        "如不服本决定，可以自收到{doc}之日起六十日内向{}申请行政复议，"
+        "也可以自收到{doc}之日起六个月内向{}提起行政诉讼。",
+        ctx.review_body or "有权受理的行政复议机关", ctx.court or "有管辖权的人民法院", doc=document))
+
+
 def _contact(ctx: CaseNotice) -> list:
     if not (ctx.contact_person or ctx.contact_phone):
         return []
@@ -78,7 +86,8 @@ def _finish(ctx: CaseNotice, story: list, title: str, provisional: bool = False,
     if provisional:
         story.append(e.note(_PROVISIONAL_NOTE))
     story += _verify_line(ctx)
-    story.append(e.signature_block(ctx.issuing_body, on or ctx.date_printed, qr=_qr(ctx)))
+    story.append(e.signature_block(ctx.issuing_body, on or ctx.date_printed, qr=_qr(ctx),
+                                   seal_image=ctx.seal_image_path, below=ctx.received_on_behalf))
     return e.render(story, title=f"{title} {ctx.document_number}", author=ctx.issuing_body,
                     subject=ctx.item_name, running_title=f"{title}（办件编号：{ctx.case_number}）")
 
@@ -120,10 +129,7 @@ def render_refusal_notice(ctx: CaseNotice) -> bytes:
     story.append(e.body(e.text("不予受理的理由：{}", ctx.refusal_reason or "（未填写）")))
     if ctx.legal_basis:
         story.append(e.body(e.text("法律依据：{}", ctx.legal_basis)))
-    story.append(e.body(e.text(
-        "如对本决定不服，可以自收到本通知书之日起六十日内向{}申请行政复议，"
-        "也可以自收到本通知书之日起六个月内向{}提起行政诉讼。",
-        ctx.review_body or "有权受理的行政复议机关", ctx.court or "有管辖权的人民法院")))
+    story.append(rights(ctx, "本通知书"))
     if ctx.materials_received:
         story.append(e.heading("退回的申请材料"))
         story += _materials_table(ctx.materials_received)
@@ -146,10 +152,14 @@ def render_supplement_notice(ctx: CaseNotice) -> bytes:
     story.append(e.spacer(2))
     deadline = e.cn_date(ctx.supplement_deadline, ctx.supplement_deadline_provisional, blank="")
     where = ctx.division_name or ctx.issuing_body
+    if not deadline and ctx.supplement_days is None:
+        # "逾期未补正的，视为撤回" means nothing without the period (行政许可法 §32).
+        raise ValidationError("一次性告知书须写明补正期限（补正截止日期或补正工作日数）。", case_number=ctx.case_number)
+    within = e.text("（自收到本告知书之日起 {} 个工作日内）", ctx.supplement_days) if ctx.supplement_days else ""
     if deadline:
-        text = e.text("请于{}前将上述材料补正齐全，提交至{}。", deadline, where)
+        text = e.text("请于{}前{}将上述材料补正齐全，提交至{}。", deadline, within, where)
     else:
-        text = e.text("请将上述材料补正齐全后提交至{}。", where)
+        text = e.text("请自收到本告知书之日起 {} 个工作日内将上述材料补正齐全，提交至{}。", ctx.supplement_days, where)
     story.append(e.body(text + (
         "补正期间不计入办理时限；材料补正齐全、符合法定形式的，本机关将予以受理。"
         "逾期未补正的，视为撤回申请，已提交的材料予以退回。")))
@@ -163,7 +173,7 @@ def render_supplement_notice(ctx: CaseNotice) -> bytes:
 def render_delivery_receipt(ctx: CaseNotice) -> bytes:
     """送达回证: proof that the result was handed to the applicant."""
     title = "送达回证"
-    document = ctx.decision or "办理结果"
+    document = ctx.decision_title or ctx.decision or "办理结果"
     if ctx.result_number:
         document += f"（{ctx.result_number}）"
     proxy = ctx.delivery_receiver if ctx.delivery_receiver and ctx.delivery_receiver != ctx.applicant_name else ""
