@@ -4,6 +4,11 @@
 when its accepting, current or implementing division lies in their scope; any other id
 answers 404. Domain errors answer JSON ``{"message": "…"}`` with the error's 4xx code
 (400 validation, 403 role, 404 scope, 409 state or concurrent change).
+
+A transition carries the version of the case it was decided on (``"version"`` in the body or
+``If-Match: "<version>"``; ``GET`` answers it as ``ETag``): without one it answers 428, with a
+stale one 409 and the current ``version``, so two clerks acting on the same screen cannot both
+win (optimistic locking, like the desk form's hidden version field).
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from govkit.cases.models import Case
 from govkit.cases.runtime import calendar_for, workflow_for
 from govkit.cases.workflow import LOADABLE, Actor
 from govkit.db import db
-from govkit.errors import OutOfScope, ValidationError
+from govkit.errors import ConcurrentModification, OutOfScope, PreconditionRequired, ValidationError
 from govkit.hierarchy.scope import ADMIN_ROLE, Scope
 from govkit.web.actor import request_actor
 from govkit.web.protect import domain_errors, protect_cached
@@ -160,7 +165,9 @@ class CaseApi(BaseApi):
         result = case_json(case, actor, status)
         result["allowed_actions"] = [{"name": a.name, "label": a.label, "required": list(a.required)}
                                      for a in workflow.allowed_actions(db.session, case, actor)]
-        return self.response(200, result=result)
+        response = self.response(200, result=result)
+        response.headers["ETag"] = f'"{case.version}"'
+        return response
 
     @expose("/", methods=["GET"])
     @protect_cached
@@ -226,26 +233,60 @@ class CaseApi(BaseApi):
           parameters:
           - {in: path, name: pk, schema: {type: integer}, required: true}
           - {in: path, name: action, schema: {type: string}, required: true}
+          - {in: header, name: If-Match, schema: {type: string}, description: '"<version>"（或在请求体中给 version）'}
           requestBody:
             content:
               application/json:
-                schema: {type: object}
+                schema: {type: object, properties: {version: {type: integer}}}
           responses:
             200: {description: 已办理}
             403: {description: 角色不允许}
             404: {description: 不存在或不在管辖范围内}
-            409: {description: 当前状态不允许或已被他人修改}
+            409: {description: 当前状态不允许或已被他人修改（version 为当前版本）}
+            428: {description: 缺少 version（或 If-Match）}
         """
-        body = request.get_json(silent=True) or {}
+        body = request.get_json(silent=True)
+        body = {} if body is None else body
         if not isinstance(body, dict):
             raise ValidationError("请求体应为 JSON 对象。")
+        expected = _expected_version(body)
         actor = request_actor()
         workflow = workflow_for()
         step = workflow.actions.get(action)
         case = load_case(pk, actor, step.loads if step is not None else ())
-        fields = {k: v for k, v in body.items() if k not in ("session", "case", "action_name", "actor", "commit")}
-        event = workflow.perform(db.session, case, action, actor, commit=False, **fields)
-        payload = case_json(case, actor)
-        payload["event_id"] = event.id  # flushed: read it before the commit expires the row
-        workflow.finish(db.session, commit=True)
+        try:
+            if case.version != expected:
+                raise ConcurrentModification(f"办件已被他人修改（您依据的是第 {expected} 版，当前为第 {case.version} 版），"
+                                             "请查看最新情况后重试。")
+            fields = {k: v for k, v in body.items()
+                      if k not in ("session", "case", "action_name", "actor", "commit", "version")}
+            event = workflow.perform(db.session, case, action, actor, commit=False, **fields)
+            payload = case_json(case, actor)
+            payload["event_id"] = event.id  # flushed: read it before the commit expires the row
+            workflow.finish(db.session, commit=True)
+        except ConcurrentModification as exc:
+            db.session.rollback()
+            current = db.session.scalar(select(Case.version).where(Case.id == pk))
+            return self.response(409, message=str(exc), version=current)
         return self.response(200, result=payload)
+
+
+def _expected_version(body: dict[str, Any]) -> int:
+    """The case version a transition was decided on: body ``version`` or ``If-Match``; 428 without one."""
+    header = request.headers.get("If-Match")
+    from_header = None
+    if header is not None:
+        text = header.strip().removeprefix("W/").strip('"')
+        if not text.isdigit() or len(text) > 18:
+            raise ValidationError('If-Match 应为办件的版本号，如 "3"（见查询办件时的 ETag 或 version）。')
+        from_header = int(text)
+    value = body.get("version")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValidationError("version 应为整数（查询办件时返回的 version）。")
+    if value is not None and from_header is not None and value != from_header:
+        raise ValidationError("version 与 If-Match 不一致，请只给其中一个。")
+    version = value if value is not None else from_header
+    if version is None:
+        raise PreconditionRequired("请带上办件的 version（请求体字段 version 或 If-Match 头），"
+                                   "以免覆盖他人刚做的修改。")
+    return version
