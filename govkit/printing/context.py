@@ -145,7 +145,7 @@ class CaseNotice(_Context):
     """Everything a case notice prints (受理/不予受理/一次性告知/送达回证).
 
     ``progress_url`` is the absolute URL of the public progress page; the QR
-    code adds ``?no=<case_number>&t=<progress_token>``.  ``issued_on`` is the
+    code adds ``?no=<case_number>#t=<progress_token>``.  ``issued_on`` is the
     date printed above the seal; it defaults to the accepted (else received)
     date.  ``verify_url`` (the public verify page) adds a line telling how to
     check the electronic copy.  ``extra`` carries item-specific values for
