@@ -130,16 +130,10 @@ class CaseApi(BaseApi):
             400: {description: 数据有误}
             403: {description: 角色不允许}
         """
-        body = request.get_json(silent=True) or {}
-        if "implementation_id" not in body:
-            raise ValidationError("请选择事项（implementation_id）。")
+        body = _registration(request.get_json(silent=True))
         actor = request_actor()
-        allowed = ("applicant_name", "applicant_id_number", "applicant_id_type", "applicant_phone",
-                   "applicant_address", "applicant_village_code", "proxy_name", "proxy_authorised",
-                   "form_data", "materials_received")
         workflow = workflow_for()
-        case = workflow.register_case(db.session, body["implementation_id"], actor=actor, commit=False,
-                                      **{k: body[k] for k in allowed if k in body})
+        case = workflow.register_case(db.session, body.pop("implementation_id"), actor=actor, commit=False, **body)
         workflow.finish(db.session, commit=False)
         payload = case_json(case, actor)
         workflow.finish(db.session, commit=True)
@@ -191,6 +185,8 @@ class CaseApi(BaseApi):
             size = min(max(int(request.args.get("page_size", 20)), 1), MAX_PAGE_SIZE)
         except ValueError:
             raise ValidationError("page 和 page_size 应为整数。") from None
+        if page > 10**9:
+            raise ValidationError("page 超出范围。")
         query = with_status(select(Case), workflow.today(), workflow.settings).where(case_scope_clause(actor.scope))
         if request.args.get("state"):
             query = query.where(Case.state == request.args["state"])
@@ -269,6 +265,46 @@ class CaseApi(BaseApi):
             current = db.session.scalar(select(Case.version).where(Case.id == pk))
             return self.response(409, message=str(exc), version=current)
         return self.response(200, result=payload)
+
+
+_TEXT_FIELDS = ("applicant_name", "applicant_id_number", "applicant_id_type", "applicant_phone", "applicant_address",
+                "applicant_village_code", "proxy_name")
+_REQUIRED = {"implementation_id": "事项", "applicant_name": "申请人姓名", "applicant_id_number": "证件号码"}
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def _registration(body: Any) -> dict[str, Any]:
+    """The registration fields of a POST body, each checked for its JSON type; ValidationError names the field."""
+    if not isinstance(body, dict):
+        raise ValidationError("请求体应为 JSON 对象。")
+    for field, label in _REQUIRED.items():
+        if body.get(field) in (None, ""):
+            raise ValidationError(f"请填写{label}（{field}）。")
+    if not _is_id(body["implementation_id"]):
+        raise ValidationError("implementation_id 应为事项实施清单的编号（正整数）。")
+    fields: dict[str, Any] = {"implementation_id": body["implementation_id"]}
+    for field in _TEXT_FIELDS:
+        if body.get(field) is not None:
+            if not isinstance(body[field], str):
+                raise ValidationError(f"{field} 应为文本。")
+            fields[field] = body[field]
+    if body.get("proxy_authorised") is not None:
+        if not isinstance(body["proxy_authorised"], bool):
+            raise ValidationError("proxy_authorised 应为 true 或 false。")
+        fields["proxy_authorised"] = body["proxy_authorised"]
+    if body.get("form_data") is not None:
+        if not isinstance(body["form_data"], dict):
+            raise ValidationError("form_data 应为 JSON 对象（字段名: 值）。")
+        fields["form_data"] = body["form_data"]
+    if body.get("materials_received") is not None:
+        received = body["materials_received"]
+        if not isinstance(received, list) or not all(_is_id(m) for m in received):
+            raise ValidationError("materials_received 应为材料编号（正整数）的列表。")
+        fields["materials_received"] = received
+    return fields
 
 
 def _expected_version(body: dict[str, Any]) -> int:

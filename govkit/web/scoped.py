@@ -42,6 +42,7 @@ from govkit.hierarchy.models import Division, Staff
 from govkit.hierarchy.scope import Scope
 from govkit.spreadsheet import csv_row
 from govkit.web.scope import FilterCodeInScope, FilterDivisionIdInScope, current_scope
+from govkit.web.wellformed import unknown_reference
 
 TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
 
@@ -317,11 +318,20 @@ class ScopedModelRestApi(_ScopedBase, ModelRestApi):
             self.datamodel.session.rollback()
             return self.response(error.status_code, message=str(error))
 
+    def _malformed(self):
+        """400 naming the field when the body is not an object or a related field names no existing row."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message="请求体应为 JSON 对象。")
+        references = {rel.key: (rel.mapper.class_, rel.uselist) for rel in sa_inspect(self.datamodel.obj).relationships}
+        field = unknown_reference(body, references)
+        return self.response_400(message={field: ["应为已存在记录的编号。"]}) if field else None
+
     def post_headless(self):
-        return self._guarded(super().post_headless)
+        return self._malformed() or self._guarded(super().post_headless)
 
     def put_headless(self, pk):
-        return self._guarded(super().put_headless, pk)
+        return self._malformed() or self._guarded(super().put_headless, pk)
 
     def delete_headless(self, pk):
         return self._guarded(super().delete_headless, pk)
