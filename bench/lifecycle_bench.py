@@ -382,16 +382,18 @@ def lifecycle(desk: Client, town: Client, ids: dict, timings: dict[str, list[flo
     if status != 201:
         errors.append(("register", status, body))
         return None
-    pk = body["result"]["id"]
+    pk, version = body["result"]["id"], body["result"]["version"]
     plan = [(desk, "accept", {}), (desk, "forward", {}), (town, "sign_for", {}),
             (town, "assign", {"department_id": ids["department"]}), (town, "approve", {"result_number": f"R{pk}"}),
             (town, "complete", {}), (desk, "deliver", {"method": "代办员送达", "receiver": "王五"})]
     for client, action, fields in plan:
-        status, body, took = client.call("POST", f"/api/v1/case/{pk}/transition/{action}", fields)
+        status, body, took = client.call("POST", f"/api/v1/case/{pk}/transition/{action}",
+                                         {**fields, "version": version})
         timings[action].append(took)
         if status != 200:
             errors.append((action, status, body))
             return None
+        version = body["result"]["version"]
     return pk
 
 

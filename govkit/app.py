@@ -24,6 +24,7 @@ from govkit.home import HomeView
 from govkit.plugins import GovkitPluginManager, build_plugin_manager
 from govkit.sqlite_writers import QueuedWriterConnection
 from govkit.state import GovkitState, get_state  # noqa: F401  (get_state: importers move to govkit.state)
+from govkit.web import wellformed
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,7 @@ def create_app(
     silence_fab_noise()
     instance = _instance_path(s)
     app = Flask("govkit", instance_path=str(instance), static_folder=None)
+    wellformed.install(app)  # before any route: ids ≥ 2⁶³ are 404, malformed API parameters 400
     storage = Path(s["STORAGE_DIR"] or instance / "storage")
     storage.mkdir(parents=True, exist_ok=True)
     app.config.update(

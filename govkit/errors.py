@@ -67,6 +67,12 @@ class ConcurrentModification(GovkitError):
     status_code = 409
 
 
+class PreconditionRequired(GovkitError):
+    """A change must say which version it was decided on (optimistic lock; HTTP 428)."""
+
+    status_code = 428
+
+
 class CalendarYearNotCovered(GovkitError):
     """A working-day calculation needs a year the calendar cannot represent."""
 

@@ -18,6 +18,8 @@ def register_settings():
                 "Seconds a verified progress lookup may be used to submit a rating."),
         Setting("COMPLAINT_MIN_FILL_SECONDS", int, 5,
                 "Minimum seconds between showing and submitting the complaint form (anti-spam)."),
+        Setting("PROGRESS_CASE_FAILURE_LIMIT", str, "10 per day",
+                "Failed public progress lookups allowed per case number (any address), on top of PROGRESS_RATE_LIMIT."),
         Setting("VERIFY_RATE_LIMIT", str, "20 per minute",
                 "Rate limit per IP for checks on the public document verify page (/public/verify)."),
         Setting("VERIFY_MAX_BYTES", int, 2 * 1024 * 1024,

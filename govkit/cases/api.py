@@ -4,6 +4,11 @@
 when its accepting, current or implementing division lies in their scope; any other id
 answers 404. Domain errors answer JSON ``{"message": "…"}`` with the error's 4xx code
 (400 validation, 403 role, 404 scope, 409 state or concurrent change).
+
+A transition carries the version of the case it was decided on (``"version"`` in the body or
+``If-Match: "<version>"``; ``GET`` answers it as ``ETag``): without one it answers 428, with a
+stale one 409 and the current ``version``, so two clerks acting on the same screen cannot both
+win (optimistic locking, like the desk form's hidden version field).
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from govkit.cases.models import Case
 from govkit.cases.runtime import calendar_for, workflow_for
 from govkit.cases.workflow import LOADABLE, Actor
 from govkit.db import db
-from govkit.errors import OutOfScope, ValidationError
+from govkit.errors import ConcurrentModification, OutOfScope, PreconditionRequired, ValidationError
 from govkit.hierarchy.scope import ADMIN_ROLE, Scope
 from govkit.web.actor import request_actor
 from govkit.web.protect import domain_errors, protect_cached
@@ -125,16 +130,10 @@ class CaseApi(BaseApi):
             400: {description: 数据有误}
             403: {description: 角色不允许}
         """
-        body = request.get_json(silent=True) or {}
-        if "implementation_id" not in body:
-            raise ValidationError("请选择事项（implementation_id）。")
+        body = _registration(request.get_json(silent=True))
         actor = request_actor()
-        allowed = ("applicant_name", "applicant_id_number", "applicant_id_type", "applicant_phone",
-                   "applicant_address", "applicant_village_code", "proxy_name", "proxy_authorised",
-                   "form_data", "materials_received")
         workflow = workflow_for()
-        case = workflow.register_case(db.session, body["implementation_id"], actor=actor, commit=False,
-                                      **{k: body[k] for k in allowed if k in body})
+        case = workflow.register_case(db.session, body.pop("implementation_id"), actor=actor, commit=False, **body)
         workflow.finish(db.session, commit=False)
         payload = case_json(case, actor)
         workflow.finish(db.session, commit=True)
@@ -160,7 +159,9 @@ class CaseApi(BaseApi):
         result = case_json(case, actor, status)
         result["allowed_actions"] = [{"name": a.name, "label": a.label, "required": list(a.required)}
                                      for a in workflow.allowed_actions(db.session, case, actor)]
-        return self.response(200, result=result)
+        response = self.response(200, result=result)
+        response.headers["ETag"] = f'"{case.version}"'
+        return response
 
     @expose("/", methods=["GET"])
     @protect_cached
@@ -184,6 +185,8 @@ class CaseApi(BaseApi):
             size = min(max(int(request.args.get("page_size", 20)), 1), MAX_PAGE_SIZE)
         except ValueError:
             raise ValidationError("page 和 page_size 应为整数。") from None
+        if page > 10**9:
+            raise ValidationError("page 超出范围。")
         query = with_status(select(Case), workflow.today(), workflow.settings).where(case_scope_clause(actor.scope))
         if request.args.get("state"):
             query = query.where(Case.state == request.args["state"])
@@ -226,26 +229,100 @@ class CaseApi(BaseApi):
           parameters:
           - {in: path, name: pk, schema: {type: integer}, required: true}
           - {in: path, name: action, schema: {type: string}, required: true}
+          - {in: header, name: If-Match, schema: {type: string}, description: '"<version>"（或在请求体中给 version）'}
           requestBody:
             content:
               application/json:
-                schema: {type: object}
+                schema: {type: object, properties: {version: {type: integer}}}
           responses:
             200: {description: 已办理}
             403: {description: 角色不允许}
             404: {description: 不存在或不在管辖范围内}
-            409: {description: 当前状态不允许或已被他人修改}
+            409: {description: 当前状态不允许或已被他人修改（version 为当前版本）}
+            428: {description: 缺少 version（或 If-Match）}
         """
-        body = request.get_json(silent=True) or {}
+        body = request.get_json(silent=True)
+        body = {} if body is None else body
         if not isinstance(body, dict):
             raise ValidationError("请求体应为 JSON 对象。")
+        expected = _expected_version(body)
         actor = request_actor()
         workflow = workflow_for()
         step = workflow.actions.get(action)
         case = load_case(pk, actor, step.loads if step is not None else ())
-        fields = {k: v for k, v in body.items() if k not in ("session", "case", "action_name", "actor", "commit")}
-        event = workflow.perform(db.session, case, action, actor, commit=False, **fields)
-        payload = case_json(case, actor)
-        payload["event_id"] = event.id  # flushed: read it before the commit expires the row
-        workflow.finish(db.session, commit=True)
+        try:
+            if case.version != expected:
+                raise ConcurrentModification(f"办件已被他人修改（您依据的是第 {expected} 版，当前为第 {case.version} 版），"
+                                             "请查看最新情况后重试。")
+            fields = {k: v for k, v in body.items()
+                      if k not in ("session", "case", "action_name", "actor", "commit", "version")}
+            event = workflow.perform(db.session, case, action, actor, commit=False, **fields)
+            payload = case_json(case, actor)
+            payload["event_id"] = event.id  # flushed: read it before the commit expires the row
+            workflow.finish(db.session, commit=True)
+        except ConcurrentModification as exc:
+            db.session.rollback()
+            current = db.session.scalar(select(Case.version).where(Case.id == pk))
+            return self.response(409, message=str(exc), version=current)
         return self.response(200, result=payload)
+
+
+_TEXT_FIELDS = ("applicant_name", "applicant_id_number", "applicant_id_type", "applicant_phone", "applicant_address",
+                "applicant_village_code", "proxy_name")
+_REQUIRED = {"implementation_id": "事项", "applicant_name": "申请人姓名", "applicant_id_number": "证件号码"}
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def _registration(body: Any) -> dict[str, Any]:
+    """The registration fields of a POST body, each checked for its JSON type; ValidationError names the field."""
+    if not isinstance(body, dict):
+        raise ValidationError("请求体应为 JSON 对象。")
+    for field, label in _REQUIRED.items():
+        if body.get(field) in (None, ""):
+            raise ValidationError(f"请填写{label}（{field}）。")
+    if not _is_id(body["implementation_id"]):
+        raise ValidationError("implementation_id 应为事项实施清单的编号（正整数）。")
+    fields: dict[str, Any] = {"implementation_id": body["implementation_id"]}
+    for field in _TEXT_FIELDS:
+        if body.get(field) is not None:
+            if not isinstance(body[field], str):
+                raise ValidationError(f"{field} 应为文本。")
+            fields[field] = body[field]
+    if body.get("proxy_authorised") is not None:
+        if not isinstance(body["proxy_authorised"], bool):
+            raise ValidationError("proxy_authorised 应为 true 或 false。")
+        fields["proxy_authorised"] = body["proxy_authorised"]
+    if body.get("form_data") is not None:
+        if not isinstance(body["form_data"], dict):
+            raise ValidationError("form_data 应为 JSON 对象（字段名: 值）。")
+        fields["form_data"] = body["form_data"]
+    if body.get("materials_received") is not None:
+        received = body["materials_received"]
+        if not isinstance(received, list) or not all(_is_id(m) for m in received):
+            raise ValidationError("materials_received 应为材料编号（正整数）的列表。")
+        fields["materials_received"] = received
+    return fields
+
+
+def _expected_version(body: dict[str, Any]) -> int:
+    """The case version a transition was decided on: body ``version`` or ``If-Match``; 428 without one."""
+    header = request.headers.get("If-Match")
+    from_header = None
+    if header is not None:
+        text = header.strip().removeprefix("W/").strip('"')
+        if not text.isdigit() or len(text) > 18:
+            raise ValidationError('If-Match 应为办件的版本号，如 "3"（见查询办件时的 ETag 或 version）。')
+        from_header = int(text)
+    value = body.get("version")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValidationError("version 应为整数（查询办件时返回的 version）。")
+    if value is not None and from_header is not None and value != from_header:
+        raise ValidationError("version 与 If-Match 不一致，请只给其中一个。")
+    version = value if value is not None else from_header
+    if version is None:
+        raise PreconditionRequired("请带上办件的 version（请求体字段 version 或 If-Match 头），"
+                                   "以免覆盖他人刚做的修改。")
+    return version

@@ -11,7 +11,6 @@ differs. 同一率 = consistent items ÷ compared items. Every differing element
 """
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from govkit.catalog.models import Implementation, ImplementationStatus, ServiceItem
 from govkit.hierarchy.models import Division, DivisionLevel
 from govkit.hierarchy.scope import Scope
+from govkit.spreadsheet import csv_writer
 
 ELEMENTS = ("名称", "编码", "设定依据", "类型")
 LEVEL_LABELS = {DivisionLevel.CITY: "市级", DivisionLevel.COUNTY: "县级", DivisionLevel.TOWNSHIP: "乡级"}
@@ -133,7 +133,7 @@ def consistency_report(session: Session, scope: Scope | None = None) -> list[Cou
 def report_csv(report: list[CountyConsistency]) -> bytes:
     """The report as CSV (UTF-8 with BOM for Excel): one summary block, then every deviation."""
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(["县（区）代码", "县（区）", "比对事项数", "同一事项数", "同一率"])
     for county in report:
         writer.writerow([county.county_code, county.county_name, county.compared, county.consistent,

@@ -31,6 +31,7 @@ from govkit.catalog import services
 from govkit.catalog.models import Fee, Implementation, Material, ProcedureStep, ServiceItem, SpecialProcedure
 from govkit.errors import ImportRowError, ValidationError
 from govkit.hierarchy.models import Division
+from govkit.spreadsheet import csv_writer, restore, xlsx_row
 
 FORMATS = ("csv", "xlsx", "json")
 JSON_FORMAT = "govkit-catalog"
@@ -140,7 +141,7 @@ def _json_value(value: Any) -> Any:
 
 def tables_to_csv(tables: dict[str, list[dict[str, Any]]]) -> bytes:
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     for index, (name, columns) in enumerate(TABLES.items()):
         if index:
             writer.writerow([])
@@ -162,9 +163,9 @@ def tables_to_xlsx(tables: dict[str, list[dict[str, Any]]]) -> bytes:
     workbook.remove(workbook.active)
     for name, columns in TABLES.items():
         sheet = workbook.create_sheet(name)
-        sheet.append([header for _, header in columns])
+        sheet.append(xlsx_row(sheet, [header for _, header in columns]))
         for row in tables[name]:
-            sheet.append([_cell(row.get(field)) for field, _ in columns])
+            sheet.append(xlsx_row(sheet, [_cell(row.get(field)) for field, _ in columns]))
     workbook.properties.created = workbook.properties.modified = _FIXED_TIME
     workbook.properties.creator = "govkit"
     raw = io.BytesIO()
@@ -243,6 +244,7 @@ def csv_to_tables(data: bytes) -> dict[str, list[Row]]:
     fields: list[str | None] | None = None
     end = 0
     for values in reader:
+        values = [restore(v) for v in values]  # a govkit export's '=… is the text =…
         # A record may span several physical lines (quoted line breaks): report where it starts.
         line, end = end + 1, reader.line_num
         if not any(v.strip() for v in values):

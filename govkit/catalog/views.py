@@ -27,8 +27,9 @@ from govkit.catalog.models import (EXERCISE_LEVELS, ITEM_TYPES, MATERIAL_FORMS,
 from govkit.db import db
 from govkit.errors import GovkitError, OutOfScope, ValidationError
 from govkit.hierarchy.models import Duty
+from govkit.spreadsheet import csv_row
 from govkit.web.scope import current_scope
-from govkit.web.scoped import ScopedModelView, csv_line
+from govkit.web.scoped import ScopedModelView
 
 TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
 MENU = "事项管理"
@@ -170,8 +171,8 @@ class ServiceItemView(_NoDownload, ModelView):
     @has_access
     def export_csv(self):
         rows = db.session.scalars(select(ServiceItem).order_by(ServiceItem.basic_code))
-        lines = ["\ufeff" + ",".join(str(LABELS[c]) for c in self.export_columns)]
-        lines = [lines[0] + "\r\n"] + [csv_line(getattr(r, c) for c in self.export_columns) for r in rows]
+        lines = ["\ufeff" + csv_row(str(LABELS[c]) for c in self.export_columns)]
+        lines += [csv_row(getattr(r, c) for c in self.export_columns) for r in rows]
         return Response("".join(lines), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": "attachment; filename=catalog_items.csv"})
 

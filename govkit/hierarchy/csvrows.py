@@ -26,6 +26,7 @@ from govkit.hierarchy.codes import (
     validate_division_code,
     validate_urban_rural_class,
 )
+from govkit.spreadsheet import restore
 
 FORMATS = ("nbs", "five-level")
 _PREFIX = {1: 2, 2: 4, 3: 6, 4: 9}
@@ -105,6 +106,8 @@ def parse_row(raw: list[str], fmt: str) -> DivisionRow:
         if len(code) == 12 and code.isdigit() and code.isascii():
             level = _level(code)
             name = raw[1].strip()
+            if name[:1] == "'":
+                name = restore(name)  # a govkit export's '=… is the name =…
             if fmt == "nbs":
                 klass = raw[2].strip() if n > 2 else ""
             else:
@@ -133,6 +136,7 @@ def parse_row_strict(raw: list[str], fmt: str) -> DivisionRow:
         code, name, klass = cells[0], cells[1], cells[4] if len(cells) > 4 else ""
     code = validate_division_code(code)
     level = level_of(code)
+    name = restore(name)
     if not name:
         raise ValidationError(f"区划 {code} 的名称为空，请补上名称。")
     if len(name) > 100:

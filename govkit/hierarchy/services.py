@@ -17,7 +17,6 @@ only the non-village rows (≈45,000 nationally) are held in dicts and lists.
 """
 from __future__ import annotations
 
-import csv
 import io
 import zlib
 from array import array
@@ -33,6 +32,7 @@ from govkit.hierarchy.codes import validate_division_code
 from govkit.hierarchy.csvrows import FORMATS, DivisionRow, iter_records, open_source, parse_row  # noqa: F401
 from govkit.hierarchy.models import Division
 from govkit.hierarchy.scope import Scope
+from govkit.spreadsheet import csv_writer
 
 #: progress(done, total, phase) — phase is "校验" (validating) or "写入" (writing).
 Progress = Callable[[int, int, str], None]
@@ -410,7 +410,7 @@ def export_divisions(session: Session, out: IO[str], *, scope: Scope | None = No
 
     The output re-imports unchanged with ``import_divisions(..., fmt="nbs")``.
     """
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(EXPORT_HEADER)
     query = select(Division.code, Division.name, Division.urban_rural_class).order_by(Division.code)
     if scope is not None:

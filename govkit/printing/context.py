@@ -150,7 +150,7 @@ class CaseNotice(_Context):
     item type (:mod:`govkit.catalog.wording`).
 
     ``progress_url`` is the absolute URL of the public progress page; the QR
-    code adds ``?no=<case_number>&t=<progress_token>``.  ``issued_on`` is the
+    code adds ``?no=<case_number>#t=<progress_token>``.  ``issued_on`` is the
     date printed above the seal; it defaults to the accepted (else received)
     date.  ``verify_url`` (the public verify page) adds a line telling how to
     check the electronic copy.  ``extra`` carries item-specific values for

@@ -1,9 +1,10 @@
 """QR codes on case notices (办理进度二维码).
 
 Every case notice carries a QR code that opens the public progress page for
-that case: ``<progress page>?no=<case number>&t=<token>``.  The token is the
-verification factor issued with the case; the code never carries the
-applicant's name, ID number or phone.
+that case: ``<progress page>?no=<case number>#t=<token>``.  The token is the
+verification factor issued with the case; it rides in the fragment, which a
+browser never sends to the server (so it is in no access log), and the page's
+script posts it.  The code never carries the applicant's name, ID number or phone.
 
 The symbol follows ISO/IEC 18004 and is built from reportlab's own QR tables
 (:mod:`reportlab.graphics.barcode.qrencoder`: RS block table, alignment
@@ -47,29 +48,29 @@ def progress_url(page_url: str, case_number: str, token: str) -> str:
     """URL of the public progress page for one case.
 
     ``page_url`` is the absolute URL of the progress page, e.g.
-    ``https://zwfw.example.gov.cn/public/progress``.  Only the case number and
-    the token go into the query string.
+    ``https://zwfw.example.gov.cn/public/progress``.  Only the case number goes
+    into the query string and the token into the fragment (never sent to the server).
     """
     if not page_url or not case_number or not token:
         raise ValidationError("生成查询二维码需要进度查询页地址、办件编号和查询令牌。")
     parts = urlsplit(page_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValidationError(f"进度查询页地址 {page_url!r} 不是 http(s) 绝对地址。")
-    query = urlencode({"no": case_number, "t": token})
+    query = urlencode({"no": case_number})
     if parts.query:
         query = parts.query + "&" + query
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, urlencode({"t": token})))
 
 
 def document_url(page_url: str, case_number: str, token: str, document_number: str = "", check_code: str = "") -> str:
     """The progress URL of :func:`progress_url`, carrying an issued document's number and short hash.
 
-    The document's factors go in the fragment (``#doc=…&h=…``), which browsers never send to
+    The document's factors join the token in the fragment (``#t=…&doc=…&h=…``), which browsers never send to
     the server: the pages read it in the browser and the verify check itself is a POST.
     """
     url = progress_url(page_url, case_number, token)
     if document_number and check_code:
-        url += "#" + urlencode({"doc": document_number, "h": check_code})
+        url += ("&" if "#" in url else "#") + urlencode({"doc": document_number, "h": check_code})
     return url
 
 

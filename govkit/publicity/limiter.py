@@ -5,12 +5,17 @@ The limiter lives in ``app.extensions["govkit_public_limiter"]`` and counts in
 gunicorn worker). Views call :func:`rate_limit` only where a lookup or a submission
 really happens, so showing an empty form costs nothing. Behind a reverse proxy, wrap
 the app in ``werkzeug.middleware.proxy_fix.ProxyFix`` so the client address is right.
+
+:class:`FailureBudget` counts *failed* look-ups per looked-up key (a case number, a document
+number) in the same storage, on top of the per-address limit: spreading guesses of a 4-digit
+factor over many addresses does not help, since the case itself runs out of attempts.
 """
 from __future__ import annotations
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse
 
 EXTENSION_KEY = "govkit_public_limiter"
 PUBLIC_BLUEPRINT = "public"
@@ -64,3 +69,25 @@ def rate_limit(limit: str, scope: str):
     """Context manager: count one hit of ``limit`` (e.g. "10 per minute") for the client
     address in ``scope``; raises a 429 ``RateLimitExceeded`` when the limit is used up."""
     return get_limiter().limit(limit, scope=scope, override_defaults=False)
+
+
+class FailureBudget:
+    """Failed look-ups allowed per key (e.g. "10 per day" per case number), shared like the limiter's counters.
+
+    Unknown keys are counted exactly like known ones, so the budget reveals nothing about
+    which numbers exist.
+    """
+
+    def __init__(self, limit: str, scope: str) -> None:
+        self.item, self.scope = parse(limit), scope
+
+    def _key(self, key: str) -> tuple[str, str, str]:
+        return PUBLIC_BLUEPRINT, self.scope, (key or "").strip()[:64]
+
+    def exhausted(self, key: str) -> bool:
+        """Whether ``key`` has used up its failures for now."""
+        return not get_limiter().limiter.test(self.item, *self._key(key))
+
+    def fail(self, key: str) -> None:
+        """Count one failed look-up of ``key``."""
+        get_limiter().limiter.hit(self.item, *self._key(key))

@@ -105,6 +105,8 @@ class Complaint(Model):
     case_number: Mapped[Optional[str]] = mapped_column(String(32))
     #: Optional contact the complainant gave; shown only to the handling staff.
     contact: Mapped[Optional[str]] = mapped_column(String(100))
+    #: SHA-256 of the signed form stamp it was filed with: unique, so one shown form files one complaint.
+    stamp_digest: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     state: Mapped[str] = mapped_column(String(10), nullable=False, default="已受理")
     reply: Mapped[Optional[str]] = mapped_column(Text)
     replied_by: Mapped[Optional[str]] = mapped_column(String(100))

@@ -8,7 +8,8 @@ A subclass names how its rows belong to a division and gets, with no further cod
   way for every related model govkit knows how to scope (see :func:`scope_rule_for`);
 * a check before add/update that the row and every object it points to are in scope
   (this catches forged form posts and REST payloads naming an out-of-scope id);
-* a CSV export of the (filtered, scoped) list at ``<route_base>/export/``.
+* a CSV export of the (filtered, scoped) list at ``<route_base>/export/`` (cells neutralised
+  against formula injection by :mod:`govkit.spreadsheet`).
 
 ::
 
@@ -24,11 +25,9 @@ A subclass names how its rows belong to a division and gets, with no further cod
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from flask import Response, abort, request, stream_with_context
 from flask_appbuilder import ModelRestApi, ModelView, expose, has_access
@@ -41,7 +40,9 @@ from sqlalchemy import or_, select
 from govkit.errors import GovkitError, OutOfScope
 from govkit.hierarchy.models import Division, Staff
 from govkit.hierarchy.scope import Scope
+from govkit.spreadsheet import csv_row
 from govkit.web.scope import FilterCodeInScope, FilterDivisionIdInScope, current_scope
+from govkit.web.wellformed import unknown_reference
 
 TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
 
@@ -279,12 +280,12 @@ class ScopedModelView(_ScopedBase, ModelView):
         datamodel = self.datamodel
 
         def rows() -> Iterator[str]:
-            yield "\ufeff" + csv_line(labels)
+            yield "\ufeff" + csv_row(labels)
             page = 0
             while True:
                 _, items = datamodel.query(filters, order_column, order_direction, page=page, page_size=1000)
                 for item in items:
-                    yield csv_line(_export_value(item, c) for c in columns)
+                    yield csv_row(_export_value(item, c) for c in columns)
                 if len(items) < 1000:
                     break
                 page += 1
@@ -317,21 +318,23 @@ class ScopedModelRestApi(_ScopedBase, ModelRestApi):
             self.datamodel.session.rollback()
             return self.response(error.status_code, message=str(error))
 
+    def _malformed(self):
+        """400 naming the field when the body is not an object or a related field names no existing row."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message="请求体应为 JSON 对象。")
+        references = {rel.key: (rel.mapper.class_, rel.uselist) for rel in sa_inspect(self.datamodel.obj).relationships}
+        field = unknown_reference(body, references)
+        return self.response_400(message={field: ["应为已存在记录的编号。"]}) if field else None
+
     def post_headless(self):
-        return self._guarded(super().post_headless)
+        return self._malformed() or self._guarded(super().post_headless)
 
     def put_headless(self, pk):
-        return self._guarded(super().put_headless, pk)
+        return self._malformed() or self._guarded(super().put_headless, pk)
 
     def delete_headless(self, pk):
         return self._guarded(super().delete_headless, pk)
-
-
-def csv_line(values: Iterable[Any]) -> str:
-    """One CSV row as text (None as an empty cell), for streamed exports."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(["" if v is None else v for v in values])
-    return buffer.getvalue()
 
 
 def _export_value(item: Any, column: str) -> Any:

@@ -61,6 +61,14 @@ def _register(client, world, **extra):
     return client.post(BASE, json=body)
 
 
+def _act(client, pk, action, fields=None, version=None):
+    """POST a transition carrying the case's current version (what a client read before deciding)."""
+    if version is None:
+        shown = client.get(f"{BASE}{pk}")
+        version = shown.json["result"]["version"] if shown.status_code == 200 else 1
+    return client.post(f"{BASE}{pk}/transition/{action}", json={**(fields or {}), "version": version})
+
+
 def test_full_lifecycle_through_the_api(clients, world):
     response = _register(clients["clerk"], world)
     assert response.status_code == 201, response.json
@@ -73,7 +81,7 @@ def test_full_lifecycle_through_the_api(clients, world):
              ("handler", "complete", {}),
              ("agent", "deliver", {"method": "代办员送达", "receiver": "张三"})]
     for who, action, fields in steps:
-        response = clients[who].post(f"{BASE}{pk}/transition/{action}", json=fields)
+        response = _act(clients[who], pk, action, fields)
         assert response.status_code == 200, (action, response.json)
     result = response.json["result"]
     assert result["state"] == "delivered" and result["state_label"] == "已送达" and result["event_id"]
@@ -86,7 +94,7 @@ def test_out_of_scope_case_is_404_everywhere(clients, world):
     other = clients["other"]
     assert other.get(f"{BASE}{pk}").status_code == 404
     assert other.get(f"{BASE}{pk}/actions").status_code == 404
-    response = other.post(f"{BASE}{pk}/transition/accept", json={})
+    response = _act(other, pk, "accept")
     assert response.status_code == 404 and "管辖范围" in response.json["message"]
     assert all(c["id"] != pk for c in other.get(BASE).json["result"])
     assert [c["id"] for c in clients["clerk"].get(BASE).json["result"]] == [pk]
@@ -97,13 +105,13 @@ def test_out_of_scope_case_is_404_everywhere(clients, world):
 
 def test_domain_errors_are_json_with_4xx(clients, world):
     pk = _register(clients["clerk"], world).json["result"]["id"]
-    response = clients["handler"].post(f"{BASE}{pk}/transition/approve", json={"result_number": "x"})
+    response = _act(clients["handler"], pk, "approve", {"result_number": "x"})
     assert response.status_code == 409 and "已登记" in response.json["message"]
-    response = clients["agent"].post(f"{BASE}{pk}/transition/accept", json={})
+    response = _act(clients["agent"], pk, "accept")
     assert response.status_code == 403 and "受理员" in response.json["message"]
-    response = clients["clerk"].post(f"{BASE}{pk}/transition/refuse", json={})
+    response = _act(clients["clerk"], pk, "refuse")
     assert response.status_code == 400 and "原因" in response.json["message"]
-    response = clients["clerk"].post(f"{BASE}{pk}/transition/teleport", json={})
+    response = _act(clients["clerk"], pk, "teleport")
     assert response.status_code == 409
     response = _register(clients["clerk"], world, applicant_id_number="110105194912310021")
     assert response.status_code == 400 and "身份证" in response.json["message"]
@@ -112,7 +120,7 @@ def test_domain_errors_are_json_with_4xx(clients, world):
 def test_list_filters_by_state_and_reports_cards(clients, world):
     first = _register(clients["clerk"], world).json["result"]["id"]
     _register(clients["clerk"], world)
-    clients["clerk"].post(f"{BASE}{first}/transition/accept", json={})
+    _act(clients["clerk"], first, "accept")
     listed = clients["clerk"].get(f"{BASE}?state=accepted").json["result"]
     assert [c["id"] for c in listed] == [first]
     assert listed[0]["deadline"]["card"] in ("green", "yellow") and listed[0]["deadline"]["remaining_days"] > 0
@@ -137,3 +145,25 @@ def test_openapi_documents_the_transition_endpoint(app, login_as):
     login_as("Admin", TOWNSHIP, test_client=client.client)
     spec = client.get("/api/v1/_openapi").json
     assert "post" in spec["paths"]["/api/v1/case/{pk}/transition/{action}"]
+
+
+def test_a_transition_needs_the_version_and_a_stale_one_is_409(clients, world):
+    """Optimistic locking on the API: two transitions decided on the same version — only the first wins."""
+    clerk = clients["clerk"]
+    pk = _register(clerk, world).json["result"]["id"]
+    shown = clerk.get(f"{BASE}{pk}")
+    version = shown.json["result"]["version"]
+    assert shown.headers["ETag"] == f'"{version}"'
+    missing = clerk.post(f"{BASE}{pk}/transition/accept", json={})
+    assert missing.status_code == 428 and "version" in missing.json["message"]
+    first = clerk.post(f"{BASE}{pk}/transition/accept", json={"version": version})
+    assert first.status_code == 200 and first.json["result"]["version"] == version + 1
+    stale = clerk.post(f"{BASE}{pk}/transition/forward", json={"version": version})
+    assert stale.status_code == 409 and stale.json["version"] == version + 1 and "修改" in stale.json["message"]
+    stale = clerk.post(f"{BASE}{pk}/transition/forward", json={}, headers={"If-Match": f'"{version}"'})
+    assert stale.status_code == 409 and stale.json["version"] == version + 1
+    assert clerk.get(f"{BASE}{pk}").json["result"]["state"] == "accepted"
+    bad = clerk.post(f"{BASE}{pk}/transition/forward", json={"version": "x"})
+    assert bad.status_code == 400 and "version" in bad.json["message"]
+    done = clerk.post(f"{BASE}{pk}/transition/forward", json={}, headers={"If-Match": f'"{version + 1}"'})
+    assert done.status_code == 200 and done.json["result"]["version"] == version + 2

@@ -10,7 +10,7 @@ from govkit.catalog import transfer
 from govkit.catalog.models import Implementation, ServiceItem
 from govkit.errors import ImportRowError
 
-from .conftest import rich_catalog
+from .conftest import make_item, rich_catalog
 
 pytestmark = pytest.mark.both_backends
 
@@ -115,3 +115,33 @@ def test_xlsx_import_line_numbers(divisions, empty_session):
     with pytest.raises(ImportRowError) as info:
         transfer.import_catalog(empty_session, out.getvalue(), "xlsx")
     assert info.value.errors == [(3, "〔申请材料〕第 3 行：材料形式：“扫描件”无效，应为以下之一：原件、复印件、电子。")]
+
+
+FORMULA = "=cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_neutralises_formula_cells_and_round_trip_keeps_the_text(divisions, empty_session, fmt):
+    """OWASP CSV injection: a name typed as a formula is exported as text and imports back unchanged."""
+    from openpyxl import load_workbook
+    import io
+
+    rich_catalog(divisions)
+    make_item(divisions, "000105001002", FORMULA, item_type="07", legal_bases=[
+        {"law": "@SUM(1+1)", "article": "+1", "text": "-2+3"}])
+    divisions.commit()
+    data = transfer.export_catalog(divisions, fmt)
+    if fmt == "csv":
+        text = data.decode("utf-8-sig")
+        assert f'"\'{FORMULA}"' in text or f"'{FORMULA}" in text
+        assert ",'@SUM(1+1),'+1,'-2+3" in text
+        assert "\n=" not in text and ",=" not in text and ',"=' not in text
+    else:
+        sheet = load_workbook(io.BytesIO(data))["事项"]
+        cells = [c for row in sheet.iter_rows() for c in row if c.value == FORMULA]
+        assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
+        assert not [c for s in load_workbook(io.BytesIO(data)) for r in s.iter_rows() for c in r if c.data_type == "f"]
+    transfer.import_catalog(empty_session, data, fmt)
+    empty_session.commit()
+    assert empty_session.scalar(select(ServiceItem.name).where(ServiceItem.basic_code == "000105001002")) == FORMULA
+    assert transfer.export_catalog(empty_session, fmt) == data

@@ -132,7 +132,8 @@ def test_the_printed_document_carries_its_number_and_qr_factors(desk_world, user
 
     url = document_url("https://zwfw.example.gov.cn/public/progress", case.number, case.progress_token,
                        row.document_number, row.check_code)
-    assert url.endswith(f"#doc={row.document_number}&h={row.check_code}")
+    # The token, the document number and its short hash all travel in the fragment (never sent to the server).
+    assert url.endswith(f"#t={case.progress_token}&doc={row.document_number}&h={row.check_code}")
 
 
 def test_reissue_supersedes_and_verify_says_so_for_the_old_pdf(desk_app, desk_world, user_client, db):

@@ -81,7 +81,8 @@ def test_progress_url_has_only_case_number_and_token():
     url = qr.progress_url("https://zwfw.example.gov.cn/public/progress", "220581-20260302-000123", "Kx9f&3")
     parts = urlsplit(url)
     assert parts.path == "/public/progress"
-    assert parse_qs(parts.query) == {"no": ["220581-20260302-000123"], "t": ["Kx9f&3"]}
+    assert parse_qs(parts.query) == {"no": ["220581-20260302-000123"]}
+    assert parse_qs(parts.fragment) == {"t": ["Kx9f&3"]}  # a fragment is never sent to the server
 
 
 @pytest.mark.parametrize("page", ["", "zwfw.example.gov.cn/progress", "javascript:alert(1)"])
@@ -94,7 +95,7 @@ def test_case_notice_qr_points_at_progress_page_without_personal_data(case_notic
     block = case_notices._qr(case_notice)
     flowable = block.qr
     assert isinstance(flowable, qr.QrFlowable)
-    assert flowable.url == "https://zwfw.example.gov.cn/public/progress?no=220581-20260302-000123&t=Kx9f3Qm2"
+    assert flowable.url == "https://zwfw.example.gov.cn/public/progress?no=220581-20260302-000123#t=Kx9f3Qm2"
     for personal in (case_notice.applicant_name, "2046", "6021"):
         assert personal not in flowable.url
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from govkit.printing.qr import progress_url
 from govkit.testing.services import LiveServer, launch_chromium
 from tests.publicity.world import APPLICANT, make_case, make_world
 
@@ -67,6 +68,21 @@ def test_phone_find_guide_progress_and_rate(served, artifacts_dir):
         for secret in APPLICANT.values():
             assert secret not in body
         page.screenshot(path=str(shots / "04-progress.png"), full_page=True)
+
+        # 3b. The notice's QR code: the token rides in the #fragment (never sent); the page posts it.
+        with app.app_context():
+            from govkit.cases.models import Case
+            from govkit.db import db
+
+            token = db.session.query(Case.progress_token).filter_by(number=number).scalar()
+        qr, sent = browser.new_page(), []
+        qr.on("request", lambda r: sent.append((r.method, r.url.split("#")[0], r.post_data or "")))
+        qr.goto(progress_url(base + "/public/progress", number, token))
+        qr.wait_for_selector("text=当前状态")
+        assert "已送达" in qr.inner_text("body") and token not in qr.url
+        assert not [url for _, url, _ in sent if token in url]
+        assert [m for m, url, data in sent if m == "POST" and token in data and url.endswith("/public/progress")]
+        qr.close()
 
         # 4. Rate it.
         page.get_by_label("满意", exact=True).check()

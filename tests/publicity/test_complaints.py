@@ -125,3 +125,38 @@ def test_staff_screen_is_scoped_to_supervising_unit(app, client, db, login_as):
     client.post(f"/admin/complaints/handle/{other.id}/act", data={"action": "reply", "reply": "越权"})
     db.session.expire_all()
     assert db.session.get(Complaint, other.id).state == "已受理"
+
+
+def test_complaint_export_neutralises_formulas_written_by_visitors(app, client, db, login_as):
+    """OWASP CSV injection: an anonymous visitor's =HYPERLINK(...) reaches the CSV as text."""
+    world = make_world(db.session)
+    complaints.file_complaint(db.session, kind="投诉", division_code=world.village.code,
+                              subject='=HYPERLINK("http://evil.example","点此")', content="内容")
+    complaints.file_complaint(db.session, kind="投诉", division_code=world.village.code,
+                              subject="@cmd|' /C calc'!A0", content="内容")
+    db.session.commit()
+    login_as("监察", world.town.code)
+    text = client.get("/admin/complaints/export/").get_data(as_text=True)
+    assert '"\'=HYPERLINK(""http://evil.example"",""点此"")"' in text
+    assert "'@cmd|' /C calc'!A0" in text
+    assert ",=" not in text and ',"=' not in text and ",@" not in text
+
+
+def test_a_form_stamp_files_one_complaint_only(make_app):
+    """Replaying a filled-in complaint form (same signed stamp) is refused; a fresh form works."""
+    app = make_app(COMPLAINT_MIN_FILL_SECONDS=0)
+    client = app.test_client()
+    with app.app_context():
+        from govkit.db import db
+
+        make_world(db.session)
+        db.session.commit()
+    data = _form(client)
+    assert client.post("/public/complaints/new", data=data).status_code == 200
+    replay = client.post("/public/complaints/new", data={**data, "subject": "再来一条"})
+    assert replay.status_code == 400 and "已提交过" in replay.get_data(as_text=True)
+    assert client.post("/public/complaints/new", data=_form(client, subject="新的一条")).status_code == 200
+    with app.app_context():
+        from govkit.db import db
+
+        assert [c.subject for c in db.session.query(Complaint).order_by(Complaint.id)] == ["窗口无人", "新的一条"]

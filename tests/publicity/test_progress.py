@@ -31,14 +31,44 @@ def test_lookup_by_phone_shows_progress_without_personal_data(app, client, db):
         assert secret not in html, secret
 
 
-def test_qr_token_lookup_by_get(app, client, db):
+def test_qr_token_lookup_posts_and_a_get_never_looks_up(app, client, db):
+    """No factor in a URL: a GET (even one carrying ?t=) only pre-fills the number; the lookup is a POST."""
     world = make_world(db.session)
     case = make_case(db.session, world, state="supplement")
     db.session.commit()
-    html = client.get("/public/progress",
-                      query_string={"no": case.number, "t": case.progress_token}).get_data(as_text=True)
+    got = client.get("/public/progress", query_string={"no": case.number, "t": case.progress_token})
+    page = got.get_data(as_text=True)
+    assert got.status_code == 200 and "待补正" not in page and case.progress_token not in page
+    assert f'value="{case.number}"' in page and "progress.js" in page  # the script posts the #t= fragment
+    html = client.post("/public/progress", data={"no": case.number, "t": case.progress_token}).get_data(as_text=True)
     assert "待补正" in html and "一次性告知书" in html
     assert APPLICANT["name"] not in html
+
+
+def test_failed_lookups_are_limited_per_case_number_across_addresses(make_app):
+    """Guessing a case's 4-digit factor from many addresses: the case number itself runs out of attempts."""
+    app = make_app(PROGRESS_CASE_FAILURE_LIMIT="3 per hour", PROGRESS_RATE_LIMIT="100 per minute")
+    with app.app_context():
+        from govkit.db import db
+
+        world = make_world(db.session)
+        case, other = make_case(db.session, world), make_case(db.session, world)
+        db.session.commit()
+        number, other_number = case.number, other.number
+    client, right = app.test_client(), APPLICANT["phone"][-4:]
+    wrong = "0000" if right != "0000" else "1111"
+
+    def lookup(no, factor, address):
+        return client.post("/public/progress", data={"no": no, "f": factor}, environ_base={"REMOTE_ADDR": address})
+
+    assert [lookup(number, wrong, f"10.0.0.{i}").status_code for i in range(3)] == [200, 200, 200]
+    blocked = lookup(number, right, "10.0.9.9")  # a fourth address, even with the right factor
+    assert blocked.status_code == 429 and "失败次数过多" in blocked.get_data(as_text=True)
+    assert "审查中" not in blocked.get_data(as_text=True) and "办理过程" not in blocked.get_data(as_text=True)
+    assert "办理过程" in lookup(other_number, right, "10.0.0.1").get_data(as_text=True)  # other cases unaffected
+    # An unknown number runs out the same way (the limit says nothing about which numbers exist).
+    unknown = number[:-1] + ("0" if number[-1] != "0" else "1")
+    assert [lookup(unknown, wrong, f"10.0.1.{i}").status_code for i in range(4)] == [200, 200, 200, 429]
 
 
 def test_wrong_factor_and_unknown_number_are_identical(app, client, db):

@@ -164,7 +164,7 @@ class DeskCaseView(DeskView):
         today = workflow.today()
         status = deadline_status(case, workflow.calendar(db.session), web.settings(), today)
         base = documents.public_base_url(web.settings())
-        progress_url = f"{base}/public/progress?no={quote(case.number)}&t={case.progress_token}"
+        progress_url = f"{base}/public/progress?no={quote(case.number)}#t={case.progress_token}"
         codes = {case.accepting_division_code, case.current_division_code, case.implementing_division_code}
         codes |= {e.division_code for e in case.events if e.division_code}
         divisions = {d.code: d.name for d in db.session.scalars(select(Division).where(Division.code.in_(codes)))}

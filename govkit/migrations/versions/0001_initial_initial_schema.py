@@ -108,6 +108,7 @@ def upgrade() -> None:
     sa.Column('content', sa.Text(), nullable=False),
     sa.Column('case_number', sa.String(length=32), nullable=True),
     sa.Column('contact', sa.String(length=100), nullable=True),
+    sa.Column('stamp_digest', sa.String(length=64), nullable=True),
     sa.Column('state', sa.String(length=10), nullable=False),
     sa.Column('reply', sa.Text(), nullable=True),
     sa.Column('replied_by', sa.String(length=100), nullable=True),
@@ -115,7 +116,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('number')
+    sa.UniqueConstraint('number'),
+    sa.UniqueConstraint('stamp_digest')
     )
     with op.batch_alter_table('gk_complaint', schema=None) as batch_op:
         batch_op.create_index('ix_gk_complaint_supervising', ['supervising_code', 'state'], unique=False)

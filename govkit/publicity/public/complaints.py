@@ -1,12 +1,14 @@
 """Public complaints and suggestions (``/public/complaints``): file one, look up the reply.
 
 Filing is limited per client address by COMPLAINT_RATE_LIMIT and guarded by a honeypot
-field plus a signed minimum-fill-time stamp (no CAPTCHA service, works offline).
+field plus a signed minimum-fill-time stamp (no CAPTCHA service, works offline) that files
+one complaint only (``Complaint.stamp_digest`` is unique).
 """
 from __future__ import annotations
 
 from flask import current_app, render_template, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from govkit.db import db
 from govkit.errors import GovkitError
@@ -59,10 +61,14 @@ def complaint_new():
             complaint, lookup_code = complaints.file_complaint(
                 db.session, kind=form.kind.data, division_code=code, subject=form.subject.data,
                 content=form.content.data, contact=form.contact.data, case_number=form.case_number.data)
+            complaint.stamp_digest = antispam.stamp_digest(request.form)
             db.session.commit()
         except GovkitError as exc:
             db.session.rollback()
             return _render_form(form, str(exc), 400)
+        except IntegrityError:
+            db.session.rollback()  # the stamp already filed a complaint: a replayed form
+            return _render_form(form, "此页面已提交过，请勿重复提交；如需再次反映，请刷新页面后重新填写。", 400)
     return render_template("public/complaint_done.html", complaint=complaint, lookup_code=lookup_code)
 
 

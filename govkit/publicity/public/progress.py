@@ -1,9 +1,16 @@
 """Public progress lookup (``/public/progress``) and 好差评 (``/public/progress/rate``).
 
-A lookup is counted against PROGRESS_RATE_LIMIT per client address. An unknown number
-and a wrong factor render the same page with the same status. A successful lookup hands
-out a signed, short-lived rating ticket for that case, so rating needs the same
-verification without putting the factor in the page.
+A lookup is a POST (CSRF-protected): the factor never travels in a URL, so it never lands in
+an access log or a browser history. The QR code on a notice opens ``?no=<number>#t=<token>`` —
+the token sits in the fragment, which browsers do not send; ``public/progress.js`` moves it
+into the form and submits it. A GET never looks anything up.
+
+A lookup is counted against PROGRESS_RATE_LIMIT per client address, and every failed one
+against PROGRESS_CASE_FAILURE_LIMIT for the case number typed (known or not), so guesses
+spread over many addresses still run out. An unknown number and a wrong factor render the
+same page with the same status. A successful lookup hands out a signed, short-lived rating
+ticket for that case, so rating needs the same verification without putting the factor in
+the page.
 """
 from __future__ import annotations
 
@@ -19,12 +26,13 @@ from govkit.errors import GovkitError
 from govkit.publicity import progress as progress_service
 from govkit.publicity import ratings
 from govkit.publicity.forms import ProgressForm, RatingForm
-from govkit.publicity.limiter import rate_limit
+from govkit.publicity.limiter import FailureBudget, rate_limit
 from govkit.publicity.models import Rating
 from govkit.labels import local_date
 from govkit.publicity.public.blueprint import bp, setting
 
 NOT_FOUND = "未查到匹配的办件。请核对办件编号和验证信息（手机号后4位或通知书上的查询码）后重试。"
+TOO_MANY = "该办件编号的查询失败次数过多，已暂停查询。请稍后再试，或携带身份证件到办理窗口查询。"
 _TICKET_SALT = "govkit-rating-ticket"
 
 
@@ -53,22 +61,22 @@ def _result_for(case: Case):
 
 @bp.route("/progress", methods=["GET", "POST"])
 def progress():
-    # A QR code opens ?no=…&t=… directly; the typed form posts (with CSRF).
-    if request.method == "GET" and not request.args.get("no"):
-        return _render(ProgressForm(formdata=None))
     if request.method == "GET":
-        form = ProgressForm(formdata=None, no=request.args.get("no", "")[:32])
-        number, phone4, token = request.args.get("no"), request.args.get("f"), request.args.get("t")
-    else:
-        form = ProgressForm()
-        if not form.validate_on_submit():
-            return _render(form, error="请填写办件编号，并填写手机号后4位或查询码。")
-        number, phone4, token = form.no.data, form.f.data, form.t.data
+        # ?no= pre-fills the number (the QR code's token follows in the #fragment); never a lookup.
+        return _render(ProgressForm(formdata=None, no=request.args.get("no", "")[:32]))
+    form = ProgressForm()
+    if not form.validate_on_submit():
+        return _render(form, error="请填写办件编号，并填写手机号后4位或查询码。")
+    number, phone4, token = form.no.data, form.f.data, form.t.data
     if not (phone4 or token):
         return _render(form, error="请填写手机号后4位或通知书上的查询码。")
+    failures = FailureBudget(setting("PROGRESS_CASE_FAILURE_LIMIT"), scope="public-progress-case")
     with rate_limit(setting("PROGRESS_RATE_LIMIT"), scope="public-progress"):
+        if failures.exhausted(number):
+            return _render(form, error=TOO_MANY), 429
         case = progress_service.find_verified(db.session, number, phone_last4=phone4, token=token)
     if case is None:
+        failures.fail(number)
         return _render(form, error=NOT_FOUND)
     return _render(form, result=_result_for(case))
 
