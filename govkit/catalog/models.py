@@ -191,6 +191,8 @@ class Implementation(Model):
     conditions: Mapped[Optional[str]] = mapped_column(Text)
     legal_days: Mapped[int] = mapped_column(Integer, nullable=False, default=20)
     promised_days: Mapped[int] = mapped_column(Integer, nullable=False, default=10)
+    #: The applicant's 补正 period in working days (None = the SUPPLEMENT_PERIOD_DAYS setting).
+    supplement_days: Mapped[Optional[int]] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(10), nullable=False, default="承诺件")  # 即办件/承诺件
     handling_forms: Mapped[str] = mapped_column(String(50), nullable=False, default="窗口办理")
     visits_needed: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

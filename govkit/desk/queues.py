@@ -74,8 +74,10 @@ def _deliver(actor: Actor):
 
 
 def _due(actor: Actor):
-    # Every case with a running clock in scope; the yellow/red filter is added in SQL below.
-    return and_(Case.state.in_(tuple(S.CLOCK_STATES | {S.SUSPENDED, S.SUPPLEMENT})), Case.completed_date.is_(None))
+    # Every case with a running clock in scope — the promised deadline, or before acceptance the §32
+    # intake clock and the applicant's 补正 period; the yellow/red/lapsed filter is added in SQL below.
+    return and_(Case.state.in_(tuple(S.CLOCK_STATES | {S.SUSPENDED, S.SUPPLEMENT, S.REGISTERED})),
+                Case.completed_date.is_(None))
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,8 @@ QUEUES: dict[str, Queue] = {q.name: q for q in (
     Queue("review", "待审查", (HANDLER,), _review, hint="分派给我或我所在窗口的办件"),
     Queue("returned", "被退回", (INTAKE, AGENT, HANDLER, DISPATCH), _returned, hint="上级退回本单位、需补充情况的办件"),
     Queue("deliver", "待送达", (INTAKE, AGENT, HANDLER), _deliver, hint="已办结、等待送达申请人的办件"),
-    Queue("due", "临期/超期", (INTAKE, AGENT, HANDLER, DISPATCH, SUPERVISOR), _due, ("yellow", "red"),
-          hint="黄牌（临近期限）和红牌（已超期）的办件"),
+    Queue("due", "临期/超期", (INTAKE, AGENT, HANDLER, DISPATCH, SUPERVISOR), _due, ("yellow", "red", "lapsed"),
+          hint="黄牌（临近期限）和红牌（已超期）的办件，含五个工作日受理审查期将满或已过、补正逾期的办件"),
 )}
 
 

@@ -182,6 +182,10 @@ class CaseNotice(_Context):
     court: str = ""  # 行政诉讼管辖法院
     supplement_deadline: date | None = None
     supplement_deadline_provisional: bool = False
+    #: The applicant's 补正 period in working days (the implementation's, else SUPPLEMENT_PERIOD_DAYS).
+    supplement_days: int | None = None
+    #: Accepted by operation of law (视为受理, 行政许可法 §32): accepted_date is the day of receipt.
+    deemed_accepted: bool = False
     decision: str = ""  # 如“准予许可决定书”
     result_number: str = ""  # 证照/决定文号
     delivery_method: str = ""  # 直接送达 / 代办员送达 / 邮寄送达 …
