@@ -82,6 +82,11 @@ def case_json(case: Case, actor: Actor, status: Any = None) -> dict[str, Any]:
         "received_date": _iso(case.received_date), "accepted_date": _iso(case.accepted_date),
         "due_date": _iso(case.due_date), "due_provisional": case.due_provisional,
         "legal_due_date": _iso(case.legal_due_date), "legal_due_provisional": case.legal_due_provisional,
+        # 行政许可法 §32: the intake clock, 视为受理, and the applicant's 补正 period.
+        "intake_due_date": _iso(case.intake_due_date), "intake_due_provisional": case.intake_due_provisional,
+        "deemed_accepted": case.deemed_accepted, "supplement_due_date": _iso(case.supplement_due_date),
+        "supplement_due_provisional": case.supplement_due_provisional,
+        "supplement_extra": list(case.supplement_extra or []),
         "extension_days": case.extension_days, "completed_date": _iso(case.completed_date),
         "decision": case.decision, "result_number": case.result_number,
         "delivery_method": case.delivery_method, "version": case.version,
@@ -131,7 +136,7 @@ class CaseApi(BaseApi):
         actor = request_actor()
         allowed = ("applicant_name", "applicant_id_number", "applicant_id_type", "applicant_phone",
                    "applicant_address", "applicant_village_code", "proxy_name", "proxy_authorised",
-                   "form_data", "materials_received")
+                   "form_data", "materials_received", "material_states")
         workflow = workflow_for()
         case = workflow.register_case(db.session, body["implementation_id"], actor=actor, commit=False,
                                       **{k: body[k] for k in allowed if k in body})

@@ -47,7 +47,7 @@ def accept(ctx: ActionContext) -> None:
     missing = [r.material.name for r in intake.missing_rows(case.materials) if r.material.necessity != "容缺"]
     if missing:
         raise ValidationError(
-            "缺少材料：" + "、".join(missing) + "。请收齐后受理，或一次性告知申请人补正。", missing=missing)
+            "缺少必需材料：" + "、".join(missing) + "。请收齐后受理，或一次性告知申请人补正。", missing=missing)
     _start_clock(ctx, from_receipt=case.deemed_accepted)
 
 

@@ -42,11 +42,13 @@ class ImplementationView(ScopedModelView):
                     "promised_days", "kind"]
     show_columns = ["item", "name", "code", "version", "status", "effective_from", "effective_to", "division",
                     "department", "implementing_body", "item_type", "exercise_level", "legal_basis", "conditions",
-                    "legal_days", "promised_days", "kind", "handling_forms", "visits_needed", "proxy_allowed",
-                    "presence_required", "free", "consult_phone", "complaint_phone", "place", "hours", "source",
+                    "legal_days", "promised_days", "supplement_days", "kind", "handling_forms", "visits_needed",
+                    "proxy_allowed", "presence_required", "free", "consult_phone", "complaint_phone", "place", "hours",
+                    "source",
                     "updated_by_admin"]
     add_columns = edit_columns = ["item", "division", "department", "code", "name", "implementing_body", "item_type",
-                                  "legal_basis", "conditions", "legal_days", "promised_days", "kind",
+                                  "legal_basis", "conditions", "legal_days", "promised_days", "supplement_days",
+                                  "kind",
                                   "handling_forms", "visits_needed", "proxy_allowed", "presence_required", "free",
                                   "consult_phone", "complaint_phone", "place", "hours"]
     search_columns = ["name", "code", "pinyin_initials", "item_type", "exercise_level", "status", "department",
@@ -69,6 +71,7 @@ class ImplementationView(ScopedModelView):
         "code": "18 位实施主体统一社会信用代码 + 1 位行使层级（1–6）+ 基本编码",
         "handling_forms": "可填多个，用“、”分隔：" + "、".join(HANDLING_FORMS),
         "promised_days": "不得超过法定时限",
+        "supplement_days": "申请人收到一次性告知书后补正的期限（工作日），印在告知书上；不填则用系统设置 SUPPLEMENT_PERIOD_DAYS",
     }
 
     def pre_add(self, item: Implementation) -> None:

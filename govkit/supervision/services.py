@@ -30,8 +30,8 @@ from govkit.publicity.models import Callback, Complaint, Rating, Rectification
 from govkit.publicity.ratings import LEVELS
 
 #: States whose clock matters for cards (registered: the §32 intake clock; accepted, not yet completed).
-OPEN_STATES = ("registered", "accepted", "forwarded", "signed", "assigned", "in_review", "returned", "suspended", "supplement",
-               "approved", "denied")
+OPEN_STATES = ("registered", "accepted", "forwarded", "signed", "assigned", "in_review", "returned", "suspended",
+               "supplement", "approved", "denied")
 
 
 @dataclass(frozen=True)

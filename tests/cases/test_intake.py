@@ -13,6 +13,7 @@ from govkit.catalog.models import Material
 from govkit.desk.documents import case_notice
 from govkit.errors import InvalidTransition, ValidationError
 from tests.cases.conftest import register
+from tests.cases.test_calendar_cli import govkit_cli  # noqa: F401  (fixture)
 
 # November 2026 has no holidays: Mon 11-02 … Fri 11-06, Mon 11-09 … are working days.
 RECEIVED = date(2026, 11, 2)
@@ -176,3 +177,26 @@ def test_resubmission_restarts_the_intake_watch_but_never_deems(workflow, world,
     assert _card(workflow, s, case)[0] == "red"  # shown on the watch …
     assert workflow.apply_deemed_acceptance(s, case) is None  # … but §32 covers only a missing notice
 
+
+
+def test_nightly_command_deems_accepted_and_only_lists_lapsed_supplements(govkit_cli, workflow, world, db, clock,
+                                                                          rows):
+    s = db.session
+    ident, hardship, proxy = rows
+    clock.day = RECEIVED  # long before the real today the command runs on
+    late = register(workflow, s, world, material_states={ident: "received", hardship: "received", proxy: "na"})
+    waiting = register(workflow, s, world, material_states={ident: "received", hardship: "missing", proxy: "na"})
+    workflow.perform(s, waiting, "request_supplement", world.clerk)
+    dry = govkit_cli("cases", "deem-accepted", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert f"{late.number}  收件 2026-11-02" in dry.output and "将视为受理 1 件；补正逾期 1 件" in dry.output
+    s.expire_all()
+    assert s.get(Case, late.id).state == "registered"
+    result = govkit_cli("cases", "deem-accepted")
+    assert result.exit_code == 0, result.output
+    assert f"{waiting.number}  补正期限 2026-11-30 已过" in result.output
+    s.expire_all()
+    late, waiting = s.get(Case, late.id), s.get(Case, waiting.id)
+    assert (late.state, late.accepted_date, late.events[-1].action) == ("accepted", RECEIVED, "deem_accepted")
+    assert late.events[-1].actor_name.startswith("系统（命令行")
+    assert waiting.state == "supplement"  # 视为撤回 is the clerk's step, never the job's
