@@ -30,8 +30,8 @@ from govkit.hierarchy.models import Department, Division, Staff
 from govkit.state import get_state
 
 #: The notice to offer after an action succeeds.
-NOTICE_AFTER = {"accept": "acceptance_notice", "request_supplement": "supplement_notice",
-                "refuse": "refusal_notice", "complete": "delivery_receipt"}
+NOTICE_AFTER = {"accept": "acceptance_notice", "deem_accepted": "acceptance_notice",
+                "request_supplement": "supplement_notice", "refuse": "refusal_notice", "complete": "delivery_receipt"}
 LIST_FIELDS = ("missing", "materials_received")
 OPTIONAL_FIELDS = {
     "accept": ("material_states",), "resubmit": ("materials_received",), "assign": ("handler_id",),
