@@ -101,21 +101,23 @@ def request_supplement(ctx: ActionContext) -> None:
         raise ValidationError("材料清单中没有标为“缺”的材料，也没有填写清单外的补正内容；材料齐全的请直接受理。")
     days = intake.supplement_days(case.implementation, ctx.workflow.settings)
     due = ctx.calendar.add_working_days(ctx.today, days)
+    late_by = ctx.calendar.working_days_between(case.received_date or ctx.today, ctx.today)
+    # The pause first: loading the pauses must not flush the case before its fields are set (one UPDATE).
+    case.pauses.append(CasePause(reason="supplement", start=ctx.today + ONE_DAY))
     case.supplement_extra = extra
     case.supplement_due_date = due.due
     case.supplement_due_provisional = due.provisional
-    late_by = ctx.calendar.working_days_between(case.received_date or ctx.today, ctx.today)
     intake.stop_intake_clock(case)
     ctx.data.update(missing=names, missing_ids=[row.material_id for row in listed], extra=extra,
                     notice_working_days=late_by, supplement_days=days, supplement_due=due.due,
                     supplement_due_provisional=due.provisional)
-    case.pauses.append(CasePause(reason="supplement", start=ctx.today + ONE_DAY))
     case.paused_since = ctx.today
 
 
 def resubmit(ctx: ActionContext) -> None:
     """补正材料: the missing rows become 已收 (or the ones given); the intake watch restarts."""
     case = ctx.case
+    calendar = ctx.calendar  # before any change: loading it must not flush the case early (one UPDATE)
     given = ctx.fields.get("materials_received") or ctx.fields.get("material_states")
     if given:
         take_decisions(ctx)
@@ -126,7 +128,7 @@ def resubmit(ctx: ActionContext) -> None:
     if case.accepted_date is not None:
         ctx.workflow.recompute_deadline(ctx.session, case)
     else:
-        intake.start_intake_clock(case, ctx.calendar, ctx.workflow.settings, ctx.today)
+        intake.start_intake_clock(case, calendar, ctx.workflow.settings, ctx.today)
 
 
 def close_pause(ctx: ActionContext) -> None:
