@@ -134,8 +134,9 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("YELLOW_CARD_DAYS", int, 2, "Working days left at or below which a yellow card is raised."),
     Setting("SUPPLEMENT_NOTICE_DAYS", int, 5,
             "Working days within which a supplement notice must be issued (行政许可法 §32)."),
-    Setting("SUPPLEMENT_PERIOD_DAYS", int, 15, "Working days the applicant has to supply missing materials; "
-            "printed on the 一次性告知书 with the resulting date (逾期未补正的，视为撤回)."),
+    Setting("SUPPLEMENT_PERIOD_DAYS", int, 20,
+            "Default 补正 period in working days after the 一次性告知书 (per item: supplement_days); printed on the "
+            "notice with the resulting date (逾期未补正的，视为撤回)."),
     Setting("RECTIFICATION_DAYS", int, 10, "Working days to rectify after a 差评."),
     Setting("TRANSFER_OVERDUE_DAYS", int, 3, "Working days after which a paper transfer batch in transit is reported."),
     Setting("PROGRESS_RATE_LIMIT", str, "10 per minute", "Rate limit per IP for the public progress lookup."),

@@ -12,6 +12,14 @@ def register_settings():
 
 
 @hookimpl
+def register_commands(cli):
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
+    from govkit.cases.cli import cases_group
+
+    cli.add_command(cases_group)
+
+
+@hookimpl
 def register_workflow_actions():
     # deferred: built-ins load with the settings; domain code loads when the hook runs
     from govkit.cases.actions import DEFAULT_ACTIONS

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import exists, select
 
 from govkit.cases import extensions
-from govkit.cases import states as S
+from govkit.cases import intake_actions as I, states as S
 from govkit.cases.models import CasePause
 from govkit.cases.workflow import ANY_ACTIVE, ActionContext, WorkflowAction
 from govkit.catalog.models import SpecialProcedure
@@ -93,6 +93,11 @@ def _first_supplement(ctx: ActionContext) -> None:
         raise InvalidTransition("已一次性告知过需补正的材料，不能再次要求补正；请受理或不予受理。")
 
 
+def _supplement_allowed(ctx: ActionContext) -> None:
+    I.within_intake_clock(ctx)
+    _first_supplement(ctx)
+
+
 def _decision_allowed(ctx: ActionContext) -> None:
     """准予/不予: an immediate case at once after acceptance; otherwise only after 开始审查, by a
     handler of the department the case is assigned to."""
@@ -116,64 +121,10 @@ def _has_special_procedures(ctx: ActionContext) -> None:
 # -- effects -----------------------------------------------------------------------------
 
 
-def _mark_received(ctx: ActionContext, ids) -> None:
-    wanted = {int(i) for i in ids}
-    for row in ctx.case.materials:
-        if row.material_id in wanted:
-            row.received = True
-
-
-def _accept(ctx: ActionContext) -> None:
-    case = ctx.case
-    if ctx.fields.get("materials_received"):
-        _mark_received(ctx, ctx.fields["materials_received"])
-    missing = [row.material.name for row in case.materials if not row.received and row.material.necessity == "必需"]
-    if missing:
-        raise ValidationError(
-            "缺少必需材料：" + "、".join(missing) + "。请勾选已收取的材料，或一次性告知申请人补正。",
-            missing=missing)
-    implementation = case.implementation
-    case.accepted_date = case.received_date if case.deemed_accepted and case.received_date else ctx.today
-    case.time_limit_days = 0 if implementation.is_immediate else implementation.promised_days
-    ctx.workflow.recompute_deadline(ctx.session, case)
-    ctx.data.update(accepted_date=case.accepted_date, due_date=case.due_date, provisional=case.due_provisional)
-
-
 def _refuse(ctx: ActionContext) -> None:
     ctx.case.refusal_reason = ctx.fields["reason"]
     ctx.data["appeal_rights"] = ctx.fields.get("appeal_rights") or APPEAL_RIGHTS
     _close_pause(ctx)
-
-
-def _request_supplement(ctx: ActionContext) -> None:
-    case = ctx.case
-    missing = ctx.fields["missing"]
-    if isinstance(missing, (str, int)):
-        missing = [missing]
-    by_id = {row.material_id: row for row in case.materials}
-    names = []
-    for item in missing:
-        key = int(item) if str(item).isdigit() else None
-        if key is not None and key in by_id:
-            by_id[key].received = False
-            names.append(by_id[key].material.name)
-        elif key is None:
-            names.append(str(item))  # free text: a material the checklist does not name
-        else:
-            raise ValidationError(f"材料编号 {item} 不属于本办件的材料清单。")
-    received = case.received_date or ctx.today
-    late_by = ctx.calendar.working_days_between(received, ctx.today)
-    limit = int(ctx.workflow.settings["SUPPLEMENT_NOTICE_DAYS"])
-    if late_by > limit:
-        # 行政许可法 §32: a notice later than the limit means accepted from receipt.
-        case.deemed_accepted = True
-        ctx.data["deemed_accepted_from"] = received
-    # The applicant's 补正 period: "逾期未补正的，视为撤回" needs a date (行政许可法 §32).
-    period = int(ctx.workflow.settings["SUPPLEMENT_PERIOD_DAYS"])
-    supplement_due = ctx.calendar.add_working_days(ctx.today, period)
-    ctx.data.update(missing=names, notice_working_days=late_by, supplement_days=period,
-                    supplement_due=supplement_due.due, supplement_due_provisional=supplement_due.provisional)
-    _open_pause(ctx, "supplement")
 
 
 def _open_pause(ctx: ActionContext, reason: str, allowance: int | None = None, clock_stops: bool = True) -> None:
@@ -183,25 +134,7 @@ def _open_pause(ctx: ActionContext, reason: str, allowance: int | None = None, c
         ctx.case.paused_since = ctx.today
 
 
-def _close_pause(ctx: ActionContext) -> None:
-    for pause in ctx.case.pauses:
-        if pause.end is None:
-            pause.end = max(ctx.today, pause.start - ONE_DAY)
-    ctx.case.paused_since = None
-    ctx.case.special_due = None
-
-
-def _resubmit(ctx: ActionContext) -> None:
-    case = ctx.case
-    given = ctx.fields.get("materials_received")
-    if given:
-        _mark_received(ctx, given)
-    else:
-        for row in case.materials:
-            row.received = True
-    _close_pause(ctx)
-    if case.accepted_date is not None:
-        ctx.workflow.recompute_deadline(ctx.session, case)
+_close_pause = I.close_pause
 
 
 def _assign(ctx: ActionContext) -> None:
@@ -345,14 +278,20 @@ A = WorkflowAction
 REVIEW_RULE = A("review", "审查", (), None, (HANDLER,), performer="department")
 DEFAULT_ACTIONS: tuple[WorkflowAction, ...] = (
     A("register", "登记", (), S.REGISTERED, (INTAKE, AGENT), scope="accepting"),
-    A("accept", "受理", (S.REGISTERED,), S.ACCEPTED, (INTAKE,), scope="accepting", effect=_accept,
-      loads=("implementation", "materials", "pauses")),
+    A("accept", "受理", (S.REGISTERED,), S.ACCEPTED, (INTAKE,), scope="accepting", guard=I.within_intake_clock,
+      effect=I.accept, loads=("implementation", "materials", "pauses")),
+    A("deem_accepted", "视为受理", (S.REGISTERED,), S.ACCEPTED, (INTAKE,), scope="accepting",
+      guard=I.intake_clock_ran_out, effect=I.deem_accepted, loads=("implementation", "pauses"),
+      description="行政许可法第三十二条：五个工作日内未受理、未不予受理、未一次性告知补正的，自收到申请材料之日起即为受理"),
     A("refuse", "不予受理", (S.REGISTERED, S.SUPPLEMENT), S.REFUSED, (INTAKE,), ("reason",), "accepting",
-      effect=_refuse, loads=("pauses",)),
-    A("request_supplement", "一次性告知补正", (S.REGISTERED,), S.SUPPLEMENT, (INTAKE,), ("missing",), "accepting",
-      guard=_first_supplement, effect=_request_supplement, loads=("materials", "pauses")),
-    A("resubmit", "补正材料", (S.SUPPLEMENT,), S.REGISTERED, (INTAKE, AGENT), scope="accepting", effect=_resubmit,
+      guard=I.within_intake_clock, effect=_refuse, loads=("pauses",)),
+    A("request_supplement", "一次性告知补正", (S.REGISTERED,), S.SUPPLEMENT, (INTAKE,), (), "accepting",
+      guard=_supplement_allowed, effect=I.request_supplement, loads=("implementation", "materials", "pauses")),
+    A("resubmit", "补正材料", (S.SUPPLEMENT,), S.REGISTERED, (INTAKE, AGENT), scope="accepting", effect=I.resubmit,
       loads=("materials", "pauses")),
+    A("withdraw_deemed", "视为撤回", (S.SUPPLEMENT,), S.WITHDRAWN, (INTAKE,), scope="accepting",
+      guard=I.supplement_period_over, effect=I.withdraw_deemed, loads=("materials", "pauses"),
+      description="申请人逾期未补正：由受理员明确执行视为撤回，不自动撤回"),
     A("forward", "上报", (S.ACCEPTED, S.SIGNED, S.RETURNED), S.FORWARDED, (INTAKE, AGENT, HANDLER, DISPATCH),
       guard=_not_at_implementing, effect=lambda ctx: _move(ctx, +1)),
     A("sign_for", "签收", (S.FORWARDED,), S.SIGNED, (INTAKE, DISPATCH, HANDLER), performer="addressee"),

@@ -87,6 +87,11 @@ def case_json(case: Case, actor: Actor, status: Any = None) -> dict[str, Any]:
         "received_date": _iso(case.received_date), "accepted_date": _iso(case.accepted_date),
         "due_date": _iso(case.due_date), "due_provisional": case.due_provisional,
         "legal_due_date": _iso(case.legal_due_date), "legal_due_provisional": case.legal_due_provisional,
+        # 行政许可法 §32: the intake clock, 视为受理, and the applicant's 补正 period.
+        "intake_due_date": _iso(case.intake_due_date), "intake_due_provisional": case.intake_due_provisional,
+        "deemed_accepted": case.deemed_accepted, "supplement_due_date": _iso(case.supplement_due_date),
+        "supplement_due_provisional": case.supplement_due_provisional,
+        "supplement_extra": list(case.supplement_extra or []),
         "extension_days": case.extension_days, "completed_date": _iso(case.completed_date),
         "decision": case.decision, "result_number": case.result_number,
         "delivery_method": case.delivery_method, "version": case.version,
@@ -304,6 +309,13 @@ def _registration(body: Any) -> dict[str, Any]:
         if not isinstance(received, list) or not all(_is_id(m) for m in received):
             raise ValidationError("materials_received 应为材料编号（正整数）的列表。")
         fields["materials_received"] = received
+    if body.get("material_states") is not None:
+        states = body["material_states"]
+        if not isinstance(states, dict) or not all(
+                _is_id(int(k)) if str(k).isdigit() else False for k in states) or not all(
+                v is None or v in ("received", "missing", "na") for v in states.values()):
+            raise ValidationError("material_states 应为对象：材料编号 → received（已收）/ missing（缺）/ na（不适用）。")
+        fields["material_states"] = {int(k): v for k, v in states.items()}
     return fields
 
 

@@ -1,4 +1,5 @@
-"""``govkit calendar status|enter-year|set-day|remove-day|refresh``: the working-day calendar without a browser.
+"""``govkit calendar status|enter-year|set-day|remove-day|refresh``: the working-day calendar without a browser;
+``govkit cases deem-accepted``: the daily §32 intake job (below).
 
 The same services as the admin screens (:mod:`govkit.cases.calendar_changes`): each change
 is one transaction that also recomputes the deadlines it moves and records a
@@ -21,7 +22,8 @@ from sqlalchemy import select
 from govkit.cases.calendar import PACKAGE_YEARS
 from govkit.cases.calendar_changes import enter_year_schedule, refresh_calendar, remove_day, set_day
 from govkit.cases.calendar_store import package_version, parse_day, parse_schedule_text, provisional_counts
-from govkit.cases.models import CalendarDay, CalendarYear
+from govkit.cases import states as S
+from govkit.cases.models import CalendarDay, CalendarYear, Case
 from govkit.cases.statutory_holidays import describe
 from govkit.cases.runtime import calendar_for, workflow_for
 from govkit.cases.workflow import Actor
@@ -206,3 +208,50 @@ def refresh_command(all_open: bool, dry_run: bool) -> None:
         return refresh_calendar(session, actor, workflow=workflow, all_open=all_open, reason=reason, commit=commit)
 
     _run(change, dry_run, "工作日历已刷新，")
+
+
+# -- govkit cases deem-accepted ---------------------------------------------------------------
+# ``govkit cases deem-accepted``: the daily §32 job (视为受理) and the 补正逾期 report.
+#
+# Run it from cron once a day after midnight. Each registered case whose five-working-day intake
+# clock ran out without acceptance, refusal or a 补正 notice is deemed accepted from the day of
+# receipt (行政许可法第三十二条) — a ``deem_accepted`` event by ``系统（命令行 …）``. The same step
+# runs by itself when such a case is next acted on (:meth:`Workflow.perform`). Cases whose 补正
+# period passed are only listed: 视为撤回 is a clerk's explicit step, never automatic.
+
+
+@click.group("cases", help="办件：每日运行的受理审查期（视为受理）任务。")
+def cases_group() -> None:
+    pass
+
+
+@cases_group.command("deem-accepted", help="将超过五个工作日未受理、未不予受理、未一次性告知补正的办件视为受理"
+                     "（行政许可法第三十二条，自收件之日起计算期限）；列出补正逾期、可视为撤回的办件。每日由 cron 运行。")
+@click.option("--dry-run", is_flag=True, help="只列出，不写入。")
+def deem_accepted_command(dry_run: bool) -> None:
+    app = make_app()
+    with app.app_context():
+        workflow = workflow_for(app)
+        today = workflow.today()
+        session = db.session
+        try:
+            due = session.scalars(select(Case).where(
+                Case.state == S.REGISTERED, Case.intake_due_date < today, Case.supplement_due_date.is_(None))
+                .order_by(Case.id)).all()
+            for case in due:
+                click.echo(f"  {case.number}  收件 {case.received_date}，受理审查期至 {case.intake_due_date}：视为受理")
+                if not dry_run:
+                    workflow.perform(session, case, "deem_accepted", cli_actor())
+            lapsed = session.scalars(select(Case).where(
+                Case.state == S.SUPPLEMENT, Case.supplement_due_date < today).order_by(Case.id)).all()
+            for case in lapsed:
+                click.echo(f"  {case.number}  补正期限 {case.supplement_due_date} 已过：可由受理员“视为撤回”")
+        except GovkitError as exc:
+            session.rollback()
+            raise click.ClickException(str(exc)) from None
+        finally:
+            if dry_run:
+                session.rollback()
+            db.session.remove()
+    verb = "将视为受理" if dry_run else "已视为受理"
+    click.echo(f"{verb} {len(due)} 件；补正逾期 {len(lapsed)} 件（须受理员逐件确认视为撤回）。")

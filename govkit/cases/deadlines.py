@@ -11,7 +11,12 @@ Rules: remaining = working days after *reference* up to the due date, where the
 reference is today, or the day the clock stopped while paused (补正/特别程序);
 red (红牌) when the reference is after the due date; yellow (黄牌) when at most
 ``YELLOW_CARD_DAYS`` remain or the share used ``(limit - remaining) / limit`` reaches
-``YELLOW_CARD_RATIO``; otherwise green. Plain Python and SQLAlchemy Core, no Flask.
+``YELLOW_CARD_RATIO``; otherwise green.
+
+Before acceptance the card is the §32 intake clock (行政许可法第三十二条, five working days from
+receipt, ``Case.intake_due_date``) of a registered case: red past it, yellow when at most
+``INTAKE_YELLOW_DAYS`` (1) remain, else green; a case waiting for 补正 past the applicant's period
+(``Case.supplement_due_date``) shows ``lapsed`` (补正逾期). Plain Python and SQLAlchemy Core, no Flask.
 """
 from __future__ import annotations
 
@@ -30,8 +35,10 @@ CLOCK_PAUSES = ("supplement", "special")
 
 CARD_LABELS = {
     "none": "未计时", "green": "正常", "yellow": "黄牌", "red": "红牌", "paused": "暂停计时", "overrun": "特别程序超时",
-    "on_time": "按时办结", "late": "超期办结",
+    "on_time": "按时办结", "late": "超期办结", "lapsed": "补正逾期",
 }
+#: Working days left on the §32 intake clock at or below which it turns yellow.
+INTAKE_YELLOW_DAYS = 1
 
 
 def closed_pauses(pauses: Iterable[CasePause]) -> list[tuple[date, date]]:
@@ -106,7 +113,7 @@ def deadline_status(case: Any, calendar: WorkingCalendar, settings: Mapping[str,
     """Python form of the rule (one case). ``case`` needs the columns, not relationships."""
     due = case.due_date
     if due is None:
-        return DeadlineStatus("none", None, None, False)
+        return _before_acceptance(case, calendar, today)
     provisional = bool(case.due_provisional)
     if case.completed_date is not None:
         card = "on_time" if case.completed_date <= due else "late"
@@ -129,6 +136,19 @@ def deadline_status(case: Any, calendar: WorkingCalendar, settings: Mapping[str,
     return DeadlineStatus(card, remaining, due, provisional)
 
 
+def _before_acceptance(case: Any, calendar: WorkingCalendar, today: date) -> DeadlineStatus:
+    """The intake card of a case not accepted yet (§32 clock, or 补正逾期)."""
+    supplement_due = getattr(case, "supplement_due_date", None)
+    if case.state == "supplement" and supplement_due is not None and today > supplement_due:
+        return DeadlineStatus("lapsed", None, supplement_due, bool(case.supplement_due_provisional))
+    intake_due = getattr(case, "intake_due_date", None)
+    if case.state != "registered" or intake_due is None:
+        return DeadlineStatus("none", None, None, False)
+    remaining = calendar.working_days_between(today, intake_due)
+    card = "red" if today > intake_due else "yellow" if remaining <= INTAKE_YELLOW_DAYS else "green"
+    return DeadlineStatus(card, remaining, intake_due, bool(case.intake_due_provisional))
+
+
 def status_columns(today: date, settings: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
     """SQL form of the rule: ``(remaining, card, due_day_alias, ref_day_alias)``.
 
@@ -141,7 +161,13 @@ def status_columns(today: date, settings: Mapping[str, Any]) -> tuple[Any, Any, 
     remaining = due_day.ordinal - ref_day.ordinal
     limit = Case.time_limit_days + Case.extension_days
     ratio = float(settings["YELLOW_CARD_RATIO"])
+    intake = and_(Case.due_date.is_(None), Case.state == "registered", Case.intake_due_date.is_not(None))
     card = sql_case(
+        (and_(Case.due_date.is_(None), Case.state == "supplement", Case.supplement_due_date < today),
+         literal("lapsed")),
+        (and_(intake, Case.intake_due_date < today), literal("red")),
+        (and_(intake, remaining <= INTAKE_YELLOW_DAYS), literal("yellow")),
+        (intake, literal("green")),
         (Case.due_date.is_(None), literal("none")),
         (and_(Case.completed_date.is_not(None), Case.completed_date <= Case.due_date), literal("on_time")),
         (Case.completed_date.is_not(None), literal("late")),
@@ -153,7 +179,8 @@ def status_columns(today: date, settings: Mapping[str, Any]) -> tuple[Any, Any, 
         else_=literal("green"),
     )
     remaining_or_null = sql_case(
-        (and_(Case.due_date.is_not(None), Case.completed_date.is_(None)), remaining), else_=None
+        (and_(Case.due_date.is_not(None), Case.completed_date.is_(None)), remaining),
+        (intake, remaining), else_=None
     )
     return remaining_or_null, card, due_day, ref_day
 
@@ -163,7 +190,8 @@ def with_status(query: Any, today: date, settings: Mapping[str, Any]) -> Any:
     remaining, card, due_day, ref_day = status_columns(today, settings)
     return (
         query.add_columns(remaining.label("remaining"), card.label("card"))
-        .outerjoin(due_day, due_day.day == Case.due_date)
+        # Before acceptance the intake clock's last day stands in for the due date.
+        .outerjoin(due_day, due_day.day == func.coalesce(Case.due_date, Case.intake_due_date))
         .outerjoin(ref_day, ref_day.day == func.coalesce(Case.paused_since, today))
     )
 

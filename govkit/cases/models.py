@@ -69,6 +69,15 @@ class Case(Model):
     extension_requested_days: Mapped[Optional[int]] = mapped_column(Integer)
     #: True when the supplement notice came too late (行政许可法 §32): accepted from receipt.
     deemed_accepted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: Last day of the 5-working-day intake clock (行政许可法 §32) while the case waits for a
+    #: decision on acceptance; None once accepted, refused or told to supplement.
+    intake_due_date: Mapped[Optional[date]] = mapped_column(Date)
+    intake_due_provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: Last day of the applicant's 补正 period (the implementation's ``supplement_days`` after the notice).
+    supplement_due_date: Mapped[Optional[date]] = mapped_column(Date)
+    supplement_due_provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: Items the clerk added to the 一次性告知书 outside the materials checklist (free text).
+    supplement_extra: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     last_action_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     paused_since: Mapped[Optional[date]] = mapped_column(Date)
     #: Stated end of the running special procedure (行政许可法第四十五条); past it the case shows 特别程序超时.
@@ -122,8 +131,18 @@ class CaseEvent(Model):
     case: Mapped[Case] = relationship(back_populates="events")
 
 
+#: The three decisions on a checklist row (None = not decided yet).
+MATERIAL_RECEIVED, MATERIAL_MISSING, MATERIAL_NOT_APPLICABLE = "received", "missing", "na"
+MATERIAL_STATUS_LABELS = {MATERIAL_RECEIVED: "已收", MATERIAL_MISSING: "缺", MATERIAL_NOT_APPLICABLE: "不适用",
+                          None: "未确认"}
+
+
 class CaseMaterial(Model):
-    """The materials checklist of a case: one row per catalog material, received or missing."""
+    """The materials checklist of a case: one row per catalog material, 已收 / 缺 / 不适用 or not decided.
+
+    不适用 is only allowed on 情形必需 rows (a material required in some situations, e.g. the
+    委托书 when a proxy applies); nothing is decided before the clerk decides it.
+    """
 
     __tablename__ = "gk_case_material"
     __table_args__ = (UniqueConstraint("case_id", "material_id"),)
@@ -131,11 +150,20 @@ class CaseMaterial(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("gk_case.id", ondelete="CASCADE"), index=True, nullable=False)
     material_id: Mapped[int] = mapped_column(ForeignKey("gk_material.id"), nullable=False)
-    received: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: received / missing / na, None while undecided.
+    status: Mapped[Optional[str]] = mapped_column(String(10))
     note: Mapped[Optional[str]] = mapped_column(String(300))
 
     case: Mapped[Case] = relationship(back_populates="materials")
     material: Mapped[Material] = relationship(lazy="joined")
+
+    @property
+    def received(self) -> bool:
+        return self.status == MATERIAL_RECEIVED
+
+    @property
+    def status_label(self) -> str:
+        return MATERIAL_STATUS_LABELS.get(self.status, self.status or "未确认")
 
 
 class CasePause(Model):

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from govkit.cases import states
+from govkit.cases import intake, states
 from govkit.cases.idnumber import validate_id_number
-from govkit.cases.models import Case, CaseMaterial
+from govkit.cases.models import MATERIAL_RECEIVED, Case, CaseMaterial
 from govkit.cases.numbering import new_progress_token, next_case_number
 from govkit.catalog.models import Implementation, ImplementationStatus
 from govkit.errors import OutOfScope, PermissionDenied, ValidationError
@@ -81,12 +81,18 @@ def register_case(
     proxy_authorised: bool = False,
     form_data: dict[str, Any] | None = None,
     materials_received: Iterable[int] | None = None,
+    material_states: Mapping[Any, str | None] | None = None,
     accepting_division_code: str | None = None,
     commit: bool = True,
 ) -> Case:
     """Register a case at the actor's division (登记) and record the ``register`` event.
 
-    ``materials_received`` lists the material ids handed in (None = all of them).
+    The materials checklist starts undecided (行政许可法 §32: the clerk decides each row):
+    ``material_states`` maps material ids to received / missing / na (不适用 only on 情形必需
+    rows); ``materials_received`` is the short form marking the listed ids 已收 and leaving the
+    others undecided. Passing neither marks every 必需 row 已收 (the API's and tests' short form
+    of the one-click "必需材料均已收取"); the desk always sends the clerk's decisions.
+    The §32 intake clock starts at receipt (``intake_due_date``).
     """
     if not isinstance(implementation, Implementation):
         # The implementing division and the materials come with it (one query, not three).
@@ -141,10 +147,14 @@ def register_case(
         proxy_name=proxy_name or None, proxy_authorised=bool(proxy_name and proxy_authorised),
         form_data=data, registered_at=workflow.now(), received_date=today, last_action_at=workflow.now(),
     )
-    received = None if materials_received is None else {int(i) for i in materials_received}
     for material in implementation.materials:
-        case.materials.append(CaseMaterial(material_id=material.id, material=material,
-                                           received=received is None or material.id in received))
+        case.materials.append(CaseMaterial(material_id=material.id, material=material))
+    if materials_received is None and material_states is None:
+        intake.all_required_received(case.materials)
+    else:
+        intake.apply_statuses(case.materials, {int(i): MATERIAL_RECEIVED for i in materials_received or ()})
+        intake.apply_statuses(case.materials, material_states or {})
+    intake.start_intake_clock(case, workflow.calendar(session), workflow.settings, today)
     # The number last: its counter upsert is the first write, so the database lock it
     # takes is held only for the inserts and the commit that follow.
     case.number = next_case_number(session, code, today)

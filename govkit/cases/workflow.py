@@ -31,6 +31,7 @@ from govkit.cases.calendar_store import load_calendar
 from govkit.cases.deadlines import case_deadline, closed_pauses, compute_due
 from govkit.cases.events import CaseEventRecord
 from govkit.cases.extensions import legal_extension_days
+from govkit.cases.intake import intake_overdue
 from govkit.cases.models import Case, CaseEvent
 from govkit.cases.registration import register_case
 from govkit.errors import (ConcurrentModification, GovkitError, InvalidTransition, OutOfScope,
@@ -370,8 +371,14 @@ class Workflow:
 
     def perform(self, session: Session, case: Case, action_name: str, actor: Actor, *,
                 commit: bool = True, **fields: Any) -> CaseEvent:
-        """Check and perform ``action_name`` on ``case``; return the new CaseEvent."""
+        """Check and perform ``action_name`` on ``case``; return the new CaseEvent.
+
+        A registered case whose §32 intake clock ran out is first deemed accepted (视为受理, a
+        system event) — the law makes it accepted whether or not the daily job has run yet.
+        """
         action = self.action(action_name)
+        if action_name != "deem_accepted":
+            self.apply_deemed_acceptance(session, case, actor, commit=commit)
         ctx = ActionContext(session, case, actor, dict(fields), self, self.today())
         self.check(session, case, action, actor, ctx)
         for name in action.required:
@@ -391,6 +398,15 @@ class Workflow:
                                   role=self._role_used(action, actor))
         self.finish(session, commit)
         return event
+
+    def apply_deemed_acceptance(self, session: Session, case: Case, actor: Actor | None = None, *,
+                                commit: bool = True) -> CaseEvent | None:
+        """Deem ``case`` accepted (行政许可法 §32) when its intake clock ran out; the event or None."""
+        if "deem_accepted" not in self.actions or not intake_overdue(case, self.today()):
+            return None
+        if actor is not None:
+            self.check_visible(case, actor)
+        return self.perform(session, case, "deem_accepted", Actor.system(), commit=commit)
 
     @staticmethod
     def _role_used(action: WorkflowAction, actor: Actor) -> str | None:

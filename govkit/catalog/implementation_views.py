@@ -43,13 +43,13 @@ class ImplementationView(ScopedModelView):
                     "promised_days", "kind"]
     show_columns = ["item", "name", "code", "version", "status", "effective_from", "effective_to", "division",
                     "department", "implementing_body", "item_type", "exercise_level", "legal_basis", "conditions",
-                    "legal_days", "promised_days", "max_extensions", "max_extension_days", "kind", "handling_forms",
-                    "visits_needed", "proxy_allowed", "presence_required", "free", "consult_phone", "complaint_phone",
-                    "place", "hours", "source",
+                    "legal_days", "promised_days", "max_extensions", "max_extension_days", "supplement_days", "kind",
+                    "handling_forms", "visits_needed", "proxy_allowed", "presence_required", "free", "consult_phone",
+                    "complaint_phone", "place", "hours", "source",
                     "updated_by_admin"]
     add_columns = edit_columns = ["item", "division", "department", "code", "name", "implementing_body", "item_type",
                                   "legal_basis", "conditions", "legal_days", "promised_days", "max_extensions",
-                                  "max_extension_days", "kind",
+                                  "max_extension_days", "supplement_days", "kind",
                                   "handling_forms", "visits_needed", "proxy_allowed", "presence_required", "free",
                                   "consult_phone", "complaint_phone", "place", "hours"]
     search_columns = ["name", "code", "pinyin_initials", "item_type", "exercise_level", "status", "department",
@@ -77,6 +77,8 @@ class ImplementationView(ScopedModelView):
         "promised_days": "不得超过法定时限",
         "max_extensions": "可延期次数；留空为 1 次（行政许可法第四十二条），0 为不得延期",
         "max_extension_days": "每次延期最多的工作日；留空为 10 个工作日（行政许可法第四十二条）",
+        "supplement_days": ("申请人收到一次性告知书后补正的期限（工作日），印在告知书上；"
+                            "不填则用系统设置 SUPPLEMENT_PERIOD_DAYS"),
     }
 
     def pre_add(self, item: Implementation) -> None:

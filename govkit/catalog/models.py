@@ -195,6 +195,8 @@ class Implementation(Model):
     max_extensions: Mapped[Optional[int]] = mapped_column(Integer)
     #: Working days one extension may add at most (None = the default, 10; 行政许可法第四十二条).
     max_extension_days: Mapped[Optional[int]] = mapped_column(Integer)
+    #: The applicant's 补正 period in working days (None = the SUPPLEMENT_PERIOD_DAYS setting).
+    supplement_days: Mapped[Optional[int]] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(10), nullable=False, default="承诺件")  # 即办件/承诺件
     handling_forms: Mapped[str] = mapped_column(String(50), nullable=False, default="窗口办理")
     visits_needed: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

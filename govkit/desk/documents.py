@@ -123,13 +123,15 @@ def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "
         materials_received=[(r.material.name, r.material.form, r.material.copies)
                             for r in case.materials if r.received],
         missing_materials=[(n, (by_name[n].acceptance_standard or "") if n in by_name else "") for n in missing_names],
-        supplement_days=supplement.get("supplement_days") or int(settings.get("SUPPLEMENT_PERIOD_DAYS") or 15),
-        supplement_deadline=_day(supplement.get("supplement_due")),
-        supplement_deadline_provisional=bool(supplement.get("supplement_due_provisional")),
         legal_days=impl.legal_days,
         promised_days=impl.promised_days,
         due_date=case.due_date,
         due_date_provisional=case.due_provisional,
+        supplement_deadline=case.supplement_due_date,
+        supplement_deadline_provisional=case.supplement_due_provisional,
+        supplement_days=(supplement.get("supplement_days") or int(settings.get("SUPPLEMENT_PERIOD_DAYS") or 20)
+                         if case.supplement_due_date else None),
+        deemed_accepted=case.deemed_accepted,
         contact_person=staff_name,
         contact_phone=impl.consult_phone or organ.phone,
         progress_url=f"{base}/public/progress",

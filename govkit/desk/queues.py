@@ -82,8 +82,10 @@ def _deliver(actor: Actor):
 
 
 def _due(actor: Actor):
-    # Every case with a running clock in scope; the yellow/red filter is added in SQL below.
-    return and_(Case.state.in_(tuple(S.CLOCK_STATES | {S.SUSPENDED, S.SUPPLEMENT})), Case.completed_date.is_(None))
+    # Every case with a running clock in scope — the promised deadline, or before acceptance the §32
+    # intake clock and the applicant's 补正 period; the yellow/red/lapsed filter is added in SQL below.
+    return and_(Case.state.in_(tuple(S.CLOCK_STATES | {S.SUSPENDED, S.SUPPLEMENT, S.REGISTERED})),
+                Case.completed_date.is_(None))
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,9 @@ QUEUES: dict[str, Queue] = {q.name: q for q in (
     Queue("extension", "待批准延期", (ORGAN_HEAD,), _extension, hint="承办人申请延期、等待本机关负责人批准的办件"),
     Queue("returned", "被退回", (INTAKE, AGENT, HANDLER, DISPATCH), _returned, hint="上级退回本单位、需补充情况的办件"),
     Queue("deliver", "待送达", (INTAKE, AGENT, HANDLER), _deliver, hint="已办结、等待送达申请人的办件"),
-    Queue("due", "临期/超期", (INTAKE, AGENT, HANDLER, DISPATCH, ORGAN_HEAD, SUPERVISOR), _due, ("yellow", "red", "overrun"),
-          hint="黄牌（临近期限）、红牌（已超期）和特别程序超时的办件"),
+    Queue("due", "临期/超期", (INTAKE, AGENT, HANDLER, DISPATCH, ORGAN_HEAD, SUPERVISOR), _due,
+          ("yellow", "red", "overrun", "lapsed"),
+          hint="黄牌（临近期限）、红牌（已超期）和特别程序超时的办件，含五个工作日受理审查期将满或已过、补正逾期的办件"),
 )}
 
 

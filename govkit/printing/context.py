@@ -197,6 +197,8 @@ class CaseNotice(_Context):
     court: str = ""  # 行政诉讼管辖法院
     supplement_deadline: date | None = None
     supplement_deadline_provisional: bool = False
+    #: Accepted by operation of law (视为受理, 行政许可法 §32): accepted_date is the day of receipt.
+    deemed_accepted: bool = False
     decision: str = ""  # 决定用语，按事项类型：准予行政许可 / 予以确认 / 给付 / 予以办结 …
     decision_title: str = ""  # 决定文书名称：准予行政许可决定书 / 不予给付决定书 …
     decision_reason: str = ""  # 决定理由（不予决定必填）
@@ -210,7 +212,7 @@ class CaseNotice(_Context):
     delivery_date: date | None = None
     received_on_behalf: str = ""  # 代收说明，如“柳湾村便民服务站代收”
     seal_image_path: str = ""  # 实施机关印章图片（PNG），印在落款处
-    supplement_days: int | None = None  # 补正期限（工作日）
+    supplement_days: int | None = None  # 补正期限（工作日）：实施清单的 supplement_days，否则 SUPPLEMENT_PERIOD_DAYS
     extension_days: int | None = None  # 延长的工作日数（行政许可法 §42）
     extension_reason: str = ""
     extension_approved_by: str = ""  # 批准延期的负责人

@@ -29,9 +29,9 @@ from govkit.publicity.complaints import STATES
 from govkit.publicity.models import Callback, Complaint, Rating, Rectification
 from govkit.publicity.ratings import LEVELS
 
-#: States whose clock matters for cards (accepted, not yet completed).
-OPEN_STATES = ("accepted", "forwarded", "signed", "assigned", "in_review", "returned", "suspended", "supplement",
-               "approved", "denied")
+#: States whose clock matters for cards (registered: the §32 intake clock; accepted, not yet completed).
+OPEN_STATES = ("registered", "accepted", "forwarded", "signed", "assigned", "in_review", "returned", "suspended",
+               "supplement", "approved", "denied")
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,10 @@ def cards(session: Session, scope: Scope, *, calendar: WorkingCalendar, settings
         .join(Implementation, Implementation.id == Case.implementation_id)
         .join(Division, Division.id == Case.current_division_id)
         .outerjoin(Department, Department.id == Case.current_department_id)
-        .where(_case_in_scope(scope), Case.completed_date.is_(None), Case.due_date.is_not(None),
-               Case.state.in_(OPEN_STATES))
-        .order_by(Case.due_date).limit(limit)
+        # Registered cases carry the §32 intake clock (行政许可法第三十二条) before they have a due date.
+        .where(_case_in_scope(scope), Case.completed_date.is_(None),
+               or_(Case.due_date.is_not(None), Case.intake_due_date.is_not(None)), Case.state.in_(OPEN_STATES))
+        .order_by(func.coalesce(Case.due_date, Case.intake_due_date)).limit(limit)
     )
     result = []
     for case, item, division, department in rows:

@@ -16,6 +16,7 @@ from govkit.cases.calendar_changes import enter_year_schedule
 from govkit.cases.calendar_store import fill_working_days, years_to_enter
 from govkit.cases.deadlines import deadline_status, pause_period, statuses_sql
 from govkit.cases.models import Case, CaseEvent, CasePause
+from govkit.errors import InvalidTransition
 from tests.cases.conftest import FakeClock, register
 from tests.cases.test_calendar_provisional import clerk  # noqa: F401  (fixture)
 
@@ -68,22 +69,21 @@ def test_spring_festival_2026_special_procedure_pause_and_extension(workflow, wo
 
 
 def test_late_supplement_notice_counts_as_accepted_from_receipt(workflow, world, db, clock):
+    """行政许可法 §32: a 补正 notice after five working days comes too late — the case was accepted on receipt."""
     s = db.session
     clock.day = date(2025, 9, 22)  # Mon, materials received
     case = register(workflow, s, world)
     clock.day = date(2025, 10, 9)
     # Working days after 09-22 up to 10-09: 09-23 … 09-26 (4), 09-28 班 (5), 09-29 (6), 09-30 (7),
-    # 10-09 (8) > 5 → 行政许可法 §32: accepted from 09-22.
-    event = workflow.perform(s, case, "request_supplement", world.clerk,
-                             missing=[world.implementation.materials[1].id])
-    assert event.data["notice_working_days"] == 8 and case.deemed_accepted
-    clock.day = date(2025, 10, 10)  # resubmitted: 停 10-10 (pause from 10-10 to 10-10)
-    workflow.perform(s, case, "resubmit", world.agent)
-    clock.day = date(2025, 10, 13)
-    workflow.perform(s, case, "accept", world.clerk)
-    # From 09-22: 09-23 (1) … 09-26 (4); 09-28 班 (5); 09-29 (6); 09-30 (7); 10-09 (8); 停 10-10;
-    # Sat 10-11 班 (9); Mon 10-13 (10).
-    assert (case.accepted_date, case.due_date) == (date(2025, 9, 22), date(2025, 10, 13))
+    # 10-09 (8) > 5 → the notice is refused, and touching the case deems it accepted from 09-22.
+    with pytest.raises(InvalidTransition, match="已受理"):
+        workflow.perform(s, case, "request_supplement", world.clerk, missing=[world.implementation.materials[1].id])
+    s.rollback()
+    case = s.get(Case, case.id)
+    assert [e.action for e in case.events] == ["register", "deem_accepted"] and case.deemed_accepted
+    # From 09-22: 09-23 (1) … 09-26 (4); 09-28 班 (5); 09-29 (6); 09-30 (7); 10-09 (8); 10-10 (9);
+    # Sat 10-11 班 (10).
+    assert (case.accepted_date, case.due_date) == (date(2025, 9, 22), date(2025, 10, 11))
 
 
 def test_december_2026_case_becomes_final_once_2027_is_entered(workflow, world, db, clock):

@@ -78,9 +78,9 @@ def test_registration_inserts_case_checklist_event_and_outbox_once(workflow, wor
         assert sql.writes() == ["INSERT gk_case_number_seq", "INSERT gk_case", "INSERT gk_case_material",
                                 "INSERT gk_case_material", "INSERT gk_case_event", "INSERT gk_outbox"]
     # Each checklist object got the id of its own row, the event the id of its row.
-    given = {m.material_id: (m.id, m.received) for m in case.materials}
-    stored = {material_id: (row_id, received) for row_id, material_id, received in s.execute(
-        select(CaseMaterial.id, CaseMaterial.material_id, CaseMaterial.received)
+    given = {m.material_id: (m.id, m.status) for m in case.materials}
+    stored = {material_id: (row_id, status) for row_id, material_id, status in s.execute(
+        select(CaseMaterial.id, CaseMaterial.material_id, CaseMaterial.status)
         .where(CaseMaterial.case_id == case.id))}
     assert given == stored and len(stored) == 2
     event_row = s.execute(select(CaseEvent.id, CaseEvent.action).where(CaseEvent.case_id == case.id)).one()

@@ -97,6 +97,7 @@ def test_case_from_village_desk_to_delivery(app, world, live_server, browser, ar
     page.fill("input[name=item-monthly_income]", "900")
     page.select_option("select[name=item-hardship]", "疾病")
     page.set_input_files(f"input[name=file-{world.material_ids[0]}]", str(scan))
+    page.check("input[name=all_required_received]")  # the one click: every 必需 row 已收
     shot(page, "intake-filled")
     page.click("button[value=accept]")
     page.wait_for_selector(".offer")

@@ -14,11 +14,14 @@ def files_in(root):
     return [p for p in root.rglob("*") if p.is_file()]
 
 
-def intake_data(world, **extra):
+def intake_data(world, received=None, **extra):
+    """The intake form; each checklist row decided: the ``received`` ids 已收 (default all), the others 缺."""
+    received = world.material_ids if received is None else [int(i) for i in received]
     data = {
         "applicant_name": "王秀英", "applicant_id_type": "居民身份证", "applicant_id_number": valid_id(),
         "applicant_phone": "13912345678", "item-household_size": "3", "item-monthly_income": "900",
-        "item-hardship": "疾病", "received": [str(i) for i in world.material_ids], "decision": "accept",
+        "item-hardship": "疾病", "decision": "accept",
+        **{f"m-{i}": "received" if i in received else "missing" for i in world.material_ids},
     }
     data.update(extra)
     return data
@@ -78,6 +81,41 @@ def test_supplement_lists_unticked_materials(desk_world, user_client, db):
     assert response.headers["Location"].endswith("print=supplement_notice")
     event = case.events[-1]
     assert event.data["missing"] == ["户口簿", "家庭收入证明", "村委会证明"]
+    page = client.get(f"/desk/case/{case.id}").get_data(as_text=True)
+    assert "村委会证明" in page and "缺（清单外补正）" in page and "补正期限" in page  # the extra item on the case page
+    assert "村委会证明" in client.get(f"/desk/case/{case.id}/act/resubmit").get_data(as_text=True)  # 补正 checklist
+
+
+def test_checklist_starts_undecided_and_supplement_is_refused_until_every_row_is_decided(desk_world, user_client, db):
+    client, _ = user_client("受理员", VILLAGE)
+    page = client.get(f"/desk/intake/item/{desk_world.implementation_id}").get_data(as_text=True)
+    radios = re.findall(r'<input type="radio" name="m-\d+"[^>]*>', page)
+    assert len(radios) == 2 * len(desk_world.material_ids)  # 已收 and 缺 per row (no 情形必需 row: no 不适用)
+    assert not [r for r in radios if "checked" in r]  # nothing pre-decided
+    assert "必需材料均已收取" in page
+    data = intake_data(desk_world, decision="supplement")
+    del data[f"m-{desk_world.material_ids[2]}"]  # 家庭收入证明 not decided
+    data[f"m-{desk_world.material_ids[1]}"] = "missing"
+    page = client.post(f"/desk/intake/item/{desk_world.implementation_id}", data=data,
+                       follow_redirects=True).get_data(as_text=True)
+    case = db.session.scalar(select(Case))
+    assert case.state == "registered" and "尚有 1 项未确认（家庭收入证明）" in page
+    # On the case page the clerk decides the last row; the notice then lists every 缺 row.
+    response = client.post(f"/desk/case/{case.id}/act/request_supplement",
+                           data={f"m-{desk_world.material_ids[2]}": "received", "version": case.version})
+    assert response.headers["Location"].endswith("print=supplement_notice")
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).events[-1].data["missing"] == ["户口簿"]
+
+
+def test_one_click_all_required_received_accepts(desk_world, user_client, db):
+    client, _ = user_client("受理员", VILLAGE)
+    data = {k: v for k, v in intake_data(desk_world).items() if not k.startswith("m-")}
+    data["all_required_received"] = "1"
+    response = client.post(f"/desk/intake/item/{desk_world.implementation_id}", data=data)
+    assert response.status_code == 302
+    case = db.session.scalar(select(Case))
+    assert case.state == "accepted" and {r.status for r in case.materials} == {"received"}
 
 
 def test_accept_with_missing_material_keeps_the_registration_and_says_why(desk_world, user_client, db):

@@ -267,16 +267,24 @@ def seed_cases(app, divisions: dict[str, Division], count: int, rng: random.Rand
                  for v in villages}
     result: Counter = Counter()
     skipped_impls: set[int] = set()
-    all_states = [state for state, _ in STATE_MIX]
+    # Every state once first (so even a small seed covers them all), then one case left past the §32
+    # intake clock (视为受理 by the nightly job) and two past their 补正 period (one closed as 视为撤回),
+    # then by the mix.
+    first = [(state, None) for state, _ in STATE_MIX] + [(S.REGISTERED, 12), (S.SUPPLEMENT, 45), (S.SUPPLEMENT, 50)]
     for n in range(count):
-        # Every state once first (so even a small seed covers them all), then by the mix.
-        target = all_states[n] if n < len(all_states) else _pick_state(rng)
+        target, fixed_age = first[n] if n < len(first) else (_pick_state(rng), None)
         village = rng.choice(villages)
         choices = [i for i in reachable[village.code] if i.id not in skipped_impls]
         if target == S.SUSPENDED:
             choices = [i for i in choices if i.special_procedures] or choices
         impl = rng.choice(choices)
-        if target in ACTIVE_TARGETS:
+        if fixed_age is not None:
+            age = fixed_age
+        elif target == S.REGISTERED:
+            # Waiting for the acceptance decision: the §32 intake watch (green, yellow; the older ones
+            # are deemed accepted by the nightly job at the end, as cron would have).
+            age = 0 if n < len(first) else rng.randint(0, 10)
+        elif target in ACTIVE_TARGETS:
             # Mostly recent; every fourth is old enough to be overdue (a red card).
             age = rng.randint(40, 70) if n % 4 == 0 else rng.randint(1, 30)
         else:
@@ -294,6 +302,7 @@ def seed_cases(app, divisions: dict[str, Division], count: int, rng: random.Rand
                                    f"{rng.randint(1, 12)}组{rng.randint(1, 60)}号"),
                 proxy_name=(name[0] + "某某") if proxy and impl.proxy_allowed and not impl.presence_required else None,
                 proxy_authorised=True, form_data=forms_data.sample(impl.item.basic_code, name, id_number, rng),
+                material_states=checklist(impl, proxy and impl.proxy_allowed and not impl.presence_required),
             )
             drive(workflow, session, case, target, actors, clock, rng)
         except ValidationError as exc:
@@ -311,7 +320,36 @@ def seed_cases(app, divisions: dict[str, Division], count: int, rng: random.Rand
         if (n + 1) % 200 == 0 or n + 1 == count:
             echo(f"  办件 {n + 1}/{count}")
     session.commit()
+    settle_intake(workflow, session, actors, clock, now, result)
+    session.commit()
     return result
+
+
+def checklist(impl: Implementation, proxy: bool) -> dict[int, str]:
+    """The clerk's decisions: everything handed in; 情形必需 rows 不适用 unless they apply (a proxy's letter)."""
+    return {m.id: "na" if m.necessity == "情形必需" and not (proxy and "委托" in m.name) else "received"
+            for m in impl.materials}
+
+
+def settle_intake(workflow: Workflow, session, actors: Actors, clock: Clock, now: datetime, result: Counter) -> None:
+    """What the nightly ``govkit cases deem-accepted`` and the clerks did by ``now`` (行政许可法第三十二条):
+    registered cases past the five-working-day clock are 视为受理; of the cases whose 补正 period
+    passed, every second one was closed as 视为撤回, the others stay flagged 补正逾期."""
+    clock.now = now - timedelta(minutes=30)
+    today = workflow.today()
+    overdue = session.scalars(select(Case).where(Case.state == S.REGISTERED, Case.intake_due_date < today,
+                                                 Case.supplement_due_date.is_(None))).all()
+    for case in overdue:
+        workflow.perform(session, case, "deem_accepted", Actor.system("系统（每日任务）"), commit=False)
+        result[S.REGISTERED] -= 1
+        result[S.ACCEPTED] += 1
+    lapsed = session.scalars(select(Case).where(Case.state == S.SUPPLEMENT, Case.supplement_due_date < today)
+                             .order_by(Case.id)).all()
+    for case in lapsed[1::2]:
+        workflow.perform(session, case, "withdraw_deemed", actors.get(case.accepting_division_code, "受理员"),
+                         commit=False, comment="申请人逾期未补正")
+        result[S.SUPPLEMENT] -= 1
+        result[S.WITHDRAWN] += 1
 
 
 # -- publicity ---------------------------------------------------------------------------

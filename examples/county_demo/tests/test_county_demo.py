@@ -81,6 +81,22 @@ def test_an_extension_asked_by_the_handler_and_approved_by_the_organ_head(demo):
             assert case.extension_days == 10 and case.legal_due_date >= case.due_date
 
 
+def test_intake_watch_deemed_acceptance_and_deemed_withdrawal(demo):
+    """行政许可法第三十二条 in the demo: registered cases on the intake clock, 视为受理 from receipt,
+    补正逾期 cases flagged and some closed as 视为撤回 by a clerk."""
+    app, _, _, _ = demo
+    with app.app_context():
+        registered = db.session.scalars(select(Case).where(Case.state == S.REGISTERED)).all()
+        assert registered and all(c.intake_due_date is not None and c.intake_due_date >= date.today()
+                                  for c in registered)
+        deemed = db.session.scalars(select(Case).where(Case.deemed_accepted.is_(True))).all()
+        assert deemed and all(c.accepted_date == c.received_date for c in deemed)
+        withdrawn = db.session.scalars(select(CaseEvent).where(CaseEvent.action == "withdraw_deemed")).all()
+        assert withdrawn and all(e.role == "受理员" for e in withdrawn)
+        lapsed = _count(app, Case.state == S.SUPPLEMENT, Case.supplement_due_date < date.today())
+        assert lapsed >= 1
+
+
 def test_structure_staff_catalog_and_local_items(demo):
     app, _, _, _ = demo
     with app.app_context():

@@ -31,12 +31,12 @@ from govkit.hierarchy.models import Department, Division
 from govkit.state import get_state
 
 #: The notice to offer after an action succeeds.
-NOTICE_AFTER = {"accept": "acceptance_notice", "request_supplement": "supplement_notice",
-                "refuse": "refusal_notice", "complete": "delivery_receipt"}
+NOTICE_AFTER = {"accept": "acceptance_notice", "deem_accepted": "acceptance_notice",
+                "request_supplement": "supplement_notice", "refuse": "refusal_notice", "complete": "delivery_receipt"}
 LIST_FIELDS = ("missing", "materials_received")
 OPTIONAL_FIELDS = {
-    "accept": ("materials_received",), "resubmit": ("materials_received",), "assign": ("handler_id",),
-    "request_supplement": ("missing_extra",), "extend": ("days",),
+    "accept": ("material_states",), "resubmit": ("materials_received",), "assign": ("handler_id",),
+    "request_supplement": ("material_states", "missing_extra"), "extend": ("days",),
 }
 
 
@@ -89,6 +89,9 @@ def field_specs(case: Case, action: WorkflowAction) -> list[tuple[str, str, Any]
         choices: Any = None
         if name in LIST_FIELDS:
             choices = [(row.material_id, row.material.name, row.received) for row in case.materials]
+        elif name == "material_states":
+            choices = [(row.material_id, row.material.name, row.material.necessity, row.status)
+                       for row in case.materials]
         elif name == "department_id":
             choices = [(d.id, d.name + ("" if staffed else "（无人可办）")) for d, staffed in assignable_departments(case)]
         elif name == "handler_id":
@@ -101,7 +104,8 @@ def field_specs(case: Case, action: WorkflowAction) -> list[tuple[str, str, Any]
         elif name == "method":
             choices = [(m, m) for m in DELIVERY_METHODS]
         label = {"missing_extra": "清单外需补正的材料（可不填）", "handler_id": "承办人（可不选）",
-                 "materials_received": "已收取的材料"}.get(name, FIELD_LABELS.get(name, name))
+                 "materials_received": "已收取的材料",
+                 "material_states": "材料核对（每项选择 已收 / 缺 / 不适用）"}.get(name, FIELD_LABELS.get(name, name))
         specs.append((name, label, choices))
     return specs
 
@@ -134,7 +138,12 @@ def form_defaults(case: Case, action: WorkflowAction) -> dict[str, str]:
 def collect_fields(action: WorkflowAction) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name in set(action.required) | set(OPTIONAL_FIELDS.get(action.name, ())) | {"comment"}:
-        if name in LIST_FIELDS:
+        if name == "material_states":
+            fields[name] = {key[2:]: value for key, value in request.form.items()
+                            if key.startswith("m-") and key[2:].isdigit() and value}
+            if request.form.get("all_required_received"):
+                fields["all_required_received"] = True
+        elif name in LIST_FIELDS:
             values = [v for v in request.form.getlist(name) if v.strip()]
             if name == "missing" and request.form.get("missing_extra", "").strip():
                 values.append(request.form["missing_extra"].strip())

@@ -50,6 +50,16 @@ class ApplicantForm(Form):
     missing_extra = StringField("其他需补正材料（清单外，可不填）", [Optional(), Length(max=300)])
 
 
+def material_states(formdata: Any, material_ids: list[int]) -> dict[int, str]:
+    """The clerk's checklist decisions posted as ``m-<material id>`` = received / missing / na."""
+    states = {}
+    for material_id in material_ids:
+        value = formdata.get(f"m-{material_id}", "")
+        if value:
+            states[material_id] = value
+    return states
+
+
 def item_form_class(implementation) -> Any:
     """The item's own application form from the ``item_application_form`` hook (or None)."""
     pm = get_state(current_app).pm
@@ -99,19 +109,21 @@ class IntakeView(DeskView):
                       "请降低扫描分辨率，或先登记、再在办件页面逐个上传。", "danger")
         applicant = ApplicantForm(formdata=formdata)
         item_form = form_class(formdata=formdata, prefix="item", meta={"csrf": False}) if form_class else None
-        received = {int(v) for v in formdata.getlist("received") if v.isdigit()} if formdata else None
+        states = material_states(formdata, [m.id for m in implementation.materials]) if formdata else {}
+        if formdata is not None and formdata.get("all_required_received"):
+            states.update({m.id: "received" for m in implementation.materials if m.necessity == "必需"})
         if formdata is not None:
             try:
-                return self._submit(implementation, applicant, item_form, received or set())
+                return self._submit(implementation, applicant, item_form, states)
             except GovkitError as exc:
                 db.session.rollback()
                 again = "（请重新选择要上传的文件）" if any(f.filename for f in request.files.values()) else ""
                 flash(str(exc) + again, "danger")
 
         return self.render("desk/intake_item.html", impl=implementation, applicant=applicant, item_form=item_form,
-                           received=received, upload_limit=format_size(int(web.settings()["UPLOAD_MAX_BYTES"])))
+                           states=states, upload_limit=format_size(int(web.settings()["UPLOAD_MAX_BYTES"])))
 
-    def _submit(self, implementation, applicant: ApplicantForm, item_form, received: set[int]):
+    def _submit(self, implementation, applicant: ApplicantForm, item_form, states: dict[int, str]):
         web.check_csrf()
         decision = request.form.get("decision", "register")
         if decision not in DECISIONS:
@@ -132,7 +144,7 @@ class IntakeView(DeskView):
                 applicant_address=applicant.applicant_address.data or None,
                 proxy_name=applicant.proxy_name.data or None, proxy_authorised=applicant.proxy_authorised.data,
                 form_data=_item_form_data(item_form) if item_form is not None else None,
-                materials_received=sorted(received),
+                material_states=states,
             )
             uploaded = 0
             for key in request.files:
@@ -152,14 +164,12 @@ class IntakeView(DeskView):
         if action is None:
             flash(message + "。", "success")
             return redirect(url_for("DeskCaseView.show", case_id=case.id))
-        fields: dict[str, Any] = {"materials_received": sorted(received)}
+        fields: dict[str, Any] = {}
         if action == "refuse":
             fields = {"reason": (applicant.refuse_reason.data or "").strip()}
-        elif action == "request_supplement":
-            missing: list[Any] = [row.material_id for row in case.materials if not row.received]
-            if applicant.missing_extra.data:
-                missing.append(applicant.missing_extra.data.strip())
-            fields = {"missing": missing}
+        elif action == "request_supplement" and applicant.missing_extra.data:
+            # Every row marked 缺 goes on the notice by itself; this adds an item outside the list.
+            fields = {"missing": [applicant.missing_extra.data.strip()]}
         try:
             workflow.perform(db.session, case, action, actor, **fields)
         except GovkitError as exc:

@@ -96,9 +96,11 @@ def render_acceptance_notice(ctx: CaseNotice) -> bytes:
     """受理通知书: the application is accepted and the deadline clock runs."""
     title = "受理通知书"
     story = _head(ctx, title)
-    story.append(e.body(e.text(
-        "你（单位）于{}提交的“{}”申请，经审查，申请材料齐全、符合法定形式，本机关决定予以受理。"
-        "现将有关事项告知如下：", e.cn_date(ctx.received_date), ctx.item_name)))
+    # 视为受理 (行政许可法第三十二条): the notice says the acceptance dates from receipt by law.
+    opening = ("你（单位）于{}提交的“{}”申请，本机关未在五日内一次告知需要补正的内容，依照《中华人民共和国行政许可法》"
+               "第三十二条，自收到申请材料之日起即为受理。" if ctx.deemed_accepted else
+               "你（单位）于{}提交的“{}”申请，经审查，申请材料齐全、符合法定形式，本机关决定予以受理。")
+    story.append(e.body(e.text(opening + "现将有关事项告知如下：", e.cn_date(ctx.received_date), ctx.item_name)))
     story.append(e.kv_table([
         ("办件编号", ctx.case_number, True),
         ("申请事项", _item(ctx), True),
@@ -107,7 +109,7 @@ def render_acceptance_notice(ctx: CaseNotice) -> bytes:
         ("联系电话", ctx.applicant_phone_masked or "—"),
         ("受理地点", ctx.division_name or ctx.issuing_body),
         ("收件日期", e.cn_date(ctx.received_date)),
-        ("受理日期", e.cn_date(ctx.accepted_date)),
+        ("受理日期", e.cn_date(ctx.accepted_date) + ("（视为受理）" if ctx.deemed_accepted else "")),
         ("法定办结时限", _days(ctx.legal_days)),
         ("承诺办结时限", _days(ctx.promised_days)),
         ("承诺办结日期", e.cn_date(ctx.due_date, ctx.due_date_provisional, blank="—"), True),
