@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 import govkit.models  # noqa: F401  (complete metadata before FAB inspects models)
 from govkit import settings as settings_mod
 from govkit.auth import cache as auth_cache
+from govkit.auth import sessions as auth_sessions
 from govkit.cases import dispatch, writes
 from govkit.db import db, listen
 from govkit.errorpages import register_error_pages
@@ -22,6 +23,8 @@ from govkit.fab_warnings import silence_fab_noise
 from govkit.home import HomeView
 from govkit.plugins import GovkitPluginManager, build_plugin_manager
 from govkit.sqlite_writers import QueuedWriterConnection
+from govkit.web.headers import init_headers
+from govkit.web.protect import bearer_authenticates
 from govkit.state import GovkitState, get_state  # noqa: F401  (get_state: importers move to govkit.state)
 
 log = logging.getLogger(__name__)
@@ -94,6 +97,8 @@ def _init_csrf(app: Flask) -> None:
 
     A request carrying ``Authorization: Bearer`` cannot be forged cross-site (the browser
     will not add that header), so JWT API clients need no CSRF token; browser sessions do.
+    The exemption holds only when the token itself is valid (:func:`bearer_authenticates`):
+    any other header goes the cookie path, CSRF included.
     """
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf = CSRFProtect(app)
@@ -104,11 +109,15 @@ def _init_csrf(app: Flask) -> None:
             return
         if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
             return
-        if request.headers.get("Authorization", "").startswith("Bearer "):
+        if bearer_authenticates():
             return
         if request.path.rstrip("/") in _CSRF_EXEMPT_PATHS:
             return
         csrf.protect()
+
+
+def _https(s: settings_mod.Settings) -> bool:
+    return str(s["PUBLIC_BASE_URL"] or "").lower().startswith("https://")
 
 
 def create_app(
@@ -149,6 +158,10 @@ def create_app(
         TESTING=s["TESTING"],
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Behind https (PUBLIC_BASE_URL) the cookies never travel over plain http.
+        SESSION_COOKIE_SECURE=_https(s),
+        REMEMBER_COOKIE_SECURE=_https(s),
+        REMEMBER_COOKIE_HTTPONLY=True,
         RATELIMIT_STORAGE_URI=s["RATELIMIT_STORAGE_URI"],
     )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -160,12 +173,16 @@ def create_app(
 
     db.init_app(app)
     # Listeners on this app's engine and govkit's session factory only, not every engine (govkit.listeners).
-    listen(app, auth_cache.SESSION_LISTENERS, dispatch.SESSION_LISTENERS, writes.SESSION_LISTENERS)
+    listen(app, auth_cache.SESSION_LISTENERS, auth_sessions.SESSION_LISTENERS, dispatch.SESSION_LISTENERS,
+           writes.SESSION_LISTENERS)
+    auth_sessions.init_sessions(app)
+    init_headers(app)
     _init_csrf(app)
     register_error_pages(app)
     with app.app_context():
         appbuilder = AppBuilder(update_perms=True, indexview=HomeView)
         appbuilder.init_app(app, db.session)
+        auth_sessions.init_tokens(app)
         pm.hook.register_views(appbuilder=appbuilder, app=app)
     pm.hook.startup(app=app, settings=s)
     return app
