@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 
 import govkit.models  # noqa: F401  (complete metadata before FAB inspects models)
 from govkit import settings as settings_mod
+from govkit.auth import accounts
 from govkit.auth import cache as auth_cache
 from govkit.auth import sessions as auth_sessions
 from govkit.cases import dispatch, writes
@@ -176,6 +177,7 @@ def create_app(
     listen(app, auth_cache.SESSION_LISTENERS, auth_sessions.SESSION_LISTENERS, dispatch.SESSION_LISTENERS,
            writes.SESSION_LISTENERS)
     auth_sessions.init_sessions(app)
+    accounts.init_accounts(app)
     init_headers(app)
     _init_csrf(app)
     register_error_pages(app)

@@ -9,6 +9,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
 from flask_login import current_user, logout_user
 
+from govkit.auth.accounts import AdminPasswordResetView, ChangeOwnPasswordView, LoginLockView
 from govkit.auth.directory_login import auth_user
 from govkit.auth.sessions import raise_epoch
 from govkit.db import db
@@ -37,6 +38,12 @@ class GovkitSecurityManager(SecurityManager):
     """Security manager of every govkit app (set through ``FAB_SECURITY_MANAGER_CLASS``)."""
 
     authdbview = GovkitAuthDBView
+    resetmypasswordview = ChangeOwnPasswordView
+    resetpasswordview = AdminPasswordResetView
+
+    def register_views(self):
+        super().register_views()
+        self.appbuilder.add_view(LoginLockView, "登录锁定", icon="fa-lock", category="Security")
 
     def auth_user_db(self, username, password):
         """Log in a local account or, failing that, a directory account (ldap3).
