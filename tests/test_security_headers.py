@@ -164,6 +164,18 @@ def test_pages_work_in_chromium_without_csp_violations(demo_app):
     with LiveServer(demo_app) as base, sync_playwright() as p:
         browser = launch_chromium(p)
         try:
+            # The guard: an inline script under the policy served here is reported as a violation.
+            csp = demo_app.test_client().get("/login/").headers["Content-Security-Policy"]
+            probe = browser.new_page()
+            probe.on("console", lambda msg: violations.append(msg.text) if msg.type == "error" else None)
+            probe.route(base + "/__csp_probe__", lambda route: route.fulfill(
+                status=200, body="<p>x</p><script>document.title = 'ran'</script>",
+                headers={"Content-Type": "text/html", "Content-Security-Policy": csp}))
+            probe.goto(base + "/__csp_probe__")
+            probe.wait_for_timeout(200)
+            assert probe.title() != "ran" and any("Content Security Policy" in v for v in violations), violations
+            violations.clear()
+            probe.close()
             for account in [None, *roles]:
                 context = browser.new_context(locale="zh-CN")
                 page = context.new_page()
