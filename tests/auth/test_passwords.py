@@ -121,3 +121,16 @@ def test_lockout_from_one_address_does_not_block_another(app):
     response = owner.post("/login/", data={"username": user.username, "password": "pw-123456"}, environ_base=desk)
     assert response.status_code == 302
     assert owner.get("/users/userinfo/").status_code == 200
+
+
+def test_create_admin_must_change_marks_the_account(app, govkit_config, monkeypatch):
+    from click.testing import CliRunner
+
+    from govkit.cli.core import create_admin
+
+    monkeypatch.setattr("govkit.cli.core.make_app", lambda: app)
+    result = CliRunner().invoke(create_admin, ["--username", "seeded", "--password", "Initial-pass-2026",
+                                               "--must-change"])
+    assert result.exit_code == 0, result.output
+    user = app.appbuilder.sm.find_user(username="seeded")
+    assert passwords.must_change(app.appbuilder.sm.session, user.id)
