@@ -15,7 +15,9 @@ from flask_wtf.csrf import CSRFProtect
 import govkit.models  # noqa: F401  (complete metadata before FAB inspects models)
 from govkit import labels
 from govkit import settings as settings_mod
+from govkit.auth import accounts
 from govkit.auth import cache as auth_cache
+from govkit.auth import sessions as auth_sessions
 from govkit.cases import dispatch, writes
 from govkit.db import db, listen
 from govkit.errorpages import register_error_pages
@@ -23,6 +25,8 @@ from govkit.fab_warnings import silence_fab_noise
 from govkit.home import HomeView
 from govkit.plugins import GovkitPluginManager, build_plugin_manager
 from govkit.sqlite_writers import QueuedWriterConnection
+from govkit.web.headers import init_headers
+from govkit.web.protect import bearer_authenticates
 from govkit.state import GovkitState, get_state  # noqa: F401  (get_state: importers move to govkit.state)
 from govkit.web import wellformed
 
@@ -96,6 +100,8 @@ def _init_csrf(app: Flask) -> None:
 
     A request carrying ``Authorization: Bearer`` cannot be forged cross-site (the browser
     will not add that header), so JWT API clients need no CSRF token; browser sessions do.
+    The exemption holds only when the token itself is valid (:func:`bearer_authenticates`):
+    any other header goes the cookie path, CSRF included.
     """
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf = CSRFProtect(app)
@@ -106,7 +112,7 @@ def _init_csrf(app: Flask) -> None:
             return
         if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
             return
-        if request.headers.get("Authorization", "").startswith("Bearer "):
+        if bearer_authenticates():
             return
         if request.path.rstrip("/") in _CSRF_EXEMPT_PATHS:
             return
@@ -120,6 +126,10 @@ def _warn_without_public_url(app: Flask, s: Any) -> None:
         return
     log.warning("未配置 PUBLIC_BASE_URL：文书上的进度查询、核验链接和二维码将指向默认地址 %s，申请人无法打开。"
                 "请在 govkit.toml 中设置本系统对外的访问地址（如 https://zwfw.example.gov.cn）。", s["PUBLIC_BASE_URL"])
+
+
+def _https(s: settings_mod.Settings) -> bool:
+    return str(s["PUBLIC_BASE_URL"] or "").lower().startswith("https://")
 
 
 def create_app(
@@ -161,6 +171,10 @@ def create_app(
         TESTING=s["TESTING"],
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Behind https (PUBLIC_BASE_URL) the cookies never travel over plain http.
+        SESSION_COOKIE_SECURE=_https(s),
+        REMEMBER_COOKIE_SECURE=_https(s),
+        REMEMBER_COOKIE_HTTPONLY=True,
         RATELIMIT_STORAGE_URI=s["RATELIMIT_STORAGE_URI"],
     )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -173,12 +187,17 @@ def create_app(
 
     db.init_app(app)
     # Listeners on this app's engine and govkit's session factory only, not every engine (govkit.listeners).
-    listen(app, auth_cache.SESSION_LISTENERS, dispatch.SESSION_LISTENERS, writes.SESSION_LISTENERS)
+    listen(app, auth_cache.SESSION_LISTENERS, auth_sessions.SESSION_LISTENERS, dispatch.SESSION_LISTENERS,
+           writes.SESSION_LISTENERS)
+    auth_sessions.init_sessions(app)
+    accounts.init_accounts(app)
+    init_headers(app)
     _init_csrf(app)
     register_error_pages(app)
     with app.app_context():
         appbuilder = AppBuilder(update_perms=True, indexview=HomeView)
         appbuilder.init_app(app, db.session)
+        auth_sessions.init_tokens(app)
         pm.hook.register_views(appbuilder=appbuilder, app=app)
         labels.register(app)
         labels.apply_to_views(appbuilder.baseviews)

@@ -75,4 +75,5 @@ def test_csrf_protects_custom_posts_but_not_bearer_api_calls(make_app):
 
     client = app.test_client()
     assert client.post("/_csrf_probe").status_code == 400
-    assert client.post("/_csrf_probe", headers={"Authorization": "Bearer x"}).status_code == 200
+    # Only a valid token skips CSRF (issue 21 item 3; tests/auth/test_sessions.py has the valid case).
+    assert client.post("/_csrf_probe", headers={"Authorization": "Bearer x"}).status_code == 400

@@ -31,7 +31,8 @@ from govkit.listeners import Listeners
 _generation = [0]
 _generation_lock = threading.Lock()
 _AUTH_TABLES = frozenset({"ab_user", "ab_role", "ab_user_role", "ab_permission_view", "ab_permission_view_role",
-                          "ab_permission", "ab_view_menu", "gk_staff", "gk_division"})
+                          "ab_permission", "ab_view_menu", "gk_staff", "gk_division",
+                          "gk_session_epoch"})
 
 
 def generation() -> int:

@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, flash, has_request_context, request
 from flask_appbuilder.security.manager import BaseSecurityManager
+from werkzeug.security import check_password_hash
 
 from govkit.auth.ldap import (
     DirectoryConfig,
@@ -80,10 +81,12 @@ def _attempt(sm, username: str, password: str) -> LoginResult:
     local = sm.find_user(username=name) or sm.find_user(email=name)
     if local is not None and not is_directory_user(local):
         if not local.password:
-            return LoginResult()  # neither a local password nor a directory: nothing to check
+            _dummy_hash_check(password)  # neither a local password nor a directory: nothing to check
+            return LoginResult()
         return LoginResult(user=BaseSecurityManager.auth_user_db(sm, name, password))
     directories = auth_directories(current_app)
     if not directories:
+        _dummy_hash_check(password)
         return LoginResult()
     try:
         identity = authenticate(directories, name, password)
@@ -111,6 +114,11 @@ def _attempt(sm, username: str, password: str) -> LoginResult:
             sm.session.rollback()
             raise
     raise AssertionError("unreachable")
+
+
+def _dummy_hash_check(password: str) -> None:
+    """Spend the time of a real password check, so an unknown name answers as slowly as a known one."""
+    check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], password or "")
 
 
 class _UserNotCreated(Exception):
@@ -282,6 +290,8 @@ def login_throttle(app) -> DatabaseLoginThrottle | LoginThrottle:
             max_failures_per_ip=settings["LOGIN_MAX_FAILURES_PER_IP"],
             window_seconds=settings["LOGIN_LOCKOUT_SECONDS"],
             lockout_seconds=settings["LOGIN_LOCKOUT_SECONDS"],
+            max_failures_per_account=settings["LOGIN_ACCOUNT_MAX_FAILURES"],
+            account_lockout_seconds=settings["LOGIN_ACCOUNT_LOCKOUT_SECONDS"],
         )
     return throttle
 

@@ -8,7 +8,9 @@ from govkit.orm import Model
 
 
 class LoginFailure(Model):
-    """Failed logins of one username (``kind='user'``) or client address (``kind='ip'``).
+    """Failed logins of one (name, address) pair (``kind='pair'``, key ``name|address``), one client
+    address (``kind='ip'``) or one account name from anywhere (``kind='account'``); ``kind='known'``
+    rows remember where an account logged in (``locked_until`` is then when that memory ends).
 
     Times are Unix seconds (every worker and host compares the same clock). ``failures``
     counts within the window that began at ``window_start``; ``locked_until`` > now means
@@ -25,3 +27,27 @@ class LoginFailure(Model):
     locked_until: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
 
     __table_args__ = (UniqueConstraint("kind", "key", name="uq_gk_login_failure_kind_key"),)
+
+
+class SessionEpoch(Model):
+    """The session epoch (会话代次) of one user: sessions and API tokens carry the epoch of their login.
+
+    Logout, a password change, deactivation and the removal of a role raise it, which ends every
+    session cookie and bearer token issued before, in every worker (each checks it per request,
+    cached for at most ``AUTH_CACHE_SECONDS``). A user without a row is at epoch 0.
+    """
+
+    __tablename__ = "gk_session_epoch"
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    changed_at: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+
+
+class PasswordChangeRequired(Model):
+    """Users who must choose a new password at their next login (after an admin reset, or a seeded account)."""
+
+    __tablename__ = "gk_password_change_required"
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    reason: Mapped[str] = mapped_column(String(32), nullable=False, default="reset")

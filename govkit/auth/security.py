@@ -3,12 +3,36 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app, redirect, session
+from flask_appbuilder import expose
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import AuthDBView
+from flask_login import current_user, logout_user
 
 from govkit.auth import security_screens as screens
+from govkit.auth.accounts import AdminPasswordResetView, ChangeOwnPasswordView, LoginLockView
 from govkit.auth.directory_login import auth_user
+from govkit.auth.sessions import raise_epoch
+from govkit.db import db
 
 log = logging.getLogger(__name__)
+
+
+class GovkitAuthDBView(AuthDBView):
+    """FAB's login screen; logout is a POST (CSRF-checked like every POST) that ends the session server-side."""
+
+    @expose("/logout/", methods=["POST"])
+    def logout(self):
+        """Log out: raise the user's session epoch, so a copy of this cookie (or a token) no longer works."""
+        user = current_user if current_user.is_authenticated else None
+        if user is not None:
+            raise_epoch(db.session, user.id)
+            db.session.commit()
+        logout_user()
+        session.clear()
+        if user is not None:
+            self.appbuilder.sm.on_user_logout(user)
+        return redirect(current_app.config.get("LOGOUT_REDIRECT_URL", self.appbuilder.get_url_for_index))
 
 
 class GovkitSecurityManager(SecurityManager):
@@ -23,6 +47,13 @@ class GovkitSecurityManager(SecurityManager):
     permissionviewmodelview = screens.PermissionViewModelView
     userstatschartview = screens.UserStatsChartView
     userinfoeditview = screens.UserInfoEditView
+    authdbview = GovkitAuthDBView
+    resetmypasswordview = ChangeOwnPasswordView
+    resetpasswordview = AdminPasswordResetView
+
+    def register_views(self):
+        super().register_views()
+        self.appbuilder.add_view(LoginLockView, "登录锁定", icon="fa-lock", category="Security")
 
     def auth_user_db(self, username, password):
         """Log in a local account or, failing that, a directory account (ldap3).

@@ -1,4 +1,14 @@
-"""Failed-login throttling (登录失败限制) per username and per client address.
+"""Failed-login throttling (登录失败限制) per (account, address), per address, and per account.
+
+Three counters, so that no one can lock an account out for everybody:
+
+* **pair** — the account name typed *from this address*: ``max_failures_per_user`` failures lock
+  only this pair. Another address (the real owner at her desk) can still log in.
+* **ip** — an address guessing many names: ``max_failures_per_ip`` failures lock the address.
+* **account** — a slower back-off for a spread-out attack: ``max_failures_per_account`` failures from
+  any addresses lock the name for ``account_lockout_seconds``, except from addresses where the
+  account logged in successfully within ``known_address_seconds`` (so the back-off an attacker can
+  trigger never locks the owner out of her usual workplace).
 
 Two stores behind the same methods (``state``, ``check``, ``record_failure``,
 ``record_success``):
@@ -76,25 +86,36 @@ class LoginThrottle:
         lockout_seconds: float = 900,
         clock: Callable[[], float] = time.monotonic,
         max_tracked: int = 100_000,
+        max_failures_per_account: int = 50,
+        account_lockout_seconds: float = 300,
+        known_address_seconds: float = 30 * 86400,
     ) -> None:
         self.max_failures_per_user = max_failures_per_user
         self.max_failures_per_ip = max_failures_per_ip
+        self.max_failures_per_account = max_failures_per_account
         self.window_seconds = window_seconds
         self.lockout_seconds = lockout_seconds
+        self.account_lockout_seconds = account_lockout_seconds
+        self.known_address_seconds = known_address_seconds
         self.clock = clock
         # Bounds memory when someone sprays random usernames.
         self.max_tracked = max_tracked
         self._users: dict[str, _Counter] = {}
         self._ips: dict[str, _Counter] = {}
+        self._accounts: dict[str, _Counter] = {}
+        self._known: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def state(self, username: str, ip: str | None) -> ThrottleState:
         """The lock state for this username and address, without raising."""
         now = self.clock()
+        pair = _pair_key(username, ip)
         with self._lock:
             remaining = max(
-                self._remaining(self._users, _user_key(username), now),
+                self._remaining(self._users, pair, now),
                 self._remaining(self._ips, ip, now),
+                0.0 if self._known.get(pair or "", 0.0) > now else
+                self._remaining(self._accounts, _user_key(username), now),
             )
         return ThrottleState(locked=remaining > 0, retry_after=remaining)
 
@@ -109,24 +130,41 @@ class LoginThrottle:
         """Count one failed login; returns the state after counting it."""
         now = self.clock()
         with self._lock:
-            self._count(self._users, _user_key(username), self.max_failures_per_user, now)
+            self._count(self._users, _pair_key(username, ip), self.max_failures_per_user, now)
             self._count(self._ips, ip, self.max_failures_per_ip, now)
+            self._count(self._accounts, _user_key(username), self.max_failures_per_account, now,
+                        self.account_lockout_seconds)
         return self.state(username, ip)
 
     def record_success(self, username: str, ip: str | None) -> None:
-        """Forget the username's failures.
+        """Forget the failures of this name from this address, and remember the address as known.
 
         The address keeps its count: one good login of the attacker's own
         account must not reset the budget for guessing others.
         """
+        pair = _pair_key(username, ip)
         with self._lock:
-            self._users.pop(_user_key(username), None)
+            self._users.pop(pair, None)
+            if pair and ip:
+                self._known[pair] = self.clock() + self.known_address_seconds
+
+    def unlock(self, username: str | None = None, ip: str | None = None) -> None:
+        """Lift the locks of an account name (every address) and/or an address (an admin's action)."""
+        user = _user_key(username)
+        with self._lock:
+            if user:
+                self._accounts.pop(user, None)
+                for key in [key for key in self._users if key.split("|", 1)[0] == user]:
+                    del self._users[key]
+            if ip:
+                self._ips.pop(ip, None)
 
     def _remaining(self, table: dict[str, _Counter], key: str | None, now: float) -> float:
         counter = table.get(key) if key else None
         return max(0.0, counter.locked_until - now) if counter else 0.0
 
-    def _count(self, table: dict[str, _Counter], key: str | None, limit: int, now: float) -> None:
+    def _count(self, table: dict[str, _Counter], key: str | None, limit: int, now: float,
+               lockout: float | None = None) -> None:
         if not key or limit <= 0:
             return
         counter = table.get(key)
@@ -141,7 +179,7 @@ class LoginThrottle:
             failures.popleft()
         failures.append(now)
         if len(failures) >= limit:
-            counter.locked_until = now + self.lockout_seconds
+            counter.locked_until = now + (self.lockout_seconds if lockout is None else lockout)
             failures.clear()
 
     def _forget_idle(self, table: dict[str, _Counter], now: float) -> None:
@@ -166,6 +204,14 @@ def _user_key(username: str | None) -> str | None:
     return username.strip().casefold() or None
 
 
+def _pair_key(username: str | None, ip: str | None) -> str | None:
+    """``name|address``: the per-(account, address) counter; the name alone when the address is unknown."""
+    user = _user_key(username)
+    if not user:
+        return None
+    return f"{user}|{ip}" if ip else user
+
+
 class DatabaseLoginThrottle:
     """:class:`LoginThrottle`'s rules with the counts in the database (shared by all workers).
 
@@ -184,34 +230,50 @@ class DatabaseLoginThrottle:
         window_seconds: float = 900,
         lockout_seconds: float = 900,
         clock: Callable[[], float] = time.time,
+        max_failures_per_account: int = 50,
+        account_lockout_seconds: float = 300,
+        known_address_seconds: float = 30 * 86400,
     ) -> None:
         self.session_factory = session_factory
         self.max_failures_per_user = max_failures_per_user
         self.max_failures_per_ip = max_failures_per_ip
+        self.max_failures_per_account = max_failures_per_account
         self.window_seconds = window_seconds
         self.lockout_seconds = lockout_seconds
+        self.account_lockout_seconds = account_lockout_seconds
+        self.known_address_seconds = known_address_seconds
         self.clock = clock
         self._since_purge = 0
 
-    def _keys(self, username: str | None, ip: str | None) -> list[tuple[str, str, int]]:
+    def _keys(self, username: str | None, ip: str | None) -> list[tuple[str, str, int, float]]:
+        """(kind, key, limit, lockout) of every counter one failure adds to."""
         keys = []
-        user = _user_key(username)
-        if user:
-            keys.append(("user", user[:255], self.max_failures_per_user))
+        pair, user = _pair_key(username, ip), _user_key(username)
+        if pair:
+            keys.append(("pair", pair[:255], self.max_failures_per_user, self.lockout_seconds))
         if ip:
-            keys.append(("ip", ip[:255], self.max_failures_per_ip))
+            keys.append(("ip", ip[:255], self.max_failures_per_ip, self.lockout_seconds))
+        if user:
+            keys.append(("account", user[:255], self.max_failures_per_account, self.account_lockout_seconds))
         return keys
 
     def state(self, username: str, ip: str | None) -> ThrottleState:
-        keys = self._keys(username, ip)
+        keys = [(kind, key) for kind, key, _, _ in self._keys(username, ip)]
+        pair = _pair_key(username, ip)
+        if pair and ip:
+            keys.append(("known", pair[:255]))
         if not keys:
             return ThrottleState(locked=False)
         now = self.clock()
         session = self.session_factory()
-        latest = session.scalar(
-            select(T.locked_until).where(or_(*[and_(T.kind == kind, T.key == key) for kind, key, _ in keys]))
-            .order_by(T.locked_until.desc()).limit(1))
-        remaining = max(0.0, (latest or 0.0) - now)
+        rows = session.execute(
+            select(T.kind, T.locked_until).where(or_(*[and_(T.kind == kind, T.key == key) for kind, key in keys]))
+        ).all()
+        until = {kind: locked_until for kind, locked_until in rows}
+        if until.get("known", 0.0) > now:  # the account's usual address: no account back-off
+            until.pop("account", None)
+        until.pop("known", None)
+        remaining = max([0.0] + [value - now for value in until.values()])
         return ThrottleState(locked=remaining > 0, retry_after=remaining)
 
     def check(self, username: str, ip: str | None) -> ThrottleState:
@@ -225,9 +287,9 @@ class DatabaseLoginThrottle:
         now = self.clock()
         session = self.session_factory()
         try:
-            for kind, key, limit in self._keys(username, ip):
+            for kind, key, limit, lockout in self._keys(username, ip):
                 if limit > 0:
-                    session.execute(self._count_statement(session, kind, key, limit, now))
+                    session.execute(self._count_statement(session, kind, key, limit, now, lockout))
             self._since_purge += 1
             if self._since_purge >= self.PURGE_EVERY:
                 self._since_purge = 0
@@ -239,24 +301,51 @@ class DatabaseLoginThrottle:
         return self.state(username, ip)
 
     def record_success(self, username: str, ip: str | None) -> None:
-        """Forget the username's failures (the address keeps its count)."""
-        user = _user_key(username)
-        if not user:
+        """Forget this name's failures from this address (the address keeps its count) and remember
+        the address as one where the account logs in."""
+        pair = _pair_key(username, ip)
+        if not pair:
             return
+        now = self.clock()
         session = self.session_factory()
         try:
-            session.execute(delete(T).where(T.kind == "user", T.key == user[:255]))
+            session.execute(delete(T).where(T.kind == "pair", T.key == pair[:255]))
+            if ip:
+                session.execute(delete(T).where(T.kind == "known", T.key == pair[:255]))
+                session.add(T(kind="known", key=pair[:255], failures=0, window_start=now,
+                              locked_until=now + self.known_address_seconds))
             session.commit()
         except BaseException:
             session.rollback()
             raise
 
-    def _count_statement(self, session: Any, kind: str, key: str, limit: int, now: float) -> Any:
+    def locks(self) -> list[Any]:
+        """Rows that lock something now (for the admin screen)."""
+        now = self.clock()
+        session = self.session_factory()
+        return list(session.scalars(select(T).where(T.kind != "known", T.locked_until > now).order_by(T.kind, T.key)))
+
+    def unlock(self, username: str | None = None, ip: str | None = None) -> None:
+        """Lift the locks of an account name (every address) and/or an address (an admin's action)."""
+        user, session = _user_key(username), self.session_factory()
+        try:
+            if user:
+                session.execute(delete(T).where(T.kind == "account", T.key == user[:255]))
+                session.execute(delete(T).where(T.kind == "pair", or_(T.key == user[:255],
+                                                                       T.key.startswith(user[:250] + "|"))))
+            if ip:
+                session.execute(delete(T).where(T.kind == "ip", T.key == ip[:255]))
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    def _count_statement(self, session: Any, kind: str, key: str, limit: int, now: float, lockout: float) -> Any:
         t = T.__table__
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         first_locks = limit <= 1
         statement = insert(t).values(kind=kind, key=key, failures=0 if first_locks else 1, window_start=now,
-                                     locked_until=now + self.lockout_seconds if first_locks else 0.0)
+                                     locked_until=now + lockout if first_locks else 0.0)
         locked = t.c.locked_until > now
         counted = case((t.c.window_start <= now - self.window_seconds, literal(1)), else_=t.c.failures + 1)
         reaches = counted >= limit
@@ -269,10 +358,11 @@ class DatabaseLoginThrottle:
                 "window_start": case((locked, t.c.window_start),
                                      (t.c.window_start <= now - self.window_seconds, literal(now)),
                                      else_=t.c.window_start),
-                "locked_until": case((locked, t.c.locked_until), (reaches, literal(now + self.lockout_seconds)),
+                "locked_until": case((locked, t.c.locked_until), (reaches, literal(now + lockout)),
                                      else_=t.c.locked_until),
             },
         )
 
     def _purge(self, session: Any, now: float) -> None:
+        # "known" rows keep their expiry in locked_until, so they stay until it passes.
         session.execute(delete(T).where(T.locked_until <= now, T.window_start <= now - self.window_seconds))

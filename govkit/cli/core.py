@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from govkit.app import create_app, load_settings
+from govkit.auth.passwords import require_change as require_password_change
 from govkit.auth.roles import sync_roles
 from govkit.migrate import upgrade
 
@@ -95,7 +96,9 @@ def _default_sqlite_url(settings) -> str:
 @click.option("--email", default=None)
 @click.option("--password", prompt="密码", hide_input=True, confirmation_prompt=True,
               help="不给出时提示输入（从标准输入读取时需输入两遍，每遍一行）。")
-def create_admin(username: str, full_name: str, email: str | None, password: str) -> None:
+@click.option("--must-change", is_flag=True, default=False,
+              help="初始密码：该账号首次登录后须先修改密码（交给他人使用的账号用这一项）。")
+def create_admin(username: str, full_name: str, email: str | None, password: str, must_change: bool) -> None:
     """Create an administrator account (asks for what the options do not give)."""
     app = make_app()
     with app.app_context():
@@ -106,6 +109,9 @@ def create_admin(username: str, full_name: str, email: str | None, password: str
                            sm.find_role(app.config["AUTH_ROLE_ADMIN"]), password=password)
         if not user:
             raise click.ClickException("创建管理员失败，请查看日志。")
+        if must_change:
+            require_password_change(sm.session, user.id, "seeded")
+            sm.session.commit()
     click.echo(f"已创建管理员 {username}。")
 
 

@@ -66,6 +66,25 @@ def bearer_actor() -> Actor | None:
     return actors.get_or_build(user_id, build)
 
 
+def has_bearer() -> bool:
+    """True when the request carries an ``Authorization: Bearer`` header (valid or not)."""
+    return request.headers.get("Authorization", "")[:7].lower() == "bearer "
+
+
+def bearer_authenticates() -> bool:
+    """True only when the request's bearer token is valid, unrevoked and names an active user.
+
+    CSRF is skipped for such a request (a browser never adds the header cross-site); a bogus
+    header must not switch CSRF off for a request that the session cookie would authenticate.
+    """
+    if not has_bearer():
+        return False
+    try:
+        return bearer_actor() is not None
+    except (JWTExtendedException, PyJWTError):
+        return False
+
+
 def role_permissions() -> dict[str, frozenset[tuple[str, str]]]:
     """``{role: {(permission, view)}}`` from FAB's tables, cached per app (``AUTH_CACHE_SECONDS``).
 
@@ -102,7 +121,8 @@ def protect_cached(view):
 
     @functools.wraps(view)
     def wrapper(self, *args, **kwargs):
-        if current_user.is_authenticated:
+        # A request with a bearer header is judged by its token alone, never by a cookie next to it.
+        if current_user.is_authenticated and not has_bearer():
             if not getattr(current_user, "is_active", True):
                 return self.response_401()
             actor = actor_of_user(current_user)

@@ -25,7 +25,8 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-LIMITS = dict(max_failures_per_user=5, max_failures_per_ip=20, window_seconds=900, lockout_seconds=900)
+LIMITS = dict(max_failures_per_user=5, max_failures_per_ip=20, window_seconds=900, lockout_seconds=900,
+              max_failures_per_account=30, account_lockout_seconds=300)
 
 
 def fail(throttle, username, ip, times):
@@ -37,7 +38,8 @@ def fail(throttle, username, ip, times):
 class ThrottleRules:
     """The rules every store must follow; subclasses provide the ``throttle`` fixture."""
 
-    def test_user_locked_after_max_failures(self, throttle):
+    def test_user_locked_after_max_failures_from_that_address_only(self, throttle):
+        """Issue 21: five wrong passwords from one address used to lock the account for every address."""
         fail(throttle, "zhangsan", "10.0.0.1", 4)
         assert throttle.check("zhangsan", "10.0.0.1").locked is False
 
@@ -45,9 +47,33 @@ class ThrottleRules:
 
         assert state.locked
         with pytest.raises(LoginLocked) as caught:
-            throttle.check("zhangsan", "10.0.0.2")
+            throttle.check("zhangsan", "10.0.0.1")
         assert caught.value.status_code == 429
         assert str(caught.value) == "登录失败次数过多，已暂时锁定，请 15 分钟后再试。"
+        # The owner at another address is not locked out by someone else's guesses.
+        assert throttle.check("zhangsan", "10.0.0.2").locked is False
+
+    def test_account_back_off_spares_the_accounts_known_address(self, throttle):
+        throttle.record_success("zhangsan", "10.0.0.1")  # her desk
+        for number in range(30):  # a spread-out attack: one guess per address
+            throttle.record_failure("zhangsan", f"192.0.2.{number}")
+
+        assert throttle.state("zhangsan", "198.51.100.7").locked
+        assert throttle.state("zhangsan", "198.51.100.7").retry_after == pytest.approx(300)
+        assert not throttle.state("zhangsan", "10.0.0.1").locked
+        assert not throttle.state("lisi", "198.51.100.7").locked
+
+    def test_unlock_lifts_account_and_address_locks(self, throttle):
+        fail(throttle, "zhangsan", "10.0.0.1", 5)
+        for number in range(20):
+            throttle.record_failure(f"user{number}", "10.0.0.66")
+        assert throttle.state("zhangsan", "10.0.0.1").locked and throttle.state("x", "10.0.0.66").locked
+
+        throttle.unlock(username="ZhangSan")
+        throttle.unlock(ip="10.0.0.66")
+
+        assert not throttle.state("zhangsan", "10.0.0.1").locked
+        assert not throttle.state("x", "10.0.0.66").locked
 
     def test_lock_ends_after_lockout_seconds(self, throttle, clock):
         fail(throttle, "zhangsan", "10.0.0.1", 5)
@@ -73,9 +99,9 @@ class ThrottleRules:
     def test_failures_during_a_lock_do_not_extend_it(self, throttle, clock):
         fail(throttle, "zhangsan", "10.0.0.1", 5)
         clock.advance(600)
-        fail(throttle, "zhangsan", "10.0.0.9", 3)
+        fail(throttle, "zhangsan", "10.0.0.1", 3)
 
-        assert throttle.state("zhangsan", None).retry_after == pytest.approx(300)
+        assert throttle.state("zhangsan", "10.0.0.1").retry_after == pytest.approx(300)
 
     def test_ip_locked_across_usernames(self, throttle):
         for number in range(20):
@@ -151,10 +177,11 @@ def test_database_counts_are_shared_between_workers(db, clock):
     first = DatabaseLoginThrottle(lambda: db.session, max_failures_per_user=5, clock=clock)
     second = DatabaseLoginThrottle(lambda: db.session, max_failures_per_user=5, clock=clock)
     fail(first, "zhangsan", "10.0.0.1", 3)
-    fail(second, "zhangsan", "10.0.0.2", 2)
-    assert first.state("zhangsan", None).locked and second.state("zhangsan", None).locked
+    fail(second, "zhangsan", "10.0.0.1", 2)
+    assert first.state("zhangsan", "10.0.0.1").locked and second.state("zhangsan", "10.0.0.1").locked
     db.session.rollback()  # counts were committed when recorded, not with the request
-    assert db.session.query(LoginFailure).filter_by(kind="user", key="zhangsan").one().locked_until > clock.now
+    row = db.session.query(LoginFailure).filter_by(kind="pair", key="zhangsan|10.0.0.1").one()
+    assert row.locked_until > clock.now
 
 
 def test_database_purges_idle_rows_but_keeps_locks(db, clock):

@@ -193,6 +193,11 @@ def upgrade() -> None:
         batch_op.create_index('ix_gk_outbox_pending', ['id'], unique=False, postgresql_where=sa.text('sent_at IS NULL'), sqlite_where=sa.text('sent_at IS NULL'))
         batch_op.create_index(batch_op.f('ix_gk_outbox_sent_at'), ['sent_at'], unique=False)
 
+    op.create_table('gk_password_change_required',
+    sa.Column('user_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('user_id')
+    )
     op.create_table('gk_service_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('basic_code', sa.String(length=12), nullable=False),
@@ -214,6 +219,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_gk_service_item_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_gk_service_item_pinyin_initials'), ['pinyin_initials'], unique=False)
 
+    op.create_table('gk_session_epoch',
+    sa.Column('user_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('epoch', sa.Integer(), nullable=False),
+    sa.Column('changed_at', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('user_id')
+    )
     op.create_table('gk_working_day',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('is_working', sa.Boolean(), nullable=False),
@@ -1000,11 +1011,13 @@ def downgrade() -> None:
 
     op.drop_table('ab_api_key')
     op.drop_table('gk_working_day')
+    op.drop_table('gk_session_epoch')
     with op.batch_alter_table('gk_service_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_service_item_pinyin_initials'))
         batch_op.drop_index(batch_op.f('ix_gk_service_item_name'))
 
     op.drop_table('gk_service_item')
+    op.drop_table('gk_password_change_required')
     with op.batch_alter_table('gk_outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_outbox_sent_at'))
         batch_op.drop_index('ix_gk_outbox_pending', postgresql_where=sa.text('sent_at IS NULL'), sqlite_where=sa.text('sent_at IS NULL'))
