@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 import govkit.models  # noqa: F401  (complete metadata before FAB inspects models)
 from govkit import labels
 from govkit import settings as settings_mod
+from govkit.audit import trail as audit_trail
 from govkit.auth import cache as auth_cache
 from govkit.cases import dispatch, writes
 from govkit.db import db, listen
@@ -161,7 +162,8 @@ def create_app(
 
     db.init_app(app)
     # Listeners on this app's engine and govkit's session factory only, not every engine (govkit.listeners).
-    listen(app, auth_cache.SESSION_LISTENERS, dispatch.SESSION_LISTENERS, writes.SESSION_LISTENERS)
+    listen(app, auth_cache.SESSION_LISTENERS, dispatch.SESSION_LISTENERS, writes.SESSION_LISTENERS,
+           audit_trail.SESSION_LISTENERS)
     _init_csrf(app)
     register_error_pages(app)
     with app.app_context():
