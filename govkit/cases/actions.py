@@ -311,7 +311,7 @@ DEFAULT_ACTIONS: tuple[WorkflowAction, ...] = (
     A("request_extension", "申请延期", (S.ASSIGNED, S.IN_REVIEW), None, (HANDLER,), ("days", "reason"),
       effect=_request_extension),
     A("extend", "批准延期", (S.ASSIGNED, S.IN_REVIEW, S.SUSPENDED), None, (DISPATCH,), ("reason",),
-      scope="implementing", effect=_extend, loads=("implementation", "pauses")),
+      scope="implementing", effect=_extend, loads=("implementation", "pauses"), not_by=("request_extension",)),
     A("approve", "准予许可", (S.ACCEPTED, S.ASSIGNED, S.IN_REVIEW), S.APPROVED, (HANDLER, INTAKE),
       ("result_number",), guard=_decision_allowed, effect=_decide("approved")),
     A("deny", "不予许可", (S.ACCEPTED, S.ASSIGNED, S.IN_REVIEW), S.DENIED, (HANDLER, INTAKE), ("reason",),

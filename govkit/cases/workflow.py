@@ -120,7 +120,9 @@ class WorkflowAction:
     forbids the step; ``effect`` changes the case (fields, pauses, deadlines);
     ``loads``: the case's relationships the guard and effect read (``implementation``,
     ``materials``, ``pauses``) — the API reads them with the case in one query instead of
-    one lazy load each (leaving them out only costs those lazy loads).
+    one lazy load each (leaving them out only costs those lazy loads); ``not_by``: names of
+    earlier actions whose actor may not perform this one (职责分离, separation of duties: e.g. an
+    approval ``not_by=("request_extension",)``) — it binds Admin too.
     """
 
     name: str
@@ -136,12 +138,23 @@ class WorkflowAction:
     effect: Effect | None = None
     description: str = ""
     loads: tuple[str, ...] = ()
+    not_by: tuple[str, ...] = ()
 
     def starts_from(self, state: str) -> bool:
         if self.from_states == (ANY_ACTIVE,):
             return state not in states.FINAL_STATES and state not in (
                 states.APPROVED, states.DENIED, states.COMPLETED)
         return state in self.from_states
+
+
+def check_separation(label: str, user_id: int | None, earlier: Iterable[tuple[str, int | None]]) -> None:
+    """职责分离 (separation of duties): refuse ``label`` to the user who did one of the ``earlier``
+    (label, user id) steps. A step without a known user (system jobs) binds nobody."""
+    if user_id is None:
+        return
+    for earlier_label, earlier_user in earlier:
+        if earlier_user == user_id:
+            raise PermissionDenied(f"“{label}”不能由“{earlier_label}”的同一人办理（职责分离），请由其他有权限的人员办理。")
 
 
 def _default_clock() -> datetime:
@@ -302,6 +315,10 @@ class Workflow:
         if not actor.has_role(*action.roles):
             raise PermissionDenied(
                 f"您的角色不能执行“{action.label}”，该操作须由{'或'.join(action.roles)}办理。")
+        if action.not_by:
+            check_separation(action.label, actor.user_id, [
+                (self.actions[e.action].label if e.action in self.actions else e.action, e.actor_id)
+                for e in case.events if e.action in action.not_by])
         if action.guard is not None:
             action.guard(ctx or ActionContext(session, case, actor, {}, self, self.today()))
 

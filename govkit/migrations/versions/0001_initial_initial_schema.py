@@ -316,6 +316,8 @@ def upgrade() -> None:
     sa.Column('content', sa.Text(), nullable=False),
     sa.Column('state', sa.String(length=10), nullable=False),
     sa.Column('created_by', sa.String(length=100), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
@@ -328,7 +330,9 @@ def upgrade() -> None:
     sa.Column('withdraw_reason', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['approver_id'], ['ab_user.id'], ),
     sa.ForeignKeyConstraint(['category_id'], ['gk_disclosure_category.id'], ),
+    sa.ForeignKeyConstraint(['created_by_id'], ['ab_user.id'], ),
     sa.ForeignKeyConstraint(['division_id'], ['gk_division.id'], ),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['ab_user.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('gk_disclosure', schema=None) as batch_op:
