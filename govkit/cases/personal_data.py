@@ -21,7 +21,8 @@ from typing import Any, Mapping
 from govkit.cases.idnumber import mask_id_number, mask_phone
 from govkit.hierarchy.scope import ADMIN_ROLE
 
-__all__ = ["DATA_CLASSES", "REVEAL_ROLES", "declared", "case_fields", "mask_value", "mask_form_data", "has_personal_data"]
+__all__ = ["DATA_CLASSES", "REVEAL_ROLES", "declared", "case_fields", "mask_value", "mask_form_data",
+           "has_personal_data"]
 
 #: Data class → label shown next to a masked value.
 DATA_CLASSES = {"id_number": "身份证件号码", "bank_account": "银行账号", "phone": "电话号码",
