@@ -8,6 +8,7 @@ import pytest
 from govkit.cases.workflow import Actor, check_separation
 from govkit.errors import PermissionDenied
 from govkit.hierarchy.scope import Scope
+from govkit.testing.fixtures import create_user
 from tests.cases.conftest import TOWNSHIP, register
 
 
@@ -28,14 +29,15 @@ def _in_review(workflow, world, db, clock):
 
 
 @pytest.mark.parametrize("roles", [("办理员", "指挥中心"), ("Admin",)])
-def test_the_requester_of_an_extension_cannot_approve_it(workflow, world, db, clock, roles):
+def test_the_requester_of_an_extension_cannot_approve_it(app, workflow, world, db, clock, roles):
     case = _in_review(workflow, world, db, clock)
-    both = _person(7, *roles)
+    first, second = (create_user(app, "指挥中心", TOWNSHIP).id for _ in range(2))
+    both = _person(first, *roles)
     workflow.perform(db.session, case, "request_extension", both, days=3, reason="需实地核查")
     with pytest.raises(PermissionDenied, match="职责分离"):
         workflow.perform(db.session, case, "extend", both, reason="同意")
     assert "extend" not in [a.name for a in workflow.allowed_actions(db.session, case, both)]
-    other = _person(8, "指挥中心")
+    other = _person(second, "指挥中心")
     assert "extend" in [a.name for a in workflow.allowed_actions(db.session, case, other)]
     workflow.perform(db.session, case, "extend", other, reason="同意")
     assert [e.action for e in case.events][-2:] == ["request_extension", "extend"]
