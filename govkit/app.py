@@ -16,6 +16,7 @@ import govkit.models  # noqa: F401  (complete metadata before FAB inspects model
 from govkit import labels
 from govkit import settings as settings_mod
 from govkit.auth import accounts
+from govkit.audit import trail as audit_trail
 from govkit.auth import cache as auth_cache
 from govkit.auth import sessions as auth_sessions
 from govkit.cases import dispatch, writes
@@ -188,7 +189,7 @@ def create_app(
     db.init_app(app)
     # Listeners on this app's engine and govkit's session factory only, not every engine (govkit.listeners).
     listen(app, auth_cache.SESSION_LISTENERS, auth_sessions.SESSION_LISTENERS, dispatch.SESSION_LISTENERS,
-           writes.SESSION_LISTENERS)
+           writes.SESSION_LISTENERS, audit_trail.SESSION_LISTENERS)
     auth_sessions.init_sessions(app)
     accounts.init_accounts(app)
     init_headers(app)

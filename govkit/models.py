@@ -7,3 +7,4 @@ from govkit.publicity import models as publicity_models  # noqa: F401
 from govkit.desk import models as desk_models  # noqa: F401
 from govkit.printing import models as printing_models  # noqa: F401
 from govkit.auth import models as auth_models  # noqa: F401
+from govkit.audit import models as audit_models  # noqa: F401

@@ -44,6 +44,7 @@ from govkit.settings import Setting, Settings
 
 if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.app import create_app, load_settings
+    from govkit.audit.trail import Audited
     from govkit.auth.roles import sync_roles
     from govkit.cases.models import Case, CaseEvent
     from govkit.cases.runtime import cached_calendar, calendar_for, workflow_for
@@ -87,6 +88,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "ServiceItem": ("govkit.catalog.models", "ServiceItem"),
     "sync_plugin_items": ("govkit.catalog.sync", "sync_plugin_items"),
     "Model": ("govkit.db", "Model"),
+    "Audited": ("govkit.audit.trail", "Audited"),
     "UTCDateTime": ("govkit.db", "UTCDateTime"),
     "db": ("govkit.db", "db"),
     "utcnow": ("govkit.db", "utcnow"),
@@ -128,7 +130,7 @@ __all__ = [
     "GovkitError", "ValidationError", "PluginError", "SettingsError", "InvalidTransition", "OutOfScope",
     "PermissionDenied", "ConcurrentModification", "CalendarYearNotCovered",
     # database and models
-    "db", "Model", "UTCDateTime", "utcnow", "upgrade_database", "create_plugin_tables", "sync_roles",
+    "db", "Model", "Audited", "UTCDateTime", "utcnow", "upgrade_database", "create_plugin_tables", "sync_roles",
     "Division", "Department", "ServiceCentre", "CentreKind", "Staff", "Organ", "organ_for_case",
     "ServiceItem", "Implementation",
     "Case", "CaseEvent", "Complaint", "Disclosure", "Rating", "Rectification",

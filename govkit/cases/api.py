@@ -20,20 +20,22 @@ from flask_appbuilder.api import BaseApi, expose
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
+from govkit.audit.trail import record
 from govkit.auth.roles import DUTY_ROLES
 from govkit.cases.deadlines import deadline_status, with_status
 from govkit.cases.idnumber import mask_id_number, mask_phone
 from govkit.cases.models import Case
+from govkit.cases.personal_data import REVEAL_ROLES, case_fields, has_personal_data, mask_form_data
 from govkit.cases.runtime import calendar_for, workflow_for
 from govkit.cases.workflow import LOADABLE, Actor
 from govkit.db import db
 from govkit.errors import ConcurrentModification, OutOfScope, PreconditionRequired, ValidationError
-from govkit.hierarchy.scope import ADMIN_ROLE, Scope
+from govkit.hierarchy.scope import Scope
 from govkit.web.actor import request_actor
 from govkit.web.protect import domain_errors, protect_cached
 
 #: Roles that see full ID numbers and phones (they need them to check documents).
-UNMASKED_ROLES = ("受理员", "办理员", ADMIN_ROLE)
+UNMASKED_ROLES = REVEAL_ROLES
 MAX_PAGE_SIZE = 100
 
 
@@ -83,7 +85,7 @@ def case_json(case: Case, actor: Actor, status: Any = None) -> dict[str, Any]:
         "applicant_phone": (case.applicant_phone if unmasked or not case.applicant_phone
                             else mask_phone(case.applicant_phone)),
         "proxy_name": case.proxy_name, "proxy_authorised": case.proxy_authorised,
-        "form_data": case.form_data,
+        "form_data": _form_data(case, actor),
         "received_date": _iso(case.received_date), "accepted_date": _iso(case.accepted_date),
         "due_date": _iso(case.due_date), "due_provisional": case.due_provisional,
         "legal_due_date": _iso(case.legal_due_date), "legal_due_provisional": case.legal_due_provisional,
@@ -100,6 +102,19 @@ def case_json(case: Case, actor: Actor, status: Any = None) -> dict[str, Any]:
         data["deadline"] = {"card": status.card, "label": status.label, "remaining_days": status.remaining,
                             "provisional": status.provisional}
     return data
+
+
+def _form_data(case: Case, actor: Actor) -> dict[str, Any]:
+    """The form data, its personal fields masked — in full only for a REVEAL_ROLES caller who asks with
+    ``?reveal=1``, and then recorded in the audit trail (govkit.cases.personal_data)."""
+    classes = case_fields(workflow_for(), db.session, case)
+    if not has_personal_data(case.form_data, classes):
+        return dict(case.form_data or {})
+    if request.args.get("reveal") == "1" and actor.has_role(*UNMASKED_ROLES):
+        record(db.session, action="查看完整", table_name="gk_case", row_key=str(case.id), summary=case.number,
+               after={"fields": sorted(n for n in classes if (case.form_data or {}).get(n)), "via": "API"})
+        return dict(case.form_data)
+    return mask_form_data(case.form_data, classes)
 
 
 def _iso(value: Any) -> str | None:
@@ -153,6 +168,7 @@ class CaseApi(BaseApi):
         get:
           parameters:
           - {in: path, name: pk, schema: {type: integer}, required: true}
+          - {in: query, name: reveal, schema: {type: string, enum: ["1"]}, description: 查看完整个人信息（留痕）}
           responses:
             200: {description: 办件}
             404: {description: 不存在或不在管辖范围内}
@@ -164,6 +180,7 @@ class CaseApi(BaseApi):
         result = case_json(case, actor, status)
         result["allowed_actions"] = [{"name": a.name, "label": a.label, "required": list(a.required)}
                                      for a in workflow.allowed_actions(db.session, case, actor)]
+        db.session.commit()  # keeps the audit entry of a reveal (?reveal=1)
         response = self.response(200, result=result)
         response.headers["ETag"] = f'"{case.version}"'
         return response
@@ -180,6 +197,7 @@ class CaseApi(BaseApi):
           - {in: query, name: card, schema: {type: string}}
           - {in: query, name: page, schema: {type: integer}}
           - {in: query, name: page_size, schema: {type: integer}}
+          - {in: query, name: reveal, schema: {type: string, enum: ["1"]}, description: 查看完整个人信息（留痕）}
           responses:
             200: {description: 办件列表}
         """
@@ -204,6 +222,7 @@ class CaseApi(BaseApi):
             item = case_json(case, actor)
             item["deadline"] = {"card": case_card, "remaining_days": remaining, "provisional": case.due_provisional}
             result.append(item)
+        db.session.commit()  # keeps the audit entries of a reveal (?reveal=1)
         return self.response(200, result=result, page=page, page_size=size, has_more=len(rows) > size)
 
     @expose("/<int:pk>/actions", methods=["GET"])

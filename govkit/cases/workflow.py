@@ -140,7 +140,9 @@ class WorkflowAction:
     one lazy load each (leaving them out only costs those lazy loads).
     ``performer``: the unit that may perform it relative to the case's position (see
     :data:`PERFORMERS`; None = from ``scope``) — ``scope`` decides what the actor may see,
-    ``performer`` where the actor must sit to act.
+    ``performer`` where the actor must sit to act; ``not_by``: names of
+    earlier actions whose actor may not perform this one (职责分离, separation of duties: e.g. an
+    approval ``not_by=("request_extension",)``) — it binds Admin too.
     """
 
     name: str
@@ -157,6 +159,7 @@ class WorkflowAction:
     description: str = ""
     loads: tuple[str, ...] = ()
     performer: str | None = None
+    not_by: tuple[str, ...] = ()
 
     @property
     def performed_by(self) -> str:
@@ -168,6 +171,16 @@ class WorkflowAction:
             return state not in states.FINAL_STATES and state not in (
                 states.APPROVED, states.DENIED, states.COMPLETED)
         return state in self.from_states
+
+
+def check_separation(label: str, user_id: int | None, earlier: Iterable[tuple[str, int | None]]) -> None:
+    """职责分离 (separation of duties): refuse ``label`` to the user who did one of the ``earlier``
+    (label, user id) steps. A step without a known user (system jobs) binds nobody."""
+    if user_id is None:
+        return
+    for earlier_label, earlier_user in earlier:
+        if earlier_user == user_id:
+            raise PermissionDenied(f"“{label}”不能由“{earlier_label}”的同一人办理（职责分离），请由其他有权限的人员办理。")
 
 
 def _default_clock() -> datetime:
@@ -353,6 +366,10 @@ class Workflow:
         if not actor.has_role(*action.roles):
             raise PermissionDenied(
                 f"您的角色不能执行“{action.label}”，该操作须由{'或'.join(action.roles)}办理。")
+        if action.not_by:
+            check_separation(action.label, actor.user_id, [
+                (self.actions[e.action].label if e.action in self.actions else e.action, e.actor_id)
+                for e in case.events if e.action in action.not_by])
         if action.guard is not None:
             action.guard(ctx or ActionContext(session, case, actor, {}, self, self.today()))
 

@@ -2,7 +2,9 @@
 
 Workflow: 草稿 → 已提交 → 已审核 → 已发布 → 已撤回. Authors in the responsible unit draft and
 submit; a 公开审核 reviewer of the same subtree approves (recorded as the approver) or sends the
-entry back to draft, publishes it and may withdraw it. Plain Python: no Flask imports.
+entry back to draft, publishes it and may withdraw it. The reviewer who approves may be neither the
+entry's author nor its submitter (职责分离; 《政府信息公开条例》第十七条: 行政机关应当建立健全政府信息公开审查机制).
+Plain Python: no Flask imports.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from govkit.cases.workflow import check_separation
 from govkit.orm import utcnow
 from govkit.errors import InvalidTransition, PermissionDenied, UploadRejected, ValidationError
 from govkit.hierarchy.models import Division
@@ -82,7 +85,8 @@ def create_draft(session: Session, scope: Scope, *, title: str, category_id: int
         raise ValidationError(f"行政区划 {division_code} 不存在。")
     entry = Disclosure(title=title, category=category, division=division, division_code=division.code,
                        responsible_unit=(responsible_unit or category.default_unit or division.name).strip(),
-                       content=content or "", doc_number=doc_number, state=DRAFT, created_by=author)
+                       content=content or "", doc_number=doc_number, state=DRAFT, created_by=author,
+                       created_by_id=scope.user_id)
     session.add(entry)
     session.flush()
     return entry
@@ -119,7 +123,7 @@ def submit(session: Session, scope: Scope, entry: Disclosure) -> Disclosure:
     _require_state(entry, DRAFT, action="提交审核")
     if not (entry.content or "").strip() and not entry.attachments:
         raise ValidationError("正文和附件不能都为空，请补充公开内容后再提交。")
-    entry.state, entry.submitted_at = SUBMITTED, utcnow()
+    entry.state, entry.submitted_at, entry.submitted_by_id = SUBMITTED, utcnow(), scope.user_id
     session.flush()
     return entry
 
@@ -129,6 +133,7 @@ def approve(session: Session, scope: Scope, entry: Disclosure, *, approver_name:
     """Approve a submitted entry (已提交 → 已审核), recording the approver (公开审核)."""
     _require_reviewer(scope, entry)
     _require_state(entry, SUBMITTED, action="审核通过")
+    check_separation("审核通过", scope.user_id, [("起草", entry.created_by_id), ("提交审核", entry.submitted_by_id)])
     entry.state, entry.approved_at = APPROVED, utcnow()
     entry.approver_id, entry.approver_name, entry.review_comment = scope.user_id, approver_name, comment
     session.flush()

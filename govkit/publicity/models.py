@@ -152,6 +152,9 @@ class Disclosure(Model):
     content: Mapped[str] = mapped_column(Text, nullable=False, default="")
     state: Mapped[str] = mapped_column(String(10), nullable=False, default="草稿")
     created_by: Mapped[Optional[str]] = mapped_column(String(100))
+    #: The author's and the submitter's accounts: neither may approve the entry (职责分离).
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    submitted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

@@ -103,6 +103,7 @@ class DisclosureView(ScopedModelView):
     def pre_add(self, item: Disclosure) -> None:
         item.division_code = item.division.code if item.division else ""
         item.state, item.created_by, item.content = disclosures.DRAFT, _actor(), item.content or ""
+        item.created_by_id = current_scope().user_id
         if not (item.responsible_unit or "").strip():
             item.responsible_unit = (item.category.default_unit if item.category else None) or item.division.name
         super().pre_add(item)

@@ -179,7 +179,7 @@ def test_resubmission_restarts_the_intake_watch_but_never_deems(workflow, world,
 
 
 
-def test_nightly_command_deems_accepted_and_only_lists_lapsed_supplements(govkit_cli, workflow, world, db, clock,
+def test_nightly_command_deems_accepted_and_only_lists_lapsed_supplements(govkit_cli, workflow, world, db, clock,  # noqa: F811 (fixture)
                                                                           rows):
     s = db.session
     ident, hardship, proxy = rows

@@ -6,6 +6,7 @@ import pytest
 from govkit.errors import InvalidTransition, OutOfScope, PermissionDenied
 from govkit.hierarchy.scope import Scope
 from govkit.publicity import disclosures
+from govkit.testing.fixtures import create_user
 from govkit.publicity.disclosure_catalogue import GROUPS
 from govkit.publicity.models import Disclosure, DisclosureCategory
 from tests.publicity.world import make_world
@@ -184,3 +185,25 @@ def test_demo_seed_publishes_samples_once(app, client, db):
     assert seed_demo(db.session, world.county.code) == 0
     db.session.commit()
     assert "示范县2026年财政预算执行情况" in client.get("/public/disclosures").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("same_submitter", [True, False])
+def test_the_author_or_submitter_cannot_approve_their_disclosure(app, db, same_submitter):
+    world = make_world(db.session)
+    disclosures.seed_categories(db.session)
+    author_id, other_id, reviewer_id = (create_user(app, "公开审核", world.county.code).id for _ in range(3))
+    submitter_id = author_id if same_submitter else other_id
+    both = frozenset({"办理员", "公开审核"})
+    author = Scope.for_division(world.county.code, user_id=author_id, roles=both)
+    submitter = Scope.for_division(world.county.code, user_id=submitter_id, roles=both)
+    entry = disclosures.create_draft(db.session, author, title="预算", category_id=_category(db).id,
+                                     division_code=world.town.code, content="正文", author="张起草")
+    disclosures.submit(db.session, submitter, entry)
+    for own in {author_id, submitter_id}:
+        with pytest.raises(PermissionDenied, match="职责分离"):
+            disclosures.approve(db.session, Scope.for_division(world.county.code, user_id=own, roles=both), entry,
+                                approver_name="自己")
+    assert entry.state == "已提交"
+    reviewer = Scope.for_division(world.county.code, user_id=reviewer_id, roles=frozenset({"公开审核"}))
+    disclosures.approve(db.session, reviewer, entry, approver_name="李审核")
+    assert (entry.state, entry.created_by_id, entry.submitted_by_id) == ("已审核", author_id, submitter_id)

@@ -415,7 +415,7 @@ def seed_publicity(app, divisions: dict[str, Division], rng: random.Random, echo
         entry = disclosures.create_draft(session, county_scope, title=title, category_id=leaves[i % len(leaves)].id,
                                          division_code=COUNTY,
                                          content=f"{title}。详见附件或向县政务服务中心咨询（0930-8210300）。",
-                                         author="李公开")
+                                         author="县政府办公室")  # approved by 李公开: 职责分离
         if i < 6:
             disclosures.submit(session, county_scope, entry)
             disclosures.approve(session, county_scope, entry, approver_name="李公开")

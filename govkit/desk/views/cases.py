@@ -11,12 +11,14 @@ from flask_appbuilder import expose, has_access
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from govkit.audit.trail import record
 from govkit.cases import states as S
 from govkit.cases.actions import DELIVERY_METHODS, department_handlers
 from govkit.cases.extensions import extension_bounds
 from govkit.cases.deadlines import deadline_status, pause_period
 from govkit.cases.idnumber import mask_id_number, mask_phone
 from govkit.cases.models import Case
+from govkit.cases.personal_data import REVEAL_ROLES, case_fields, mask_form_data
 from govkit.cases.runtime import workflow_for
 from govkit.cases.workflow import FIELD_LABELS, WorkflowAction
 from govkit.db import db
@@ -162,13 +164,29 @@ class DeskCaseView(DeskView):
     route_base = "/desk/case"
     default_view = "show"
     class_permission_name = "DeskCase"
-    method_permission_name = {"show": "read", "print_document": "read", "reissue_document": "act", "act": "act", "upload": "act"}
+    method_permission_name = {"show": "read", "reveal": "read", "print_document": "read", "reissue_document": "act",
+                              "act": "act", "upload": "act"}
     govkit_role_permissions = grants(can_read=READERS, can_act=WORKERS)
 
     @expose("/<int:case_id>")
     @has_access
     def show(self, case_id: int):
+        return self._page(_case_or_404(case_id), reveal=False)
+
+    @expose("/<int:case_id>/reveal", methods=["POST"])
+    @has_access
+    def reveal(self, case_id: int):
+        """查看完整个人信息: the form's personal fields in full, for REVEAL_ROLES only, recorded in the audit trail."""
         case = _case_or_404(case_id)
+        if not web.actor().has_role(*REVEAL_ROLES):
+            abort(403)
+        fields = case_fields(workflow_for(), db.session, case)
+        record(db.session, action="查看完整", table_name="gk_case", row_key=str(case.id), summary=case.number,
+               after={"fields": sorted(n for n in fields if (case.form_data or {}).get(n)), "via": "办件详情"})
+        db.session.commit()
+        return self._page(case, reveal=True)
+
+    def _page(self, case: Case, *, reveal: bool):
         actor, workflow, state = web.actor(), workflow_for(), get_state(current_app)
         today = workflow.today()
         status = deadline_status(case, workflow.calendar(db.session), web.settings(), today)
@@ -180,6 +198,7 @@ class DeskCaseView(DeskView):
         # Decisions are worded by item type (a 低保 is 给付, not 准予许可): govkit.catalog.wording.
         wording = documents.wording_of(case)
         decision_states = wording.state_labels()
+        personal = case_fields(workflow, db.session, case)
         return self.render(
             "desk/case.html", case=case, status=status, bar=deadline_bar(case, today),
             actions=workflow.allowed_actions(db.session, case, actor),
@@ -193,6 +212,8 @@ class DeskCaseView(DeskView):
             progress_url=progress_url, divisions=divisions, offer=request.args.get("print"),
             can_upload=case.state not in S.FINAL_STATES and actor.has_role(*WORKERS),
             action_labels={**workflow.event_labels(), **wording.action_labels()}, form_labels=_form_labels(case),
+            form_data=case.form_data if reveal else mask_form_data(case.form_data, personal),
+            can_reveal=bool(personal) and not reveal and actor.has_role(*REVEAL_ROLES),
         )
 
     @expose("/<int:case_id>/act/<name>", methods=["GET", "POST"])

@@ -76,6 +76,27 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
+    op.create_table('gk_audit_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=100), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=False),
+    sa.Column('table_name', sa.String(length=64), nullable=False),
+    sa.Column('row_key', sa.String(length=100), nullable=False),
+    sa.Column('summary', sa.String(length=300), nullable=False),
+    sa.Column('before', sa.Text(), nullable=True),
+    sa.Column('after', sa.Text(), nullable=True),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('seq')
+    )
+    with op.batch_alter_table('gk_audit_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gk_audit_entry_actor'), ['actor'], unique=False)
+        batch_op.create_index(batch_op.f('ix_gk_audit_entry_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_gk_audit_entry_table_name'), ['table_name'], unique=False)
+
     op.create_table('gk_calendar_day',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -315,6 +336,8 @@ def upgrade() -> None:
     sa.Column('content', sa.Text(), nullable=False),
     sa.Column('state', sa.String(length=10), nullable=False),
     sa.Column('created_by', sa.String(length=100), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
@@ -327,7 +350,9 @@ def upgrade() -> None:
     sa.Column('withdraw_reason', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['approver_id'], ['ab_user.id'], ),
     sa.ForeignKeyConstraint(['category_id'], ['gk_disclosure_category.id'], ),
+    sa.ForeignKeyConstraint(['created_by_id'], ['ab_user.id'], ),
     sa.ForeignKeyConstraint(['division_id'], ['gk_division.id'], ),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['ab_user.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('gk_disclosure', schema=None) as batch_op:
@@ -1039,6 +1064,12 @@ def downgrade() -> None:
     op.drop_table('gk_case_number_seq')
     op.drop_table('gk_calendar_year')
     op.drop_table('gk_calendar_day')
+    with op.batch_alter_table('gk_audit_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gk_audit_entry_table_name'))
+        batch_op.drop_index(batch_op.f('ix_gk_audit_entry_at'))
+        batch_op.drop_index(batch_op.f('ix_gk_audit_entry_actor'))
+
+    op.drop_table('gk_audit_entry')
     op.drop_table('ab_view_menu')
     op.drop_table('ab_user')
     op.drop_table('ab_role')

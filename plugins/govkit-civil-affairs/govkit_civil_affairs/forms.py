@@ -66,6 +66,9 @@ def _bank_account(form, field) -> None:
 class HouseholdMixin:
     """Household members and their income (家庭成员及收入)."""
 
+    #: Personal data (govkit masks it by role and audits revealing it): the members' ID numbers.
+    govkit_personal_data = {"household_members": "id_number"}
+
     household_members = wtforms.TextAreaField(
         "共同生活家庭成员", [v.InputRequired("请填写家庭成员。"), _members_validator],
         description="每行一人：姓名，关系，身份证号，月收入（元）。第一行填申请人本人。")
@@ -80,6 +83,8 @@ class HouseholdMixin:
 class BankAccountMixin:
     """Where the benefit is paid (社会保障卡或银行账户)."""
 
+    govkit_personal_data = {"account_number": "bank_account"}
+
     bank_name = wtforms.StringField("开户银行", [v.InputRequired("请填写开户银行。"), v.Length(max=60)])
     account_number = wtforms.StringField("银行账号", [v.InputRequired("请填写银行账号。"), _bank_account])
     account_holder = wtforms.StringField("账户户名", [v.InputRequired("请填写账户户名。"), v.Length(max=30)])
@@ -93,6 +98,8 @@ class DibaoForm(wtforms.Form, HouseholdMixin, BankAccountMixin):
 
 class TekunForm(wtforms.Form, HouseholdMixin, BankAccountMixin):
     """特困人员救助供养申请表."""
+
+    govkit_personal_data = {"self_care": "health"}
 
     support_mode = wtforms.SelectField("供养方式",
                                        choices=[("分散供养", "分散供养"), ("集中供养", "集中供养（敬老院）")])
@@ -114,12 +121,17 @@ class LinshiForm(wtforms.Form, BankAccountMixin):
 class GaolingForm(wtforms.Form, BankAccountMixin):
     """高龄津贴申请表."""
 
+    govkit_personal_data = {"living_with": "other"}
+
     birth_date = wtforms.DateField("出生日期", [v.InputRequired("请填写出生日期（如 1940-05-01）。")])
     living_with = wtforms.StringField("共同居住人及联系电话", [v.Optional(), v.Length(max=100)])
 
 
 class CanjiForm(wtforms.Form, BankAccountMixin):
     """困难残疾人生活补贴和重度残疾人护理补贴申请审批表."""
+
+    govkit_personal_data = {"disability_card": "id_number", "disability_kind": "health",
+                            "disability_grade": "health"}
 
     disability_card = wtforms.StringField("残疾人证号",
                                           [v.InputRequired("请填写残疾人证号。"),
