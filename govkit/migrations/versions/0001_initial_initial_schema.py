@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-12-04 22:46:32.451405
+Create Date: 2026-11-22 07:38:41.687377
 """
 from alembic import op
 import sqlalchemy as sa
@@ -492,6 +492,7 @@ def upgrade() -> None:
     sa.Column('promised_days', sa.Integer(), nullable=False),
     sa.Column('max_extensions', sa.Integer(), nullable=True),
     sa.Column('max_extension_days', sa.Integer(), nullable=True),
+    sa.Column('supplement_days', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('handling_forms', sa.String(length=50), nullable=False),
     sa.Column('visits_needed', sa.Integer(), nullable=False),
@@ -593,6 +594,11 @@ def upgrade() -> None:
     sa.Column('time_limit_days', sa.Integer(), nullable=False),
     sa.Column('extension_requested_days', sa.Integer(), nullable=True),
     sa.Column('deemed_accepted', sa.Boolean(), nullable=False),
+    sa.Column('intake_due_date', sa.Date(), nullable=True),
+    sa.Column('intake_due_provisional', sa.Boolean(), nullable=False),
+    sa.Column('supplement_due_date', sa.Date(), nullable=True),
+    sa.Column('supplement_due_provisional', sa.Boolean(), nullable=False),
+    sa.Column('supplement_extra', sa.JSON(), nullable=False),
     sa.Column('last_action_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('paused_since', sa.Date(), nullable=True),
     sa.Column('special_due', sa.Date(), nullable=True),
@@ -725,7 +731,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('material_id', sa.Integer(), nullable=False),
-    sa.Column('received', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=True),
     sa.Column('note', sa.String(length=300), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['gk_case.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['material_id'], ['gk_material.id'], ),
