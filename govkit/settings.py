@@ -147,9 +147,11 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_MAX_FAILURES_PER_IP", int, 20, "Failed logins per client IP before a temporary lockout."),
     Setting("LOGIN_LOCKOUT_SECONDS", int, 900, "How long a lockout lasts."),
     Setting("LOGIN_ACCOUNT_MAX_FAILURES", int, 50,
-            "Failed logins of one account from all addresses before its slower back-off (not from its known addresses)."),
+            "Failed logins of one account from all addresses before its slower back-off "
+            "(not from its known addresses)."),
     Setting("LOGIN_ACCOUNT_LOCKOUT_SECONDS", int, 300, "How long the per-account back-off lasts."),
-    Setting("SESSION_IDLE_MINUTES", int, 30, "Minutes without a request after which a session ends (0 = no idle timeout)."),
+    Setting("SESSION_IDLE_MINUTES", int, 30,
+            "Minutes without a request after which a session ends (0 = no idle timeout)."),
     Setting("AUTH_CACHE_SECONDS", float, 30.0,
             "How long an API worker trusts its cached bearer tokens, user roles/scope and role permissions; "
             "changes made in the same process apply at once, other workers see them within this time. 0 = no cache."),

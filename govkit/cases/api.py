@@ -276,7 +276,8 @@ class CaseApi(BaseApi):
         case = load_case(pk, actor, step.loads if step is not None else ())
         try:
             if case.version != expected:
-                raise ConcurrentModification(f"办件已被他人修改（您依据的是第 {expected} 版，当前为第 {case.version} 版），"
+                raise ConcurrentModification(f"办件已被他人修改（您依据的是第 {expected} 版，"
+                                             f"当前为第 {case.version} 版），"
                                              "请查看最新情况后重试。")
             fields = {k: v for k, v in body.items()
                       if k not in ("session", "case", "action_name", "actor", "commit", "version")}
@@ -333,7 +334,8 @@ def _registration(body: Any) -> dict[str, Any]:
         if not isinstance(states, dict) or not all(
                 _is_id(int(k)) if str(k).isdigit() else False for k in states) or not all(
                 v is None or v in ("received", "missing", "na") for v in states.values()):
-            raise ValidationError("material_states 应为对象：材料编号 → received（已收）/ missing（缺）/ na（不适用）。")
+            raise ValidationError("material_states 应为对象：材料编号 → received（已收）/ "
+                                  "missing（缺）/ na（不适用）。")
         fields["material_states"] = {int(k): v for k, v in states.items()}
     return fields
 

@@ -226,7 +226,8 @@ def cases_group() -> None:
 
 
 @cases_group.command("deem-accepted", help="将超过五个工作日未受理、未不予受理、未一次性告知补正的办件视为受理"
-                     "（行政许可法第三十二条，自收件之日起计算期限）；列出补正逾期、可视为撤回的办件。每日由 cron 运行。")
+                     "（行政许可法第三十二条，自收件之日起计算期限）；"
+                     "列出补正逾期、可视为撤回的办件。每日由 cron 运行。")
 @click.option("--dry-run", is_flag=True, help="只列出，不写入。")
 def deem_accepted_command(dry_run: bool) -> None:
     app = make_app()

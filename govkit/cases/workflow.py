@@ -180,7 +180,8 @@ def check_separation(label: str, user_id: int | None, earlier: Iterable[tuple[st
         return
     for earlier_label, earlier_user in earlier:
         if earlier_user == user_id:
-            raise PermissionDenied(f"“{label}”不能由“{earlier_label}”的同一人办理（职责分离），请由其他有权限的人员办理。")
+            raise PermissionDenied(f"“{label}”不能由“{earlier_label}”的同一人办理（职责分离），"
+                                   "请由其他有权限的人员办理。")
 
 
 def _default_clock() -> datetime:

@@ -50,7 +50,8 @@ class DecisionWording:
 
 
 WORDINGS: dict[str, DecisionWording] = {
-    "01": DecisionWording("01", "准予行政许可", "不予行政许可", "准予行政许可决定书", "不予行政许可决定书"),  # 行政许可法 §38
+    "01": DecisionWording("01", "准予行政许可", "不予行政许可", "准予行政许可决定书",
+                          "不予行政许可决定书"),  # 行政许可法 §38
     "07": DecisionWording("07", "予以确认", "不予确认", "予以确认决定书", "不予确认决定书"),
     "05": DecisionWording("05", "给付", "不予给付", "给付决定书", "不予给付决定书"),
 }

@@ -45,8 +45,9 @@ from govkit.printing.kinds import CaseDocumentKind, DocumentNotAllowed, KindRegi
 from govkit.printing.models import SUPERSEDED, VALID, WITHDRAWN, DocumentNumberSequence, IssuedDocument
 from govkit.printing.registry import TemplateRegistry, registry_for
 
-__all__ = ["Issuer", "IssuedCopy", "DocumentNotAllowed", "issuer_for", "kinds_for", "issue_document", "supersede_document", "withdraw_document", "issuing_organ",
-           "next_document_number", "issued_documents", "stored_pdf"]
+__all__ = ["Issuer", "IssuedCopy", "DocumentNotAllowed", "issuer_for", "kinds_for", "issue_document",
+           "supersede_document", "withdraw_document", "issuing_organ", "next_document_number", "issued_documents",
+           "stored_pdf"]
 
 EVENT = "document_issued"
 
@@ -254,7 +255,8 @@ def withdraw_document(session: Session, document: IssuedDocument, *, reason: str
 
 
 def printable(session: Session, case: Case, state: Any) -> list[tuple[str, str]]:
-    """``(kind, title)`` of the documents the case page offers now (the app's kinds whose template prints for the item)."""
+    ("``(kind, title)`` of the documents the case page offers now "
+     "(the app's kinds whose template prints for the item).")
     return printable_documents(session, case, kinds_for(state), registry_for(state))
 
 

@@ -20,7 +20,8 @@ from govkit.cases.models import Case
 from govkit.cases.workflow import Actor
 from govkit.desk.attachments import case_scope_clause
 
-INTAKE, AGENT, HANDLER, DISPATCH, SUPERVISOR, ORGAN_HEAD = "受理员", "代办员", "办理员", "指挥中心", "监察", "机关负责人"
+INTAKE, AGENT, HANDLER, DISPATCH, SUPERVISOR, ORGAN_HEAD = ("受理员", "代办员", "办理员", "指挥中心", "监察",
+                                                           "机关负责人")
 
 
 def _here(actor: Actor, column: Any):

@@ -64,7 +64,8 @@ def organ_label(division: Division, department: Department | None) -> str:
 def organ_row(session: Session, division_id: int, department_id: int | None) -> Organ | None:
     """The organ row of a division (+ department), or None when none was configured."""
     query = select(Organ).where(Organ.division_id == division_id)
-    query = query.where(Organ.department_id.is_(None) if department_id is None else Organ.department_id == department_id)
+    query = query.where(Organ.department_id.is_(None) if department_id is None
+                        else Organ.department_id == department_id)
     return session.scalars(query.limit(1)).first()
 
 

@@ -177,7 +177,8 @@ def signature_block(issuer: str, on: date | None, *, qr: Flowable | None = None,
     :class:`~govkit.errors.SettingsError`: a document is never issued without its seal.
     """
     if seal_image and not Path(seal_image).is_file():
-        raise SettingsError(f"印章图片 {seal_image} 不存在，请在实施机关配置中检查印章图片路径。", key="seal_image_path")
+        raise SettingsError(f"印章图片 {seal_image} 不存在，请在实施机关配置中检查印章图片路径。",
+                            key="seal_image_path")
     label = "" if seal_image else (seal_label or "")
     lines = [_plain(_clip(issuer, 200) + label, "sign"), _plain(cn_date(on), "sign")]
     if below:

@@ -87,7 +87,8 @@ class KindRegistry:
         src = source or kind.source or "unknown"
         if not isinstance(kind, CaseDocumentKind) or not kind.name.isidentifier() or not kind.after:
             raise PluginError(f"插件 {src} 登记的办件文书无效：须为 CaseDocumentKind，name 为英文标识符，"
-                              f"after 至少列出一个办理环节（收到 {kind!r}）。", plugin=src, hook="register_case_documents")
+                              f"after 至少列出一个办理环节（收到 {kind!r}）。",
+                              plugin=src, hook="register_case_documents")
         self._kinds.pop(kind.name, None)  # a replacement moves to the end of the print box
         self._kinds[kind.name] = CaseDocumentKind(**{**kind.__dict__, "source": src})
 

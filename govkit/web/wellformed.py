@@ -76,7 +76,8 @@ def _check_security_api(parts: list[str]):
             return _bad("body", "请求体应为 JSON 对象。")
         field = unknown_reference(body, _SECURITY_REFERENCES)
         if field:
-            return _bad(field, f"{field} 应为已存在记录的编号（正整数{'的列表' if _SECURITY_REFERENCES[field][1] else ''}）。")
+            return _bad(field, f"{field} 应为已存在记录的编号"
+                               f"（正整数{'的列表' if _SECURITY_REFERENCES[field][1] else ''}）。")
         if request.method == "POST" and parts[1] == "permissions-resources":
             missing = [f for f in _SECURITY_REFERENCES if f not in body]
             if missing:

@@ -41,8 +41,8 @@ def test_masking_by_data_class_and_declarations_from_mixins():
     assert declared(AssistanceForm) == {"household_members": "id_number", "account_number": "bank_account",
                                         "self_care": "health"}
     masked = mask_form_data(FORM, declared(AssistanceForm))
-    assert masked == {"household_members": "张三，本人，621002********123X，300", "account_number": "6228***********0018",
-                      "self_care": "（已隐藏）", "reason": "因病致贫"}
+    assert masked == {"household_members": "张三，本人，621002********123X，300",
+                      "account_number": "6228***********0018", "self_care": "（已隐藏）", "reason": "因病致贫"}
     assert mask_value("id_number", MEMBER_ID + "42") == "621002**********3X42"  # 残疾人证号: ID + 2 digits
     assert mask_value("phone", "13800001234") == "138****1234"
 

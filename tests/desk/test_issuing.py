@@ -44,7 +44,8 @@ def new_case(world, clerk, db, **extra) -> Case:
 def pdf_text(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"],
+                          capture_output=True, check=True).stdout.decode()
 
 
 def count(db, model) -> int:
@@ -75,7 +76,8 @@ def test_acceptance_notice_of_a_refused_case_is_refused_and_nothing_is_issued(de
     response = clerk.get(f"/desk/case/{case.id}/print/acceptance_notice", follow_redirects=True)
     assert response.mimetype == "text/html" and "本办件未受理，不能出具受理通知书。" in response.get_data(as_text=True)
     assert count(db, IssuedDocument) == 0
-    assert db.session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.action == "document_issued")) == 0
+    assert db.session.scalar(
+        select(func.count()).select_from(CaseEvent).where(CaseEvent.action == "document_issued")) == 0
 
     # The service refuses before rendering anything.
     from govkit.desk.issuing import issue_document
@@ -98,8 +100,10 @@ def test_printing_twice_serves_the_same_bytes_one_issue_one_event(desk_world, us
 
     row = db.session.scalar(select(IssuedDocument))
     assert count(db, IssuedDocument) == 1
-    assert (row.template_name, row.title, row.case_id, row.status) == ("acceptance_notice", "受理通知书", case.id, VALID)
-    assert (row.sha256, row.size, row.issued_by_id) == (hashlib.sha256(first.data).hexdigest(), len(first.data), user.id)
+    assert (row.template_name, row.title, row.case_id, row.status) == (
+        "acceptance_notice", "受理通知书", case.id, VALID)
+    assert (row.sha256, row.size, row.issued_by_id) == (
+        hashlib.sha256(first.data).hexdigest(), len(first.data), user.id)
     # The issuing organ is the implementing one (测试县, the county decides 低保), never the village.
     assert (row.division_code, row.issuing_body) == ("621002000000", "测试县")
     assert re.fullmatch(r"621002000000-0-\d{4}-00001", row.document_number)
@@ -250,7 +254,8 @@ def test_concurrent_printing_issues_one_document(desk_app, desk_world, user_clie
         t.join()
     assert not errors, errors
     assert len(results) == 4 and len(set(results)) == 1
-    assert db.session.scalar(select(func.count()).select_from(IssuedDocument).where(IssuedDocument.status == VALID)) == 1
+    assert db.session.scalar(
+        select(func.count()).select_from(IssuedDocument).where(IssuedDocument.status == VALID)) == 1
 
 
 def test_issued_copies_are_stored_whole(tmp_path):

@@ -54,6 +54,7 @@ def test_ensure_organs_lists_the_unconfigured_as_incomplete(db, places):
     row.full_name, row.seal_image_path, row.review_body = "测试县民政局", "/x.png", "测试县人民政府"
     assert row.completeness == "缺少：行政诉讼管辖法院、联系电话"
     assert incomplete_organs(db.session, pairs) == [
-        ("测试县人民政府", ["机关全称", "印章（电子印章证书或印章图片）", "行政复议机关", "行政诉讼管辖法院", "联系电话"]),
+        ("测试县人民政府",
+         ["机关全称", "印章（电子印章证书或印章图片）", "行政复议机关", "行政诉讼管辖法院", "联系电话"]),
         ("测试县民政局", ["行政诉讼管辖法院", "联系电话"]),
     ]

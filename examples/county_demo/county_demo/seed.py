@@ -449,7 +449,8 @@ def seed_all(app, *, cases: int = 2000, seed: int = 20260301, echo: Echo = print
     echo(f"  {seed_organs(session, app.instance_path)} 个实施机关")
     echo("创建演示账号 …")
     accounts = seed_staff(app, divisions)
-    echo(f"  {len(accounts)} 个账号，另为 {seed_department_handlers(app, divisions)} 个实施部门配置办理员（h<部门编号>）")
+    echo(f"  {len(accounts)} 个账号，另为 {seed_department_handlers(app, divisions)} "
+         "个实施部门配置办理员（h<部门编号>）")
     echo(f"生成 {cases} 个办件（按真实流程流转）…")
     by_state = seed_cases(app, divisions, cases, rng, echo, now=now)
     echo("  " + "，".join(f"{S.STATE_LABELS.get(s, s)} {n}" for s, n in sorted(by_state.items())))

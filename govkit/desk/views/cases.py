@@ -95,7 +95,8 @@ def field_specs(case: Case, action: WorkflowAction) -> list[tuple[str, str, Any]
             choices = [(row.material_id, row.material.name, row.material.necessity, row.status)
                        for row in case.materials]
         elif name == "department_id":
-            choices = [(d.id, d.name + ("" if staffed else "（无人可办）")) for d, staffed in assignable_departments(case)]
+            choices = [(d.id, d.name + ("" if staffed else "（无人可办）"))
+                       for d, staffed in assignable_departments(case)]
         elif name == "handler_id":
             department = preselected_department(case)
             choices = [] if department is None else [
