@@ -255,8 +255,10 @@ def withdraw_document(session: Session, document: IssuedDocument, *, reason: str
 
 
 def printable(session: Session, case: Case, state: Any) -> list[tuple[str, str]]:
-    ("``(kind, title)`` of the documents the case page offers now "
-     "(the app's kinds whose template prints for the item).")
+    """``(kind, title)`` of the documents the case page offers now.
+
+    The app's kinds whose template prints for the case's item.
+    """
     return printable_documents(session, case, kinds_for(state), registry_for(state))
 
 
