@@ -11,6 +11,7 @@ rule is loosened.
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 import pytest
 
@@ -39,6 +40,8 @@ def every(roles, relations) -> frozenset[tuple[str, str]]:
     return frozenset(itertools.product(roles, relations))
 
 
+#: Positions named other than their state (the same state with a clock run out).
+POSITION_STATE = {"registered_overdue": "registered", "supplement_lapsed": "supplement"}
 NOBODY: frozenset[tuple[str, str]] = frozenset()
 #: (case position, action) → exactly the (role, relation) pairs allowed.
 MATRIX: dict[tuple[str, str], frozenset[tuple[str, str]]] = {
@@ -46,6 +49,14 @@ MATRIX: dict[tuple[str, str], frozenset[tuple[str, str]]] = {
     ("registered", "refuse"): every(["受理员"], ["receiving"]),
     ("registered", "request_supplement"): every(["受理员"], ["receiving"]),
     ("registered", "withdraw"): every(WITHDRAWERS, ["receiving"]),
+    ("registered", "deem_accepted"): NOBODY,             # the five working days of §32 have not run out
+    # 视为受理 (行政许可法 §32): a system step (the daily job, or before any step on the case); offered by
+    # hand only to the receiving point's 受理员, like 受理 itself (performer "receiving").
+    ("registered_overdue", "deem_accepted"): every(["受理员"], ["receiving"]),
+    ("registered_overdue", "accept"): NOBODY,            # too late: the case is accepted by law
+    ("supplement", "withdraw_deemed"): NOBODY,           # the 补正 period has not run out
+    # 视为撤回: an explicit step by the receiving point's 受理员 once the 补正 period ran out.
+    ("supplement_lapsed", "withdraw_deemed"): every(["受理员"], ["receiving"]),
     ("accepted", "forward"): every(["受理员", "代办员", "办理员", "指挥中心"], ["receiving"]),
     ("accepted", "withdraw"): every(WITHDRAWERS, ["receiving"]),
     ("forwarded", "sign_for"): every(["受理员", "指挥中心", "办理员"], HOLDER),   # only the addressee
@@ -104,7 +115,19 @@ def _positions(workflow, s, world) -> dict[str, object]:
     workflow.perform(s, completed, "approve", world.handler, result_number="临救〔2026〕10号")
     workflow.perform(s, completed, "complete", world.handler)
     cases["completed"] = completed
-    assert {n: c.state for n, c in cases.items()} == {n: n for n in cases}
+    ident, hardship = (m.id for m in world.implementation.materials[:2])
+    lacking = {ident: "received", hardship: "missing"}
+    cases["supplement"] = register(workflow, s, world, material_states=lacking)
+    workflow.perform(s, cases["supplement"], "request_supplement", world.clerk)
+    today = workflow.clock.day
+    workflow.clock.day = today - timedelta(days=70)  # ten weeks ago: both the §32 and the 补正 clocks ran out
+    try:
+        cases["registered_overdue"] = register(workflow, s, world)
+        cases["supplement_lapsed"] = register(workflow, s, world, material_states=lacking)
+        workflow.perform(s, cases["supplement_lapsed"], "request_supplement", world.clerk)
+    finally:
+        workflow.clock.day = today
+    assert {n: c.state for n, c in cases.items()} == {n: POSITION_STATE.get(n, n) for n in cases}
     return cases
 
 
