@@ -214,13 +214,11 @@ def _may_request_extension(ctx: ActionContext) -> None:
 
 
 def _may_extend(ctx: ActionContext) -> None:
-    """批准延期: a pending request, extensions left, and an approver who is not the requester."""
+    """批准延期: a pending request and extensions left (the requester is refused by the step's
+    ``not_by=("request_extension",)``, the generic separation-of-duties rule in Workflow.check)."""
     if ctx.case.extension_requested_days is None:
         raise InvalidTransition("没有待批准的延期申请；请由承办人先申请延期。")
     _extension_left(ctx)
-    request = extensions.last_request(ctx.session, ctx.case)
-    if request is not None and extensions.same_person(request, ctx.actor.user_id, ctx.actor.name):
-        raise PermissionDenied("延期申请人不能批准自己的申请，须由实施机关的其他机关负责人批准。")
 
 
 def _request_extension(ctx: ActionContext) -> None:

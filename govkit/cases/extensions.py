@@ -48,19 +48,3 @@ def approved_count(session: Session, case: Case) -> int:
         return 0
     return session.scalar(select(func.count()).select_from(CaseEvent).where(
         CaseEvent.case_id == case.id, CaseEvent.action == "extend")) or 0
-
-
-def last_request(session: Session, case: Case) -> CaseEvent | None:
-    """The latest ``request_extension`` event of the case (who asked, when)."""
-    if case.id is None:
-        return None
-    return session.scalars(select(CaseEvent).where(
-        CaseEvent.case_id == case.id, CaseEvent.action == "request_extension")
-        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(1)).first()
-
-
-def same_person(event: CaseEvent, user_id: int | None, name: str) -> bool:
-    """Whether the event was recorded by this user (by id; by name for actors without an account)."""
-    if event.actor_id is not None and user_id is not None:
-        return event.actor_id == user_id
-    return event.actor_name == name

@@ -68,7 +68,7 @@ def test_the_requester_cannot_approve_their_own_extension(workflow, permit, db):
     handler_and_head = Actor(permit.handler.user_id, permit.handler.name, both,
                              Scope.for_division(TOWNSHIP, permit.handler.user_id, both), permit.department.id)
     workflow.perform(s, case, "request_extension", handler_and_head, days=5, reason="需专家意见")
-    with pytest.raises(PermissionDenied, match="不能批准自己的申请"):
+    with pytest.raises(PermissionDenied, match="“批准延期”不能由“申请延期”的同一人办理（职责分离）"):
         workflow.perform(s, case, "extend", handler_and_head, reason="同意")
     assert case.extension_days == 0 and case.legal_due_date == date(2026, 3, 30)
     workflow.perform(s, case, "extend", actor("机关负责人", TOWNSHIP, "另一负责人"), reason="同意")

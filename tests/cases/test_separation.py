@@ -12,9 +12,9 @@ from govkit.testing.fixtures import create_user
 from tests.cases.conftest import TOWNSHIP, register
 
 
-def _person(user_id: int, *roles: str) -> Actor:
+def _person(user_id: int, *roles: str, department_id: int | None = None) -> Actor:
     granted = frozenset(roles)
-    return Actor(user_id, f"用户{user_id}", granted, Scope.for_division(TOWNSHIP, user_id, granted))
+    return Actor(user_id, f"用户{user_id}", granted, Scope.for_division(TOWNSHIP, user_id, granted), department_id)
 
 
 def _in_review(workflow, world, db, clock):
@@ -28,16 +28,17 @@ def _in_review(workflow, world, db, clock):
     return case
 
 
-@pytest.mark.parametrize("roles", [("办理员", "指挥中心"), ("Admin",)])
+# 申请延期 is the assigned department's 办理员, 批准延期 a 机关负责人 of the implementing organ (行政许可法第四十二条).
+@pytest.mark.parametrize("roles", [("办理员", "机关负责人"), ("Admin",)])
 def test_the_requester_of_an_extension_cannot_approve_it(app, workflow, world, db, clock, roles):
     case = _in_review(workflow, world, db, clock)
-    first, second = (create_user(app, "指挥中心", TOWNSHIP).id for _ in range(2))
-    both = _person(first, *roles)
+    first, second = (create_user(app, "机关负责人", TOWNSHIP).id for _ in range(2))
+    both = _person(first, *roles, department_id=world.department.id)
     workflow.perform(db.session, case, "request_extension", both, days=3, reason="需实地核查")
     with pytest.raises(PermissionDenied, match="职责分离"):
         workflow.perform(db.session, case, "extend", both, reason="同意")
     assert "extend" not in [a.name for a in workflow.allowed_actions(db.session, case, both)]
-    other = _person(second, "指挥中心")
+    other = _person(second, "机关负责人")
     assert "extend" in [a.name for a in workflow.allowed_actions(db.session, case, other)]
     workflow.perform(db.session, case, "extend", other, reason="同意")
     assert [e.action for e in case.events][-2:] == ["request_extension", "extend"]
