@@ -33,6 +33,10 @@ from govkit.web import wellformed
 
 log = logging.getLogger(__name__)
 
+#: Every session :class:`~govkit.listeners.Listeners` set ``create_app`` attaches to govkit's session factory.
+SESSION_LISTENER_SETS = (auth_cache.SESSION_LISTENERS, auth_sessions.SESSION_LISTENERS, dispatch.SESSION_LISTENERS,
+                         writes.SESSION_LISTENERS, audit_trail.SESSION_LISTENERS)
+
 LANGUAGES = {
     "zh": {"flag": "cn", "name": "简体中文"},
     "en": {"flag": "gb", "name": "English"},
@@ -188,8 +192,7 @@ def create_app(
 
     db.init_app(app)
     # Listeners on this app's engine and govkit's session factory only, not every engine (govkit.listeners).
-    listen(app, auth_cache.SESSION_LISTENERS, auth_sessions.SESSION_LISTENERS, dispatch.SESSION_LISTENERS,
-           writes.SESSION_LISTENERS, audit_trail.SESSION_LISTENERS)
+    listen(app, *SESSION_LISTENER_SETS)
     auth_sessions.init_sessions(app)
     accounts.init_accounts(app)
     init_headers(app)

@@ -1,18 +1,26 @@
 """govkit's SQLAlchemy listeners are on govkit's engines and session factory, not on every one in the process."""
 from __future__ import annotations
 
+import sys
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from govkit import db as govkit_db
-from govkit.auth import cache as auth_cache
+from govkit.app import SESSION_LISTENER_SETS
 from govkit.cases import dispatch, writes
+from govkit.listeners import Listeners
 
-SESSION_SETS = (auth_cache.SESSION_LISTENERS, dispatch.SESSION_LISTENERS, writes.SESSION_LISTENERS)
+# Every session set create_app attaches, from the one tuple it attaches them from (govkit.app).
+SESSION_SETS = SESSION_LISTENER_SETS
 SESSION_LISTENERS = [pair for listeners in SESSION_SETS for pair in listeners.listeners]
 ENGINE_LISTENERS = list(govkit_db.ENGINE_LISTENERS.listeners)
+
+
+def named(pairs) -> list[str]:
+    return sorted(f"{name}: {function.__module__}.{function.__qualname__}" for name, function in pairs)
 
 
 def govkit_listeners(target) -> list[str]:
@@ -59,7 +67,18 @@ def test_govkits_engine_and_session_factory_have_them(app, db):
     for listeners in SESSION_SETS:
         assert listeners.attached(db.session)
     assert len(govkit_listeners(db.engine)) == len(ENGINE_LISTENERS)
-    assert len(govkit_listeners(db.session())) == len(SESSION_LISTENERS) == 9
+    assert sorted(govkit_listeners(db.session())) == named(SESSION_LISTENERS)
+    assert len(SESSION_LISTENERS) == sum(len(listeners.listeners) for listeners in SESSION_SETS) > 0
+
+
+def test_every_session_listener_set_of_govkit_is_one_create_app_attaches(app):
+    # The guard on the tuple: a module's session set that create_app does not attach would run on no session.
+    declared = {name: module.SESSION_LISTENERS for name, module in list(sys.modules.items())
+                if (name == "govkit" or name.startswith("govkit."))
+                and isinstance(getattr(module, "SESSION_LISTENERS", None), Listeners)}
+    assert {"govkit.auth.cache", "govkit.cases.dispatch", "govkit.cases.writes"} <= set(declared)
+    assert [name for name, listeners in sorted(declared.items()) if listeners not in SESSION_SETS] == []
+    assert len({id(listeners) for listeners in SESSION_SETS}) == len(SESSION_SETS)
 
 
 def test_guard_a_process_wide_listener_is_caught():
