@@ -54,7 +54,9 @@ def test_spring_festival_2026_special_procedure_pause_and_extension(workflow, wo
     event = workflow.perform(s, case, "suspend", world.handler, procedure_id=procedure.id)
     # Allowance 5 working days from 02-12: 02-13 (1), 02-14 班 (2), 02-24 (3), 02-25 (4), 02-26 (5).
     assert event.data["allowance_due"] == "2026-02-26"
-    assert deadline_status(case, workflow.calendar(s), workflow.settings, date(2026, 2, 27)).card == "paused"
+    assert deadline_status(case, workflow.calendar(s), workflow.settings, date(2026, 2, 26)).card == "paused"
+    # Past the time told to the applicant (行政许可法第四十五条): 特别程序超时, not merely paused.
+    assert deadline_status(case, workflow.calendar(s), workflow.settings, date(2026, 2, 27)).card == "overrun"
     clock.day = date(2026, 2, 25)  # Wed: review done; 02-13 … 02-25 停
     workflow.perform(s, case, "resume", world.handler)
     # 02-11 (1); 02-12 (2); 停 02-13…02-25; 02-26 (3); 02-27 (4); 02-28 班 (5); 03-02 (6) … 03-06 (10).
