@@ -64,6 +64,10 @@ def test_role_removed_is_forbidden_on_the_next_request(app, client, db, world):
     assert _call(client, "GET", BASE, token).status_code == 200
     user.roles = [app.appbuilder.sm.find_role("公开审核")]  # a role without the case API
     db.session.commit()
+    # Removing a role raises the user's session epoch (docs/security.md, server-side revocation):
+    # the old token is revoked at once; a new one carries the remaining roles only.
+    assert _call(client, "GET", BASE, token).status_code == 401
+    token = _token(user)
     assert _call(client, "GET", BASE, token).status_code == 403
     assert _register(client, token, world).status_code == 403
 
