@@ -10,7 +10,7 @@ fsync and synchronous_commit on):
    spread over the villages and the last two years, then ANALYZE;
 3. serve the app with gunicorn or granian (``--workers`` processes × ``--threads`` threads);
 4. drive ``--lifecycles`` lifecycles register → accept → forward → sign_for → assign →
-   approve → complete → deliver from ``--clients`` concurrent keep-alive HTTP clients
+   start_review → approve → complete → deliver from ``--clients`` concurrent keep-alive HTTP clients
    (a village desk user and a township user, JWT auth);
 5. print lifecycles/s and p50/p95 latency per request type, the CPU seconds spent per
    lifecycle by the server workers, the PostgreSQL backends and the client, how busy the
@@ -52,7 +52,7 @@ COUNTY, TOWNSHIP = "621002000000", "621002100000"
 VILLAGES = [f"621002100{n:03d}" for n in range(201, 401)]
 DESK_VILLAGE = VILLAGES[0]
 PASSWORD = "bench-pw-123"
-STEPS = ("register", "accept", "forward", "sign_for", "assign", "approve", "complete", "deliver")
+STEPS = ("register", "accept", "forward", "sign_for", "assign", "start_review", "approve", "complete", "deliver")
 ID_NUMBER = "11010519491231002X"
 
 
@@ -384,7 +384,8 @@ def lifecycle(desk: Client, town: Client, ids: dict, timings: dict[str, list[flo
         return None
     pk, version = body["result"]["id"], body["result"]["version"]
     plan = [(desk, "accept", {}), (desk, "forward", {}), (town, "sign_for", {}),
-            (town, "assign", {"department_id": ids["department"]}), (town, "approve", {"result_number": f"R{pk}"}),
+            (town, "assign", {"department_id": ids["department"]}), (town, "start_review", {}),
+            (town, "approve", {"result_number": f"R{pk}"}),
             (town, "complete", {}), (desk, "deliver", {"method": "代办员送达", "receiver": "王五"})]
     for client, action, fields in plan:
         status, body, took = client.call("POST", f"/api/v1/case/{pk}/transition/{action}",
