@@ -87,7 +87,7 @@ def test_township_dispatch_assigns_and_the_department_handler_decides_from_the_q
     page.click("td.acts >> text=开始审查")
     _ok(page)
     page.goto(live_server + f"/desk/case/{case.id}")
-    page.click(".actions >> text=准予许可")
+    page.click('.actions >> text="给付"')  # a 行政给付 item's decision is worded 给付 (govkit/catalog/wording.py)
     page.fill("input[name=result_number]", "临救〔2026〕7号")
     page.click("button.primary")
     _ok(page)
