@@ -58,6 +58,8 @@ def build_world(session) -> World:
     # The organs documents are issued in the name of (行政许可法 §38), fully configured.
     add_organ(session, county, name="测试县人民政府", review_body="上级市人民政府", court="测试县人民法院")
     add_organ(session, township, name="城关镇人民政府", review_body="测试县人民政府", court="测试县人民法院")
+    # 低保 is implemented by the county 民政局: its documents are issued in the department's name.
+    add_organ(session, county, civil, name="测试县民政局", review_body="测试县人民政府", court="测试县人民法院")
     materials = [
         Material(implementation_id=impl.id, position=1, name="居民身份证", form="原件"),
         Material(implementation_id=impl.id, position=2, name="户口簿", form="复印件"),

@@ -157,7 +157,8 @@ def test_case_from_village_desk_to_delivery(app, world, live_server, browser, ar
     page.click("td.acts >> text=开始审查")
     ok(page)
     page.goto(live_server + f"/desk/case/{case.id}")
-    page.click(".actions >> text=准予许可")
+    # 低保 is a 行政确认 (item type 07): the decision is worded 予以确认, never 准予许可 (catalog.wording).
+    page.click(".actions >> text=予以确认")
     # The browser itself asks for the required field; without that check the server answers
     # with a plain Chinese message, not a 500.
     page.evaluate("document.querySelector('input[name=result_number]').removeAttribute('required')")
@@ -184,8 +185,9 @@ def test_case_from_village_desk_to_delivery(app, world, live_server, browser, ar
     ok(page)
     shot(page, "delivered-case-page")
     text = page.content()
-    for label in ("登记", "受理", "上报", "签收", "分派", "开始审查", "准予许可", "办结", "送达"):
+    for label in ("登记", "受理", "上报", "签收", "分派", "开始审查", "予以确认", "办结", "送达"):
         assert f"<b>{label}</b>" in text, label
+    assert "准予许可" not in text
     context.close()
 
     db.session.expire_all()

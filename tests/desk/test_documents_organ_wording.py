@@ -25,6 +25,16 @@ def _flat(text: str) -> str:
     return "".join(text.split())
 
 
+def _accepted(db, world):
+    """A case the desk accepted (its history holds ``accept``: a 受理通知书 may be issued)."""
+    case = make_case(db.session, world)
+    case.received_date, case.accepted_date = date(2026, 3, 2), date(2026, 3, 3)
+    db.session.add(CaseEvent(case_id=case.id, action="accept", from_state="registered", to_state="accepted",
+                             actor_name="测试", division_code=VILLAGE))
+    db.session.commit()
+    return case
+
+
 def _decided(db, world, decision: str):
     case = make_case(db.session, world, state="delivered" if decision == "approved" else "denied")
     case.received_date, case.accepted_date = date(2026, 3, 2), date(2026, 3, 3)
@@ -35,8 +45,10 @@ def _decided(db, world, decision: str):
         case.delivered_at = datetime(2026, 3, 20, 2, 0, tzinfo=timezone.utc)
     else:
         case.decision_reason = "家庭人均收入高于当地标准"
-    for action, to_state in (("accept", "accepted"), ("approve" if decision == "approved" else "deny",
-                                                      "approved" if decision == "approved" else "denied")):
+    # The history the issuing path checks: a 送达回证 follows 办结, the decision documents their decision.
+    steps = [("accept", "accepted")] + ([("approve", "approved"), ("complete", "completed"), ("deliver", "delivered")]
+                                        if decision == "approved" else [("deny", "denied")])
+    for action, to_state in steps:
         db.session.add(CaseEvent(case_id=case.id, action=action, from_state=None, to_state=to_state,
                                  actor_name="测试", division_code=COUNTY))
     db.session.commit()
@@ -63,7 +75,8 @@ def test_decision_wording_follows_the_item_type(item_type, grant, deny, desk_app
     assert decision.status_code == 200, decision.get_data(as_text=True)[:500]
     text = _flat(poppler.text(decision.data))
     assert f"{deny}决定书" in text and f"本机关决定：{deny}" in text and "家庭人均收入高于当地标准" in text
-    assert "测试县人民政府" in text and "上级市人民政府申请行政复议" in text and "测试县人民法院提起行政诉讼" in text
+    # 低保 is implemented by the county 民政局: it decides, and review lies with the county government.
+    assert "测试县民政局" in text and "测试县人民政府申请行政复议" in text and "测试县人民法院提起行政诉讼" in text
 
     receipt = clerk.get(f"/desk/case/{approved.id}/print/delivery_receipt")
     text = _flat(poppler.text(receipt.data))
@@ -74,27 +87,25 @@ def test_decision_wording_follows_the_item_type(item_type, grant, deny, desk_app
 
 
 def test_documents_name_the_organ_and_the_receiving_point(desk_app, desk_world, user_client, db, tmp_path):
-    case = make_case(db.session, desk_world)
-    case.received_date, case.accepted_date = date(2026, 3, 2), date(2026, 3, 3)
-    db.session.commit()
+    case = _accepted(db, desk_world)
     clerk, _ = user_client("受理员", VILLAGE)
     text = _flat(Poppler(tmp_path).text(clerk.get(f"/desk/case/{case.id}/print/acceptance_notice").data))
-    assert "测试县人民政府" in text and "东村代收" in text
+    # Issued by the implementing organ (the county's 民政局), received by the village on its behalf.
+    assert "测试县民政局" in text and "东村代收" in text and "测试县人民政府" not in text
     assert "（印章）" not in text, "the organ's seal image replaces the placeholder"
     # Links come from PUBLIC_BASE_URL (http://localhost in tests), never a default address.
     assert "登录localhost凭办件编号" in text and "127.0.0.1" not in text
 
 
 def test_an_incomplete_organ_is_refused_naming_organ_and_field(desk_app, desk_world, user_client, db):
-    organ = db.session.scalar(select(Organ).where(Organ.full_name == "测试县人民政府"))
+    organ = db.session.scalar(select(Organ).where(Organ.full_name == "测试县民政局"))
     organ.court, organ.phone = None, ""
-    case = make_case(db.session, desk_world)
-    db.session.commit()
+    case = _accepted(db, desk_world)
     clerk, _ = user_client("受理员", VILLAGE)
     response = clerk.get(f"/desk/case/{case.id}/print/acceptance_notice", follow_redirects=True)
     html = response.get_data(as_text=True)
     assert response.mimetype == "text/html"
-    assert "实施机关“测试县人民政府”的文书信息不完整，缺少：行政诉讼管辖法院、联系电话" in html
+    assert "实施机关“测试县民政局”的文书信息不完整，缺少：行政诉讼管辖法院、联系电话" in html
 
 
 def test_admin_list_shows_incomplete_organs(desk_app, desk_world, user_client, db):

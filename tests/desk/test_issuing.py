@@ -104,9 +104,11 @@ def test_printing_twice_serves_the_same_bytes_one_issue_one_event(desk_world, us
         "acceptance_notice", "受理通知书", case.id, VALID)
     assert (row.sha256, row.size, row.issued_by_id) == (
         hashlib.sha256(first.data).hexdigest(), len(first.data), user.id)
-    # The issuing organ is the implementing one (测试县, the county decides 低保), never the village.
-    assert (row.division_code, row.issuing_body) == ("621002000000", "测试县")
-    assert re.fullmatch(r"621002000000-0-\d{4}-00001", row.document_number)
+    # The issuing organ is the implementing one (测试县民政局, the county's department decides 低保), never the village.
+    department_id = db.session.get(Case, case.id).implementation.department_id
+    assert department_id is not None
+    assert (row.division_code, row.department_id, row.issuing_body) == ("621002000000", department_id, "测试县民政局")
+    assert re.fullmatch(rf"621002000000-{department_id}-\d{{4}}-00001", row.document_number)
     assert re.fullmatch(r"[0-9a-f]{16}", row.check_code)
 
     events = db.session.scalars(select(CaseEvent).where(CaseEvent.action == "document_issued")).all()
@@ -215,7 +217,23 @@ def test_kinds_declare_when_they_may_be_issued():
     assert names("accepted", "register", "accept") == ["acceptance_notice"]
     assert names("accepted", "register", "request_supplement", "resubmit", "accept") == [
         "acceptance_notice", "supplement_notice"]
-    assert names("completed", "register", "accept", "approve", "complete") == ["acceptance_notice", "delivery_receipt"]
+    assert names("completed", "register", "accept", "approve", "complete") == [
+        "acceptance_notice", "decision_grant", "delivery_receipt"]
+    # The decision documents (行政许可法 §38, §42, §45) follow the step that makes them.
+    assert names("completed", "register", "accept", "assign", "start_review", "deny", "complete") == [
+        "acceptance_notice", "decision_deny", "delivery_receipt"]
+    assert names("in_review", "register", "accept", "assign", "start_review", "request_extension", "extend") == [
+        "acceptance_notice", "extension_notice"]
+    assert names("suspended", "register", "accept", "assign", "start_review", "suspend") == [
+        "acceptance_notice", "special_procedure_notice"]
+    rules = {k.name: (k.after, k.states, k.requirement) for k in BUILTIN_KINDS}
+    assert rules["extension_notice"] == (("extend",), (), "未批准延期")
+    assert rules["special_procedure_notice"] == (("suspend",), (), "未进入特别程序")
+    assert rules["decision_grant"] == (("approve",), (), "未作出准予决定")
+    assert rules["decision_deny"] == (("deny",), (), "未作出不予决定")
+    # A requested extension not yet approved by the organ's head (机关负责人) gives no notice.
+    assert names("in_review", "register", "accept", "assign", "start_review", "request_extension") == [
+        "acceptance_notice"]
     registry.register(CaseDocumentKind(name="acceptance_notice", title="受理通知书", after=("accept",),
                                        states=("accepted",)), source="county")
     assert names("completed", "register", "accept") == []

@@ -65,9 +65,9 @@ def test_printed_notice_is_recorded_and_verifies(desk_app, desk_world, user_clie
     assert (row.template_name, row.title, row.case_id) == ("acceptance_notice", "受理通知书", case.id)
     assert row.document_number != case.number and row.document_number.startswith("621002000000-")
     assert (row.sha256, row.size) == (hashlib.sha256(pdf).hexdigest(), len(pdf))
-    # Issued in the name of the implementing organ, not the village that received it (issue 19).
+    # Issued in the name of the implementing organ (低保: the county's 民政局), not the village that received it.
     assert (row.division_code, row.issuing_body, row.issued_by_id, row.signed) == (
-        COUNTY, "测试县人民政府", user.id, False)
+        COUNTY, "测试县民政局", user.id, False)
 
     # Printing again serves the stored bytes: no new row, the same number.
     again = print_notice(clerk, case)
@@ -79,7 +79,7 @@ def test_printed_notice_is_recorded_and_verifies(desk_app, desk_world, user_clie
     for copy in (pdf, again):
         status, html = check(public, row.document_number, copy)
         assert status == 200 and verdict(html) == "一致"
-        assert "受理通知书" in html and "测试县人民政府" in html and "有效" in html
+        assert "受理通知书" in html and "测试县民政局" in html and "有效" in html
         issued_on = row.issued_at
         assert re.search(r"签发日期</th><td>\d{4}年\d{1,2}月\d{1,2}日", html), html
         assert str(issued_on.year) in html
