@@ -15,8 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-import county_demo
 from county_demo.accounts import ACCOUNTS
+from tests.demo_pages import demo_county, login
 
 SMALL = 48
 
@@ -149,20 +149,8 @@ def _kind(url: str) -> str:
 
 @pytest.fixture(scope="module")
 def demo_app(govkit_backend, tmp_path_factory, request):
-    folder = tmp_path_factory.mktemp("crawl-demo")
-    overrides = {"SECRET_KEY": "crawl-test", "TESTING": True}
-    if govkit_backend == "postgres":
-        overrides["DATABASE_URL"] = request.getfixturevalue("postgres_cluster").create_database("crawl_demo")
-    return county_demo.prepare(folder, reset=True, echo=lambda line: None, cases=SMALL, **overrides)
+    return demo_county(govkit_backend, tmp_path_factory, request, "crawl", SMALL)
 
-
-def _login(app, username: str, password: str):
-    client = app.test_client()
-    page = client.get("/login/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
-    assert response.status_code == 302 and "/login" not in response.headers["Location"], username
-    return client
 
 
 def crawl(client, start: str = "/", budget: int = 120) -> dict[str, list[str]]:
@@ -233,7 +221,7 @@ def test_the_checker_flags_raw_values():
 
 def test_the_crawler_reports_a_forbidden_link(demo_app):
     """The guard for links: a page linking to a screen the role may not open is reported."""
-    client = _login(demo_app, "dby101202", "demo1234")
+    client = login(demo_app, "dby101202", "demo1234")
     problems = crawl(_GuardClient(client), "/__crawl_guard__", budget=3)
     assert any("/users/list/" in where and problems[where] for where in problems), problems
 
@@ -258,7 +246,7 @@ ROLES = sorted({a.role for a in ACCOUNTS})
 @pytest.mark.parametrize("role", ROLES)
 def test_every_screen_shows_labels_not_raw_values(demo_app, role):
     account = next(a for a in ACCOUNTS if a.role == role)
-    problems = crawl(_login(demo_app, account.username, account.password))
+    problems = crawl(login(demo_app, account.username, account.password))
     report = "\n".join(f"{where}:\n  " + "\n  ".join(found) for where, found in sorted(problems.items()))
     assert not problems, f"{account.username} ({role}) sees raw values or forbidden links:\n{report}"
 

@@ -13,8 +13,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-import county_demo
 from county_demo.accounts import ACCOUNTS
+from tests.demo_pages import demo_county, login
 
 REQUIRED = {
     "X-Frame-Options": "DENY",
@@ -90,20 +90,8 @@ def test_errors_and_static_files_carry_the_headers(client):
 
 @pytest.fixture(scope="module")
 def demo_app(govkit_backend, tmp_path_factory, request):
-    folder = tmp_path_factory.mktemp("headers-demo")
-    overrides = {"SECRET_KEY": "headers-test", "TESTING": True}
-    if govkit_backend == "postgres":
-        overrides["DATABASE_URL"] = request.getfixturevalue("postgres_cluster").create_database("headers_demo")
-    return county_demo.prepare(folder, reset=True, echo=lambda line: None, cases=24, **overrides)
+    return demo_county(govkit_backend, tmp_path_factory, request, "headers", 24)
 
-
-def _login(app, username: str, password: str):
-    client = app.test_client()
-    page = client.get("/login/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
-    assert response.status_code == 302 and "/login" not in response.headers["Location"], username
-    return client
 
 
 def crawl_headers(client, start: str = "/", budget: int = 60) -> tuple[dict[str, list[str]], list[str]]:
@@ -139,7 +127,7 @@ def crawl_headers(client, start: str = "/", budget: int = 60) -> tuple[dict[str,
 
 @pytest.mark.parametrize("account", ACCOUNTS, ids=[a.username for a in ACCOUNTS])
 def test_every_page_of_every_demo_role_has_the_headers(demo_app, account):
-    client = _login(demo_app, account.username, account.password)
+    client = login(demo_app, account.username, account.password)
     problems, pages = crawl_headers(client, budget=40)
     assert len(pages) >= 3, pages
     assert problems == {}
@@ -191,7 +179,7 @@ def test_pages_work_in_chromium_without_csp_violations(demo_app):
                     page.locator("input[name=password]").press("Enter")
                     page.wait_for_load_state()
                     assert "/login" not in page.url, account.username
-                client = _login(demo_app, account.username, account.password) if account else demo_app.test_client()
+                client = login(demo_app, account.username, account.password) if account else demo_app.test_client()
                 _, urls = crawl_headers(client, "/" if account else "/public/", budget=12)
                 for url in urls:
                     page.goto(base + url)
