@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from govkit.cases import states
+from govkit.cases.intake import intake_overdue
 from govkit.cases.models import Case, CaseEvent
 from govkit.errors import GovkitError
 from tests.cases.conftest import register
@@ -78,6 +79,13 @@ RETURN_WALK = _walk(("request_supplement", "clerk"), ("resubmit", "agent"), ("ac
                     ("withdraw", "agent"))
 
 
+# The §32 intake clock runs out while the case waits registered: the case is deemed accepted first,
+# then a refused action (approve) leaves it accepted, and a later action starts from 已受理.
+DEEMED_WALK = [("approve", "handler", 4, 0, 0), ("approve", "handler", 4, 0, 0), ("approve", "handler", 4, 0, 0),
+               ("forward", "clerk", 0, 0, 0)]
+
+
+@example(sequence=DEEMED_WALK, start=date(2026, 3, 2))
 @example(sequence=FULL_WALK, start=date(2026, 2, 10))
 @example(sequence=RETURN_WALK, start=date(2026, 9, 24))
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -100,16 +108,28 @@ def test_random_sequences_keep_the_case_legal(workflow, world, db, clock, sequen
             if candidates:
                 name, who = candidates[choice % len(candidates)]
         before = (case.state, case.version, case.due_date)
+        overdue = intake_overdue(case, workflow.today())
+        deems = _deemed(s, case)
         action = workflow.actions[name]
         try:
             workflow.perform(s, case, name, getattr(world, who), **_fields(name, world))
         except GovkitError:
             s.expire_all()
-            assert (case.state, case.version, case.due_date) == before
+            deemed = _deemed(s, case) - deems
+            if deemed:  # 行政许可法 §32: the overdue case became accepted before the action was refused
+                assert overdue and deemed == 1
+                performed += 1
+                assert (case.state, case.version) == (states.ACCEPTED, before[1] + 1) and case.due_date
+            else:
+                assert (case.state, case.version, case.due_date) == before
         else:
             performed += 1
-            assert action.starts_from(before[0])
-            assert case.state == (action.to_state or before[0])
+            deemed = _deemed(s, case) - deems - (name == "deem_accepted")
+            assert deemed == (1 if overdue and name != "deem_accepted" else 0)
+            performed += deemed
+            start_state = states.ACCEPTED if deemed else before[0]
+            assert action.starts_from(start_state)
+            assert case.state == (action.to_state or start_state)
         _invariants(case)
         reached.add(case.state)
         if case.due_date is not None:
@@ -127,6 +147,12 @@ def test_random_sequences_keep_the_case_legal(workflow, world, db, clock, sequen
 
 
 REACHED: set[str] = set()
+
+
+def _deemed(session, case) -> int:
+    """How many 视为受理 system events ``case`` has (the workflow adds one before any action once due)."""
+    return len(session.scalars(select(CaseEvent.id).where(
+        CaseEvent.case_id == case.id, CaseEvent.action == "deem_accepted")).all())
 
 
 def test_random_sequences_reached_deep_states():
