@@ -29,13 +29,13 @@ from govkit.sqlite_writers import QueuedWriterConnection
 from govkit.web.headers import init_headers
 from govkit.web.protect import bearer_authenticates
 from govkit.state import GovkitState, get_state  # noqa: F401  (get_state: importers move to govkit.state)
-from govkit.web import wellformed
+from govkit.web import shared, wellformed
 
 log = logging.getLogger(__name__)
 
 #: Every session :class:`~govkit.listeners.Listeners` set ``create_app`` attaches to govkit's session factory.
 SESSION_LISTENER_SETS = (auth_cache.SESSION_LISTENERS, auth_sessions.SESSION_LISTENERS, dispatch.SESSION_LISTENERS,
-                         writes.SESSION_LISTENERS, audit_trail.SESSION_LISTENERS)
+                         writes.SESSION_LISTENERS, audit_trail.SESSION_LISTENERS, shared.SESSION_LISTENERS)
 
 LANGUAGES = {
     "zh": {"flag": "cn", "name": "简体中文"},
@@ -133,6 +133,12 @@ def _warn_without_public_url(app: Flask, s: Any) -> None:
                 "请在 govkit.toml 中设置本系统对外的访问地址（如 https://zwfw.example.gov.cn）。", s["PUBLIC_BASE_URL"])
 
 
+def _limiter_storage(s: settings_mod.Settings) -> str:
+    """Rate-limit counters: the explicit storage, else ``REDIS_URL`` (shared by every node), else this process."""
+    uri = s["RATELIMIT_STORAGE_URI"] or "memory://"
+    return s["REDIS_URL"] if uri == "memory://" and s["REDIS_URL"] else uri
+
+
 def _https(s: settings_mod.Settings) -> bool:
     return str(s["PUBLIC_BASE_URL"] or "").lower().startswith("https://")
 
@@ -180,7 +186,7 @@ def create_app(
         SESSION_COOKIE_SECURE=_https(s),
         REMEMBER_COOKIE_SECURE=_https(s),
         REMEMBER_COOKIE_HTTPONLY=True,
-        RATELIMIT_STORAGE_URI=s["RATELIMIT_STORAGE_URI"],
+        RATELIMIT_STORAGE_URI=_limiter_storage(s),
     )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Writers queue for the write lock instead of polling it (govkit.sqlite_writers);
@@ -193,6 +199,7 @@ def create_app(
     db.init_app(app)
     # Listeners on this app's engine and govkit's session factory only, not every engine (govkit.listeners).
     listen(app, *SESSION_LISTENER_SETS)
+    shared.init_shared_state(app)  # before the session check, so it reads epochs another node just raised
     auth_sessions.init_sessions(app)
     accounts.init_accounts(app)
     init_headers(app)

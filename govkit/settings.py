@@ -141,7 +141,18 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("TRANSFER_OVERDUE_DAYS", int, 3, "Working days after which a paper transfer batch in transit is reported."),
     Setting("PROGRESS_RATE_LIMIT", str, "10 per minute", "Rate limit per IP for the public progress lookup."),
     Setting("COMPLAINT_RATE_LIMIT", str, "5 per hour", "Rate limit per IP for public complaints."),
-    Setting("RATELIMIT_STORAGE_URI", str, "memory://", "Storage for rate-limit counters (memory:// or redis://...)."),
+    Setting("RATELIMIT_STORAGE_URI", str, "memory://",
+            "Storage for rate-limit counters (memory:// or redis://...); memory:// with REDIS_URL set "
+            "counts in REDIS_URL."),
+    Setting("REDIS_URL", str, None,
+            "Redis shared by every app node (redis://host:6379/0): rate limits, look-up budgets and cache "
+            "invalidation (logout, role and calendar changes) across nodes. Unset = one node, as before.",
+            secret=True),
+    Setting("REDIS_KEY_PREFIX", str, "govkit",
+            "Prefix of govkit's keys in REDIS_URL (one per deployment sharing a Redis)."),
+    Setting("SHARED_STATE_CHECK_SECONDS", float, 0.5,
+            "With REDIS_URL: a node checks at most this often (before a request) whether another node changed "
+            "users, roles, sessions or the calendar, and drops its caches; 0 = before every request."),
     Setting("LDAP_DIRECTORIES", list, [], "LDAP directories tried in order; each a table of DirectoryConfig keys."),
     Setting("LOGIN_MAX_FAILURES", int, 5, "Failed logins of one account from one address before that pair is locked."),
     Setting("LOGIN_MAX_FAILURES_PER_IP", int, 20, "Failed logins per client IP before a temporary lockout."),

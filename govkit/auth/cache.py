@@ -30,7 +30,7 @@ from govkit.listeners import Listeners
 #: Bumped whenever this process flushes a change to who-may-do-what rows.
 _generation = [0]
 _generation_lock = threading.Lock()
-_AUTH_TABLES = frozenset({"ab_user", "ab_role", "ab_user_role", "ab_permission_view", "ab_permission_view_role",
+AUTH_TABLES = frozenset({"ab_user", "ab_role", "ab_user_role", "ab_permission_view", "ab_permission_view_role",
                           "ab_permission", "ab_view_menu", "gk_staff", "gk_division",
                           "gk_session_epoch"})
 
@@ -47,7 +47,7 @@ def bump() -> None:
 
 def _touches_auth(obj: Any) -> bool:
     table = getattr(type(obj), "__tablename__", None)
-    return table in _AUTH_TABLES
+    return table in AUTH_TABLES
 
 
 def _after_flush(session: Session, flush_context: Any) -> None:
@@ -57,13 +57,13 @@ def _after_flush(session: Session, flush_context: Any) -> None:
 
 def _after_bulk_update(update_context: Any) -> None:
     if getattr(update_context.mapper, "local_table", None) is not None and \
-            update_context.mapper.local_table.name in _AUTH_TABLES:
+            update_context.mapper.local_table.name in AUTH_TABLES:
         bump()
 
 
 def _after_bulk_delete(delete_context: Any) -> None:
     if getattr(delete_context.mapper, "local_table", None) is not None and \
-            delete_context.mapper.local_table.name in _AUTH_TABLES:
+            delete_context.mapper.local_table.name in AUTH_TABLES:
         bump()
 
 

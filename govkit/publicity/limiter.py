@@ -26,8 +26,11 @@ def init_limiter(app: Flask, storage_uri: str) -> Limiter:
     """Create this app's public limiter (idempotent)."""
     if EXTENSION_KEY in app.extensions:
         return app.extensions[EXTENSION_KEY]
+    shared = (storage_uri or "memory://") != "memory://"
+    # A shared storage (Redis) that is down must not fail the portal: count in this process meanwhile.
     limiter = Limiter(key_func=get_remote_address, storage_uri=storage_uri or "memory://",
-                      strategy="fixed-window", headers_enabled=True, key_prefix="govkit-public")
+                      strategy="fixed-window", headers_enabled=True, key_prefix="govkit-public",
+                      in_memory_fallback_enabled=shared, swallow_errors=shared)
     # FAB's own limiter (login throttling, off unless AUTH_RATE_LIMITED) writes
     # RATELIMIT_ENABLED=False into the config first; ours must not inherit that switch.
     previous = app.config.get("RATELIMIT_ENABLED", _MISSING)

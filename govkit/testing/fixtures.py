@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from govkit.testing.databases import TestDatabases
 from govkit.testing.permissions import ensure_permissions
-from govkit.testing.services import missing, start_postgres
+from govkit.testing.services import missing, start_postgres, start_redis
 
 _counter = itertools.count()
 
@@ -26,6 +26,30 @@ def postgres_cluster():
         missing("PostgreSQL (initdb/pg_ctl; Debian package postgresql)")
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway ``redis-server`` on a loopback port for the whole session (one per xdist worker)."""
+    try:
+        server = start_redis()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    if server is None:
+        missing("Redis (redis-server; Debian package redis-server)")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """URL of the session's Redis, emptied (FLUSHALL) before the test."""
+    import redis  # deferred: this pytest plugin loads in every pytest run; redis-py only when a test asks
+
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    return redis_server.url
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Throwaway real services for tests: a PostgreSQL cluster on a loopback port."""
+"""Throwaway real services for tests on loopback ports: a PostgreSQL cluster, a Redis server."""
 from __future__ import annotations
 
 import glob
@@ -99,6 +99,50 @@ def start_postgres() -> PostgresCluster | None:
             cluster.stop()
             time.sleep(0.5)
     raise RuntimeError(f"could not start PostgreSQL: {last.stdout.decode(errors='replace')}")
+
+
+class RedisServer:
+    """Debian's ``redis-server`` on a free loopback port, in a temp dir, without persistence."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="govkit-redis-"))
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.process = subprocess.Popen(
+            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
+             "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--logfile", str(self.dir / "log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("redis-server did not answer PING within 10 s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def start_redis() -> RedisServer | None:
+    """A started :class:`RedisServer`, or None when ``redis-server`` is not installed."""
+    return RedisServer().start() if shutil.which("redis-server") else None
 
 
 #: Debian's Chromium, started headless without any traffic to the internet.
