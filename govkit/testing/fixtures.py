@@ -18,25 +18,26 @@ _counter = itertools.count()
 @pytest.fixture(scope="session")
 def postgres_cluster():
     """A throwaway PostgreSQL cluster on a loopback port, for the whole session (one per xdist worker)."""
-    try:
-        cluster = start_postgres()
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    if cluster is None:
-        missing("PostgreSQL (initdb/pg_ctl; Debian package postgresql)")
+    cluster = _started(start_postgres, "PostgreSQL (initdb/pg_ctl; Debian package postgresql)")
     yield cluster
     cluster.stop()
+
+
+def _started(start: Callable[[], Any], what: str) -> Any:
+    """``start()``'s server; a failed start fails the test, a missing program skips it (fails in CI)."""
+    try:
+        server = start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    if server is None:
+        missing(what)
+    return server
 
 
 @pytest.fixture(scope="session")
 def redis_server():
     """A throwaway ``redis-server`` on a loopback port for the whole session (one per xdist worker)."""
-    try:
-        server = start_redis()
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    if server is None:
-        missing("Redis (redis-server; Debian package redis-server)")
+    server = _started(start_redis, "Redis (redis-server; Debian package redis-server)")
     yield server
     server.stop()
 
