@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from govkit.testing.databases import TestDatabases
 from govkit.testing.permissions import ensure_permissions
-from govkit.testing.services import missing, start_postgres, start_redis
+from govkit.testing.services import missing, start_postgres, start_rabbitmq, start_redis
 
 _counter = itertools.count()
 
@@ -38,6 +38,14 @@ def _started(start: Callable[[], Any], what: str) -> Any:
 def redis_server():
     """A throwaway ``redis-server`` on a loopback port for the whole session (one per xdist worker)."""
     server = _started(start_redis, "Redis (redis-server; Debian package redis-server)")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_server():
+    """A throwaway RabbitMQ node on loopback ports for the whole session (one per xdist worker)."""
+    server = _started(start_rabbitmq, "RabbitMQ (rabbitmq-server; Debian package rabbitmq-server)")
     yield server
     server.stop()
 

@@ -1,4 +1,4 @@
-"""Throwaway real services for tests on loopback ports: a PostgreSQL cluster, a Redis server."""
+"""Throwaway real services for tests on loopback ports: a PostgreSQL cluster, Redis, RabbitMQ."""
 from __future__ import annotations
 
 import glob
@@ -143,6 +143,75 @@ class RedisServer:
 def start_redis() -> RedisServer | None:
     """A started :class:`RedisServer`, or None when ``redis-server`` is not installed."""
     return RedisServer().start() if shutil.which("redis-server") else None
+
+
+def _wait_for_port(port: int, seconds: float, process: subprocess.Popen) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"  # Debian's; /usr/sbin's wrapper switches to the system user
+
+
+class RabbitServer:
+    """Debian's RabbitMQ as a node of its own: its name, AMQP port, Erlang distribution and epmd
+    ports, database, logs and cookie all in a temp dir, listening on 127.0.0.1 only."""
+
+    def __init__(self) -> None:
+        self.port, self.dist_port, self.epmd_port = free_port(), free_port(), free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="govkit-rabbitmq-"))
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
+
+    def start(self) -> "RabbitServer":
+        (self.dir / "rabbitmq.conf").write_text(
+            f"listeners.tcp.1 = 127.0.0.1:{self.port}\nloopback_users = none\n", encoding="ascii")
+        (self.dir / "enabled_plugins").write_text("[].\n", encoding="ascii")
+        self.env = {
+            **os.environ, "HOME": str(self.dir), "RABBITMQ_NODENAME": f"govkit{self.port}@localhost",
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1", "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.dist_port), "ERL_EPMD_PORT": str(self.epmd_port),
+            "ERL_EPMD_ADDRESS": "127.0.0.1", "RABBITMQ_MNESIA_BASE": str(self.dir / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.dir / "log"), "RABBITMQ_CONFIG_FILE": str(self.dir / "rabbitmq"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.dir / "enabled_plugins"),
+            "RABBITMQ_PID_FILE": str(self.dir / "pid"), "RABBITMQ_LOGS": str(self.dir / "rabbit.log"),
+        }
+        self.process = subprocess.Popen([RABBITMQ_SERVER], env=self.env, cwd=self.dir, start_new_session=True,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not _wait_for_port(self.port, 60, self.process):
+            path = self.dir / "rabbit.log"
+            log = path.read_text(errors="replace")[-2000:] if path.exists() else ""
+            self.stop()
+            raise RuntimeError(f"rabbitmq-server did not listen within 60 s: {log}")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, 9)
+        # The node started its own epmd on its own port: end that one (and only that one).
+        epmd = shutil.which("epmd") or next(iter(sorted(glob.glob("/usr/lib/erlang/erts-*/bin/epmd"))), None)
+        if epmd:
+            subprocess.run([epmd, "-port", str(self.epmd_port), "-kill"], env=getattr(self, "env", None),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10, check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def start_rabbitmq() -> RabbitServer | None:
+    """A started :class:`RabbitServer`, or None when RabbitMQ is not installed."""
+    return RabbitServer().start() if os.path.exists(RABBITMQ_SERVER) else None
 
 
 #: Debian's Chromium, started headless without any traffic to the internet.
