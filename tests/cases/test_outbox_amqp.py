@@ -8,12 +8,11 @@ import uuid
 from collections import Counter
 
 import pika
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from govkit.cases.models import OutboxMessage
-from govkit.cases.outbox import AmqpSender, drain, outbox_group, relay
+from govkit.cases.outbox import AmqpSender, drain, relay
 
 
 def _rows(session: Session, count: int, topic: str = "case.accept") -> list[str]:
