@@ -35,7 +35,7 @@ def artifacts_dir() -> Path:
 # What they share is this virtualenv: a test that pip-installs a throwaway plugin changes
 # the entry points every app and `govkit` command of the other worker would load. Such tests
 # (fixture ``installed_plugin`` or marker ``changes_venv``) run in one xdist group and hold
-# the venv exclusively; every other test holds it shared.
+# the venv exclusively; every other test holds it shared. Tests of the RabbitMQ node share one worker.
 VENV_LOCK = Path(sys.prefix) / ".govkit-tests-venv.lock"
 
 
@@ -49,6 +49,9 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if _changes_venv(item):
             item.add_marker(pytest.mark.xdist_group("venv"))
+        elif "rabbitmq_server" in getattr(item, "fixturenames", ()):
+            # One RabbitMQ node per run (≈10 s to start): its tests go to one worker.
+            item.add_marker(pytest.mark.xdist_group("rabbitmq"))
 
 
 @contextlib.contextmanager
