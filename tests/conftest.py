@@ -49,7 +49,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if _changes_venv(item):
             item.add_marker(pytest.mark.xdist_group("venv"))
-        elif "rabbitmq_server" in getattr(item, "fixturenames", ()):
+        elif "rabbitmq_server" in getattr(item, "fixturenames", ()) and item.config.pluginmanager.hasplugin("xdist"):
             # One RabbitMQ node per run (≈10 s to start): its tests go to one worker.
             item.add_marker(pytest.mark.xdist_group("rabbitmq"))
 
