@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from govkit.auth.directory_login import login_throttle
 from govkit.auth.throttle import LoginLocked
+from govkit.cases.calendar import format_chinese_date
 from govkit.cases.states import state_label
 from govkit.db import db
 from govkit.errors import GovkitError, ValidationError
@@ -45,7 +46,8 @@ BAD_PASSWORD = "手机号或密码错误；未设置密码的账号请用验证�
 
 @bp.context_processor
 def _online_context() -> dict:
-    return {"current_applicant": current_applicant(), "state_label": state_label}
+    return {"current_applicant": current_applicant(), "state_label": state_label,
+            "chinese_date": format_chinese_date}
 
 
 def _settings():
