@@ -2,7 +2,9 @@
 
 Every query of cases goes through :func:`govkit.online.services.applicant_cases_clause`: a case is reachable
 only when it was filed through the account or registered at a counter under the account's own 证件号码.
-Anything else answers 404, the same as a number that does not exist (no IDOR, no enumeration). Documents are
+Anything else answers 404, the same as a number that does not exist (no IDOR, no enumeration). Case numbers
+travel in the query string (``?no=``), not the path: a 24-digit number is no database id, and path segments that
+look like ids too big for a column are answered 404 before any route (:mod:`govkit.web.wellformed`). Documents are
 the ones issued for the case through the one issuing path (:mod:`govkit.desk.issuing`), served as their stored
 bytes; only valid ones and only of the applicant's own case.
 
@@ -102,11 +104,11 @@ def my_cases():
     return render_template("online/my_cases.html", applicant=applicant, cases=cases, title="我的办件")
 
 
-@bp.route("/cases/<number>")
+@bp.route("/case")
 @applicant_required
-def case_detail(number: str):
-    """One case: state, timeline, deadlines (暂定 marked), documents, result, next step, rating."""
-    case = own_case(number)
+def case_detail():
+    """One case (``?no=<number>``): state, timeline, deadlines (暂定 marked), documents, result, next step, rating."""
+    case = own_case(request.args.get("no", ""))
     progress = progress_service.progress_of(db.session, case, rated=_rated(case))
     return render_template("online/case.html", case=case, progress=progress, deadlines=deadlines(case),
                            documents=own_documents(case), missing=missing_materials(case), result=result_of(case),
@@ -114,13 +116,16 @@ def case_detail(number: str):
                            title=f"办件 {case.number}")
 
 
-@bp.route("/cases/<number>/documents/<int:document_id>")
+@bp.route("/documents/<int:document_id>")
 @applicant_required
-def case_document(number: str, document_id: int):
+def case_document(document_id: int):
     """The exact stored PDF of a valid document of the applicant's own case (404 for anything else)."""
-    case = own_case(number)
     document = db.session.get(IssuedDocument, document_id)
-    if document is None or document.case_id != case.id or document.status != VALID:
+    if document is None or document.case_id is None or document.status != VALID:
+        abort(404)
+    own = db.session.scalar(select(Case.id).where(Case.id == document.case_id,
+                                                  applicant_cases_clause(current_applicant())))
+    if own is None:
         abort(404)
     store = FileStore(current_app.config["GOVKIT_STORAGE_DIR"], int(_setting("UPLOAD_MAX_BYTES")))
     if not store.exists(document.sha256):
@@ -131,11 +136,12 @@ def case_document(number: str, document_id: int):
         "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
 
-@bp.route("/cases/<number>/rate", methods=["POST"])
+@bp.route("/rate", methods=["POST"])
 @applicant_required
-def case_rate(number: str):
-    """好差评 of the applicant's own completed case (one rating per case; 差评 opens a rectification)."""
-    case = own_case(number)
+def case_rate():
+    """好差评 of the applicant's own completed case (form field ``no``; one rating per case; 差评 opens a
+    rectification)."""
+    case = own_case(request.form.get("no", ""))
     level = request.form.get("level", "")
     dimensions = {name: request.form.get(f"dim_{i}", "") for i, name in enumerate(_setting("RATING_DIMENSIONS"))}
     try:
@@ -149,7 +155,7 @@ def case_rate(number: str):
         flash(exc.message, "error")
     else:
         flash("感谢您的评价！您的意见将用于改进服务。", "info")
-    return redirect(url_for("online.case_detail", number=case.number) + "#rate")
+    return redirect(url_for("online.case_detail", no=case.number) + "#rate")
 
 
 # --- JSON for the applicant's own app or page scripts (same rules: own cases only) ---------------------------
@@ -162,7 +168,7 @@ def _case_json(case: Case) -> dict:
             "promised_provisional": progress.promised_provisional, "completed": progress.completed,
             "steps": [{"day": s.day, "label": s.label, "place": s.place} for s in progress.steps],
             "documents": [{"title": d.title, "number": d.document_number,
-                           "url": url_for("online.case_document", number=case.number, document_id=d.id)}
+                           "url": url_for("online.case_document", document_id=d.id)}
                           for d in own_documents(case)]}
 
 
@@ -171,13 +177,14 @@ def _case_json(case: Case) -> dict:
 def api_cases():
     cases = db.session.scalars(own_cases_query(current_applicant()).limit(200))
     return jsonify({"cases": [{"number": c.number, "state": progress_service.STATE_LABELS.get(c.state, c.state),
-                               "url": url_for("online.api_case", number=c.number)} for c in cases]})
+                               "url": url_for("online.api_case", no=c.number)} for c in cases]})
 
 
-@bp.route("/api/cases/<number>")
+@bp.route("/api/case")
 @applicant_required
-def api_case(number: str):
-    case = db.session.scalar(select(Case).where(Case.number == number[:32],
+def api_case():
+    """One case as JSON (``?no=<number>``); 404 JSON for anything not the applicant's."""
+    case = db.session.scalar(select(Case).where(Case.number == request.args.get("no", "")[:32],
                                                 applicant_cases_clause(current_applicant())))
     if case is None:
         return jsonify({"message": "办件不存在。"}), 404

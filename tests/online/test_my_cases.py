@@ -29,7 +29,7 @@ def world(app, db, tmp_path):
     db.session.flush()
     # Mine: one registered at a counter under my ID number (no account link), one filed online (linked).
     counter = make_case(db.session, w, number="621002100201C0000001", state="completed")
-    online = make_case(db.session, w, number="621002100201W0000001", state="accepted", provisional=True,
+    online = make_case(db.session, w, number="621002100201202612050001", state="accepted", provisional=True,
                        events=(("register", "registered"), ("accept", "accepted")))
     online.applicant_account_id = mine.id
     online.completed_date = None
@@ -67,26 +67,26 @@ def log_in(app, client, applicant_id):
 def test_my_cases_lists_counter_and_online_cases_with_deadlines_documents_and_rating(app, client, db, world):
     log_in(app, client, world["mine"])
     page = client.get("/online/").get_data(as_text=True)
-    assert "621002100201C0000001" in page and "621002100201W0000001" in page
+    assert "621002100201C0000001" in page and "621002100201202612050001" in page
     assert "621002100201C0000002" not in page and "621002100201C0000003" not in page
     assert "（暂定）" in page  # the online case's promised date is provisional
-    detail = client.get("/online/cases/621002100201W0000001").get_data(as_text=True)
+    detail = client.get("/online/case?no=621002100201202612050001").get_data(as_text=True)
     assert "承诺办结期限" in detail and "（暂定）" in detail and "下一步" in detail and "无需您再做什么" in detail
-    done = client.get("/online/cases/621002100201C0000001").get_data(as_text=True)
+    done = client.get("/online/case?no=621002100201C0000001").get_data(as_text=True)
     assert "服务评价（好差评）" in done and "受理通知书" in done
     valid, superseded = world["docs"]["621002100201C0000001", VALID], world["docs"]["621002100201C0000001", SUPERSEDED]
     assert f"/documents/{valid}" in done and f"/documents/{superseded}" not in done
-    pdf = client.get(f"/online/cases/621002100201C0000001/documents/{valid}")
+    pdf = client.get(f"/online/documents/{valid}")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and b"C0000001 valid" in pdf.data
-    assert client.get(f"/online/cases/621002100201C0000001/documents/{superseded}").status_code == 404
-    rated = client.post("/online/cases/621002100201C0000001/rate", data={"level": "非常满意"})
+    assert client.get(f"/online/documents/{superseded}").status_code == 404
+    rated = client.post("/online/rate", data={"no": "621002100201C0000001", "level": "非常满意"})
     assert rated.status_code == 302
     rating = db.session.scalar(select(Rating))
     assert (rating.level, rating.channel) == ("非常满意", "网上办事大厅")
-    assert "本办件已评价" in client.get("/online/cases/621002100201C0000001").get_data(as_text=True)
+    assert "本办件已评价" in client.get("/online/case?no=621002100201C0000001").get_data(as_text=True)
     api = client.get("/online/api/cases").get_json()
-    assert sorted(c["number"] for c in api["cases"]) == ["621002100201C0000001", "621002100201W0000001"]
-    one = client.get("/online/api/cases/621002100201C0000001").get_json()
+    assert sorted(c["number"] for c in api["cases"]) == ["621002100201202612050001", "621002100201C0000001"]
+    one = client.get("/online/api/case?no=621002100201C0000001").get_json()
     assert one["documents"] and one["steps"]
 
 
@@ -95,20 +95,22 @@ def test_an_applicant_reaches_no_other_case_or_document_idor(app, client, db, wo
     theirs_doc = world["docs"]["621002100201C0000002", VALID]
     mine_doc = world["docs"]["621002100201C0000001", VALID]
     theirs_id = db.session.scalar(select(Case.id).where(Case.number == "621002100201C0000002"))
-    for url in ("/online/cases/621002100201C0000002",               # another applicant's case by number
-                "/online/cases/621002100201C0000003",               # a case that only shares my phone number
-                f"/online/cases/{theirs_id}",                        # by database id
-                "/online/cases/621002100201X9999999",               # a number that does not exist: the same 404
-                f"/online/cases/621002100201C0000002/documents/{theirs_doc}",
-                f"/online/cases/621002100201C0000001/documents/{theirs_doc}",  # their document under my case
-                f"/online/cases/621002100201C0000002/documents/{mine_doc}"):
+    for url in ("/online/case?no=621002100201C0000002",               # another applicant's case by number
+                "/online/case?no=621002100201C0000003",               # a case that only shares my phone number
+                f"/online/case?no={theirs_id}",                        # by database id
+                "/online/case?no=621002100201X9999999",               # a number that does not exist: the same 404
+                "/online/case?no=",
+                f"/online/documents/{theirs_doc}",                     # their document
+                "/online/documents/999999"):
         assert client.get(url).status_code == 404, url
-    assert client.get("/online/api/cases/621002100201C0000002").status_code == 404
-    assert client.post("/online/cases/621002100201C0000002/rate", data={"level": "不满意"}).status_code == 404
+    assert client.get(f"/online/documents/{mine_doc}").status_code == 200
+    assert client.get("/online/api/case?no=621002100201C0000002").status_code == 404
+    assert client.post("/online/rate", data={"no": "621002100201C0000002", "level": "不满意"}).status_code == 404
     assert db.session.scalar(select(Rating)) is None
     # Not logged in: the login page (browser) or 401 (API), never the data.
     anonymous = app.test_client()
-    assert anonymous.get("/online/cases/621002100201C0000001").status_code == 302
+    assert anonymous.get("/online/case?no=621002100201C0000001").status_code == 302
+    assert anonymous.get(f"/online/documents/{mine_doc}").status_code == 302
     assert anonymous.get("/online/api/cases").status_code == 401
     # A forged or stale session (wrong epoch) is no login.
     with anonymous.session_transaction() as session:
@@ -116,8 +118,10 @@ def test_an_applicant_reaches_no_other_case_or_document_idor(app, client, db, wo
     assert anonymous.get("/online/api/cases").status_code == 401
     # The other applicant sees theirs and not mine.
     log_in(app, client, world["other"])
-    assert client.get("/online/cases/621002100201C0000002").status_code == 200
-    assert client.get("/online/cases/621002100201C0000001").status_code == 404
+    assert client.get("/online/case?no=621002100201C0000002").status_code == 200
+    assert client.get("/online/case?no=621002100201C0000001").status_code == 404
+    assert client.get(f"/online/documents/{mine_doc}").status_code == 404
+    assert client.get(f"/online/documents/{theirs_doc}").status_code == 200
 
 
 def test_status_messages_reach_the_applicant_through_the_development_channel(app, db, world):
@@ -125,7 +129,7 @@ def test_status_messages_reach_the_applicant_through_the_development_channel(app
     from govkit.cases.workflow import Actor
 
     workflow = workflow_for()
-    case = db.session.scalar(select(Case).where(Case.number == "621002100201W0000001"))
+    case = db.session.scalar(select(Case).where(Case.number == "621002100201202612050001"))
     case.state = "supplement"
     case.supplement_due_date = date.today() + timedelta(days=10)
     workflow.record_event(db.session, case, "request_supplement", "accepted", Actor.system())

@@ -223,3 +223,6 @@ def test_online_applicants_listed_with_their_codes_and_cases(demo):
     assert done.status_code == 302 and done.headers["Location"] == "/online/"
     mine = client.get("/online/").get_data(as_text=True)
     assert "我的办件" in mine and mine.count('class="card"') >= 1
+    link = re.search(r'href="(/online/case\?no=\d{24})"', mine).group(1)  # a real case number
+    detail = client.get(link)
+    assert detail.status_code == 200 and "办理过程" in detail.get_data(as_text=True)
