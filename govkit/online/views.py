@@ -87,7 +87,13 @@ def send_code(phone: str, purpose: str = services.LOGIN) -> None:
     message = messages.ApplicantMessage(
         phone=phone, kind="code", text=messages.code_text(code, max(1, policy.ttl // 60)),
         key=messages.message_key("code", phone, time.time_ns()), applicant_id=applicant_id)
-    messages.send(db.session, _pm(), _settings(), message)
+    try:
+        messages.send(db.session, _pm(), _settings(), message)
+    except GovkitError:
+        raise
+    except Exception as exc:  # the gateway failed: say so, keep nothing (the caller rolls back)
+        log.exception("验证码短信发送失败（%s）", _mask(phone))
+        raise GovkitError("验证码短信发送失败，请稍后再试。") from exc
     db.session.commit()
 
 

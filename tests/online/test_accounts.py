@@ -97,6 +97,7 @@ def test_signup_needs_a_phone_proven_by_a_code(client, db):
     assert response.status_code == 302 and db.session.scalar(select(Applicant)) is None
 
 
+@pytest.mark.both_backends  # counted in SQL over timestamps
 def test_codes_are_throttled_per_phone_and_per_address(app, client, db):
     assert ask_code(client).status_code == 302
     again = ask_code(client)
@@ -125,6 +126,7 @@ def test_a_code_expires_and_dies_after_wrong_guesses(db, app):
     assert not services.check_code(db.session, "13911110000", "login", code, secret="s", policy=policy)  # expired
 
 
+@pytest.mark.both_backends  # the throttle's counts are INSERT … ON CONFLICT on each database
 def test_wrong_codes_lock_like_the_staff_login(make_app):
     app = make_app(LOGIN_MAX_FAILURES=3)
     client = app.test_client()

@@ -16,6 +16,8 @@ from govkit.printing.models import SUPERSEDED, VALID, IssuedDocument
 from govkit.publicity.models import Rating
 from tests.publicity.world import APPLICANT, make_case, make_world
 
+pytestmark = pytest.mark.both_backends  # the ownership condition is SQL: check it on PostgreSQL too
+
 OTHER_ID = "11010519491231002X"
 
 
