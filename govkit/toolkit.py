@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.hierarchy.organs import organ_for_case
     from govkit.hierarchy.sample import load_sample as load_division_sample
     from govkit.hierarchy.scope import Scope
+    from govkit.inforequest.demo import seed_demo as seed_foi_demo
     from govkit.migrate import create_plugin_tables
     from govkit.migrate import upgrade as upgrade_database
     from govkit.printing import engine as print_engine
@@ -117,6 +118,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Disclosure": ("govkit.publicity.models", "Disclosure"),
     "Rating": ("govkit.publicity.models", "Rating"),
     "Rectification": ("govkit.publicity.models", "Rectification"),
+    "seed_foi_demo": ("govkit.inforequest.demo", "seed_demo"),
 }
 # --- end of the govkit-internal imports ---------------------------------------------------
 
@@ -146,7 +148,7 @@ __all__ = [
     "document_url", "CaseNotice", "ImplementationGuide", "RegisterRange", "TransferBatch", "case_notice",
     "CaseDocumentKind",
     # publicity services
-    "ratings", "complaints", "disclosures",
+    "ratings", "complaints", "disclosures", "seed_foi_demo",
     # authentication
     "DirectoryConfig",
 ]
