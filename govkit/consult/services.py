@@ -24,6 +24,7 @@ from govkit.cases.idnumber import validate_id_number
 from govkit.catalog.models import Implementation
 from govkit.consult.models import AskerMessage, Question
 from govkit.errors import InvalidTransition, PermissionDenied, ValidationError
+from govkit.hierarchy.models import Division
 from govkit.hierarchy.scope import Scope
 from govkit.labels import local_date
 from govkit.orm import utcnow
@@ -226,7 +227,7 @@ class QuestionCard:
     question_id: int
     number: str
     item: str
-    division_code: str
+    division: str  # the implementing division's name
     asked_on: date
     due: date
     provisional: bool
@@ -238,9 +239,10 @@ def cards(session: Session, scope: Scope, *, calendar: WorkingCalendar, settings
           today: date, limit: int = 1000) -> list[QuestionCard]:
     """Unanswered questions in ``scope`` with a yellow or red card, red (most overdue) first."""
     rows = session.execute(
-        select(Question.id, Question.number, Implementation.name, Question.division_code, Question.asked_on,
+        select(Question.id, Question.number, Implementation.name, Division.name, Question.asked_on,
                Question.due_date, Question.due_provisional)
         .join(Implementation, Implementation.id == Question.implementation_id)
+        .join(Division, Division.id == Implementation.division_id)
         .where(scope.clause(Question.division_code), Question.state == OPEN)
         .order_by(Question.due_date).limit(limit))
     out = []
