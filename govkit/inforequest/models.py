@@ -8,6 +8,7 @@ from typing import Optional
 from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from govkit.audit.trail import Audited
 from govkit.hierarchy.models import Organ
 from govkit.orm import Model, UTCDateTime, utcnow
 
@@ -78,9 +79,9 @@ class InfoRequest(Model):
         return self.number
 
 
-class AnnualFigures(Model):
+class AnnualFigures(Audited, Model):
     """What the annual report (条例第五十条) needs that the system does not record: 行政复议 and 行政诉讼
-    about the organ's disclosure work in a year, entered by staff."""
+    about the organ's disclosure work in a year, entered by staff (every change in the audit trail)."""
 
     __tablename__ = "gk_foi_annual_figures"
     __table_args__ = (Index("ix_gk_foi_annual_figures_organ_year", "organ_id", "year", unique=True),)

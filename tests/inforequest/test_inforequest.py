@@ -245,6 +245,10 @@ def test_annual_report_counts_the_year_and_exports_csv(app, client, login_as):
     saved = client.post(f"/foi/annual/figures?organ={organ.id}&year=2025",
                         data={"review_upheld": "2", "suit_pending": "1"}, follow_redirects=True)
     assert "复议、诉讼情况已保存" in saved.get_data(as_text=True)
+    from govkit.audit.models import AuditEntry
+
+    entry = db.session.query(AuditEntry).filter_by(table_name="gk_foi_annual_figures").one()
+    assert '"review_upheld":2' in (entry.after or "")
     page = client.get(f"/foi/annual/?organ={organ.id}&year=2025").get_data(as_text=True)
     assert "城关镇人民政府2025年政府信息公开工作年度报告" in page and "25.00" in page
     csv = client.get(f"/foi/annual/csv?organ={organ.id}&year=2025").get_data(as_text=True)
