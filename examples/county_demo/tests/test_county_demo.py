@@ -142,7 +142,7 @@ def test_questions_and_information_requests_seeded(demo):
         assert db.session.scalar(text("SELECT count(*) FROM gk_foi_annual_figures")) == 1
         last_year = db.session.scalar(text("SELECT max(year) FROM gk_foi_annual_figures"))
         assert db.session.scalar(text("SELECT count(*) FROM gk_info_request WHERE received_on < :d"),
-                                 {"d": f"{last_year + 1}-01-01"}) == 9
+                                 {"d": date(last_year + 1, 1, 1)}) == 9
 
 
 def test_listed_accounts_log_in(demo):
