@@ -3,10 +3,14 @@ its message, the anonymised FAQ on the guide, and the yellow/red cards with thei
 import re
 from datetime import timedelta
 
+import pytest
+
 from govkit.consult import services
 from govkit.consult.models import AskerMessage, Question
 from govkit.hierarchy.scope import Scope
 from tests.publicity.world import make_world
+
+pytestmark = pytest.mark.both_backends
 
 STAMP = re.compile(r'name="form_stamp" value="([^"]+)"')
 ID = "11010519491231002X"

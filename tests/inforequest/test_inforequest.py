@@ -15,6 +15,8 @@ from govkit.inforequest.models import InfoRequest
 from tests.organ_fixtures import add_organ
 from tests.publicity.world import make_world
 
+pytestmark = pytest.mark.both_backends
+
 STAMP = re.compile(r'name="form_stamp" value="([^"]+)"')
 ID = "11010519491231002X"
 USCC = "91110108MA01ABCDXX"
