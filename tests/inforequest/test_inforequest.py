@@ -184,6 +184,31 @@ def test_a_township_sees_only_its_own_requests(app, client, login_as):
     assert "须选择法定理由" in reply.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(InfoRequest, mine_id).state == "办理中"
+    act = f"/admin/info-requests/handle/{mine_id}/act"
+    done = client.post(act, data={"action": "reply", "reply_type": "信息不存在"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已答复并出具答复书" in done and "政府信息公开申请答复书（信息不存在）" in done
+    document_id = db.session.get(InfoRequest, mine_id).reply_document_id
+    pdf = client.get(f"/admin/info-requests/handle/{mine_id}/document/{document_id}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    assert client.get(f"/admin/info-requests/handle/{theirs_id}/document/{document_id}.pdf").status_code == 404
+
+
+def test_an_incomplete_organ_issues_nothing(app):
+    from govkit.db import db
+    from govkit.errors import OrganIncomplete
+    from govkit.printing.models import IssuedDocument
+
+    world, organ, _, calendar, issuer = _setup(app)
+    request = _submit(db.session, organ, calendar, date(2026, 3, 2))
+    organ.court = ""
+    db.session.commit()
+    with pytest.raises(OrganIncomplete, match="人民法院|法院"):
+        services.reply(db.session, Scope.for_division(world.town.code, roles=frozenset({"办理员"})), request,
+                       reply_type="予以公开", actor=Actor("王"), issuer=issuer)
+    db.session.rollback()
+    assert db.session.get(InfoRequest, request.id).state == "办理中"
+    assert db.session.query(IssuedDocument).count() == 0
 
 
 def test_public_form_and_lookup_show_no_personal_data(make_app):
