@@ -127,7 +127,7 @@ def kinds_for(state) -> KindRegistry:
 @dataclass(frozen=True, kw_only=True)
 class LetterKind:
     """A document issued for something that is not a case (依申请公开的答复书、告知书): its name,
-    title, the print template (subject ``letter``) and the law it rests on. Issued through
+    title, the print template (subject ``request``) and the law it rests on. Issued through
     :func:`govkit.desk.issuing.issue_letter` (numbered per organ and year, frozen, verifiable)."""
 
     name: str

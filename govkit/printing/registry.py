@@ -26,7 +26,7 @@ __all__ = [
 #: What a template prints: one case, one item implementation (办事指南), a
 #: date range of cases (登记簿), a paper transfer batch (交接单) or a letter that belongs to no case
 #: (依申请公开的答复书).
-SUBJECTS = ("case", "implementation", "range", "batch", "letter")
+SUBJECTS = ("case", "implementation", "range", "batch", "request")
 
 
 class TemplateNotFound(GovkitError):

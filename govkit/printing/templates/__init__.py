@@ -54,7 +54,7 @@ BUILTIN_TEMPLATES: tuple[PrintTemplate, ...] = (
     PrintTemplate(name="transfer_list", title="纸质资料交接单", subject="batch",
                   render=render_transfer_list, source=_SOURCE,
                   description="纸质原件逐级移交时双方签字的交接清单。"),
-    PrintTemplate(name="foi_letter", title="政府信息公开申请答复书", subject="letter",
+    PrintTemplate(name="foi_letter", title="政府信息公开申请答复书", subject="request",
                   render=render_foi_letter, source=_SOURCE,
                   description="依申请公开的答复书、补正告知书和延期告知书（政府信息公开条例第三十条、第三十三条、"
                               "第三十六条、第三十七条），含复议、诉讼权利。"),
