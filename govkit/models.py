@@ -9,3 +9,5 @@ from govkit.printing import models as printing_models  # noqa: F401
 from govkit.auth import models as auth_models  # noqa: F401
 from govkit.audit import models as audit_models  # noqa: F401
 from govkit.online import models as online_models  # noqa: F401
+from govkit.consult import models as consult_models  # noqa: F401
+from govkit.inforequest import models as inforequest_models  # noqa: F401

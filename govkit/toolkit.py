@@ -59,6 +59,7 @@ if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.hierarchy.organs import organ_for_case
     from govkit.hierarchy.sample import load_sample as load_division_sample
     from govkit.hierarchy.scope import Scope
+    from govkit.inforequest.demo import seed_demo as seed_foi_demo
     from govkit.migrate import create_plugin_tables
     from govkit.online.demo import demo_listing as online_demo_listing
     from govkit.online.demo import seed_demo_applicants
@@ -125,6 +126,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "MessageChannel": ("govkit.online.messages", "MessageChannel"),
     "seed_demo_applicants": ("govkit.online.demo", "seed_demo_applicants"),
     "online_demo_listing": ("govkit.online.demo", "demo_listing"),
+    "seed_foi_demo": ("govkit.inforequest.demo", "seed_demo"),
 }
 # --- end of the govkit-internal imports ---------------------------------------------------
 
@@ -154,7 +156,7 @@ __all__ = [
     "document_url", "CaseNotice", "ImplementationGuide", "RegisterRange", "TransferBatch", "case_notice",
     "CaseDocumentKind",
     # publicity services
-    "ratings", "complaints", "disclosures",
+    "ratings", "complaints", "disclosures", "seed_foi_demo",
     # authentication
     "DirectoryConfig",
     # online hall (网上办事大厅)

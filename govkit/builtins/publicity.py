@@ -17,7 +17,8 @@ def register_settings():
         Setting("RATING_TICKET_SECONDS", int, 1800,
                 "Seconds a verified progress lookup may be used to submit a rating."),
         Setting("COMPLAINT_MIN_FILL_SECONDS", int, 5,
-                "Minimum seconds between showing and submitting the complaint form (anti-spam)."),
+                "Minimum seconds between showing and submitting a public form: complaints, questions, information "
+                "requests (anti-spam)."),
         Setting("PROGRESS_CASE_FAILURE_LIMIT", str, "10 per day",
                 "Failed public progress lookups allowed per case number (any address), on top of PROGRESS_RATE_LIMIT."),
         Setting("VERIFY_RATE_LIMIT", str, "20 per minute",

@@ -36,18 +36,18 @@ from sqlalchemy.orm import Session
 from govkit.cases import writes
 from govkit.cases.models import Case
 from govkit.desk.documents import case_actions, case_notice, kind_title, printable_documents
-from govkit.hierarchy.organs import organ_for_case
+from govkit.hierarchy.organs import missing_fields, organ_for_case, organ_label
 from govkit.desk.storage import FileStore
-from govkit.errors import GovkitError, ValidationError
-from govkit.hierarchy.models import Department, Division
+from govkit.errors import GovkitError, OrganIncomplete, ValidationError
+from govkit.hierarchy.models import Department, Division, Organ
 from govkit.printing.issued import seal_if_configured
-from govkit.printing.kinds import CaseDocumentKind, DocumentNotAllowed, KindRegistry, kinds_for
+from govkit.printing.kinds import CaseDocumentKind, DocumentNotAllowed, KindRegistry, LetterKind, kinds_for
 from govkit.printing.models import SUPERSEDED, VALID, WITHDRAWN, DocumentNumberSequence, IssuedDocument
 from govkit.printing.registry import TemplateRegistry, registry_for
 
 __all__ = ["Issuer", "IssuedCopy", "DocumentNotAllowed", "issuer_for", "kinds_for", "issue_document",
            "supersede_document", "withdraw_document", "issuing_organ", "next_document_number", "issued_documents",
-           "stored_pdf"]
+           "stored_pdf", "issue_letter"]
 
 EVENT = "document_issued"
 
@@ -226,6 +226,44 @@ def issue_document(session: Session, case: Case, kind_name: str, actor: Any, iss
     # Through the unit of work, not the versioned fast path: issuing does not change the case,
     # so a desk page still open on it (its forms carry the version) stays current.
     writes.materialise(session)
+    session.flush()
+    return IssuedCopy(row, pdf, True)
+
+
+def issue_letter(session: Session, organ: Organ, kind: LetterKind, context: Any, actor: Any, *,
+                 templates: TemplateRegistry, store: FileStore, settings: Any, today: date, now: Any) -> IssuedCopy:
+    """Issue a letter that belongs to no case (依申请公开的答复书、告知书) in ``organ``'s name; the caller commits.
+
+    The same path as :func:`issue_document`: the organ's per-year number, the organ's seal,
+    the exact bytes in the file store and an :class:`IssuedDocument` row (``case_id`` empty),
+    so the public verify page checks it like any notice. ``context`` is a
+    :class:`~govkit.printing.context.Letter`; its number, issuer, date, seal and check code are filled here.
+    Raises :class:`~govkit.errors.OrganIncomplete` (nothing written) when the organ lacks what a document needs.
+    """
+    missing = missing_fields(organ)
+    if missing:
+        name = organ.full_name or organ_label(organ.division, organ.department)
+        raise OrganIncomplete(f"机关“{name}”的文书信息不完整，缺少：{'、'.join(missing)}。"
+                              "请系统管理员在“层级管理 → 实施机关”中补全后再出具文书。", organ=name, missing=missing)
+    division, department = organ.division, organ.department
+    number = next_document_number(session, division, department, today.year)
+    body = organ.full_name.strip()
+    context = context.replace(document_number=number, issuing_body=body, issued_on=today,
+                              seal_image_path=organ.seal_image_path or "", review_body=organ.review_body.strip(),
+                              court=organ.court.strip())
+    context = context.replace(check_code=check_code(context))
+    pdf = templates.render(kind.template, context)
+    passphrase = os.environ.get(organ.seal_passphrase_env) if organ.seal_passphrase_env else None
+    pdf, signed = seal_if_configured(pdf, settings, reason=kind.title, location=body,
+                                     p12_path=organ.seal_p12_path or None, passphrase=passphrase)
+    sha = store.put(pdf)
+    row = IssuedDocument(
+        document_number=number, template_name=kind.name, title=kind.title[:100], case_id=None,
+        division_code=division.code, department_id=department.id if department is not None else None,
+        issuing_body=body[:200], sha256=sha, check_code=context.check_code, size=len(pdf), issued_at=now,
+        issued_by_id=getattr(actor, "user_id", None), issued_by_name=(getattr(actor, "name", "") or "")[:100],
+        signed=signed, status=VALID)
+    session.add(row)
     session.flush()
     return IssuedCopy(row, pdf, True)
 

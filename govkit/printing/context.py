@@ -24,7 +24,7 @@ from typing import NamedTuple
 __all__ = [
     "ReceivedMaterial", "MissingMaterial", "CaseNotice",
     "GuideMaterial", "ProcedureStep", "Fee", "ImplementationGuide",
-    "RegisterRow", "RegisterRange", "TransferCase", "TransferBatch",
+    "RegisterRow", "RegisterRange", "TransferCase", "TransferBatch", "Letter",
     "mask_id_number", "mask_phone",
 ]
 
@@ -323,3 +323,29 @@ class TransferBatch(_Context):
         for c in _rows(self.cases, TransferCase):
             cases.append(c._replace(materials=_rows(c.materials, ReceivedMaterial)))
         self._set("cases", tuple(cases))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Letter(_Context):
+    """A letter to a requester that belongs to no case (政府信息公开申请答复书、补正告知书、延期告知书).
+
+    ``paragraphs`` is the body, one string per paragraph; ``rights`` adds the remedies
+    (行政复议 60 days, 行政诉讼 6 months, 政府信息公开条例第五十一条) naming ``review_body`` and ``court``.
+    """
+
+    title: str
+    addressee: str
+    reference: str  # the request number (申请编号)
+    paragraphs: tuple[str, ...] = ()
+    rights: bool = False
+    review_body: str = ""
+    court: str = ""
+    document_number: str = ""
+    issuing_body: str = ""
+    issued_on: date | None = None
+    seal_image_path: str = ""
+    verify_url: str = ""
+    check_code: str = ""
+
+    def __post_init__(self) -> None:
+        self._set("paragraphs", _strings(self.paragraphs))

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from govkit.errors import GovkitError, PluginError
 
-__all__ = ["CaseDocumentKind", "DocumentNotAllowed", "KindRegistry", "BUILTIN_KINDS", "kinds_from_plugins", "kinds_for"]
+__all__ = ["CaseDocumentKind", "DocumentNotAllowed", "KindRegistry", "BUILTIN_KINDS", "kinds_from_plugins", "kinds_for",
+           "LetterKind", "INFO_REQUEST_KINDS"]
 
 
 class DocumentNotAllowed(GovkitError):
@@ -121,3 +122,31 @@ def kinds_for(state) -> KindRegistry:
     if registry is None:
         registry = state.cache["case_document_kinds"] = kinds_from_plugins(state.pm, state.settings)
     return registry
+
+
+@dataclass(frozen=True, kw_only=True)
+class LetterKind:
+    """A document issued for something that is not a case (依申请公开的答复书、告知书): its name,
+    title, the print template (subject ``request``) and the law it rests on. Issued through
+    :func:`govkit.desk.issuing.issue_letter` (numbered per organ and year, frozen, verifiable)."""
+
+    name: str
+    title: str
+    basis: str
+    template: str = "foi_letter"
+
+
+#: 政府信息公开条例 (2019) documents of a request (依申请公开): one kind per reply type (第三十六、三十七条),
+#: the 补正 notice (第三十条) and the extension notice (第三十三条).
+INFO_REQUEST_KINDS: dict[str, LetterKind] = {kind.name: kind for kind in (
+    LetterKind(name="foi_reply_open", title="政府信息公开申请答复书（予以公开）", basis="第三十六条第（二）项"),
+    LetterKind(name="foi_reply_partial", title="政府信息公开申请答复书（部分公开）", basis="第三十七条"),
+    LetterKind(name="foi_reply_withheld", title="政府信息公开申请答复书（不予公开）", basis="第三十六条第（三）项"),
+    LetterKind(name="foi_reply_nonexistent", title="政府信息公开申请答复书（信息不存在）",
+               basis="第三十六条第（四）项"),
+    LetterKind(name="foi_reply_not_ours", title="政府信息公开申请答复书（非本机关负责公开）",
+               basis="第三十六条第（五）项"),
+    LetterKind(name="foi_reply_repeat", title="政府信息公开申请答复书（重复申请）", basis="第三十六条第（六）项"),
+    LetterKind(name="foi_supplement_notice", title="政府信息公开申请补正告知书", basis="第三十条"),
+    LetterKind(name="foi_extension_notice", title="延长政府信息公开答复期限告知书", basis="第三十三条第二款"),
+)}

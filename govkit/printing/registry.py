@@ -24,8 +24,9 @@ __all__ = [
 ]
 
 #: What a template prints: one case, one item implementation (办事指南), a
-#: date range of cases (登记簿) or a paper transfer batch (交接单).
-SUBJECTS = ("case", "implementation", "range", "batch")
+#: date range of cases (登记簿), a paper transfer batch (交接单) or a letter that belongs to no case
+#: (依申请公开的答复书).
+SUBJECTS = ("case", "implementation", "range", "batch", "request")
 
 
 class TemplateNotFound(GovkitError):
@@ -40,7 +41,7 @@ class PrintTemplate:
 
     ``render(context) -> bytes`` returns a PDF; the context type follows
     ``subject`` (:class:`~govkit.printing.context.CaseNotice` for "case",
-    ``ImplementationGuide``, ``RegisterRange``, ``TransferBatch``).
+    ``ImplementationGuide``, ``RegisterRange``, ``TransferBatch``, ``Letter``).
     ``applies_to`` is ``None`` for every item or a set of basic codes.
     ``source`` names the plugin that provided it ("govkit" for built-ins).
     """

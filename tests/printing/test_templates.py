@@ -11,7 +11,7 @@ from govkit.printing import builtin_templates
 BUILTIN_NAMES = {
     "acceptance_notice", "refusal_notice", "supplement_notice", "delivery_receipt",
     "service_guide", "intake_register", "transfer_list",
-    "decision_grant", "decision_deny", "extension_notice", "special_procedure_notice",
+    "decision_grant", "decision_deny", "extension_notice", "special_procedure_notice", "foi_letter",
 }
 
 
@@ -37,6 +37,7 @@ def test_builtin_templates_are_complete():
     assert subjects["service_guide"] == "implementation"
     assert subjects["intake_register"] == "range"
     assert subjects["acceptance_notice"] == "case"
+    assert subjects["foi_letter"] == "request"
 
 
 def test_acceptance_notice(registry, case_notice, poppler, save_png):

@@ -1,4 +1,5 @@
-"""Seed the demo county: divisions, centres, staff, catalog, cases, ratings, complaints, disclosures.
+"""Seed the demo county: divisions, centres, staff, catalog, cases, ratings, complaints, disclosures,
+questions (网上咨询) and information requests (依申请公开).
 
 Cases are driven through govkit's own workflow engine (``govkit.toolkit.Workflow``) with a
 clock set in the past, so every event, deadline, pause and card is what real use would
@@ -16,7 +17,8 @@ from sqlalchemy import select
 from govkit.toolkit import (
     Actor, Case, CaseEvent, CentreKind, Department, Division, GovkitError, Implementation, Rating, Rectification, Scope,
     ServiceCentre, Staff, ValidationError, Workflow, cached_calendar, calendar_for, complaints, db, disclosures,
-    get_state, id_check_char, load_demo_catalog, load_division_sample, ratings, seed_demo_applicants, subtree_prefix,
+    get_state, id_check_char, load_demo_catalog, load_division_sample, ratings, seed_demo_applicants, seed_foi_demo,
+    subtree_prefix,
     sync_plugin_items,
 )
 from govkit.toolkit import case_states as S
@@ -424,6 +426,9 @@ def seed_publicity(app, divisions: dict[str, Division], rng: random.Random, echo
         counts["disclosures"] += 1
     session.commit()
     counts["rating_rows"] = session.query(Rating).count()
+    # 网上咨询 and 依申请公开: questions and information requests in every state, last year's annual report.
+    counts.update(seed_foi_demo(app, session, COUNTY))
+    session.commit()
     return dict(counts)
 
 

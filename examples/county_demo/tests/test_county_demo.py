@@ -123,6 +123,28 @@ def test_publicity_seeded(demo):
         assert db.session.scalar(select(func.count()).select_from(Rectification)) == negative
 
 
+def test_questions_and_information_requests_seeded(demo):
+    """网上咨询 answered, published and overdue; 依申请公开 in every state, with last year's annual report."""
+    from sqlalchemy import text
+
+    app, _, _, _ = demo
+    with app.app_context():
+        questions = dict(db.session.execute(text(
+            "SELECT state, count(*) FROM gk_question GROUP BY state")).all())
+        assert questions.get("已答复", 0) >= 5 and questions.get("待答复", 0) >= 5
+        assert db.session.scalar(text("SELECT count(*) FROM gk_question WHERE published")) >= 3
+        states = {row[0] for row in db.session.execute(text("SELECT DISTINCT state FROM gk_info_request"))}
+        assert states == {"办理中", "待补正", "已答复", "视为放弃"}
+        replies = {row[0] for row in db.session.execute(text(
+            "SELECT DISTINCT reply_type FROM gk_info_request WHERE reply_type IS NOT NULL"))}
+        assert replies == {"予以公开", "部分公开", "不予公开", "信息不存在", "非本机关", "重复申请"}
+        assert db.session.scalar(text("SELECT count(*) FROM gk_info_request WHERE extension_days > 0")) == 1
+        assert db.session.scalar(text("SELECT count(*) FROM gk_foi_annual_figures")) == 1
+        last_year = db.session.scalar(text("SELECT max(year) FROM gk_foi_annual_figures"))
+        assert db.session.scalar(text("SELECT count(*) FROM gk_info_request WHERE received_on < :d"),
+                                 {"d": date(last_year + 1, 1, 1)}) == 9
+
+
 def test_listed_accounts_log_in(demo):
     app, _, _, _ = demo
     client = app.test_client()

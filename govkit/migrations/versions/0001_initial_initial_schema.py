@@ -95,6 +95,18 @@ def upgrade() -> None:
     sa.UniqueConstraint('oidc_subject'),
     sa.UniqueConstraint('phone')
     )
+    op.create_table('gk_asker_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('topic', sa.String(length=20), nullable=False),
+    sa.Column('reference', sa.String(length=32), nullable=False),
+    sa.Column('recipient', sa.String(length=200), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('gk_asker_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gk_asker_message_reference'), ['reference'], unique=False)
+
     op.create_table('gk_audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
@@ -693,6 +705,27 @@ def upgrade() -> None:
     with op.batch_alter_table('gk_fee', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_gk_fee_implementation_id'), ['implementation_id'], unique=False)
 
+    op.create_table('gk_foi_annual_figures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organ_id', sa.Integer(), nullable=False),
+    sa.Column('division_code', sa.String(length=12), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('review_upheld', sa.Integer(), nullable=False),
+    sa.Column('review_corrected', sa.Integer(), nullable=False),
+    sa.Column('review_other', sa.Integer(), nullable=False),
+    sa.Column('review_pending', sa.Integer(), nullable=False),
+    sa.Column('suit_upheld', sa.Integer(), nullable=False),
+    sa.Column('suit_corrected', sa.Integer(), nullable=False),
+    sa.Column('suit_other', sa.Integer(), nullable=False),
+    sa.Column('suit_pending', sa.Integer(), nullable=False),
+    sa.Column('updated_by', sa.String(length=100), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organ_id'], ['gk_organ.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('gk_foi_annual_figures', schema=None) as batch_op:
+        batch_op.create_index('ix_gk_foi_annual_figures_organ_year', ['organ_id', 'year'], unique=True)
+
     op.create_table('gk_material',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('implementation_id', sa.Integer(), nullable=False),
@@ -727,6 +760,44 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('gk_procedure_step', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_gk_procedure_step_implementation_id'), ['implementation_id'], unique=False)
+
+    op.create_table('gk_question',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('lookup_hash', sa.String(length=64), nullable=False),
+    sa.Column('implementation_id', sa.Integer(), nullable=False),
+    sa.Column('division_code', sa.String(length=12), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('asker_name', sa.String(length=50), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=True),
+    sa.Column('email', sa.String(length=100), nullable=True),
+    sa.Column('address', sa.String(length=200), nullable=True),
+    sa.Column('id_number', sa.String(length=18), nullable=True),
+    sa.Column('applicant_id', sa.Integer(), nullable=True),
+    sa.Column('subject', sa.String(length=100), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('asked_on', sa.Date(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('due_provisional', sa.Boolean(), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('answered_by', sa.String(length=100), nullable=True),
+    sa.Column('answered_on', sa.Date(), nullable=True),
+    sa.Column('published', sa.Boolean(), nullable=False),
+    sa.Column('faq_question', sa.Text(), nullable=True),
+    sa.Column('faq_answer', sa.Text(), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('stamp_digest', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['department_id'], ['gk_department.id'], ),
+    sa.ForeignKeyConstraint(['implementation_id'], ['gk_implementation.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number'),
+    sa.UniqueConstraint('stamp_digest')
+    )
+    with op.batch_alter_table('gk_question', schema=None) as batch_op:
+        batch_op.create_index('ix_gk_question_division_state', ['division_code', 'state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_gk_question_implementation_id'), ['implementation_id'], unique=False)
 
     op.create_table('gk_special_procedure',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -905,6 +976,64 @@ def upgrade() -> None:
     with op.batch_alter_table('gk_transfer_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_gk_transfer_item_case_id'), ['case_id'], unique=False)
 
+    op.create_table('gk_info_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('lookup_hash', sa.String(length=64), nullable=False),
+    sa.Column('stamp_digest', sa.String(length=64), nullable=True),
+    sa.Column('organ_id', sa.Integer(), nullable=False),
+    sa.Column('division_code', sa.String(length=12), nullable=False),
+    sa.Column('applicant_type', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('id_number', sa.String(length=18), nullable=True),
+    sa.Column('legal_representative', sa.String(length=50), nullable=True),
+    sa.Column('contact_person', sa.String(length=50), nullable=True),
+    sa.Column('phone', sa.String(length=20), nullable=True),
+    sa.Column('email', sa.String(length=100), nullable=True),
+    sa.Column('address', sa.String(length=200), nullable=True),
+    sa.Column('postcode', sa.String(length=6), nullable=True),
+    sa.Column('applicant_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('document_ref', sa.String(length=200), nullable=True),
+    sa.Column('purpose', sa.String(length=500), nullable=True),
+    sa.Column('delivery', sa.String(length=20), nullable=False),
+    sa.Column('medium', sa.String(length=10), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('received_on', sa.Date(), nullable=False),
+    sa.Column('clock_start', sa.Date(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('due_provisional', sa.Boolean(), nullable=False),
+    sa.Column('supplement_text', sa.Text(), nullable=True),
+    sa.Column('supplement_asked_on', sa.Date(), nullable=True),
+    sa.Column('supplement_due', sa.Date(), nullable=True),
+    sa.Column('corrected_on', sa.Date(), nullable=True),
+    sa.Column('extension_days', sa.Integer(), nullable=False),
+    sa.Column('extension_reason', sa.Text(), nullable=True),
+    sa.Column('extended_by', sa.String(length=100), nullable=True),
+    sa.Column('extended_on', sa.Date(), nullable=True),
+    sa.Column('reply_type', sa.String(length=20), nullable=True),
+    sa.Column('reply_reason', sa.Text(), nullable=True),
+    sa.Column('competent_organ', sa.String(length=200), nullable=True),
+    sa.Column('reply_text', sa.Text(), nullable=True),
+    sa.Column('replied_on', sa.Date(), nullable=True),
+    sa.Column('replied_by', sa.String(length=100), nullable=True),
+    sa.Column('fee', sa.Numeric(precision=10, scale=2), nullable=False),
+    sa.Column('reply_document_id', sa.Integer(), nullable=True),
+    sa.Column('supplement_document_id', sa.Integer(), nullable=True),
+    sa.Column('extension_document_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['extension_document_id'], ['gk_issued_document.id'], ),
+    sa.ForeignKeyConstraint(['organ_id'], ['gk_organ.id'], ),
+    sa.ForeignKeyConstraint(['reply_document_id'], ['gk_issued_document.id'], ),
+    sa.ForeignKeyConstraint(['supplement_document_id'], ['gk_issued_document.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number'),
+    sa.UniqueConstraint('stamp_digest')
+    )
+    with op.batch_alter_table('gk_info_request', schema=None) as batch_op:
+        batch_op.create_index('ix_gk_info_request_division_state', ['division_code', 'state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_gk_info_request_organ_id'), ['organ_id'], unique=False)
+
     op.create_table('gk_rectification',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rating_id', sa.Integer(), nullable=False),
@@ -960,6 +1089,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_gk_rectification_division_code'))
 
     op.drop_table('gk_rectification')
+    with op.batch_alter_table('gk_info_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gk_info_request_organ_id'))
+        batch_op.drop_index('ix_gk_info_request_division_state')
+
+    op.drop_table('gk_info_request')
     with op.batch_alter_table('gk_transfer_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_transfer_item_case_id'))
 
@@ -1000,6 +1134,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_gk_special_procedure_implementation_id'))
 
     op.drop_table('gk_special_procedure')
+    with op.batch_alter_table('gk_question', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gk_question_implementation_id'))
+        batch_op.drop_index('ix_gk_question_division_state')
+
+    op.drop_table('gk_question')
     with op.batch_alter_table('gk_procedure_step', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_procedure_step_implementation_id'))
 
@@ -1008,6 +1147,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_gk_material_implementation_id'))
 
     op.drop_table('gk_material')
+    with op.batch_alter_table('gk_foi_annual_figures', schema=None) as batch_op:
+        batch_op.drop_index('ix_gk_foi_annual_figures_organ_year')
+
+    op.drop_table('gk_foi_annual_figures')
     with op.batch_alter_table('gk_fee', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_fee_implementation_id'))
 
@@ -1138,6 +1281,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_gk_audit_entry_actor'))
 
     op.drop_table('gk_audit_entry')
+    with op.batch_alter_table('gk_asker_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gk_asker_message_reference'))
+
+    op.drop_table('gk_asker_message')
     op.drop_table('gk_applicant')
     op.drop_table('ab_view_menu')
     op.drop_table('ab_user')

@@ -14,6 +14,7 @@ from govkit.printing.templates.decisions import (
     render_extension_notice,
     render_special_procedure_notice,
 )
+from govkit.printing.templates.letters import render_foi_letter
 from govkit.printing.templates.registers import render_intake_register, render_transfer_list
 from govkit.printing.templates.service_guide import render_service_guide
 
@@ -53,4 +54,8 @@ BUILTIN_TEMPLATES: tuple[PrintTemplate, ...] = (
     PrintTemplate(name="transfer_list", title="纸质资料交接单", subject="batch",
                   render=render_transfer_list, source=_SOURCE,
                   description="纸质原件逐级移交时双方签字的交接清单。"),
+    PrintTemplate(name="foi_letter", title="政府信息公开申请答复书", subject="request",
+                  render=render_foi_letter, source=_SOURCE,
+                  description="依申请公开的答复书、补正告知书和延期告知书（政府信息公开条例第三十条、第三十三条、"
+                              "第三十六条、第三十七条），含复议、诉讼权利。"),
 )

@@ -1,0 +1,121 @@
+"""Public pages of 依申请公开 (``/public/foi``): the 政府信息公开申请表 online, and the look-up of a request.
+
+The form has the fields of 政府信息公开条例第二十九条 (申请人的姓名或者名称、身份证明、联系方式；所需政府信息
+的名称、文号或者便于查询的其他特征性描述；获取信息的方式、途径) and is guarded like the complaint form
+(CSRF, per-address INFO_REQUEST_RATE_LIMIT, honeypot, single-use signed stamp). The look-up shows the state,
+the reply deadline and the reply type — never the requester's identity.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import TooManyRequests
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from govkit.cases.runtime import calendar_for
+from govkit.db import db
+from govkit.errors import GovkitError
+from govkit.hierarchy.models import Division, Organ
+from govkit.inforequest import services
+from govkit.publicity import antispam
+from govkit.publicity.limiter import rate_limit
+from govkit.publicity.public.blueprint import csrf_failed, home_division, not_found, setting, too_many
+
+bp = Blueprint("public_foi", __name__, url_prefix="/public/foi")
+bp.register_error_handler(TooManyRequests, too_many)
+bp.register_error_handler(CSRFError, csrf_failed)
+bp.register_error_handler(404, not_found)
+
+
+class RequestForm(FlaskForm):
+    organ = StringField("受理机关", validators=[DataRequired("请选择受理申请的行政机关。"), Length(max=12)])
+    applicant_type = StringField("申请人类型", validators=[DataRequired("请选择申请人类型。"), Length(max=20)])
+    name = StringField("姓名或名称", validators=[DataRequired("请填写申请人姓名或名称。"), Length(max=100)])
+    id_number = StringField("证件号码", validators=[DataRequired("请填写证件号码。"), Length(max=18)])
+    legal_representative = StringField("法定代表人", validators=[Optional(), Length(max=50)])
+    contact_person = StringField("联系人", validators=[Optional(), Length(max=50)])
+    phone = StringField("联系电话", validators=[Optional(), Length(max=20)])
+    email = StringField("电子邮箱", validators=[Optional(), Length(max=100)])
+    address = StringField("通信地址", validators=[Optional(), Length(max=200)])
+    postcode = StringField("邮政编码", validators=[Optional(), Length(max=6)])
+    description = TextAreaField("所需信息的内容描述", validators=[DataRequired("请描述所需的政府信息。"),
+                                                          Length(max=2000)])
+    document_ref = StringField("文件名称、文号", validators=[Optional(), Length(max=200)])
+    purpose = StringField("所需信息的用途（选填）", validators=[Optional(), Length(max=500)])
+    delivery = StringField("获取信息的方式", validators=[DataRequired("请选择获取信息的方式。"), Length(max=20)])
+    medium = StringField("载体形式", validators=[Optional(), Length(max=10)])
+
+
+class LookupForm(FlaskForm):
+    number = StringField("申请编号", validators=[DataRequired("请输入申请编号。"), Length(max=32)])
+    code = StringField("查询码", validators=[DataRequired("请输入查询码。"), Length(max=16)])
+
+
+def _organs() -> list[Organ]:
+    """Organs of the county that can be asked (a full name is configured), by division code."""
+    county = home_division()
+    query = select(Organ).join(Division, Division.id == Organ.division_id).where(
+        Organ.full_name.is_not(None), Organ.full_name != "")
+    if county is not None:
+        query = query.where(Division.code.like(county.code[:6] + "%"))
+    return list(db.session.scalars(query.order_by(Division.code, Organ.id)))
+
+
+def _page(form: RequestForm, error: str | None = None, status: int = 200):
+    return render_template("inforequest/apply.html", form=form, error=error, organs=_organs(),
+                           types=services.APPLICANT_TYPES, deliveries=services.DELIVERIES, media=services.MEDIA,
+                           stamp=antispam.issue_stamp(current_app.config["SECRET_KEY"]),
+                           honeypot=antispam.HONEYPOT_FIELD, stamp_field=antispam.STAMP_FIELD), status
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+def apply():
+    form = RequestForm()
+    if request.method == "GET":
+        return _page(form)
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            return _page(form, "页面已过期，请刷新后重新提交。", 400)
+        return _page(form, "；".join(str(m) for messages in form.errors.values() for m in messages), 400)
+    try:
+        antispam.check(current_app.config["SECRET_KEY"], request.form,
+                       min_seconds=setting("COMPLAINT_MIN_FILL_SECONDS"))
+    except GovkitError as exc:
+        return _page(form, str(exc), 400)
+    organ = db.session.get(Organ, int(form.organ.data)) if form.organ.data.isdigit() else None
+    if organ is not None and organ not in _organs():
+        organ = None
+    with rate_limit(setting("INFO_REQUEST_RATE_LIMIT"), scope="public-foi"):
+        try:
+            found, code = services.submit(
+                db.session, organ, applicant_type=form.applicant_type.data, name=form.name.data,
+                id_number=form.id_number.data, legal_representative=form.legal_representative.data,
+                contact_person=form.contact_person.data, phone=form.phone.data, email=form.email.data,
+                address=form.address.data, postcode=form.postcode.data, description=form.description.data,
+                document_ref=form.document_ref.data, purpose=form.purpose.data, delivery=form.delivery.data,
+                medium=form.medium.data or "电子", calendar=calendar_for(db.session, current_app))
+            found.stamp_digest = antispam.stamp_digest(request.form)
+            db.session.commit()
+        except GovkitError as exc:
+            db.session.rollback()
+            return _page(form, str(exc), 400)
+        except IntegrityError:
+            db.session.rollback()
+            return _page(form, "此页面已提交过，请勿重复提交；如需再次申请，请刷新页面后重新填写。", 400)
+    return render_template("inforequest/applied.html", found=found, lookup_code=code)
+
+
+@bp.route("/lookup", methods=["GET", "POST"])
+def lookup():
+    form = LookupForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return render_template("inforequest/lookup.html", form=form, found=None,
+                               error=None if request.method == "GET" else "请输入申请编号和查询码。")
+    with rate_limit(setting("PROGRESS_RATE_LIMIT"), scope="public-foi-lookup"):
+        found = services.lookup(db.session, form.number.data, form.code.data)
+    return render_template("inforequest/lookup.html", form=form, found=found,
+                           error=None if found else "未查到匹配的申请，请核对申请编号和查询码。")
