@@ -6,6 +6,9 @@ password in use, an unknown name answered without any hash check, and no screen 
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from govkit.audit.models import AuditEntry
 from govkit.auth import passwords
 from govkit.auth.directory_login import login_throttle
 from govkit.testing.fixtures import create_user
@@ -86,7 +89,7 @@ def test_unknown_user_costs_a_password_hash(app, client, monkeypatch):
     assert len(calls) == 1
 
 
-def test_admin_sees_and_lifts_login_locks(app, client, login_as):
+def test_admin_sees_and_lifts_login_locks(app, db, client, login_as):
     throttle = login_throttle(app)
     for _ in range(5):
         throttle.record_failure("zhangsan", "10.0.0.1")
@@ -100,6 +103,10 @@ def test_admin_sees_and_lifts_login_locks(app, client, login_as):
 
     assert not throttle.state("zhangsan", "10.0.0.1").locked
     assert "<td>zhangsan|10.0.0.1</td>" not in client.get("/admin/login-locks/").get_data(as_text=True)
+    lifted = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.table_name == "gk_login_failure")).all()
+    # the administrator's action is in the audit trail, under their name
+    assert [e.action for e in lifted] == ["解除锁定"] and lifted[0].actor not in ("", "系统")
+    assert "zhangsan|10.0.0.1" in lifted[0].summary
 
 
 def test_clerks_cannot_open_the_lock_screen(app, client, login_as):
