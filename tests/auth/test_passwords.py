@@ -27,10 +27,19 @@ def test_policy_rules():
     assert passwords.password_problems("Bright-river-42", "zhangsan") == []
 
 
-def test_bundled_list_names_its_source():
-    text = (passwords._COMMON).read_text(encoding="utf-8")
-    assert "SecLists" in text and "MIT" in text
-    assert len(passwords.common_passwords()) > 50
+def test_every_long_enough_entry_of_the_cited_list_is_refused():
+    """The list is zxcvbn's (PyPI, MIT) "passwords" frequency list, not one written from memory: each of its
+    entries that passes the length rule is still refused, in any case."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # deferred: the cited source, read as the policy reads it
+
+    cited = FREQUENCY_LISTS["passwords"]
+    assert len(cited) == 30000 and "zxcvbn" in passwords.COMMON_PASSWORDS_SOURCE
+    long_enough = [word for word in cited if len(word) >= passwords.MIN_LENGTH]
+    assert len(long_enough) > 1000
+    for word in long_enough:
+        assert "这是一个常见密码，很容易被猜中，请换一个。" in passwords.password_problems(word), word
+        assert passwords.password_problems(word.upper()), word
+    assert passwords.password_problems("Manchester") and passwords.password_problems("1qaz2wsx3edc")
 
 
 def _login(client, username, password="pw-123456"):
