@@ -14,7 +14,8 @@ from govkit.errors import ValidationError
 
 #: Field labels used in messages (and as column headers by the import/export).
 LABELS: dict[str, str] = {
-    "basic_code": "基本编码", "name": "名称", "item_type": "事项类型", "service_object": "服务对象",
+    "basic_code": "基本编码", "name": "名称", "synonyms": "别名简称", "item_type": "事项类型",
+    "service_object": "服务对象",
     "exercise_level": "行使层级", "parent_code": "上级事项编码", "code": "实施编码", "version": "版本",
     "division_code": "实施区划代码", "department": "实施部门", "legal_days": "法定时限",
     "promised_days": "承诺时限", "max_extensions": "可延期次数", "max_extension_days": "每次延期上限（工作日）",

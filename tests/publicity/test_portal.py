@@ -63,6 +63,18 @@ def test_search_by_name_and_pinyin_initials(app, client, db):
     assert "没有找到相关事项" in html
 
 
+def test_search_by_the_items_synonyms(app, client, db):
+    """Before: the public search found nothing for 低保 (issue 22). The item's 别名简称 find it; the guide shows them."""
+    world = make_world(db.session)
+    db.session.commit()
+    assert "没有找到相关事项" in client.get("/public/search", query_string={"q": "低保"}).get_data(as_text=True)
+    world.impl.item.synonyms = "低保、低保金"
+    db.session.commit()
+    html = client.get("/public/search", query_string={"q": "低保"}).get_data(as_text=True)
+    assert "最低生活保障金给付" in html
+    assert "又称" in client.get(f"/public/guide/{world.impl.id}").get_data(as_text=True)
+
+
 def test_xss_in_item_name_is_inert(app, client, db):
     world = make_world(db.session, item_name='<script>alert("x")</script>低保')
     db.session.commit()

@@ -224,6 +224,7 @@ def upgrade() -> None:
     sa.Column('basic_code', sa.String(length=12), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('pinyin_initials', sa.String(length=100), nullable=True),
+    sa.Column('synonyms', sa.String(length=500), nullable=True),
     sa.Column('item_type', sa.String(length=2), nullable=False),
     sa.Column('service_object', sa.String(length=100), nullable=False),
     sa.Column('exercise_level', sa.Integer(), nullable=False),
