@@ -64,7 +64,8 @@ def test_search_by_name_and_pinyin_initials(app, client, db):
 
 
 def test_search_by_the_items_synonyms(app, client, db):
-    """Before: the public search found nothing for 低保 (issue 22). The item's 别名简称 find it; the guide shows them."""
+    """Before: the public search found nothing for 低保 (issue 22). The item's 别名简称 find it; the guide shows
+    them."""
     world = make_world(db.session)
     db.session.commit()
     assert "没有找到相关事项" in client.get("/public/search", query_string={"q": "低保"}).get_data(as_text=True)
