@@ -42,13 +42,19 @@ def test_blank_form_download(app, client, db):
     world = make_world(db.session)
     db.session.commit()
     storage = Path(app.config["GOVKIT_STORAGE_DIR"])
-    (storage / "forms").mkdir(parents=True, exist_ok=True)
-    (storage / "forms" / "blank.txt").write_text("申请表", encoding="utf-8")
+    (storage / "catalog" / "forms").mkdir(parents=True, exist_ok=True)
+    (storage / "catalog" / "forms" / "blank.txt").write_text("申请表", encoding="utf-8")
     material = world.impl.materials[0]
     response = client.get(f"/public/material/{material.id}/blank")
     assert response.status_code == 200 and response.data.decode() == "申请表"
     assert client.get(f"/public/material/{material.id}/sample").status_code == 404
     material.blank_form_path = "../../etc/passwd"
+    db.session.commit()
+    assert client.get(f"/public/material/{material.id}/blank").status_code == 404
+    # A path to an existing file outside the catalog's folder — a case scan: personal data — is not served.
+    (storage / "cases" / "ab").mkdir(parents=True, exist_ok=True)
+    (storage / "cases" / "ab" / "scan.pdf").write_text("张三的身份证", encoding="utf-8")
+    material.blank_form_path = "cases/ab/scan.pdf"
     db.session.commit()
     assert client.get(f"/public/material/{material.id}/blank").status_code == 404
 
