@@ -31,10 +31,10 @@ __all__ = ["Audited", "AUDITED_TABLES", "APPEND_ONLY_TABLES", "record", "verify"
            "ChainProblem", "canonical", "entry_hash"]
 
 #: Administrative tables audited without opting in: users, roles and their permissions, groups, API keys,
-#: staff, the division tree, centres, departments, organs, the working-day calendar, the catalog.
+#: staff, the division tree, centres, departments, organs, runtime settings, the working-day calendar, the catalog.
 AUDITED_TABLES = frozenset({
     "ab_user", "ab_role", "ab_group", "ab_api_key", "gk_staff", "gk_division", "gk_service_centre",
-    "gk_department", "gk_organ",
+    "gk_department", "gk_organ", "gk_runtime_setting",
     "gk_calendar_day", "gk_calendar_year", "gk_service_item", "gk_implementation", "gk_legal_basis",
     "gk_procedure_step", "gk_fee", "gk_special_procedure", "gk_material", "gk_item_type_mapping",
     "gk_disclosure_category",
@@ -165,8 +165,10 @@ def _changes(obj: Any, stored: dict[str, Any]) -> tuple[dict[str, Any], dict[str
 
 
 def _row_key(obj: Any) -> str:
-    identity = inspect(obj).identity or ()
-    return ",".join(str(v) for v in identity) or "?"
+    state = inspect(obj)
+    # a row inserted by this flush has its key in the row but no identity yet (set after the flush)
+    identity = state.identity or state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(v) for v in identity if v is not None) or "?"
 
 
 @dataclass(frozen=True)
