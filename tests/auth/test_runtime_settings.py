@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from govkit.audit.models import AuditEntry
@@ -17,6 +18,8 @@ from govkit.auth import runtime_settings
 from govkit.db import db
 from govkit.state import get_state
 from govkit.testing.fixtures import create_user
+
+pytestmark = pytest.mark.both_backends
 
 COUNTY = "621002000000"
 SCREEN = "/admin/runtime-settings/"
