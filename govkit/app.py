@@ -18,6 +18,7 @@ from govkit import settings as settings_mod
 from govkit.auth import accounts
 from govkit.audit import trail as audit_trail
 from govkit.auth import cache as auth_cache
+from govkit.auth import runtime_settings
 from govkit.auth import sessions as auth_sessions
 from govkit.cases import dispatch, writes
 from govkit.db import db, listen
@@ -209,6 +210,7 @@ def create_app(
         appbuilder = AppBuilder(update_perms=True, indexview=HomeView)
         appbuilder.init_app(app, db.session)
         auth_sessions.init_tokens(app)
+        runtime_settings.init_runtime_settings(app)
         pm.hook.register_views(appbuilder=appbuilder, app=app)
         labels.register(app)
         labels.apply_to_views(appbuilder.baseviews)

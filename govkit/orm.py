@@ -9,11 +9,12 @@ app). FAB's security tables (ab_user, ab_role …) are declared on FAB's own bas
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, Table
 from sqlalchemy.orm import declarative_base
 
-__all__ = ["Model", "metadata", "utcnow", "UTCDateTime", "adopt_tables"]
+__all__ = ["Model", "metadata", "utcnow", "UTCDateTime", "adopt_tables", "note_bulk_change"]
 
 metadata = MetaData()
 _Base = declarative_base(metadata=metadata)
@@ -33,6 +34,20 @@ def utcnow() -> datetime:
 
 #: Column type for instants; naive values read back from SQLite are treated as UTC.
 UTCDateTime = DateTime(timezone=True)
+
+
+#: ``session.info`` key of the bulk changes announced by :func:`note_bulk_change`, recorded at commit.
+BULK_CHANGES_KEY = "govkit_bulk_changes"
+
+
+def note_bulk_change(session: Any, table: str, action: str, rows: int, detail: str = "") -> None:
+    """Announce a change of many rows of ``table`` written past the ORM (driver SQL, COPY), e.g. an import.
+
+    The audit trail (:mod:`govkit.audit.trail`) appends one entry with the count when the session commits
+    and forgets the note on a rollback. A domain unit calls this without importing the audit unit.
+    """
+    session.info.setdefault(BULK_CHANGES_KEY, []).append(
+        {"table": table, "action": action, "rows": int(rows), "detail": detail})
 
 
 def adopt_tables(other: MetaData) -> None:

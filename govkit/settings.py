@@ -33,6 +33,9 @@ class Setting:
     choices: tuple[Any, ...] | None = None
     #: Applied to the converted value (e.g. the database URL's default driver).
     normalise: Any = None
+    #: Changeable at run time by an administrator on 运行参数 (govkit.auth.runtime_settings), within these
+    #: (lowest, highest) bounds; every change is audited. None: only the config file and environment set it.
+    runtime: tuple[float, float] | None = None
 
     def convert(self, value: Any, source: str) -> Any:
         """Convert ``value`` (from ``source``) to this setting's type or raise SettingsError."""
@@ -130,15 +133,18 @@ CORE_SETTINGS: tuple[Setting, ...] = (
             "(progress and verify pages, QR codes). `govkit demo --host/--port` sets it to the address it serves; "
             "a production start-up logs a warning when it is unset."),
     Setting("UPLOAD_MAX_BYTES", int, 20 * 1024 * 1024, "Largest accepted upload in bytes."),
-    Setting("YELLOW_CARD_RATIO", float, 0.8, "Share of the promised time used that raises a yellow card."),
-    Setting("YELLOW_CARD_DAYS", int, 2, "Working days left at or below which a yellow card is raised."),
+    Setting("YELLOW_CARD_RATIO", float, 0.8, "Share of the promised time used that raises a yellow card.",
+            runtime=(0.1, 1.0)),
+    Setting("YELLOW_CARD_DAYS", int, 2, "Working days left at or below which a yellow card is raised.",
+            runtime=(0, 30)),
     Setting("SUPPLEMENT_NOTICE_DAYS", int, 5,
             "Working days within which a supplement notice must be issued (行政许可法 §32)."),
     Setting("SUPPLEMENT_PERIOD_DAYS", int, 20,
             "Default 补正 period in working days after the 一次性告知书 (per item: supplement_days); printed on the "
-            "notice with the resulting date (逾期未补正的，视为撤回)."),
-    Setting("RECTIFICATION_DAYS", int, 10, "Working days to rectify after a 差评."),
-    Setting("TRANSFER_OVERDUE_DAYS", int, 3, "Working days after which a paper transfer batch in transit is reported."),
+            "notice with the resulting date (逾期未补正的，视为撤回).", runtime=(1, 90)),
+    Setting("RECTIFICATION_DAYS", int, 10, "Working days to rectify after a 差评.", runtime=(1, 90)),
+    Setting("TRANSFER_OVERDUE_DAYS", int, 3, "Working days after which a paper transfer batch in transit is reported.",
+            runtime=(1, 60)),
     Setting("PROGRESS_RATE_LIMIT", str, "10 per minute", "Rate limit per IP for the public progress lookup."),
     Setting("COMPLAINT_RATE_LIMIT", str, "5 per hour", "Rate limit per IP for public complaints."),
     Setting("RATELIMIT_STORAGE_URI", str, "memory://",
@@ -162,7 +168,7 @@ CORE_SETTINGS: tuple[Setting, ...] = (
             "(not from its known addresses)."),
     Setting("LOGIN_ACCOUNT_LOCKOUT_SECONDS", int, 300, "How long the per-account back-off lasts."),
     Setting("SESSION_IDLE_MINUTES", int, 30,
-            "Minutes without a request after which a session ends (0 = no idle timeout)."),
+            "Minutes without a request after which a session ends (0 = no idle timeout).", runtime=(0, 1440)),
     Setting("AUTH_CACHE_SECONDS", float, 30.0,
             "How long an API worker trusts its cached bearer tokens, user roles/scope and role permissions; "
             "changes made in the same process apply at once, other workers see them within this time. 0 = no cache."),

@@ -68,6 +68,7 @@ if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.printing import engine as print_engine
     from govkit.printing.qr import document_url, progress_url
     from govkit.publicity import complaints, disclosures, ratings
+    from govkit.publicity.demo_forms import attach_demo_forms
     from govkit.publicity.models import Complaint, Disclosure, Rating, Rectification
     from govkit.state import GovkitState, get_state
     from govkit.web.scope import current_scope
@@ -118,6 +119,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "complaints": ("govkit.publicity", "complaints"),
     "disclosures": ("govkit.publicity", "disclosures"),
     "ratings": ("govkit.publicity", "ratings"),
+    "attach_demo_forms": ("govkit.publicity.demo_forms", "attach_demo_forms"),
     "Complaint": ("govkit.publicity.models", "Complaint"),
     "Disclosure": ("govkit.publicity.models", "Disclosure"),
     "Rating": ("govkit.publicity.models", "Rating"),
@@ -135,7 +137,7 @@ __all__ = [
     "hookimpl", "Setting", "Settings", "create_app", "load_settings", "GovkitState", "get_state",
     # catalog value types and helpers
     "ServiceItemSpec", "ImplementationSpec", "MaterialSpec", "FeeSpec", "StepSpec", "LegalBasisSpec",
-    "uscc_check_char", "sync_plugin_items", "load_demo_catalog",
+    "uscc_check_char", "sync_plugin_items", "load_demo_catalog", "attach_demo_forms",
     # errors
     "GovkitError", "ValidationError", "PluginError", "SettingsError", "InvalidTransition", "OutOfScope",
     "PermissionDenied", "ConcurrentModification", "CalendarYearNotCovered",

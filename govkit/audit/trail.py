@@ -25,26 +25,30 @@ from sqlalchemy.orm import Session
 
 from govkit.audit.models import AuditEntry
 from govkit.listeners import Listeners
-from govkit.orm import utcnow
+from govkit.orm import BULK_CHANGES_KEY, utcnow
 
 __all__ = ["Audited", "AUDITED_TABLES", "APPEND_ONLY_TABLES", "record", "verify", "SESSION_LISTENERS",
            "ChainProblem", "canonical", "entry_hash"]
 
-#: Administrative tables audited without opting in: users, roles and their permissions, staff, the division
-#: tree, centres, departments, the working-day calendar, the catalog.
+#: Administrative tables audited without opting in: users, roles and their permissions, groups, API keys,
+#: staff, the division tree, centres, departments, organs, runtime settings, the working-day calendar, the catalog.
 AUDITED_TABLES = frozenset({
-    "ab_user", "ab_role", "gk_staff", "gk_division", "gk_service_centre", "gk_department",
+    "ab_user", "ab_role", "ab_group", "ab_api_key", "gk_staff", "gk_division", "gk_service_centre",
+    "gk_department", "gk_organ", "gk_runtime_setting",
     "gk_calendar_day", "gk_calendar_year", "gk_service_item", "gk_implementation", "gk_legal_basis",
     "gk_procedure_step", "gk_fee", "gk_special_procedure", "gk_material", "gk_item_type_mapping",
     "gk_disclosure_category",
 })
+#: FAB's permission catalogue: written by code at every start-up (permission sync, not an administrative
+#: change), so audited only when a change comes through a request (FAB's security API and screens).
+REQUEST_AUDITED_TABLES = frozenset({"ab_permission", "ab_view_menu", "ab_permission_view"})
 #: Tables the application role may only INSERT into and SELECT from on PostgreSQL (``govkit audit lock-down``).
 APPEND_ONLY_TABLES = ("gk_audit_entry", "gk_case_event")
 #: Bookkeeping columns whose change alone is not an administrative change (logins count, timestamps).
 IGNORED_COLUMNS = frozenset({"last_login", "login_count", "fail_login_count", "changed_on", "created_on",
-                             "changed_by_fk", "created_by_fk", "updated_at"})
+                             "changed_by_fk", "created_by_fk", "updated_at", "last_used_on"})
 #: Columns recorded as changed, never with their value.
-SECRET_COLUMNS = frozenset({"password"})
+SECRET_COLUMNS = frozenset({"password", "key_hash", "lookup_hash"})
 GENESIS = "0" * 64
 _LOCK_KEY = 0x676B6175  # "gkau": the advisory lock that serializes appends on PostgreSQL
 
@@ -60,7 +64,17 @@ class Audited:
 
 def _is_audited(obj: Any) -> bool:
     cls = type(obj)
-    return getattr(cls, "__govkit_audited__", False) or getattr(cls, "__tablename__", None) in AUDITED_TABLES
+    return _table_audited(getattr(cls, "__table__", None), cls)
+
+
+def _table_audited(table: Any, cls: Any = None) -> bool:
+    name = getattr(table, "name", None)
+    if getattr(cls, "__govkit_audited__", False) or name in AUDITED_TABLES:
+        return True
+    if name in REQUEST_AUDITED_TABLES:
+        from flask import has_request_context  # deferred: the trail runs without Flask too (CLI, jobs)
+        return has_request_context()
+    return False
 
 
 def _jsonable(value: Any) -> Any:
@@ -151,8 +165,10 @@ def _changes(obj: Any, stored: dict[str, Any]) -> tuple[dict[str, Any], dict[str
 
 
 def _row_key(obj: Any) -> str:
-    identity = inspect(obj).identity or ()
-    return ",".join(str(v) for v in identity) or "?"
+    state = inspect(obj)
+    # a row inserted by this flush has its key in the row but no identity yet (set after the flush)
+    identity = state.identity or state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(v) for v in identity if v is not None) or "?"
 
 
 @dataclass(frozen=True)
@@ -237,8 +253,55 @@ def _after_flush(session: Session, flush_context: Any) -> None:
         _append(session.connection(), current_actor(session), changes)
 
 
-#: On govkit's session factory (govkit.db.listen): every flush of an audited row appends its entries.
-SESSION_LISTENERS = Listeners(("before_flush", _before_flush), ("after_flush", _after_flush))
+# -- bulk statements ------------------------------------------------------------------------------
+
+_BULK_ACTIONS = {"update": "批量修改", "delete": "批量删除", "insert": "批量新增"}
+
+
+def _statement_text(state: Any) -> str:
+    try:
+        return str(state.statement.compile(dialect=state.session.get_bind().dialect))
+    except Exception:  # a statement that does not compile alone (never fails the change it describes)
+        return type(state.statement).__name__
+
+
+def _on_orm_execute(state: Any) -> Any:
+    """An UPDATE/DELETE/INSERT statement run through the session (``session.execute(update(Division)...)``) on
+    an audited table bypasses the flush: run it here and append one entry with its row count."""
+    kind = "update" if state.is_update else "delete" if state.is_delete else "insert" if state.is_insert else None
+    table = getattr(state.statement, "table", None)
+    if kind is None or not _table_audited(table, getattr(state.bind_mapper, "class_", None)):
+        return None
+    result = state.invoke_statement()
+    params = state.parameters
+    rows = len(params) if isinstance(params, (list, tuple)) else result.rowcount
+    text = _statement_text(state)
+    after = {"rows": rows, "statement": text[:2000]}
+    if isinstance(params, dict):
+        after["parameters"] = {str(k): _jsonable(v) for k, v in params.items()}
+    change = Change(_BULK_ACTIONS[kind], table.name, "*", f"{_BULK_ACTIONS[kind]} {rows} 行：{text}"[:300],
+                    None, after)
+    _append(state.session.connection(), current_actor(state.session), [change])
+    return result
+
+
+def _before_commit(session: Session) -> None:
+    notes = session.info.pop(BULK_CHANGES_KEY, [])
+    changes = [Change(note["action"], note["table"], "*", f"{note['action']} {note['rows']} 行：{note['detail']}"[:300],
+                      None, {"rows": note["rows"], "detail": note["detail"]}) for note in notes]
+    if changes:
+        _append(session.connection(), current_actor(session), changes)
+
+
+def _forget_bulk_notes(session: Session, previous_transaction: Any = None) -> None:
+    session.info.pop(BULK_CHANGES_KEY, None)
+
+
+#: On govkit's session factory (govkit.db.listen): every flush of an audited row appends its entries; every
+#: bulk statement on an audited table and every bulk change announced by ``govkit.orm.note_bulk_change`` one.
+SESSION_LISTENERS = Listeners(("before_flush", _before_flush), ("after_flush", _after_flush),
+                              ("do_orm_execute", _on_orm_execute), ("before_commit", _before_commit),
+                              ("after_soft_rollback", _forget_bulk_notes))
 
 
 # -- checking ------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from govkit.auth import passwords
 from govkit.auth.directory_login import login_throttle
 from govkit.auth.sessions import EPOCH_KEY, read_epoch
 from govkit.db import db
+from govkit.orm import note_bulk_change
 
 MUST_CHANGE_KEY = "_gk_must_change"
 
@@ -145,9 +146,13 @@ class LoginLockView(BaseView):
     def unlock(self):
         throttle = login_throttle(current_app)
         kind, key = request.form.get("kind", ""), request.form.get("key", "")
+        removed = 0
         if kind == "ip":
-            throttle.unlock(ip=key)
+            removed = throttle.unlock(ip=key)
         elif kind in ("pair", "account"):
-            throttle.unlock(username=key.split("|", 1)[0])
+            removed = throttle.unlock(username=key.split("|", 1)[0])
+        if removed:  # an administrator's action: one audit entry (govkit.audit.trail records the note)
+            note_bulk_change(db.session, "gk_login_failure", "解除锁定", removed, f"解除登录锁定：{kind} {key}"[:200])
+            db.session.commit()
         flash(f"已解除锁定：{key}", "info")
         return redirect(url_for("LoginLockView.list"))

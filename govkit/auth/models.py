@@ -1,10 +1,13 @@
-"""Tables of the auth package: failed-login counters shared by every worker process."""
+"""Tables of the auth package: failed-login counters shared by every worker process, session epochs, forced
+password changes and the administrators' runtime settings."""
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import Float, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from govkit.orm import Model
+from govkit.orm import Model, UTCDateTime, utcnow
 
 
 class LoginFailure(Model):
@@ -51,3 +54,21 @@ class PasswordChangeRequired(Model):
 
     user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     reason: Mapped[str] = mapped_column(String(32), nullable=False, default="reset")
+
+
+class RuntimeSetting(Model):
+    """An administrator's value of a runtime setting (运行参数), overriding the config file until removed.
+
+    ``value`` is the JSON text of the converted value. Audited (govkit.audit.trail.AUDITED_TABLES): every
+    change is an entry with the old and new value, who and when.
+    """
+
+    __tablename__ = "gk_runtime_setting"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500), nullable=False)
+    changed_by: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    def __str__(self) -> str:
+        return f"运行参数 {self.name}"

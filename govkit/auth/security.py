@@ -12,6 +12,7 @@ from flask_login import current_user, logout_user
 from govkit.auth import security_screens as screens
 from govkit.auth.accounts import AdminPasswordResetView, ChangeOwnPasswordView, LoginLockView
 from govkit.auth.directory_login import auth_user
+from govkit.auth.runtime_settings import RuntimeSettingsView
 from govkit.auth.sessions import raise_epoch
 from govkit.db import db
 
@@ -54,6 +55,7 @@ class GovkitSecurityManager(SecurityManager):
     def register_views(self):
         super().register_views()
         self.appbuilder.add_view(LoginLockView, "登录锁定", icon="fa-lock", category="Security")
+        self.appbuilder.add_view(RuntimeSettingsView, "运行参数", icon="fa-sliders", category="Security")
 
     def auth_user_db(self, username, password):
         """Log in a local account or, failing that, a directory account (ldap3).

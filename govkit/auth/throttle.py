@@ -325,20 +325,23 @@ class DatabaseLoginThrottle:
         session = self.session_factory()
         return list(session.scalars(select(T).where(T.kind != "known", T.locked_until > now).order_by(T.kind, T.key)))
 
-    def unlock(self, username: str | None = None, ip: str | None = None) -> None:
-        """Lift the locks of an account name (every address) and/or an address (an admin's action)."""
+    def unlock(self, username: str | None = None, ip: str | None = None) -> int:
+        """Lift the locks of an account name (every address) and/or an address (an admin's action); return
+        how many lock rows were removed."""
         user, session = _user_key(username), self.session_factory()
+        removed = 0
         try:
             if user:
-                session.execute(delete(T).where(T.kind == "account", T.key == user[:255]))
-                session.execute(delete(T).where(T.kind == "pair", or_(T.key == user[:255],
-                                                                       T.key.startswith(user[:250] + "|"))))
+                removed += session.execute(delete(T).where(T.kind == "account", T.key == user[:255])).rowcount
+                removed += session.execute(delete(T).where(T.kind == "pair", or_(
+                    T.key == user[:255], T.key.startswith(user[:250] + "|")))).rowcount
             if ip:
-                session.execute(delete(T).where(T.kind == "ip", T.key == ip[:255]))
+                removed += session.execute(delete(T).where(T.kind == "ip", T.key == ip[:255])).rowcount
             session.commit()
         except BaseException:
             session.rollback()
             raise
+        return removed
 
     def _count_statement(self, session: Any, kind: str, key: str, limit: int, now: float, lockout: float) -> Any:
         t = T.__table__

@@ -23,6 +23,9 @@ def register_settings():
                 "Failed public progress lookups allowed per case number (any address), on top of PROGRESS_RATE_LIMIT."),
         Setting("VERIFY_RATE_LIMIT", str, "20 per minute",
                 "Rate limit per IP for checks on the public document verify page (/public/verify)."),
+        Setting("VERIFY_NUMBER_FAILURE_LIMIT", str, "20 per day",
+                "Failed checks allowed per document number (any address) on the verify page, on top of "
+                "VERIFY_RATE_LIMIT."),
         Setting("VERIFY_MAX_BYTES", int, 2 * 1024 * 1024,
                 "Largest PDF accepted by the public verify page, in bytes (issued notices are a few dozen KB)."),
     ]

@@ -25,6 +25,7 @@ from govkit.cases import states
 from govkit.cases.calendar import PACKAGE_YEARS, DayOverride, WorkingCalendar, YearSchedule
 from govkit.cases.models import CalendarDay, CalendarYear, Case, WorkingDay
 from govkit.errors import ValidationError
+from govkit.orm import note_bulk_change
 
 
 def load_calendar(session: Session, pm: Any = None, settings: Any = None) -> WorkingCalendar:
@@ -89,6 +90,8 @@ def fill_working_days(session: Session, calendar: WorkingCalendar) -> bool:
         return False
     session.execute(delete(WorkingDay))
     session.execute(insert(WorkingDay), rows)
+    note_bulk_change(session, WorkingDay.__tablename__, "批量重建", len(rows),
+                     f"重建工作日表 {rows[0]['day']}～{rows[-1]['day']}" if rows else "清空工作日表")
     return True
 
 

@@ -14,7 +14,8 @@ from govkit.errors import ValidationError
 
 #: Field labels used in messages (and as column headers by the import/export).
 LABELS: dict[str, str] = {
-    "basic_code": "基本编码", "name": "名称", "item_type": "事项类型", "service_object": "服务对象",
+    "basic_code": "基本编码", "name": "名称", "synonyms": "别名简称", "item_type": "事项类型",
+    "service_object": "服务对象", "blank_form_path": "空白表格文件", "sample_path": "示范文本文件",
     "exercise_level": "行使层级", "parent_code": "上级事项编码", "code": "实施编码", "version": "版本",
     "division_code": "实施区划代码", "department": "实施部门", "legal_days": "法定时限",
     "promised_days": "承诺时限", "max_extensions": "可延期次数", "max_extension_days": "每次延期上限（工作日）",
@@ -118,11 +119,23 @@ def clean_material(data: Mapping[str, Any]) -> dict[str, Any]:
         "condition_text": condition,
         "source_channel": _text(data, "source_channel", max_length=100),
         "acceptance_standard": _text(data, "acceptance_standard"),
-        "blank_form_path": _text(data, "blank_form_path", max_length=300),
+        "blank_form_path": _attachment_path(data, "blank_form_path"),
         "blank_form_name": _text(data, "blank_form_name", max_length=200),
-        "sample_path": _text(data, "sample_path", max_length=300),
+        "sample_path": _attachment_path(data, "sample_path"),
         "sample_name": _text(data, "sample_name", max_length=200),
     }
+
+
+def _attachment_path(data: Mapping[str, Any], field: str) -> str | None:
+    """A form's path relative to the storage folder, inside its ``catalog/`` part (where uploads go): an imported
+    file must not point the public download at case scans or issued documents."""
+    path = _text(data, field, max_length=300)
+    if path is None:
+        return None
+    parts = path.replace("\\", "/").split("/")
+    if parts[0] != "catalog" or len(parts) < 2 or any(part in ("", ".", "..") for part in parts):
+        raise _error(field, f"“{path}”无效：附件须是存储目录下 catalog/ 中的文件（如 catalog/ab/….pdf）。")
+    return path
 
 
 def clean_fee(data: Mapping[str, Any]) -> dict[str, Any]:

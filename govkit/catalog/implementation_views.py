@@ -231,14 +231,14 @@ class ServiceItemApi(ModelRestApi):
     class_permission_name = "CatalogItemApi"
     allow_browser_login = True
     govkit_role_permissions = grants(API_READ, API_WRITE)
-    list_columns = show_columns = ["id", "basic_code", "name", "pinyin_initials", "item_type", "service_object",
-                                   "exercise_level", "parent.basic_code", "source"]
-    add_columns = edit_columns = ["basic_code", "name", "item_type", "service_object", "exercise_level"]
-    search_columns = ["name", "basic_code", "pinyin_initials", "item_type", "exercise_level"]
+    list_columns = show_columns = ["id", "basic_code", "name", "synonyms", "pinyin_initials", "item_type",
+                                   "service_object", "exercise_level", "parent.basic_code", "source"]
+    add_columns = edit_columns = ["basic_code", "name", "synonyms", "item_type", "service_object", "exercise_level"]
+    search_columns = ["name", "synonyms", "basic_code", "pinyin_initials", "item_type", "exercise_level"]
 
     def _validate(self, item: ServiceItem, existing: bool) -> None:
         values = services.clean_item(db.session, {
-            "basic_code": item.basic_code, "name": item.name, "item_type": item.item_type,
+            "basic_code": item.basic_code, "name": item.name, "synonyms": item.synonyms, "item_type": item.item_type,
             "service_object": item.service_object, "exercise_level": item.exercise_level},
             existing=item if existing else None)
         values.pop("parent_code")

@@ -112,6 +112,8 @@ class ServiceItem(Model):
     basic_code: Mapped[str] = mapped_column(String(12), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
     pinyin_initials: Mapped[Optional[str]] = mapped_column(String(100), index=True)
+    #: 别名/简称 people search by (低保, 医保, 社保卡, 户口), "、"-separated; the public and the desk search use them.
+    synonyms: Mapped[Optional[str]] = mapped_column(String(500))
     item_type: Mapped[str] = mapped_column(String(2), nullable=False)
     service_object: Mapped[str] = mapped_column(String(100), nullable=False, default="自然人")
     exercise_level: Mapped[int] = mapped_column(Integer, nullable=False, default=4)

@@ -12,6 +12,7 @@ were accepted under, so published rows are never edited in place.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Iterable, Mapping
 
@@ -79,7 +80,7 @@ def clean_item(session: Session, data: Mapping[str, Any], *, existing: ServiceIt
         parent_code = parent_code.upper()
         if parent_code == basic_code:
             raise _error("parent_code", "不能是事项自身。")
-    return {
+    values = {
         "basic_code": basic_code,
         "name": _text(data, "name", required=True, max_length=200),
         "item_type": item_type,
@@ -87,6 +88,24 @@ def clean_item(session: Session, data: Mapping[str, Any], *, existing: ServiceIt
         "exercise_level": level,
         "parent_code": parent_code,
     }
+    if "synonyms" in data:  # a file or caller without the column keeps the item's synonyms
+        values["synonyms"] = clean_synonyms(data["synonyms"])
+    return values
+
+
+def clean_synonyms(value: Any) -> str | None:
+    """``"低保，低保金 低保金"`` → ``"低保、低保金"``: the item's 别名/简称, deduplicated, each ≤ 50 characters."""
+    if value is None:
+        return None
+    parts = value if isinstance(value, (list, tuple)) else split_list(re.sub(r"\s+", "、", str(value)))
+    words = list(dict.fromkeys(str(part).strip() for part in parts if str(part).strip()))
+    for word in words:
+        if len(word) > 50:
+            raise _error("synonyms", f"“{word[:20]}…”太长：每个别名或简称不超过 50 个字。")
+    text = "、".join(words)
+    if len(text) > 500:
+        raise _error("synonyms", "别名和简称合计不超过 500 个字。")
+    return text or None
 
 
 def _resolve_parent(session: Session, parent_code: str | None) -> ServiceItem | None:
@@ -114,7 +133,8 @@ def create_item(session: Session, *, legal_bases: Iterable[Mapping[str, Any]] = 
 def update_item(session: Session, item: ServiceItem, *, by_admin: bool = True,
                 legal_bases: Iterable[Mapping[str, Any]] | None = None, **fields: Any) -> ServiceItem:
     """Change an item; an admin edit of a plugin item is remembered (sync then reports a conflict)."""
-    current = {"basic_code": item.basic_code, "name": item.name, "item_type": item.item_type,
+    current = {"basic_code": item.basic_code, "name": item.name, "synonyms": item.synonyms,
+               "item_type": item.item_type,
                "service_object": item.service_object, "exercise_level": item.exercise_level,
                "parent_code": item.parent.basic_code if item.parent else None}
     current.update(fields)

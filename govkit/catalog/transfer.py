@@ -44,7 +44,7 @@ _PARENT = [("code", "实施编码"), ("version", "版本"), ("position", "序号
 TABLES: dict[str, list[tuple[str, str]]] = {
     "事项": [("basic_code", "基本编码"), ("name", "事项名称"), ("item_type", "事项类型"),
            ("service_object", "服务对象"), ("exercise_level", "行使层级"), ("parent_code", "上级事项编码"),
-           *_TRACKING],
+           ("synonyms", "别名简称"), *_TRACKING],
     "设定依据": [("basic_code", "基本编码"), ("position", "序号"), ("law", "法律法规名称"), ("article", "条款"),
              ("text", "条文内容")],
     "实施清单": [("code", "实施编码"), ("version", "版本"), ("basic_code", "基本编码"), ("name", "实施名称"),
@@ -95,7 +95,7 @@ def export_tables(session: Session, scope: Any = None) -> dict[str, list[dict[st
                             .order_by(ServiceItem.basic_code))
     for item in items:
         tables["事项"].append({
-            "basic_code": item.basic_code, "name": item.name, "item_type": item.item_type,
+            "basic_code": item.basic_code, "name": item.name, "synonyms": item.synonyms, "item_type": item.item_type,
             "service_object": item.service_object, "exercise_level": item.exercise_level,
             "parent_code": item.parent.basic_code if item.parent else None, "source": item.source,
             "source_hash": item.source_hash, "updated_by_admin": item.updated_by_admin})

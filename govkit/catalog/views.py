@@ -52,7 +52,8 @@ TYPE_CHOICES = [(k, f"{k} {v}") for k, v in ITEM_TYPES.items()]
 LEVEL_CHOICES = [(str(k), f"{k} {v}") for k, v in EXERCISE_LEVELS.items()]
 
 LABELS = {
-    "basic_code": "基本编码", "name": "名称", "pinyin_initials": "拼音首字母", "item_type": "事项类型",
+    "basic_code": "基本编码", "name": "名称", "synonyms": "别名简称",
+    "pinyin_initials": "拼音首字母", "item_type": "事项类型",
     "item_type_name": "事项类型", "service_object": "服务对象", "exercise_level": "行使层级",
     "exercise_level_name": "行使层级", "parent": "上级事项", "sub_items": "子项", "source": "来源",
     "updated_by_admin": "管理员已修改", "updated_at": "更新时间", "legal_bases": "设定依据",
@@ -125,12 +126,13 @@ class ServiceItemView(_NoDownload, ModelView):
     label_columns = LABELS
     list_title, show_title, add_title, edit_title = "基本目录事项", "事项详情", "新增事项", "编辑事项"
     list_columns = ["basic_code", "name", "item_type_name", "service_object", "exercise_level_name", "parent", "source"]
-    show_columns = ["basic_code", "name", "pinyin_initials", "item_type_name", "service_object", "exercise_level_name",
-                    "parent", "source", "updated_by_admin", "updated_at"]
-    add_columns = edit_columns = ["basic_code", "name", "item_type", "service_object", "exercise_level", "parent"]
-    search_columns = ["name", "basic_code", "pinyin_initials", "item_type", "exercise_level", "service_object",
-                      "source"]
-    export_columns = ["basic_code", "name", "item_type", "service_object", "exercise_level", "source"]
+    show_columns = ["basic_code", "name", "synonyms", "pinyin_initials", "item_type_name", "service_object",
+                    "exercise_level_name", "parent", "source", "updated_by_admin", "updated_at"]
+    add_columns = edit_columns = ["basic_code", "name", "synonyms", "item_type", "service_object", "exercise_level",
+                                  "parent"]
+    search_columns = ["name", "synonyms", "basic_code", "pinyin_initials", "item_type", "exercise_level",
+                      "service_object", "source"]
+    export_columns = ["basic_code", "name", "synonyms", "item_type", "service_object", "exercise_level", "source"]
     order_columns = ["basic_code", "name", "item_type"]
     base_order = ("basic_code", "asc")
     related_views = [LegalBasisView]
@@ -139,11 +141,13 @@ class ServiceItemView(_NoDownload, ModelView):
         "exercise_level": SelectField("行使层级", choices=LEVEL_CHOICES, coerce=int, default=4, widget=Select2Widget()),
     }
     edit_form_extra_fields = add_form_extra_fields
-    description_columns = {"service_object": "可填多个，用“、”分隔：" + "、".join(services.SERVICE_OBJECTS)}
+    description_columns = {"service_object": "可填多个，用“、”分隔：" + "、".join(services.SERVICE_OBJECTS),
+                           "synonyms": "群众常用的简称和别名，用“、”分隔（如 低保、低保金）；"
+                                       "办事指南检索和受理台查找都会用到。"}
 
     def _validate(self, item: ServiceItem) -> None:
         values = services.clean_item(db.session, {
-            "basic_code": item.basic_code, "name": item.name, "item_type": item.item_type,
+            "basic_code": item.basic_code, "name": item.name, "synonyms": item.synonyms, "item_type": item.item_type,
             "service_object": item.service_object, "exercise_level": item.exercise_level,
             "parent_code": item.parent.basic_code if item.parent else None}, existing=item)
         values.pop("parent_code")

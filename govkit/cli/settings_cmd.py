@@ -30,6 +30,9 @@ def settings_markdown(declared: list[Setting]) -> str:
     for s in declared:
         default = "*(secret)*" if s.secret and s.default else ("—" if s.default is None else f"`{s.default!r}`")
         choices = f" One of: {', '.join(map(str, s.choices))}." if s.choices else ""
+        if s.runtime:
+            choices += (f" **Runtime**: an administrator may change it on 运行参数 ({s.runtime[0]:g}–{s.runtime[1]:g}; "
+                        "audited).")
         lines.append(f"| `{s.name}` | {_TYPE.get(s.type, s.type.__name__)} | {default} | {s.description}{choices} |")
     return "\n".join(lines) + "\n"
 

@@ -67,7 +67,8 @@ def _newest(rows: list[Implementation]) -> list[Implementation]:
 
 
 def find_items(session: Session, scope: Scope, text: str, limit: int = 20) -> list[Implementation]:
-    """Published implementations the user may register whose name, code or initials match ``text``."""
+    """Published implementations the user may register whose name, code, initials or item synonyms (别名简称:
+    户口 → 户口迁移, 社保卡) match ``text``."""
     q = (text or "").strip()
     query = _available(scope)
     if q:
@@ -76,6 +77,7 @@ def find_items(session: Session, scope: Scope, text: str, limit: int = 20) -> li
         conditions = [
             Implementation.name.like(pattern, escape="\\"),
             ServiceItem.name.like(pattern, escape="\\"),
+            ServiceItem.synonyms.icontains(q, autoescape=True),
             ServiceItem.basic_code.istartswith(q, autoescape=True),
             Implementation.code.icontains(q, autoescape=True),
         ]
@@ -106,7 +108,7 @@ def _matches_text(impl: Implementation, q: str) -> bool:
     lower = q.lower()
     return (
         _subsequence(q, impl.name) or _subsequence(q, impl.item.name) or impl.item.basic_code.lower().startswith(lower)
-        or lower in impl.code.lower()
+        or lower in impl.code.lower() or lower in (impl.item.synonyms or "").lower()
     )
 
 
@@ -116,7 +118,7 @@ def _rank(impl: Implementation, q: str) -> int:
     lower = q.lower()
     if impl.item.basic_code.lower() == lower or impl.name == q:
         return 0
-    if impl.name.startswith(q) or initials(impl.name).startswith(lower):
+    if impl.name.startswith(q) or initials(impl.name).startswith(lower) or q in (impl.item.synonyms or "").split("、"):
         return 1
     return 2
 

@@ -32,6 +32,7 @@ from govkit.hierarchy.codes import validate_division_code
 from govkit.hierarchy.csvrows import FORMATS, DivisionRow, iter_records, open_source, parse_row  # noqa: F401
 from govkit.hierarchy.models import Division
 from govkit.hierarchy.scope import Scope
+from govkit.orm import note_bulk_change
 from govkit.spreadsheet import csv_writer
 
 #: progress(done, total, phase) — phase is "校验" (validating) or "写入" (writing).
@@ -391,6 +392,8 @@ def import_divisions(
         if progress:
             progress(done + villages, total, "写入")
         result.created = session.scalar(select(func.count()).select_from(_TABLE)) - before
+        note_bulk_change(session, "gk_division", "批量导入", result.rows,
+                         f"导入区划 {result.rows} 行（新增 {result.created}，更新或不变 {result.updated}）")
         session.commit()
     except BaseException:
         session.rollback()

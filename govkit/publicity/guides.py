@@ -69,7 +69,7 @@ def items_at(session: Session, division: Division, today: date | None = None) ->
 
 def search(session: Session, words: str, within: Division | None = None, today: date | None = None,
            limit: int = 100) -> list[Implementation]:
-    """Implementations whose name or pinyin initials (最低生活保障 → zdshbz) contain ``words``."""
+    """Implementations whose name, pinyin initials (最低生活保障 → zdshbz) or item synonyms (低保) contain ``words``."""
     words = (words or "").strip()[:50]
     if not words:
         return []
@@ -77,6 +77,7 @@ def search(session: Session, words: str, within: Division | None = None, today: 
              .options(selectinload(Implementation.item))
              .where(_effective(today or local_date()),
                     or_(ServiceItem.name.contains(words, autoescape=True),
+                        ServiceItem.synonyms.contains(words, autoescape=True),
                         Implementation.name.contains(words, autoescape=True),
                         func.lower(ServiceItem.pinyin_initials).contains(words.lower(), autoescape=True),
                         func.lower(Implementation.pinyin_initials).contains(words.lower(), autoescape=True))))

@@ -88,7 +88,7 @@ def rich_catalog(session):
     """Items with a sub-item, several legal bases, two versions, fees, steps, special procedures."""
     from datetime import date
 
-    item = make_item(session, legal_bases=[
+    item = make_item(session, synonyms="低保、低保金", legal_bases=[
         {"law": "社会救助暂行办法", "article": "第十一条", "text": "申请最低生活保障，按照下列程序办理：\n（一）……"},
         {"law": "最低生活保障审核确认办法", "article": "第二条", "text": None}])
     make_item(session, "000105001001", "最低生活保障金发放", parent_code=item.basic_code, item_type="05",

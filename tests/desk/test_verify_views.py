@@ -37,13 +37,14 @@ def public_client(app):
     return app.test_client()  # not logged in
 
 
-def check(client, number, pdf=None, sha256=None, filename="notice.pdf"):
+def check(client, number, pdf=None, sha256=None, filename="notice.pdf", environ_base=None):
     data = {"no": number}
     if pdf is not None:
         data["file"] = (io.BytesIO(pdf), filename)
     if sha256 is not None:
         data["sha256"] = sha256
-    response = client.post("/public/verify", data=data, content_type="multipart/form-data")
+    response = client.post("/public/verify", data=data, content_type="multipart/form-data",
+                           **({"environ_base": environ_base} if environ_base else {}))
     return response.status_code, response.get_data(as_text=True)
 
 
@@ -168,6 +169,18 @@ def test_rate_limit(make_app):
     codes = [check(client, "X1", sha256="0" * 64)[0] for _ in range(3)]
     assert codes == [200, 200, 429]
     assert client.get("/public/verify").status_code == 200  # showing the form costs nothing
+
+
+def test_failed_checks_are_limited_per_document_number_across_addresses(make_app):
+    """Issue 21 item 6 (“the same for the verify page”): failures count per document number from any address."""
+    app = make_app(VERIFY_RATE_LIMIT="100 per minute", VERIFY_NUMBER_FAILURE_LIMIT="3 per day")
+    addresses = [app.test_client() for _ in range(4)]
+    codes = [check(client, "X-2026-0001", sha256=f"{i:064x}", environ_base={"REMOTE_ADDR": f"10.0.0.{i}"})[0]
+             for i, client in enumerate(addresses)]
+    assert codes == [200, 200, 200, 429]
+    status, html = check(addresses[0], "X-2026-0001", sha256="1" * 64, environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert status == 429 and "核验失败次数过多" in html
+    assert check(addresses[0], "X-2026-0002", sha256="1" * 64)[0] == 200  # another number is not affected
 
 
 @pytest.fixture

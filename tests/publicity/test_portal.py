@@ -42,13 +42,19 @@ def test_blank_form_download(app, client, db):
     world = make_world(db.session)
     db.session.commit()
     storage = Path(app.config["GOVKIT_STORAGE_DIR"])
-    (storage / "forms").mkdir(parents=True, exist_ok=True)
-    (storage / "forms" / "blank.txt").write_text("申请表", encoding="utf-8")
+    (storage / "catalog" / "forms").mkdir(parents=True, exist_ok=True)
+    (storage / "catalog" / "forms" / "blank.txt").write_text("申请表", encoding="utf-8")
     material = world.impl.materials[0]
     response = client.get(f"/public/material/{material.id}/blank")
     assert response.status_code == 200 and response.data.decode() == "申请表"
     assert client.get(f"/public/material/{material.id}/sample").status_code == 404
     material.blank_form_path = "../../etc/passwd"
+    db.session.commit()
+    assert client.get(f"/public/material/{material.id}/blank").status_code == 404
+    # A path to an existing file outside the catalog's folder — a case scan: personal data — is not served.
+    (storage / "cases" / "ab").mkdir(parents=True, exist_ok=True)
+    (storage / "cases" / "ab" / "scan.pdf").write_text("张三的身份证", encoding="utf-8")
+    material.blank_form_path = "cases/ab/scan.pdf"
     db.session.commit()
     assert client.get(f"/public/material/{material.id}/blank").status_code == 404
 
@@ -61,6 +67,19 @@ def test_search_by_name_and_pinyin_initials(app, client, db):
         assert "最低生活保障金给付" in html, words
     html = client.get("/public/search", query_string={"q": "营业执照"}).get_data(as_text=True)
     assert "没有找到相关事项" in html
+
+
+def test_search_by_the_items_synonyms(app, client, db):
+    """Before: the public search found nothing for 低保 (issue 22). The item's 别名简称 find it; the guide shows
+    them."""
+    world = make_world(db.session)
+    db.session.commit()
+    assert "没有找到相关事项" in client.get("/public/search", query_string={"q": "低保"}).get_data(as_text=True)
+    world.impl.item.synonyms = "低保、低保金"
+    db.session.commit()
+    html = client.get("/public/search", query_string={"q": "低保"}).get_data(as_text=True)
+    assert "最低生活保障金给付" in html
+    assert "又称" in client.get(f"/public/guide/{world.impl.id}").get_data(as_text=True)
 
 
 def test_xss_in_item_name_is_inert(app, client, db):

@@ -53,7 +53,7 @@ def make_world(session, *, item_name: str = "最低生活保障金给付", initi
                           hours="工作日 8:30-17:30", consult_phone="0934-7654321", complaint_phone="0934-12345",
                           free=False)
     impl.materials.append(Material(name="户口簿", form="原件", copies=1, necessity="必需",
-                                   blank_form_path="forms/blank.txt", sample_path=None))
+                                   blank_form_path="catalog/forms/blank.txt", sample_path=None))
     impl.materials.append(Material(name="家庭收入情况说明", form="原件", copies=1, necessity="必需"))
     impl.steps.append(ProcedureStep(name="受理", days=1, position=1))
     impl.steps.append(ProcedureStep(name="审查", days=10, position=2))

@@ -16,10 +16,9 @@ from sqlalchemy import select
 
 from govkit.toolkit import (
     Actor, Case, CaseEvent, CentreKind, Department, Division, GovkitError, Implementation, Rating, Rectification, Scope,
-    ServiceCentre, Staff, ValidationError, Workflow, cached_calendar, calendar_for, complaints, db, disclosures,
-    get_state, id_check_char, load_demo_catalog, load_division_sample, ratings, seed_demo_applicants, seed_foi_demo,
-    subtree_prefix,
-    sync_plugin_items,
+    ServiceCentre, Staff, ValidationError, Workflow, attach_demo_forms, cached_calendar, calendar_for, complaints, db,
+    disclosures, get_state, id_check_char, load_demo_catalog, load_division_sample, ratings, seed_demo_applicants,
+    seed_foi_demo, subtree_prefix, sync_plugin_items,
 )
 from govkit.toolkit import case_states as S
 
@@ -444,7 +443,9 @@ def seed_all(app, *, cases: int = 2000, seed: int = 20260301, echo: Echo = print
     seed_centres(session, divisions)
     echo("导入事项目录 …")
     load_demo_catalog(session)
+    forms = attach_demo_forms(session, app.config["GOVKIT_STORAGE_DIR"], state.settings["UPLOAD_MAX_BYTES"])
     session.commit()
+    echo(f"  {forms} 项可网上下载的申请材料配有空白表格和示范文本")
     report = sync_plugin_items(session, state.pm, state.settings)
     session.commit()
     echo(f"  插件事项：新增 {len(report.created)}，未变 {len(report.unchanged)}，"

@@ -265,11 +265,19 @@ def upgrade() -> None:
     sa.Column('reason', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('user_id')
     )
+    op.create_table('gk_runtime_setting',
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('value', sa.String(length=500), nullable=False),
+    sa.Column('changed_by', sa.String(length=100), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
     op.create_table('gk_service_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('basic_code', sa.String(length=12), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('pinyin_initials', sa.String(length=100), nullable=True),
+    sa.Column('synonyms', sa.String(length=500), nullable=True),
     sa.Column('item_type', sa.String(length=2), nullable=False),
     sa.Column('service_object', sa.String(length=100), nullable=False),
     sa.Column('exercise_level', sa.Integer(), nullable=False),
@@ -1249,6 +1257,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_gk_service_item_name'))
 
     op.drop_table('gk_service_item')
+    op.drop_table('gk_runtime_setting')
     op.drop_table('gk_password_change_required')
     with op.batch_alter_table('gk_outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_outbox_sent_at'))

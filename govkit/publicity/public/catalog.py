@@ -7,10 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Response, abort, current_app, redirect, render_template, request, send_file, url_for
-from werkzeug.security import safe_join
 
+from govkit.catalog import attachments
 from govkit.catalog.models import Material
 from govkit.db import db
+from govkit.errors import ValidationError
 from govkit.printing.registry import registry_for
 from govkit.publicity import guides
 from govkit.publicity.guide_pdf import guide_context
@@ -77,15 +78,20 @@ def guide_pdf(implementation_id: int):
 
 @bp.route("/material/<int:material_id>/<kind>")
 def material_file(material_id: int, kind: str):
-    """Download a material's blank form (空白表格) or sample (示范文本) of a public guide."""
+    """Download a material's blank form (空白表格) or sample (示范文本) of a public guide.
+
+    Only materials of a published guide, and only files in the catalog's own folder of the storage
+    (``<storage>/catalog``, where uploads and generated forms go): a path pointing at case scans or issued
+    documents — personal data — answers 404 like a missing file."""
     material = db.session.get(Material, material_id)
     if material is None or kind not in ("blank", "sample"):
         abort(404)
     if guides.public_guide(db.session, material.implementation_id) is None:
         abort(404)
     relative = material.blank_form_path if kind == "blank" else material.sample_path
-    path = safe_join(current_app.config["GOVKIT_STORAGE_DIR"], relative) if relative else None
-    if not path or not Path(path).is_file():
+    try:
+        path = attachments.attachment_file(current_app.config["GOVKIT_STORAGE_DIR"], relative)
+    except ValidationError:
         abort(404)
     label = "空白表格" if kind == "blank" else "示范文本"
     return send_file(path, as_attachment=True, download_name=f"{material.name}-{label}{Path(path).suffix}")

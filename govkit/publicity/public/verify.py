@@ -10,7 +10,9 @@ status — never the applicant. The check is a POST: the number and hash never g
 
 Uploads are capped at VERIFY_MAX_BYTES before the body is read (the request's own
 ``max_content_length``, set before the CSRF check parses the form), only the hash is
-computed (the PDF is never parsed), and checks count against VERIFY_RATE_LIMIT.
+computed (the PDF is never parsed), and checks count against VERIFY_RATE_LIMIT per address; failed checks
+also count against VERIFY_NUMBER_FAILURE_LIMIT per document number from any address (issue 21 item 6, as the
+progress look-up's per-case limit).
 """
 from __future__ import annotations
 
@@ -29,10 +31,11 @@ from govkit.hierarchy.models import Division
 from govkit.printing import issued
 from govkit.printing.models import SUPERSEDED, VALID, WITHDRAWN
 from govkit.publicity.forms import VerifyForm
-from govkit.publicity.limiter import rate_limit
+from govkit.publicity.limiter import FailureBudget, rate_limit
 from govkit.publicity.public.blueprint import bp, setting
 
 _ENDPOINT = "public.verify"
+TOO_MANY = "这个文书编号的核验失败次数过多，已暂停核验。请稍后再试，或持纸质通知书到文书落款单位核实。"
 _FORM_OVERHEAD = 64 * 1024  # the other fields and multipart boundaries
 _CST = timezone(timedelta(hours=8))
 
@@ -155,10 +158,16 @@ def verify():
         if "csrf_token" in form.errors:
             return _render(VerifyForm(formdata=None), error="页面已过期，请刷新页面后重新提交。", status=400)
         return _render(form, error="请输入文书编号（最多 64 个字符），并上传 PDF 文件或粘贴 SHA-256 值。", status=400)
+    failures = FailureBudget(setting("VERIFY_NUMBER_FAILURE_LIMIT"), scope="public-verify-number")
+    number = "".join((form.no.data or "").split())
     try:
         digest = _digest_of(form)
         with rate_limit(setting("VERIFY_RATE_LIMIT"), scope="public-verify"):
+            if failures.exhausted(number):
+                return _render(form, error=TOO_MANY, status=429)
             result = issued.verify(db.session, form.no.data, digest)
     except ValidationError as exc:
         return _render(form, error=str(exc), status=400)
+    if not result.matches:  # counted per document number, known or not, from any address
+        failures.fail(number)
     return _render(form, result=result, digest=digest)
