@@ -495,6 +495,7 @@ def upgrade() -> None:
     sa.Column('supplement_days', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('handling_forms', sa.String(length=50), nullable=False),
+    sa.Column('online_mode', sa.String(length=20), server_default='仅窗口', nullable=False),
     sa.Column('visits_needed', sa.Integer(), nullable=False),
     sa.Column('proxy_allowed', sa.Boolean(), nullable=False),
     sa.Column('presence_required', sa.Boolean(), nullable=False),
