@@ -24,6 +24,8 @@ if TYPE_CHECKING:  # value types only; importing them at run time would create c
     from govkit.cases.events import CaseEventRecord
     from govkit.cases.workflow import WorkflowAction
     from govkit.catalog.specs import ServiceItemSpec
+    from govkit.online.identity import IdentityProvider
+    from govkit.online.messages import MessageChannel
     from govkit.printing.kinds import CaseDocumentKind
     from govkit.printing.registry import PrintTemplate
     from govkit.settings import Setting, Settings
@@ -101,3 +103,17 @@ def register_case_documents(settings: Settings) -> list[CaseDocumentKind]:
 @hookspec
 def register_auth_directories(settings: Settings) -> list[DirectoryConfig]:
     """Return LDAP directories (ldap3) tried in order after those in settings."""
+
+
+# --- Online hall (网上办事大厅) -------------------------------------------------------------
+
+
+@hookspec
+def register_message_channels(settings: Settings) -> list[MessageChannel]:
+    """Return message channels (a county's SMS gateway) that deliver codes, status changes, 补正 requests and
+    results to applicants; the setting ``MESSAGE_CHANNEL`` names the one in use (built-in: ``development``)."""
+
+
+@hookspec
+def register_identity_providers(settings: Settings) -> list[IdentityProvider]:
+    """Return unified identity providers (统一身份认证, OpenID Connect) applicants may log in with."""

@@ -35,7 +35,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = tuple(
     f"govkit.builtins.{name}"
     for name in (
         "settings", "commands", "admin", "hierarchy", "catalog", "cases", "desk", "calendar",
-        "print_templates", "ldap_directories", "publicity", "supervision", "outbox", "forms", "audit",
+        "print_templates", "ldap_directories", "publicity", "supervision", "outbox", "forms", "audit", "online",
     )
 )
 

@@ -36,6 +36,7 @@ from govkit.errors import (
     PermissionDenied, PluginError, SettingsError, ValidationError,
 )
 from govkit.hierarchy.codes import subtree_prefix
+from govkit.online.identity import IdentityProvider
 from govkit.plugins import hookimpl
 from govkit.printing.context import CaseNotice, ImplementationGuide, RegisterRange, TransferBatch
 from govkit.printing.kinds import CaseDocumentKind
@@ -59,6 +60,7 @@ if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.hierarchy.sample import load_sample as load_division_sample
     from govkit.hierarchy.scope import Scope
     from govkit.migrate import create_plugin_tables
+    from govkit.online.messages import ApplicantMessage, MessageChannel
     from govkit.migrate import upgrade as upgrade_database
     from govkit.printing import engine as print_engine
     from govkit.printing.qr import document_url, progress_url
@@ -117,6 +119,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Disclosure": ("govkit.publicity.models", "Disclosure"),
     "Rating": ("govkit.publicity.models", "Rating"),
     "Rectification": ("govkit.publicity.models", "Rectification"),
+    "ApplicantMessage": ("govkit.online.messages", "ApplicantMessage"),
+    "MessageChannel": ("govkit.online.messages", "MessageChannel"),
 }
 # --- end of the govkit-internal imports ---------------------------------------------------
 
@@ -149,6 +153,8 @@ __all__ = [
     "ratings", "complaints", "disclosures",
     # authentication
     "DirectoryConfig",
+    # online hall (网上办事大厅)
+    "MessageChannel", "ApplicantMessage", "IdentityProvider",
 ]
 
 

@@ -51,6 +51,10 @@ class Case(Model):
     applicant_village_code: Mapped[Optional[str]] = mapped_column(String(12))
     proxy_name: Mapped[Optional[str]] = mapped_column(String(100))
     proxy_authorised: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: The online-hall account (gk_applicant, govkit.online) the case belongs to: set for online applications
+    #: and when a counter case's ID number matches an account (我的办件); None for anonymous counter cases.
+    applicant_account_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("gk_applicant.id", ondelete="SET NULL"), index=True)
 
     form_data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 

@@ -76,6 +76,25 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
+    op.create_table('gk_applicant',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('id_number', sa.String(length=18), nullable=False),
+    sa.Column('contact_name', sa.String(length=100), nullable=True),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('phone_verified_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('password_hash', sa.String(length=256), nullable=True),
+    sa.Column('oidc_subject', sa.String(length=300), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('session_epoch', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('id_number'),
+    sa.UniqueConstraint('oidc_subject'),
+    sa.UniqueConstraint('phone')
+    )
     op.create_table('gk_audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
@@ -198,6 +217,21 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('kind', 'key', name='uq_gk_login_failure_kind_key')
     )
+    op.create_table('gk_one_time_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('purpose', sa.String(length=10), nullable=False),
+    sa.Column('code_hash', sa.String(length=128), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('client_ip', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('gk_one_time_code', schema=None) as batch_op:
+        batch_op.create_index('ix_gk_one_time_code_phone', ['phone', 'purpose'], unique=False)
+
     op.create_table('gk_outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('topic', sa.String(length=50), nullable=False),
@@ -325,6 +359,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('user_id', 'role_id')
     )
+    op.create_table('gk_dev_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('applicant_id', sa.Integer(), nullable=True),
+    sa.Column('case_number', sa.String(length=32), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['applicant_id'], ['gk_applicant.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('key', name='uq_gk_dev_message_key')
+    )
+    with op.batch_alter_table('gk_dev_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gk_dev_message_phone'), ['phone'], unique=False)
+
     op.create_table('gk_disclosure',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
@@ -583,6 +633,7 @@ def upgrade() -> None:
     sa.Column('applicant_village_code', sa.String(length=12), nullable=True),
     sa.Column('proxy_name', sa.String(length=100), nullable=True),
     sa.Column('proxy_authorised', sa.Boolean(), nullable=False),
+    sa.Column('applicant_account_id', sa.Integer(), nullable=True),
     sa.Column('form_data', sa.JSON(), nullable=False),
     sa.Column('registered_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('received_date', sa.Date(), nullable=True),
@@ -612,6 +663,7 @@ def upgrade() -> None:
     sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('delivery_receiver', sa.String(length=100), nullable=True),
     sa.ForeignKeyConstraint(['accepting_division_id'], ['gk_division.id'], ),
+    sa.ForeignKeyConstraint(['applicant_account_id'], ['gk_applicant.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['current_department_id'], ['gk_department.id'], ),
     sa.ForeignKeyConstraint(['current_division_id'], ['gk_division.id'], ),
     sa.ForeignKeyConstraint(['handler_id'], ['ab_user.id'], ),
@@ -622,6 +674,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('gk_case', schema=None) as batch_op:
         batch_op.create_index('ix_gk_case_accepting_code', ['accepting_division_code', 'registered_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_gk_case_applicant_account_id'), ['applicant_account_id'], unique=False)
         batch_op.create_index('ix_gk_case_current_state', ['current_division_code', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_gk_case_implementation_id'), ['implementation_id'], unique=False)
         batch_op.create_index('ix_gk_case_implementing_state', ['implementing_division_code', 'state'], unique=False)
@@ -966,6 +1019,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_gk_case_implementing_state')
         batch_op.drop_index(batch_op.f('ix_gk_case_implementation_id'))
         batch_op.drop_index('ix_gk_case_current_state')
+        batch_op.drop_index(batch_op.f('ix_gk_case_applicant_account_id'))
         batch_op.drop_index('ix_gk_case_accepting_code')
 
     op.drop_table('gk_case')
@@ -1020,6 +1074,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_gk_disclosure_category_id'))
 
     op.drop_table('gk_disclosure')
+    with op.batch_alter_table('gk_dev_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gk_dev_message_phone'))
+
+    op.drop_table('gk_dev_message')
     op.drop_table('ab_user_role')
     with op.batch_alter_table('ab_user_group', schema=None) as batch_op:
         batch_op.drop_index('idx_user_id')
@@ -1055,6 +1113,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_gk_outbox_pending', postgresql_where=sa.text('sent_at IS NULL'), sqlite_where=sa.text('sent_at IS NULL'))
 
     op.drop_table('gk_outbox')
+    with op.batch_alter_table('gk_one_time_code', schema=None) as batch_op:
+        batch_op.drop_index('ix_gk_one_time_code_phone')
+
+    op.drop_table('gk_one_time_code')
     op.drop_table('gk_login_failure')
     op.drop_table('gk_item_type_mapping')
     op.drop_table('gk_document_number_seq')
@@ -1077,6 +1139,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_gk_audit_entry_actor'))
 
     op.drop_table('gk_audit_entry')
+    op.drop_table('gk_applicant')
     op.drop_table('ab_view_menu')
     op.drop_table('ab_user')
     op.drop_table('ab_role')
