@@ -9,3 +9,4 @@ from govkit.printing import models as printing_models  # noqa: F401
 from govkit.auth import models as auth_models  # noqa: F401
 from govkit.audit import models as audit_models  # noqa: F401
 from govkit.online import models as online_models  # noqa: F401
+from govkit.online import apply_models as online_apply_models  # noqa: F401

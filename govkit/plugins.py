@@ -36,6 +36,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = tuple(
     for name in (
         "settings", "commands", "admin", "hierarchy", "catalog", "cases", "desk", "calendar",
         "print_templates", "ldap_directories", "publicity", "supervision", "outbox", "forms", "audit", "online",
+        "online_apply",
     )
 )
 

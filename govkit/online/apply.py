@@ -29,8 +29,9 @@ from govkit.desk.attachments import PendingFiles
 from govkit.errors import InvalidTransition, OutOfScope, UploadRejected, ValidationError
 from govkit.hierarchy.codes import level_of
 from govkit.hierarchy.scope import Scope
-from govkit.online.apply_models import (CONSENT_DECLARATION, CONSENT_SIGNATURE, DRAFT, STAGE_APPLICATION,
-                                        STAGE_SUPPLEMENT, SUBMITTED, OnlineApplication, OnlineUpload)
+from govkit.online.apply_models import (CONSENT_DECLARATION, CONSENT_LABELS, CONSENT_SIGNATURE, DRAFT,
+                                        STAGE_APPLICATION, STAGE_SUPPLEMENT, SUBMITTED, OnlineApplication,
+                                        OnlineUpload)
 from govkit.orm import utcnow
 
 AGENT = "代办员"
@@ -278,9 +279,9 @@ def submit(session: Session, workflow: Workflow, application: OnlineApplication,
     if agent is not None:
         check_agent(agent)
         actor = agent
+        how = CONSENT_LABELS.get(application.consent_kind or "", "")
         comment = (f"网上代申办：{agent.name}（代办员）在村便民服务站网上办事终端代申请人提交；"
-                   f"申请人已{'手写签名' if application.consent_kind == CONSENT_SIGNATURE else '勾选声明并核对身份证号'}"
-                   f"（{mask_id_number(application.applicant_id_number)}）")
+                   f"申请人已{how}（{mask_id_number(application.applicant_id_number)}）")
     else:
         roles = frozenset({APPLICANT})
         actor = Actor(None, f"申请人 {application.applicant_name}", roles,
