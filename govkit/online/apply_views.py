@@ -514,18 +514,25 @@ class PrereviewView(DeskView):
             version = request.form.get("version", "")
             if version.isdigit() and int(version) != case.version:
                 raise ValidationError("办件已被他人修改，请查看最新情况后重试。")
-            workflow.perform(db.session, case, name, actor, commit=False, **fields)
-            copy = issuing.issue_document(db.session, case, NOTICE_OF[name], actor, _issuer())
-            db.session.commit()
+            workflow.perform(db.session, case, name, actor, **fields)  # committed: the applicant is told
         except OutOfScope:
             db.session.rollback()
             abort(404)
         except GovkitError as exc:
             db.session.rollback()
             flash(f"未能{workflow.action(name).label}：{exc}", "danger")
+            return redirect(url_for("PrereviewView.show", case_id=case_id))
+        label = workflow.action(name).label
+        try:
+            # The notice in its own transaction: a decision taken stays taken if printing fails.
+            copy = issuing.issue_document(db.session, case, NOTICE_OF[name], actor, _issuer())
+            db.session.commit()
+        except GovkitError as exc:
+            db.session.rollback()
+            flash(f"办件 {case.number} 已{label}，但通知书未能出具：{exc} 请在办件详情页出具。", "danger")
         else:
-            flash(f"办件 {case.number} 已{workflow.action(name).label}，{copy.document.title}"
-                  f"（{copy.document.document_number}）已出具并电子送达申请人。", "success")
+            flash(f"办件 {case.number} 已{label}，{copy.document.title}（{copy.document.document_number}）"
+                  "已出具并电子送达申请人。", "success")
         return redirect(url_for("PrereviewView.show", case_id=case_id))
 
 

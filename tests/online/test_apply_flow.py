@@ -67,7 +67,9 @@ def applicant_client(app, db):
     app.test_client_class = _client_class()
 
     def make(name, id_number, phone):
-        account = Applicant(kind="person", name=name, id_number=id_number, phone=phone)
+        from govkit.orm import utcnow
+
+        account = Applicant(kind="person", name=name, id_number=id_number, phone=phone, phone_verified_at=utcnow())
         db.session.add(account)
         db.session.commit()
         client = app.test_client()
@@ -183,6 +185,10 @@ def test_draft_submit_supplement_resubmit_accept(app, db, world, applicant_clien
     assert "一次性告知书" in page and "已出具并电子送达申请人" in page, page[:3000]
     db.session.refresh(case)
     assert case.state == "online_supplement" and case.paused_since is not None
+    from govkit.online.models import DevMessage
+
+    told = db.session.scalars(select(DevMessage).where(DevMessage.case_number == case.number)).all()
+    assert [m.kind for m in told] == ["status", "supplement"] and told[1].phone == account.phone  # development channel
 
     # The applicant sees exactly the missing row, may upload only it, and must upload it before resubmitting.
     page = me.get(base).get_data(as_text=True)
