@@ -243,6 +243,8 @@ def test_refuse_with_reasons_and_idor(app, db, world, applicant_client, staff_cl
     assert case.number not in other.get("/online/apply/").get_data(as_text=True)
     # Without an account the pages send to the login; a staff login is not an applicant.
     anonymous = app.test_client()
+    guide = anonymous.get(f"/public/guide/{world.implementation_id}").get_data(as_text=True)
+    assert "网上办理深度" in guide and "全程网办" in guide and "在线申请" in guide  # the public guide (item 2)
     assert anonymous.get(base).status_code == 302 and "/online/login" in anonymous.get(base).headers["Location"]
     clerk, _ = staff_client("受理员", COUNTY)
     assert clerk.get(base).status_code == 302
