@@ -52,6 +52,12 @@ ONLINE_STATES = (S.ONLINE, S.ONLINE_SUPPLEMENT)
 SIGNATURE_MAX = 512 * 1024
 
 
+@bp.context_processor
+def _apply_context() -> dict:
+    """What the hall's base template reads (its own blueprint's context processor does not reach this one)."""
+    return {"current_applicant": current_applicant()}
+
+
 # -- shared helpers -------------------------------------------------------------------------------------
 
 
