@@ -369,7 +369,12 @@ class TerminalView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        agent = self._agent()
+        agent = request_actor()
+        try:
+            A.check_agent(agent)
+        except OutOfScope as exc:  # e.g. Admin opening the menu entry: say who may use it (no 403 page)
+            return TERMINAL_PAGES.render("online/terminal.html", items=[], mine=[], cases={}, agent=agent,
+                                         state_label=workflow_for().state_label, refusal=str(exc))
         mine = A.applications_of(db.session, A.Owner(agent=agent))
         return TERMINAL_PAGES.render("online/terminal.html", items=A.online_items(db.session), mine=mine[:20],
                                      cases=A.submitted_cases(db.session, mine[:20]), agent=agent,
