@@ -137,14 +137,12 @@ class Pages:
     def guarded(self, application_id: int, work: Callable[[OnlineApplication], str | None], done: str) -> Response:
         """Run a POST on the owner's application: CSRF, errors as a flash (nothing half-written), back to the page."""
         application = self.application(application_id)
-        pending = PendingFiles(_store())
         try:
             _check_csrf()
             message = work(application)
             db.session.commit()
         except OutOfScope:
             db.session.rollback()
-            pending.discard(db.session)
             abort(404)
         except GovkitError as exc:
             db.session.rollback()
@@ -215,12 +213,17 @@ class Pages:
 
     def consent(self, application_id: int):
         def work(application: OnlineApplication) -> str:
-            signature = None
+            signature, pending = None, PendingFiles(_store())
             data_url = request.form.get("signature", "")
-            if self.kiosk and data_url:
-                signature = _save_signature(data_url)
-            A.record_consent(application, agreed=bool(request.form.get("agree")),
-                             id_number=request.form.get("id_number"), signature_sha256=signature)
+            try:
+                if self.kiosk and data_url:
+                    signature = _save_signature(pending, data_url)
+                A.record_consent(application, agreed=bool(request.form.get("agree")),
+                                 id_number=request.form.get("id_number"), signature_sha256=signature)
+            except GovkitError:
+                db.session.rollback()
+                pending.discard(db.session)  # a refused declaration keeps no signature file
+                raise
             return "申请人声明已确认。"
         return self.guarded(application_id, work, "")
 
@@ -262,7 +265,7 @@ def _form_shown(application: OnlineApplication) -> list[tuple[str, str]]:
             for f in form if f.short_name in (application.form_data or {})]
 
 
-def _save_signature(data_url: str) -> str:
+def _save_signature(pending: PendingFiles, data_url: str) -> str:
     """The villager's signature (a PNG data URL from the terminal's pad), stored like a scan; its hash."""
     prefix = "data:image/png;base64,"
     if not data_url.startswith(prefix) or len(data_url) > SIGNATURE_MAX * 4 // 3 + len(prefix):
@@ -271,8 +274,7 @@ def _save_signature(data_url: str) -> str:
         png = base64.b64decode(data_url[len(prefix):], validate=True)
     except (binascii.Error, ValueError):
         raise ValidationError("签名图片无效，请在签名框内重新签名。") from None
-    stored = _store().save(io.BytesIO(png), "签名.png")
-    return stored.sha256
+    return pending.save(io.BytesIO(png), "签名.png").sha256
 
 
 def _file_response(data: bytes, content_type: str, filename: str) -> Response:

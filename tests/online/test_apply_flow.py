@@ -96,6 +96,21 @@ def staff_client(app):
     return make
 
 
+def _signature_png() -> bytes:
+    """A PNG no material upload uses (so the storage check sees the signature file alone)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (90, 30), 255).save(out, "PNG")
+    return out.getvalue()
+
+
+def _stored(app):
+    from pathlib import Path
+
+    return sorted(p.name for p in Path(app.config["GOVKIT_STORAGE_DIR"]).rglob("*") if p.is_file())
+
+
 def post(client, url, data=None, **kwargs):
     return client.post(url, data=data or {}, follow_redirects=True, **kwargs)
 
@@ -281,7 +296,10 @@ def test_kiosk_agent_applies_for_a_villager_with_a_signature(app, db, world, sta
     post(agent, f"{base}/form", {"item-household_size": "2", "item-hardship": "残疾"})
     for material_id in world.material_ids:
         upload(agent, base, material_id, "扫描.jpg", image_bytes("JPEG"))
-    signature = "data:image/png;base64," + base64.b64encode(image_bytes("PNG")).decode()
+    signature = "data:image/png;base64," + base64.b64encode(_signature_png()).decode()
+    files = _stored(app)
+    refused = post(agent, f"{base}/consent", {"signature": signature}).get_data(as_text=True)
+    assert "请阅读并勾选申请人声明" in refused and _stored(app) == files  # no signature kept without consent
     assert "申请人声明已确认" in post(agent, f"{base}/consent", {"agree": "1", "signature": signature}).get_data(
         as_text=True)
     page = post(agent, f"{base}/submit").get_data(as_text=True)
