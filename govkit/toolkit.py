@@ -61,6 +61,8 @@ if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.hierarchy.sample import load_sample as load_division_sample
     from govkit.hierarchy.scope import Scope
     from govkit.migrate import create_plugin_tables
+    from govkit.online.demo import demo_listing as online_demo_listing
+    from govkit.online.demo import seed_demo_applicants
     from govkit.online.messages import ApplicantMessage, MessageChannel
     from govkit.migrate import upgrade as upgrade_database
     from govkit.printing import engine as print_engine
@@ -123,6 +125,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Rectification": ("govkit.publicity.models", "Rectification"),
     "ApplicantMessage": ("govkit.online.messages", "ApplicantMessage"),
     "MessageChannel": ("govkit.online.messages", "MessageChannel"),
+    "seed_demo_applicants": ("govkit.online.demo", "seed_demo_applicants"),
+    "online_demo_listing": ("govkit.online.demo", "demo_listing"),
 }
 # --- end of the govkit-internal imports ---------------------------------------------------
 
@@ -156,7 +160,7 @@ __all__ = [
     # authentication
     "DirectoryConfig",
     # online hall (网上办事大厅)
-    "MessageChannel", "ApplicantMessage", "IdentityProvider",
+    "MessageChannel", "ApplicantMessage", "IdentityProvider", "seed_demo_applicants", "online_demo_listing",
 ]
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from govkit.auth.directory_login import login_throttle
 from govkit.auth.throttle import LoginLocked
+from govkit.cases.calendar import format_chinese_date
 from govkit.cases.states import state_label
 from govkit.db import db
 from govkit.errors import GovkitError, ValidationError
@@ -45,7 +46,8 @@ BAD_PASSWORD = "手机号或密码错误；未设置密码的账号请用验证�
 
 @bp.context_processor
 def _online_context() -> dict:
-    return {"current_applicant": current_applicant(), "state_label": state_label}
+    return {"current_applicant": current_applicant(), "state_label": state_label,
+            "chinese_date": format_chinese_date}
 
 
 def _settings():
@@ -85,7 +87,13 @@ def send_code(phone: str, purpose: str = services.LOGIN) -> None:
     message = messages.ApplicantMessage(
         phone=phone, kind="code", text=messages.code_text(code, max(1, policy.ttl // 60)),
         key=messages.message_key("code", phone, time.time_ns()), applicant_id=applicant_id)
-    messages.send(db.session, _pm(), _settings(), message)
+    try:
+        messages.send(db.session, _pm(), _settings(), message)
+    except GovkitError:
+        raise
+    except Exception as exc:  # the gateway failed: say so, keep nothing (the caller rolls back)
+        log.exception("验证码短信发送失败（%s）", _mask(phone))
+        raise GovkitError("验证码短信发送失败，请稍后再试。") from exc
     db.session.commit()
 
 

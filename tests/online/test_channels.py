@@ -56,3 +56,19 @@ def test_an_unregistered_channel_is_a_clear_setting_error(make_app):
         with pytest.raises(SettingsError, match="未注册"):
             messages.active_channel(state.pm, state.settings)
         assert "development" in messages.channels(state.pm, state.settings)
+
+
+def test_a_failing_gateway_is_a_clear_message_and_keeps_no_code(register_plugin):
+    def broken(message, session):
+        raise ConnectionError("gateway down")
+
+    plugin = types.SimpleNamespace(register_message_channels=hookimpl(
+        lambda settings: [messages.MessageChannel("county_sms", "县短信平台", broken)]))
+    app = register_plugin(plugin, name="broken_sms", MESSAGE_CHANNEL="county_sms")
+    with app.app_context():
+        from govkit.db import db
+        from govkit.online.models import OneTimeCode
+
+        page = app.test_client().post("/online/login", data={"phone": "13800138000"})
+        assert page.status_code == 200 and "验证码短信发送失败" in page.get_data(as_text=True)
+        assert db.session.scalar(select(OneTimeCode)) is None

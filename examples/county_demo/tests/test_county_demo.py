@@ -220,3 +220,28 @@ def test_organs_are_configured_and_documents_use_them(demo):
         assert notice.decision_title.endswith("决定书") or notice.decision_title.endswith("通知书")
         pdf = registry_for(get_state(app)).render("decision_deny", notice)
     assert pdf.startswith(b"%PDF-")
+
+
+def test_online_applicants_listed_with_their_codes_and_cases(demo):
+    """The /demo/ page lists the online hall's applicant accounts; a visitor logs in with a listed phone and the
+    development code shown there, and 我的办件 shows that person's counter cases."""
+    app, _, lines, _ = demo
+    assert any("申请人账号" in line for line in lines)
+    client = app.test_client()
+    start = client.get("/demo/").get_data(as_text=True)
+    phones = re.findall(r"<code>(1\d{10})</code>", start)
+    assert len(phones) >= 4 and "开发用消息通道" in start
+    page = client.get("/online/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post("/online/login", data={"phone": phones[0], "csrf_token": token}).status_code == 302
+    code = re.search(rf"<code>{phones[0]}</code>.*?验证码为 (\d{{6}})", client.get("/demo/").get_data(as_text=True),
+                     re.S).group(1)
+    page = client.get("/online/login/code").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    done = client.post("/online/login/code", data={"code": code, "csrf_token": token})
+    assert done.status_code == 302 and done.headers["Location"] == "/online/"
+    mine = client.get("/online/").get_data(as_text=True)
+    assert "我的办件" in mine and mine.count('class="card"') >= 1
+    link = re.search(r'href="(/online/case\?no=\d{24})"', mine).group(1)  # a real case number
+    detail = client.get(link)
+    assert detail.status_code == 200 and "办理过程" in detail.get_data(as_text=True)
