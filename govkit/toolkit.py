@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.cases.runtime import cached_calendar, calendar_for, workflow_for
     from govkit.cases.workflow import Actor, Workflow, WorkflowAction
     from govkit.catalog.demo import load_demo_catalog
+    from govkit.online.apply_demo import seed_demo_online_applications
     from govkit.catalog.models import Implementation, ServiceItem
     from govkit.catalog.sync import sync_plugin_items
     from govkit.db import Model, UTCDateTime, db, utcnow
@@ -90,6 +91,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Workflow": ("govkit.cases.workflow", "Workflow"),
     "WorkflowAction": ("govkit.cases.workflow", "WorkflowAction"),
     "load_demo_catalog": ("govkit.catalog.demo", "load_demo_catalog"),
+    "seed_demo_online_applications": ("govkit.online.apply_demo", "seed_demo_online_applications"),
     "Implementation": ("govkit.catalog.models", "Implementation"),
     "ServiceItem": ("govkit.catalog.models", "ServiceItem"),
     "sync_plugin_items": ("govkit.catalog.sync", "sync_plugin_items"),
@@ -138,6 +140,7 @@ __all__ = [
     # catalog value types and helpers
     "ServiceItemSpec", "ImplementationSpec", "MaterialSpec", "FeeSpec", "StepSpec", "LegalBasisSpec",
     "uscc_check_char", "sync_plugin_items", "load_demo_catalog", "attach_demo_forms",
+    "seed_demo_online_applications",
     # errors
     "GovkitError", "ValidationError", "PluginError", "SettingsError", "InvalidTransition", "OutOfScope",
     "PermissionDenied", "ConcurrentModification", "CalendarYearNotCovered",

@@ -21,6 +21,7 @@ from govkit.hierarchy.codes import parent_code
 from govkit.hierarchy.models import Department, Division, Staff
 
 INTAKE, AGENT, HANDLER, DISPATCH, ORGAN_HEAD = "受理员", "代办员", "办理员", "指挥中心", "机关负责人"
+APPLICANT = I.APPLICANT
 APPEAL_RIGHTS = ("申请人如对本决定不服，可以自收到本通知书之日起六十日内依法申请行政复议，"
                  "或者在六个月内依法向人民法院提起行政诉讼。")
 DELIVERY_METHODS = ("窗口领取", "代办员送达", "邮寄送达", "电子送达")
@@ -276,20 +277,30 @@ A = WorkflowAction
 REVIEW_RULE = A("review", "审查", (), None, (HANDLER,), performer="department")
 DEFAULT_ACTIONS: tuple[WorkflowAction, ...] = (
     A("register", "登记", (), S.REGISTERED, (INTAKE, AGENT), scope="accepting"),
-    A("accept", "受理", (S.REGISTERED,), S.ACCEPTED, (INTAKE,), scope="accepting", guard=I.within_intake_clock,
+    A("accept", "受理", (S.REGISTERED, S.ONLINE), S.ACCEPTED, (INTAKE,), scope="accepting", guard=I.within_intake_clock,
       effect=I.accept, loads=("implementation", "materials", "pauses")),
-    A("deem_accepted", "视为受理", (S.REGISTERED,), S.ACCEPTED, (INTAKE,), scope="accepting",
+    A("deem_accepted", "视为受理", (S.REGISTERED, S.ONLINE), S.ACCEPTED, (INTAKE,), scope="accepting",
       guard=I.intake_clock_ran_out, effect=I.deem_accepted, loads=("implementation", "pauses"),
       description="行政许可法第三十二条：五个工作日内未受理、未不予受理、未一次性告知补正的，自收到申请材料之日起即为受理"),
-    A("refuse", "不予受理", (S.REGISTERED, S.SUPPLEMENT), S.REFUSED, (INTAKE,), ("reason",), "accepting",
+    A("refuse", "不予受理", (S.REGISTERED, S.SUPPLEMENT, S.ONLINE, S.ONLINE_SUPPLEMENT), S.REFUSED, (INTAKE,),
+      ("reason",), "accepting",
       guard=I.within_intake_clock, effect=_refuse, loads=("pauses",)),
     A("request_supplement", "一次性告知补正", (S.REGISTERED,), S.SUPPLEMENT, (INTAKE,), (), "accepting",
       guard=_supplement_allowed, effect=I.request_supplement, loads=("implementation", "materials", "pauses")),
     A("resubmit", "补正材料", (S.SUPPLEMENT,), S.REGISTERED, (INTAKE, AGENT), scope="accepting", effect=I.resubmit,
       loads=("materials", "pauses")),
-    A("withdraw_deemed", "视为撤回", (S.SUPPLEMENT,), S.WITHDRAWN, (INTAKE,), scope="accepting",
+    A("withdraw_deemed", "视为撤回", (S.SUPPLEMENT, S.ONLINE_SUPPLEMENT), S.WITHDRAWN, (INTAKE,), scope="accepting",
       guard=I.supplement_period_over, effect=I.withdraw_deemed, loads=("materials", "pauses"),
       description="申请人逾期未补正：由受理员明确执行视为撤回，不自动撤回"),
+    # 网上申报 (行政许可法第二十九条、第三十三条: applying by electronic data exchange): registered at the
+    # implementing organ's receiving point in 网上申报 for pre-review (预审); the receiving point's 受理员
+    # accepts, refuses or sends one 一次性告知 online; the applicant's 网上补正 returns it to pre-review.
+    A("submit_online", "网上申报", (), S.ONLINE, (APPLICANT, AGENT), scope="accepting"),
+    A("request_supplement_online", "网上一次性告知补正", (S.ONLINE,), S.ONLINE_SUPPLEMENT, (INTAKE,), (),
+      "accepting", guard=_supplement_allowed, effect=I.request_supplement,
+      loads=("implementation", "materials", "pauses")),
+    A("resubmit_online", "网上补正", (S.ONLINE_SUPPLEMENT,), S.ONLINE, (APPLICANT,), scope="accepting",
+      guard=I.by_applicant, effect=I.resubmit_online, loads=("materials", "pauses")),
     A("forward", "上报", (S.ACCEPTED, S.SIGNED, S.RETURNED), S.FORWARDED, (INTAKE, AGENT, HANDLER, DISPATCH),
       guard=_not_at_implementing, effect=lambda ctx: _move(ctx, +1)),
     A("sign_for", "签收", (S.FORWARDED,), S.SIGNED, (INTAKE, DISPATCH, HANDLER), performer="addressee"),

@@ -237,7 +237,8 @@ def deem_accepted_command(dry_run: bool) -> None:
         session = db.session
         try:
             due = session.scalars(select(Case).where(
-                Case.state == S.REGISTERED, Case.intake_due_date < today, Case.supplement_due_date.is_(None))
+                Case.state.in_(tuple(S.INTAKE_STATES)), Case.intake_due_date < today,
+                Case.supplement_due_date.is_(None))
                 .order_by(Case.id)).all()
             for case in due:
                 click.echo(f"  {case.number}  收件 {case.received_date}，受理审查期至 {case.intake_due_date}：视为受理")

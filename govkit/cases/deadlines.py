@@ -139,10 +139,10 @@ def deadline_status(case: Any, calendar: WorkingCalendar, settings: Mapping[str,
 def _before_acceptance(case: Any, calendar: WorkingCalendar, today: date) -> DeadlineStatus:
     """The intake card of a case not accepted yet (§32 clock, or 补正逾期)."""
     supplement_due = getattr(case, "supplement_due_date", None)
-    if case.state == "supplement" and supplement_due is not None and today > supplement_due:
+    if case.state in ("supplement", "online_supplement") and supplement_due is not None and today > supplement_due:
         return DeadlineStatus("lapsed", None, supplement_due, bool(case.supplement_due_provisional))
     intake_due = getattr(case, "intake_due_date", None)
-    if case.state != "registered" or intake_due is None:
+    if case.state not in ("registered", "online") or intake_due is None:
         return DeadlineStatus("none", None, None, False)
     remaining = calendar.working_days_between(today, intake_due)
     card = "red" if today > intake_due else "yellow" if remaining <= INTAKE_YELLOW_DAYS else "green"
@@ -161,9 +161,10 @@ def status_columns(today: date, settings: Mapping[str, Any]) -> tuple[Any, Any, 
     remaining = due_day.ordinal - ref_day.ordinal
     limit = Case.time_limit_days + Case.extension_days
     ratio = float(settings["YELLOW_CARD_RATIO"])
-    intake = and_(Case.due_date.is_(None), Case.state == "registered", Case.intake_due_date.is_not(None))
+    intake = and_(Case.due_date.is_(None), Case.state.in_(("registered", "online")), Case.intake_due_date.is_not(None))
     card = sql_case(
-        (and_(Case.due_date.is_(None), Case.state == "supplement", Case.supplement_due_date < today),
+        (and_(Case.due_date.is_(None), Case.state.in_(("supplement", "online_supplement")),
+              Case.supplement_due_date < today),
          literal("lapsed")),
         (and_(intake, Case.intake_due_date < today), literal("red")),
         (and_(intake, remaining <= INTAKE_YELLOW_DAYS), literal("yellow")),

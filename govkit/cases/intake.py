@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Iterable, Mapping
 
+from govkit.cases import states
 from govkit.cases.calendar import Deadline, WorkingCalendar
 from govkit.cases.models import (MATERIAL_MISSING, MATERIAL_NOT_APPLICABLE, MATERIAL_RECEIVED, Case,
                                  CaseMaterial)
@@ -99,8 +100,10 @@ def stop_intake_clock(case: Case) -> None:
 
 
 def intake_overdue(case: Case, today: date) -> bool:
-    """The §32 clock ran out: registered, never told to supplement, past the intake due date."""
-    return (case.state == "registered" and case.intake_due_date is not None and today > case.intake_due_date
+    """The §32 clock ran out: registered (or submitted online, 网上申报 — the clock runs from submission,
+    行政许可法 §29/§32), never told to supplement, past the intake due date."""
+    return (case.state in states.INTAKE_STATES and case.intake_due_date is not None
+            and today > case.intake_due_date
             and case.supplement_due_date is None)
 
 
@@ -112,4 +115,5 @@ def supplement_days(implementation: Any, settings: Mapping[str, Any]) -> int:
 
 def supplement_lapsed(case: Case, today: date) -> bool:
     """The applicant's 补正 period passed without 补正 (the case waits in 待补正)."""
-    return case.state == "supplement" and case.supplement_due_date is not None and today > case.supplement_due_date
+    return (case.state in states.SUPPLEMENT_STATES and case.supplement_due_date is not None
+            and today > case.supplement_due_date)

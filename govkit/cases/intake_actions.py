@@ -131,6 +131,31 @@ def resubmit(ctx: ActionContext) -> None:
         intake.start_intake_clock(case, calendar, ctx.workflow.settings, ctx.today)
 
 
+#: The applicant's pseudo-role (申请人): online steps only; no staff account ever holds it.
+APPLICANT = "申请人"
+
+
+def by_applicant(ctx: ActionContext) -> None:
+    """网上补正 is the applicant's own step (or the 代办员's at the terminal on the applicant's behalf):
+    the applicant actor is built by the online hall, never a staff account (not even Admin)."""
+    if APPLICANT not in ctx.actor.roles:
+        raise InvalidTransition("网上补正须由申请人在网上办事大厅提交补正材料。")
+
+
+def resubmit_online(ctx: ActionContext) -> None:
+    """网上补正: the rows the 一次性告知 named as 缺 go back to 待预审 (the receiving point checks the new
+    uploads in pre-review); the §32 watch restarts from this submission (行政许可法第三十二条)."""
+    case = ctx.case
+    calendar = ctx.calendar  # before any change (one UPDATE, see resubmit)
+    resubmitted = [row.material_id for row in intake.missing_rows(case.materials)]
+    for row in case.materials:
+        if row.status == MATERIAL_MISSING:
+            row.status = None
+    close_pause(ctx)
+    intake.start_intake_clock(case, calendar, ctx.workflow.settings, ctx.today)
+    ctx.data.update(resubmitted=resubmitted, intake_due_date=case.intake_due_date)
+
+
 def close_pause(ctx: ActionContext) -> None:
     """End the open pause (on ``today``, or as "no day stopped" when asked today) and restart the clock."""
     for pause in ctx.case.pauses:

@@ -65,6 +65,91 @@ def validate_form_data(workflow: "Workflow", implementation: Implementation, ite
     return {k: _json_value(v) for k, v in form.data.items() if k != "csrf_token"}
 
 
+def clean_applicant(applicant_name: str | None, applicant_id_type: str,
+                    applicant_id_number: str | None) -> tuple[str, str]:
+    """The applicant's name and ID number, checked (GB 11643 check digit for a 居民身份证)."""
+    name = (applicant_name or "").strip()
+    if not name:
+        raise ValidationError("请填写申请人姓名。")
+    if applicant_id_type not in ID_TYPES + ONLINE_ID_TYPES:
+        raise ValidationError("证件类型应为：" + "、".join(ID_TYPES) + "。")
+    number = (applicant_id_number or "").strip()
+    if applicant_id_type == "居民身份证":
+        number = validate_id_number(number)
+    elif not number:
+        raise ValidationError("请填写申请人证件号码。")
+    return name, number
+
+
+#: An online applicant that is a legal person is identified by its USCC (checked when its account was made).
+ONLINE_ID_TYPES = ("统一社会信用代码",)
+
+
+def register_online_case(
+    workflow: "Workflow",
+    session: Session,
+    implementation: Implementation,
+    *,
+    actor: "Actor",
+    agent_name: str | None = None,
+    agent_user_id: int | None = None,
+    form_data: dict[str, Any] | None = None,
+    comment: str | None = None,
+    commit: bool = True,
+    **applicant: Any,
+) -> Case:
+    """Register an online application (网上申报) and record the ``submit_online`` event.
+
+    ``applicant``: ``applicant_name``, ``applicant_id_number``, ``applicant_id_type`` (default 居民身份证),
+    ``applicant_phone``, ``applicant_address``, ``applicant_village_code`` as for :func:`register_case`.
+
+    行政许可法第二十九条 (and §33) lets an applicant apply by electronic data exchange: the case is
+    registered at the implementing organ's receiving point (its division) in the state 网上申报,
+    waiting for pre-review (预审) by that unit's 受理员. Every checklist row starts undecided — the
+    receiving point decides each in pre-review (§32). The §32 five-working-day intake clock runs from
+    submission (``received_date`` = the day submitted). ``actor`` is the applicant (role 申请人) or the
+    village 代办员 applying on the villager's behalf (网上代申办: ``agent_name``/``agent_user_id``);
+    who may submit for whom is the online hall's check, not this function's.
+    """
+    if implementation.status != ImplementationStatus.PUBLISHED.value:
+        raise ValidationError("所选事项不存在或未发布，请选择已发布的事项实施清单。")
+    if not getattr(implementation, "online_apply", False):
+        raise ValidationError(f"事项“{implementation.name}”不开放网上申报（{implementation.online_mode}），"
+                              "请到窗口或村便民服务站办理。")
+    action = workflow.action("submit_online")
+    if not actor.has_role(*action.roles):
+        raise PermissionDenied("网上申报须由申请人本人或村代办员（网上代申办）提交。")
+    if agent_name and not implementation.proxy_allowed:
+        raise ValidationError("本事项不可代办，请申请人本人网上申报。")
+    id_type = applicant.get("applicant_id_type") or "居民身份证"
+    name, number = clean_applicant(applicant.get("applicant_name"), id_type, applicant.get("applicant_id_number"))
+    item_code = workflow.item_code_of(implementation)
+    data = validate_form_data(workflow, implementation, item_code, form_data)
+    receiving = implementation.division
+    today = workflow.today()
+    case = Case(
+        progress_token=new_progress_token(),
+        state=states.ONLINE, implementation=implementation,
+        accepting_division_id=receiving.id, accepting_division_code=receiving.code,
+        current_division_id=receiving.id, current_division_code=receiving.code,
+        implementing_division_code=receiving.code, registered_by_id=agent_user_id,
+        applicant_name=name, applicant_id_type=id_type, applicant_id_number=number,
+        applicant_phone=applicant.get("applicant_phone"), applicant_address=applicant.get("applicant_address"),
+        applicant_village_code=applicant.get("applicant_village_code"),
+        proxy_name=agent_name or None, proxy_authorised=bool(agent_name),
+        form_data=data, registered_at=workflow.now(), received_date=today, last_action_at=workflow.now(),
+    )
+    for material in implementation.materials:
+        case.materials.append(CaseMaterial(material_id=material.id, material=material))
+    intake.start_intake_clock(case, workflow.calendar(session), workflow.settings, today)
+    case.number = next_case_number(session, receiving.code, today)
+    session.add(case)
+    workflow.record_event(session, case, "submit_online", None, actor, role=workflow._role_used(action, actor),
+                          comment=comment, data={"received_date": today, "agent": agent_name})
+    workflow.finish(session, commit)
+    return case
+
+
 def register_case(
     workflow: "Workflow",
     session: Session,
@@ -113,16 +198,7 @@ def register_case(
     if accepting is None:
         raise ValidationError(f"区划 {code} 不存在，请管理员先导入区划。")
 
-    name = (applicant_name or "").strip()
-    if not name:
-        raise ValidationError("请填写申请人姓名。")
-    if applicant_id_type not in ID_TYPES:
-        raise ValidationError("证件类型应为：" + "、".join(ID_TYPES) + "。")
-    number = (applicant_id_number or "").strip()
-    if applicant_id_type == "居民身份证":
-        number = validate_id_number(number)
-    elif not number:
-        raise ValidationError("请填写申请人证件号码。")
+    name, number = clean_applicant(applicant_name, applicant_id_type, applicant_id_number)
     if proxy_name:
         if not implementation.proxy_allowed:
             raise ValidationError("本事项不可代办，请申请人本人办理。")

@@ -16,6 +16,10 @@ DENIED = "denied"
 COMPLETED = "completed"
 DELIVERED = "delivered"
 WITHDRAWN = "withdrawn"
+#: An online application (网上申报) waiting for the receiving point's pre-review (预审), and one sent back
+#: online for 补正 (行政许可法 §29 allows applying by electronic data exchange; §32 governs the answer).
+ONLINE = "online"
+ONLINE_SUPPLEMENT = "online_supplement"
 
 STATE_LABELS: dict[str, str] = {
     REGISTERED: "已登记",
@@ -33,12 +37,19 @@ STATE_LABELS: dict[str, str] = {
     COMPLETED: "已办结",
     DELIVERED: "已送达",
     WITHDRAWN: "已撤回",
+    ONLINE: "网上申报（待预审）",
+    ONLINE_SUPPLEMENT: "网上补正中",
 }
 
 #: States in which the applicant may still withdraw (撤回): before a decision.
 ACTIVE_STATES: frozenset[str] = frozenset(
-    {REGISTERED, SUPPLEMENT, ACCEPTED, FORWARDED, SIGNED, ASSIGNED, IN_REVIEW, RETURNED, SUSPENDED}
+    {REGISTERED, SUPPLEMENT, ACCEPTED, FORWARDED, SIGNED, ASSIGNED, IN_REVIEW, RETURNED, SUSPENDED, ONLINE,
+     ONLINE_SUPPLEMENT}
 )
+#: States before the intake decision in which the §32 five-day clock runs (counter and online).
+INTAKE_STATES: frozenset[str] = frozenset({REGISTERED, ONLINE})
+#: States waiting for the applicant's 补正 (the case's clock is paused).
+SUPPLEMENT_STATES: frozenset[str] = frozenset({SUPPLEMENT, ONLINE_SUPPLEMENT})
 #: States no action leaves.
 FINAL_STATES: frozenset[str] = frozenset({REFUSED, DELIVERED, WITHDRAWN})
 #: States a plugin action may not lead to (decisions and endings go through the built-in steps).

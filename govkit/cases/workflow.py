@@ -33,7 +33,7 @@ from govkit.cases.events import CaseEventRecord
 from govkit.cases.extensions import legal_extension_days
 from govkit.cases.intake import intake_overdue
 from govkit.cases.models import Case, CaseEvent
-from govkit.cases.registration import register_case
+from govkit.cases.registration import register_case, register_online_case
 from govkit.errors import (ConcurrentModification, GovkitError, InvalidTransition, OutOfScope,
                            PermissionDenied, PluginError, ValidationError)
 from govkit.hierarchy.scope import ADMIN_ROLE, Scope
@@ -504,6 +504,11 @@ class Workflow:
                       **applicant: Any) -> Case:
         """Register a new case (登记); see :func:`govkit.cases.registration.register_case`."""
         return register_case(self, session, implementation, actor=actor, commit=commit, **applicant)
+
+    def register_online(self, session: Session, implementation: Any, *, actor: Actor, commit: bool = True,
+                        **applicant: Any) -> Case:
+        """Register an online application (网上申报); see :func:`govkit.cases.registration.register_online_case`."""
+        return register_online_case(self, session, implementation, actor=actor, commit=commit, **applicant)
 
 
 def _jsonable(value: Any) -> Any:

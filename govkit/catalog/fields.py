@@ -19,7 +19,7 @@ LABELS: dict[str, str] = {
     "exercise_level": "行使层级", "parent_code": "上级事项编码", "code": "实施编码", "version": "版本",
     "division_code": "实施区划代码", "department": "实施部门", "legal_days": "法定时限",
     "promised_days": "承诺时限", "max_extensions": "可延期次数", "max_extension_days": "每次延期上限（工作日）",
-    "kind": "办件类型", "handling_forms": "办理形式",
+    "kind": "办件类型", "handling_forms": "办理形式", "online_mode": "网上办理深度",
     "visits_needed": "到现场次数", "status": "状态", "form": "材料形式", "copies": "份数",
     "necessity": "必要性", "condition_text": "情形说明", "amount": "收费金额", "basis": "收费依据",
     "days": "时限（工作日）", "law": "法律法规名称", "free": "不收费",

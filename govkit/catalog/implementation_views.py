@@ -12,8 +12,8 @@ from wtforms import BooleanField, SelectField
 
 from govkit.catalog import services
 from govkit.catalog.consistency import consistency_report, report_csv
-from govkit.catalog.models import (EXERCISE_LEVELS, HANDLING_FORMS, IMPLEMENTATION_KINDS, ITEM_TYPES,
-                                   Implementation, ServiceItem)
+from govkit.catalog.models import (COUNTER_ONLY, EXERCISE_LEVELS, HANDLING_FORMS, IMPLEMENTATION_KINDS,
+                                   ITEM_TYPES, ONLINE_MODES, Implementation, ServiceItem)
 from govkit.catalog.transfer import FORMATS, export_catalog, format_of, import_catalog
 from govkit.catalog.views import (ADMIN_DUTY, ALL_DUTIES, LABELS, MENU, TEMPLATE_FOLDER, TYPE_CHOICES, VIEW_READ,
                                   VIEW_WRITE, FeeView, ItemTypeMappingView, LegalBasisView, MaterialView,
@@ -40,22 +40,23 @@ class ImplementationView(ScopedModelView):
     list_title, show_title, add_title, edit_title = ("实施清单", "实施清单详情",
                                                      "新增实施清单（草稿）", "编辑实施清单草稿")
     list_columns = ["name", "code", "version", "status", "division", "department", "item_type", "exercise_level",
-                    "promised_days", "kind"]
+                    "promised_days", "kind", "online_mode"]
     show_columns = ["item", "name", "code", "version", "status", "effective_from", "effective_to", "division",
                     "department", "implementing_body", "item_type", "exercise_level", "legal_basis", "conditions",
                     "legal_days", "promised_days", "max_extensions", "max_extension_days", "supplement_days", "kind",
-                    "handling_forms", "visits_needed", "proxy_allowed", "presence_required", "free", "consult_phone",
-                    "complaint_phone", "place", "hours", "source",
+                    "handling_forms", "online_mode", "visits_needed", "proxy_allowed", "presence_required", "free",
+                    "consult_phone", "complaint_phone", "place", "hours", "source",
                     "updated_by_admin"]
     add_columns = edit_columns = ["item", "division", "department", "code", "name", "implementing_body", "item_type",
                                   "legal_basis", "conditions", "legal_days", "promised_days", "max_extensions",
                                   "max_extension_days", "supplement_days", "kind",
-                                  "handling_forms", "visits_needed", "proxy_allowed", "presence_required", "free",
+                                  "handling_forms", "online_mode", "visits_needed", "proxy_allowed",
+                                  "presence_required", "free",
                                   "consult_phone", "complaint_phone", "place", "hours"]
     search_columns = ["name", "code", "pinyin_initials", "item_type", "exercise_level", "status", "department",
-                      "division", "kind", "item"]
+                      "division", "kind", "online_mode", "item"]
     export_columns = ["code", "version", "name", "status", "division.code", "division.name", "department.name",
-                      "item_type", "legal_days", "promised_days", "kind"]
+                      "item_type", "legal_days", "promised_days", "kind", "online_mode"]
     order_columns = ["name", "code", "version", "status", "promised_days"]
     base_order = ("code", "asc")
     related_views = [MaterialView, FeeView, StepView, SpecialProcedureView]
@@ -65,6 +66,8 @@ class ImplementationView(ScopedModelView):
         "item_type": SelectField("事项类型", choices=[("", "（同所属事项）")] + TYPE_CHOICES, widget=Select2Widget()),
         "kind": SelectField("办件类型", choices=_choices(IMPLEMENTATION_KINDS), default="承诺件",
                             widget=Select2Widget()),
+        "online_mode": SelectField("网上办理深度", choices=_choices(ONLINE_MODES), default=COUNTER_ONLY,
+                                   widget=Select2Widget()),
         # Non-null booleans would otherwise be "required", i.e. could never be unticked.
         "proxy_allowed": BooleanField("可代办", default=True),
         "presence_required": BooleanField("须本人到场", default=False),
@@ -74,6 +77,8 @@ class ImplementationView(ScopedModelView):
     description_columns = {
         "code": "18 位实施主体统一社会信用代码 + 1 位行使层级（1–6）+ 基本编码",
         "handling_forms": "可填多个，用“、”分隔：" + "、".join(HANDLING_FORMS),
+        "online_mode": ("全程网办：网上申报、预审、受理和电子送达；网上申报+窗口核验：网上申报，"
+                        "决定前到窗口核验原件；仅窗口：不开放网上申报"),
         "promised_days": "不得超过法定时限",
         "max_extensions": "可延期次数；留空为 1 次（行政许可法第四十二条），0 为不得延期",
         "max_extension_days": "每次延期最多的工作日；留空为 10 个工作日（行政许可法第四十二条）",
@@ -278,7 +283,8 @@ class ImplementationApi(ScopedModelRestApi):
     list_columns = show_columns = ["id", "code", "version", "name", "status", "effective_from", "effective_to",
                                    "item.basic_code", "division.code", "division.name", "department.name",
                                    "item_type", "legal_days", "promised_days", "kind", "handling_forms",
-                                   "visits_needed", "proxy_allowed", "presence_required", "free", "consult_phone",
+                                   "online_mode", "visits_needed", "proxy_allowed", "presence_required", "free",
+                                   "consult_phone",
                                    "complaint_phone", "place", "hours"]
     search_columns = ["name", "code", "pinyin_initials", "status", "item_type", "exercise_level"]
 

@@ -40,6 +40,12 @@ IMPLEMENTATION_KINDS = ("即办件", "承诺件")
 HANDLING_FORMS = ("窗口办理", "网上办理", "快递申请")
 MATERIAL_FORMS = ("原件", "复印件", "电子")
 MATERIAL_NECESSITIES = ("必需", "容缺", "情形必需")
+#: How an item can be done online (网上办理深度): 全程网办 — applied for, pre-reviewed, accepted and delivered
+#: online; 网上申报+窗口核验 — applied for online, originals checked at the window before the decision;
+#: 仅窗口 — no online application. Items declaring either of the first two are offered in the online hall.
+ONLINE_FULL, ONLINE_WITH_COUNTER, COUNTER_ONLY = "全程网办", "网上申报+窗口核验", "仅窗口"
+ONLINE_MODES = (ONLINE_FULL, ONLINE_WITH_COUNTER, COUNTER_ONLY)
+ONLINE_APPLY_MODES = (ONLINE_FULL, ONLINE_WITH_COUNTER)
 
 
 def pinyin_initials(text: str | None) -> str:
@@ -201,6 +207,9 @@ class Implementation(Model):
     supplement_days: Mapped[Optional[int]] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(10), nullable=False, default="承诺件")  # 即办件/承诺件
     handling_forms: Mapped[str] = mapped_column(String(50), nullable=False, default="窗口办理")
+    #: How the item can be done online (:data:`ONLINE_MODES`); 仅窗口 unless declared.
+    online_mode: Mapped[str] = mapped_column(String(20), nullable=False, default=COUNTER_ONLY,
+                                             server_default=COUNTER_ONLY)
     visits_needed: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     proxy_allowed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     presence_required: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -235,6 +244,11 @@ class Implementation(Model):
     def is_immediate(self) -> bool:
         """即办件: decided the same day."""
         return self.kind == "即办件"
+
+    @property
+    def online_apply(self) -> bool:
+        """Whether applicants may apply online (全程网办 or 网上申报+窗口核验)."""
+        return self.online_mode in ONLINE_APPLY_MODES
 
     @property
     def effective_item_type(self) -> str:

@@ -20,8 +20,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from govkit.catalog.codes import parse_implementation_code, validate_basic_code
-from govkit.catalog.models import (EXERCISE_LEVELS, HANDLING_FORMS, IMPLEMENTATION_KINDS, ITEM_TYPES,
-                                   SERVICE_OBJECTS, Fee,
+from govkit.catalog.models import (COUNTER_ONLY, EXERCISE_LEVELS, HANDLING_FORMS, IMPLEMENTATION_KINDS,
+                                   ITEM_TYPES, ONLINE_MODES, SERVICE_OBJECTS, Fee,
                                    Implementation, ImplementationStatus, LegalBasis, Material,
                                    ProcedureStep, ServiceItem, SpecialProcedure, national_item_type)
 from govkit.catalog.fields import (LABELS, _bool, _choice, _date, _error, _int, _text, clean_fee,  # noqa: F401
@@ -228,6 +228,7 @@ def clean_implementation(session: Session, data: Mapping[str, Any], *, item: Ser
         "promised_days": promised_days,
         "kind": _choice(data, "kind", IMPLEMENTATION_KINDS, "承诺件"),
         "handling_forms": "、".join(forms),
+        "online_mode": _choice(data, "online_mode", ONLINE_MODES, COUNTER_ONLY),
         "visits_needed": _int(data, "visits_needed", default=1),
         "proxy_allowed": _bool(data, "proxy_allowed", True),
         "presence_required": _bool(data, "presence_required", False),
@@ -317,6 +318,7 @@ def implementation_values(impl: Implementation) -> dict[str, Any]:
         "legal_basis": impl.legal_basis, "status": impl.status, "effective_from": impl.effective_from,
         "effective_to": impl.effective_to, "conditions": impl.conditions, "legal_days": impl.legal_days,
         "promised_days": impl.promised_days, "kind": impl.kind, "handling_forms": impl.handling_forms,
+        "online_mode": impl.online_mode,
         "visits_needed": impl.visits_needed, "proxy_allowed": impl.proxy_allowed,
         "presence_required": impl.presence_required, "free": impl.free, "consult_phone": impl.consult_phone,
         "complaint_phone": impl.complaint_phone, "place": impl.place, "hours": impl.hours,
@@ -349,6 +351,7 @@ def validate_implementation(session: Session, impl: Implementation) -> None:
     impl.code = cleaned["code"]
     impl.exercise_level = cleaned["exercise_level"]
     impl.handling_forms = cleaned["handling_forms"]
+    impl.online_mode = cleaned["online_mode"]
     impl.item_type = cleaned["item_type"] or (impl.item.item_type if impl.item is not None else None)
     if not impl.name and impl.item is not None:
         impl.name = impl.item.name

@@ -69,6 +69,7 @@ class ImplementationSpec:
     kind: str = "承诺件"
     conditions: str | None = None
     handling_forms: str = "窗口办理"
+    online_mode: str = "仅窗口"  # 全程网办 / 网上申报+窗口核验 / 仅窗口
     visits_needed: int = 1
     proxy_allowed: bool = True
     presence_required: bool = False

@@ -61,7 +61,7 @@ LABELS = {
     "status": "状态", "effective_from": "生效日期", "effective_to": "停用日期", "conditions": "受理条件",
     "implementing_body": "实施主体", "legal_basis": "设定依据（本清单）", "legal_days": "法定时限（工作日）",
     "promised_days": "承诺时限（工作日）", "supplement_days": "补正期限（工作日）", "kind": "办件类型",
-    "handling_forms": "办理形式",
+    "handling_forms": "办理形式", "online_mode": "网上办理深度",
     "visits_needed": "到现场次数", "proxy_allowed": "可代办", "presence_required": "须本人到场", "free": "不收费",
     "consult_phone": "咨询电话", "complaint_phone": "投诉电话", "place": "办理地点", "hours": "办理时间",
     "implementation": "所属实施清单", "position": "序号", "law": "法律法规名称", "article": "条款", "text": "条文内容",

@@ -34,7 +34,8 @@ def _here(actor: Actor, column: Any):
 
 
 def _intake(actor: Actor):
-    return and_(Case.state.in_((S.REGISTERED, S.SUPPLEMENT)), _here(actor, Case.accepting_division_code))
+    return and_(Case.state.in_((S.REGISTERED, S.SUPPLEMENT, S.ONLINE, S.ONLINE_SUPPLEMENT)),
+                _here(actor, Case.accepting_division_code))
 
 
 def _forward(actor: Actor):
@@ -85,7 +86,8 @@ def _deliver(actor: Actor):
 def _due(actor: Actor):
     # Every case with a running clock in scope — the promised deadline, or before acceptance the §32
     # intake clock and the applicant's 补正 period; the yellow/red/lapsed filter is added in SQL below.
-    return and_(Case.state.in_(tuple(S.CLOCK_STATES | {S.SUSPENDED, S.SUPPLEMENT, S.REGISTERED})),
+    return and_(Case.state.in_(tuple(S.CLOCK_STATES | {S.SUSPENDED, S.SUPPLEMENT, S.REGISTERED, S.ONLINE,
+                                                     S.ONLINE_SUPPLEMENT})),
                 Case.completed_date.is_(None))
 
 

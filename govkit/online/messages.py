@@ -110,7 +110,8 @@ def code_text(code: str, minutes: int) -> str:
 
 
 #: States whose message kind is not a plain status change.
-_KIND_OF_STATE = {"supplement": "supplement", "approved": "result", "denied": "result", "refused": "result",
+_KIND_OF_STATE = {"supplement": "supplement", "online_supplement": "supplement",
+                  "approved": "result", "denied": "result", "refused": "result",
                   "completed": "result", "delivered": "result"}
 
 

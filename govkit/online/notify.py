@@ -22,7 +22,8 @@ from govkit.online.models import Applicant
 log = logging.getLogger("govkit.online.notify")
 
 #: The states an applicant is told about.
-NOTIFIED_STATES = frozenset({"registered", "online", "accepted", "supplement", "refused", "suspended",
+NOTIFIED_STATES = frozenset({"registered", "online", "accepted", "supplement", "online_supplement", "refused",
+                             "suspended",
                              "approved", "denied", "completed", "delivered", "withdrawn"})
 
 

@@ -268,6 +268,7 @@ class ImplementationGuide(_Context):
     consultation_phone: str = ""
     complaint_phone: str = ""
     handling_forms: tuple[str, ...] = ()  # 窗口办理 / 网上办理 / 邮寄办理
+    online_mode: str = ""  # 全程网办 / 网上申报+窗口核验 / 仅窗口
     visits: int | None = None  # 到办事现场次数
     proxy_allowed: bool = False  # 可代办
     applicant_must_be_present: bool = False

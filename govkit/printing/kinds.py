@@ -66,7 +66,8 @@ class CaseDocumentKind:
 #: documents' titles are worded by the item type on the case (govkit.catalog.wording).
 BUILTIN_KINDS: tuple[CaseDocumentKind, ...] = (
     CaseDocumentKind(name="acceptance_notice", title="受理通知书", after=("accept",), requirement="未受理"),
-    CaseDocumentKind(name="supplement_notice", title="一次性告知书", after=("request_supplement",),
+    CaseDocumentKind(name="supplement_notice", title="一次性告知书",
+                     after=("request_supplement", "request_supplement_online"),
                      requirement="未作一次性告知补正"),
     CaseDocumentKind(name="refusal_notice", title="不予受理通知书", after=("refuse",), requirement="未作不予受理决定"),
     CaseDocumentKind(name="extension_notice", title="延期通知书", after=("extend",), requirement="未批准延期"),

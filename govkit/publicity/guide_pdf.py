@@ -30,6 +30,7 @@ def guide_context(impl: Implementation, guide_url: str = ""):
         consultation_phone=impl.consult_phone or "",
         complaint_phone=impl.complaint_phone or "",
         handling_forms=[p for p in (impl.handling_forms or "").replace("，", ",").split(",") if p.strip()],
+        online_mode=impl.online_mode,
         visits=impl.visits_needed,
         proxy_allowed=impl.proxy_allowed,
         applicant_must_be_present=impl.presence_required,

@@ -30,7 +30,8 @@ STATE_LABELS: dict[str, str] = {
     "registered": "已登记", "supplement": "待补正", "refused": "不予受理", "accepted": "已受理",
     "forwarded": "已上报待签收", "signed": "已签收", "assigned": "已分派", "in_review": "审查中",
     "returned": "已退回", "suspended": "特别程序中", "approved": "准予许可", "denied": "不予许可",
-    "completed": "已办结", "delivered": "已送达", "withdrawn": "已撤回", **_CASE_LABELS,
+    "completed": "已办结", "delivered": "已送达", "withdrawn": "已撤回", "online": "网上申报（待预审）",
+    "online_supplement": "网上补正中", **_CASE_LABELS,
 }
 
 #: What the applicant must do next, by state (shown under the state).
@@ -50,6 +51,8 @@ NEXT_STEPS: dict[str, str] = {
     "completed": "已办结，请留意领取通知，或由村代办员送达；欢迎对本次服务进行评价。",
     "delivered": "结果已送达，欢迎对本次服务进行评价。",
     "withdrawn": "申请已撤回。",
+    "online": "网上申报已提交，受理单位正在预审；预审结果会通知您。",
+    "online_supplement": "请在网上办事大厅按一次性告知的材料逐项上传补正；补正期间办理时限暂停计算。",
 }
 
 

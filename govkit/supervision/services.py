@@ -31,7 +31,7 @@ from govkit.publicity.ratings import LEVELS
 
 #: States whose clock matters for cards (registered: the §32 intake clock; accepted, not yet completed).
 OPEN_STATES = ("registered", "accepted", "forwarded", "signed", "assigned", "in_review", "returned", "suspended",
-               "supplement", "approved", "denied")
+               "supplement", "approved", "denied", "online", "online_supplement")
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,20 @@ def register(workflow, session, world, **kwargs):
     return workflow.register_case(session, world.implementation, actor=world.clerk, **fields)
 
 
+def applicant_actor(code: str = TOWNSHIP, name: str = "张三") -> Actor:
+    """The online applicant as a workflow actor (role 申请人, scoped to the receiving point), as the hall builds it."""
+    roles = frozenset({"申请人"})
+    return Actor(None, f"申请人 {name}", roles, Scope.for_division(code, None, roles))
+
+
+def submit_online(workflow, session, world, **kwargs):
+    """An online application (网上申报) of the world's item, which then declares 全程网办."""
+    world.implementation.online_mode = "全程网办"
+    fields = dict(applicant_name="张三", applicant_id_number=ID_NUMBER, applicant_phone="13800001234")
+    fields.update(kwargs)
+    return workflow.register_online(session, world.implementation, actor=applicant_actor(), **fields)
+
+
 def accept_in_app(app, session, world, day: date, **kwargs):
     """Register and accept a case on ``day`` with the app's own Workflow (the one its screens use)."""
     from govkit.cases.runtime import workflow_for

@@ -19,7 +19,7 @@ from govkit.cases.workflow import Workflow
 from govkit.errors import GovkitError
 from govkit.hierarchy.models import Department, Division
 from govkit.testing.fixtures import ensure_division
-from tests.cases.conftest import COUNTY, TOWNSHIP, VILLAGE, actor, build_world, register
+from tests.cases.conftest import COUNTY, TOWNSHIP, VILLAGE, actor, build_world, register, submit_online
 
 ROLES = ("受理员", "代办员", "办理员", "指挥中心", "机关负责人", "监察")
 #: relation → (division code, whether a 办理员 there belongs to the case's department).
@@ -41,7 +41,8 @@ def every(roles, relations) -> frozenset[tuple[str, str]]:
 
 
 #: Positions named other than their state (the same state with a clock run out).
-POSITION_STATE = {"registered_overdue": "registered", "supplement_lapsed": "supplement"}
+POSITION_STATE = {"registered_overdue": "registered", "supplement_lapsed": "supplement", "online_overdue": "online",
+                  "online_supplement_lapsed": "online_supplement"}
 NOBODY: frozenset[tuple[str, str]] = frozenset()
 #: (case position, action) → exactly the (role, relation) pairs allowed.
 MATRIX: dict[tuple[str, str], frozenset[tuple[str, str]]] = {
@@ -82,6 +83,22 @@ MATRIX: dict[tuple[str, str], frozenset[tuple[str, str]]] = {
     ("suspended", "withdraw"): every(WITHDRAWERS, ["receiving", *HOLDER]),
     ("approved", "complete"): every(["办理员", "受理员"], HOLDER),
     ("completed", "deliver"): every(["代办员", "受理员", "办理员"], ["receiving", *HOLDER]),
+    # 网上申报: registered at the implementing organ's receiving point (the township, here the holder);
+    # pre-review (预审) is its 受理员's — accept, refuse or 一次性告知 online (行政许可法 §29, §32).
+    ("online", "accept"): every(["受理员"], HOLDER),
+    ("online", "refuse"): every(["受理员"], HOLDER),
+    ("online", "request_supplement_online"): every(["受理员"], HOLDER),
+    ("online", "request_supplement"): NOBODY,            # the counter's notice: an online case is told online
+    ("online", "withdraw"): every(WITHDRAWERS, HOLDER),
+    ("online", "deem_accepted"): NOBODY,                 # §32: five working days from submission not yet over
+    ("online_overdue", "deem_accepted"): every(["受理员"], HOLDER),
+    ("online_overdue", "accept"): NOBODY,
+    ("online_supplement", "resubmit_online"): NOBODY,    # the applicant's own step: no staff role, not even 受理员
+    ("online_supplement", "resubmit"): NOBODY,
+    ("online_supplement", "refuse"): every(["受理员"], HOLDER),
+    ("online_supplement", "withdraw"): every(WITHDRAWERS, HOLDER),
+    ("online_supplement", "withdraw_deemed"): NOBODY,
+    ("online_supplement_lapsed", "withdraw_deemed"): every(["受理员"], HOLDER),
 }
 
 
@@ -119,12 +136,21 @@ def _positions(workflow, s, world) -> dict[str, object]:
     lacking = {ident: "received", hardship: "missing"}
     cases["supplement"] = register(workflow, s, world, material_states=lacking)
     workflow.perform(s, cases["supplement"], "request_supplement", world.clerk)
+    online_lacking = {ident: "received", hardship: "missing"}
+    cases["online"] = submit_online(workflow, s, world)
+    cases["online_supplement"] = submit_online(workflow, s, world)
+    workflow.perform(s, cases["online_supplement"], "request_supplement_online", world.township_clerk,
+                     material_states=online_lacking)
     today = workflow.clock.day
     workflow.clock.day = today - timedelta(days=70)  # ten weeks ago: both the §32 and the 补正 clocks ran out
     try:
         cases["registered_overdue"] = register(workflow, s, world)
         cases["supplement_lapsed"] = register(workflow, s, world, material_states=lacking)
         workflow.perform(s, cases["supplement_lapsed"], "request_supplement", world.clerk)
+        cases["online_overdue"] = submit_online(workflow, s, world)
+        cases["online_supplement_lapsed"] = submit_online(workflow, s, world)
+        workflow.perform(s, cases["online_supplement_lapsed"], "request_supplement_online", world.township_clerk,
+                         material_states=online_lacking)
     finally:
         workflow.clock.day = today
     assert {n: c.state for n, c in cases.items()} == {n: POSITION_STATE.get(n, n) for n in cases}
@@ -192,4 +218,5 @@ def test_the_matrix_detects_a_wrongly_allowed_action(workflow, positioned, db):
 
 def test_every_action_has_rows(workflow):
     covered = {name for _, name in MATRIX}
-    assert set(workflow.actions) - covered == {"register", "resubmit"}  # intake steps: tests/cases/test_workflow.py
+    # intake steps: tests/cases/test_workflow.py and tests/cases/test_online_workflow.py
+    assert set(workflow.actions) - covered == {"register", "submit_online"}

@@ -16,15 +16,18 @@ from govkit.cases import states
 from govkit.cases.intake import intake_overdue
 from govkit.cases.models import Case, CaseEvent
 from govkit.errors import GovkitError
-from tests.cases.conftest import register
+from tests.cases.conftest import applicant_actor, register, submit_online
 
 pytestmark = pytest.mark.both_backends
 
-ACTORS = ("clerk", "agent", "township_clerk", "dispatch", "handler", "head", "other_clerk", "admin")
+ACTORS = ("clerk", "agent", "township_clerk", "dispatch", "handler", "head", "other_clerk", "admin", "applicant")
 
 
 def _fields(name, world):
+    first, second = (m.id for m in world.implementation.materials[:2])
     return {
+        "accept": {"material_states": {first: "received", second: "received"}},
+        "request_supplement_online": {"material_states": {first: "received", second: "missing"}},
         "refuse": {"reason": "不符合受理条件"},
         "request_supplement": {"missing": [world.implementation.materials[1].id]},
         "assign": {"department_id": world.department.id},
@@ -45,7 +48,9 @@ def _invariants(case: Case) -> None:
                                             states.COMPLETED, states.DELIVERED}:
         assert case.accepted_date is not None and case.due_date is not None
     if case.paused_since is not None:
-        assert case.state in (states.SUPPLEMENT, states.SUSPENDED)
+        assert case.state in (states.SUPPLEMENT, states.SUSPENDED, states.ONLINE_SUPPLEMENT)
+    if case.state in (states.ONLINE, states.REGISTERED):
+        assert case.accepted_date is None and case.intake_due_date is not None
     if case.state in (states.APPROVED, states.COMPLETED, states.DELIVERED) and case.decision == "approved":
         assert case.result_number
     if case.state in (states.COMPLETED, states.DELIVERED):
@@ -60,7 +65,7 @@ steps = st.lists(
     st.tuples(st.sampled_from(sorted(a for a in (
         "accept", "refuse", "request_supplement", "resubmit", "forward", "sign_for", "assign", "start_review",
         "return", "suspend", "resume", "request_extension", "extend", "approve", "deny", "complete", "deliver",
-        "withdraw"))),
+        "withdraw", "request_supplement_online", "resubmit_online"))),
         st.sampled_from(ACTORS), st.integers(0, 4), st.integers(0, 99), st.integers(0, 3)),
     min_size=1, max_size=30,
 )
@@ -81,21 +86,29 @@ RETURN_WALK = _walk(("request_supplement", "clerk"), ("resubmit", "agent"), ("ac
 
 # The §32 intake clock runs out while the case waits registered: the case is deemed accepted first,
 # then a refused action (approve) leaves it accepted, and a later action starts from 已受理.
+# An online application (网上申报): 一次性告知 online, the applicant's 网上补正, pre-review accepts at the
+# implementing organ's receiving point, and the ordinary case follows there.
+ONLINE_WALK = _walk(("request_supplement_online", "township_clerk"), ("resubmit_online", "applicant"),
+                    ("accept", "township_clerk"), ("assign", "dispatch"), ("start_review", "handler"),
+                    ("approve", "handler"), ("complete", "handler"), ("deliver", "agent"))
 DEEMED_WALK = [("approve", "handler", 4, 0, 0), ("approve", "handler", 4, 0, 0), ("approve", "handler", 4, 0, 0),
                ("forward", "clerk", 0, 0, 0)]
 
 
-@example(sequence=DEEMED_WALK, start=date(2026, 3, 2))
-@example(sequence=FULL_WALK, start=date(2026, 2, 10))
-@example(sequence=RETURN_WALK, start=date(2026, 9, 24))
+@example(sequence=DEEMED_WALK, start=date(2026, 3, 2), online=False)
+@example(sequence=DEEMED_WALK, start=date(2026, 3, 2), online=True)
+@example(sequence=FULL_WALK, start=date(2026, 2, 10), online=False)
+@example(sequence=RETURN_WALK, start=date(2026, 9, 24), online=False)
+@example(sequence=ONLINE_WALK, start=date(2026, 4, 13), online=True)
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(sequence=steps, start=st.dates(min_value=date(2025, 1, 1),
-                                      max_value=date(2026, 12, 20)))
-def test_random_sequences_keep_the_case_legal(workflow, world, db, clock, sequence, start):
+                                      max_value=date(2026, 12, 20)), online=st.booleans())
+def test_random_sequences_keep_the_case_legal(workflow, world, db, clock, sequence, start, online):
     s = db.session
     clock.day = start
-    case = register(workflow, s, world)
+    world.applicant = applicant_actor()
+    case = submit_online(workflow, s, world) if online else register(workflow, s, world)
     due_history = []
     performed = 0
     reached = set()
@@ -140,7 +153,7 @@ def test_random_sequences_keep_the_case_legal(workflow, world, db, clock, sequen
     state = None
     for event in events:
         assert event.from_state == state
-        assert event.action == "register" or workflow.actions[event.action].starts_from(state)
+        assert event.action in ("register", "submit_online") or workflow.actions[event.action].starts_from(state)
         state = event.to_state
     assert state == case.state
     REACHED.update(reached)
@@ -158,4 +171,5 @@ def _deemed(session, case) -> int:
 def test_random_sequences_reached_deep_states():
     # Runs after the property test in file order: the walk must have covered the workflow.
     if REACHED:
-        assert {"in_review", "suspended", "completed", "delivered", "supplement", "returned"} <= REACHED, REACHED
+        assert {"in_review", "suspended", "completed", "delivered", "supplement", "returned", "online",
+                "online_supplement"} <= REACHED, REACHED

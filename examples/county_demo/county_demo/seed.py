@@ -18,7 +18,7 @@ from govkit.toolkit import (
     Actor, Case, CaseEvent, CentreKind, Department, Division, GovkitError, Implementation, Rating, Rectification, Scope,
     ServiceCentre, Staff, ValidationError, Workflow, attach_demo_forms, cached_calendar, calendar_for, complaints, db,
     disclosures, get_state, id_check_char, load_demo_catalog, load_division_sample, ratings, seed_demo_applicants,
-    seed_foi_demo, subtree_prefix, sync_plugin_items,
+    seed_demo_online_applications, seed_foi_demo, subtree_prefix, sync_plugin_items,
 )
 from govkit.toolkit import case_states as S
 
@@ -468,5 +468,9 @@ def seed_all(app, *, cases: int = 2000, seed: int = 20260301, echo: Echo = print
     applicants = seed_demo_applicants(db.session, state.pm, state.settings)
     db.session.commit()
     echo(f"  {len(applicants)} 个申请人账号")
+    echo("网上申报（草稿、待预审、补正、受理、不予受理）和网上代申办 …")
+    village = min(code for code, d in divisions.items() if d.level == 5)
+    online = seed_demo_online_applications(app, COUNTY, Actors(session, divisions).get, village)
+    echo("  " + "，".join(f"{k} {v}" for k, v in online.items()))
     return {"accounts": len(accounts), "cases": dict(by_state), "publicity": publicity,
-            "applicants": len(applicants)}
+            "applicants": len(applicants), "online": online}

@@ -449,6 +449,16 @@ SYNONYMS = {
 
 
 EFFECTIVE = date(2025, 1, 1)
+#: Items the demo county runs 全程网办; other items with 网上办理 (and these assistance items) are 网上申报+窗口核验.
+ONLINE_FULL = {"异地就医备案", "失业登记", "生育登记", "城乡居民基本养老保险参保登记", "城乡居民基本医疗保险参保登记",
+               "就业创业证申领", "高龄津贴发放", "临时救助", "最低生活保障审核确认"}
+ONLINE_DECLARED = {"最低生活保障审核确认", "高龄津贴发放", "临时救助"}
+
+
+def online_mode(item_name: str, handling_forms: str) -> str:
+    if "网上办理" in handling_forms:
+        return "全程网办" if item_name in ONLINE_FULL else "网上申报+窗口核验"
+    return "网上申报+窗口核验" if item_name in ONLINE_DECLARED else "仅窗口"
 
 
 def _uscc(body_name: str) -> str:
@@ -477,6 +487,7 @@ def build(session) -> None:
             extra = dict(impl["extra"])
             specials = extra.pop("special_procedures", [])
             name = impl.get("name") or item_obj.name
+            extra.setdefault("online_mode", online_mode(item_obj.name, extra.get("handling_forms", "窗口办理")))
             obj = services.create_implementation(
                 session, item_obj, code=f"{_uscc(body)}{level}{item_obj.basic_code}", name=name,
                 division_code=impl["division"], department=("便民服务中心" if township else body),

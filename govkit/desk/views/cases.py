@@ -34,11 +34,13 @@ from govkit.state import get_state
 
 #: The notice to offer after an action succeeds.
 NOTICE_AFTER = {"accept": "acceptance_notice", "deem_accepted": "acceptance_notice",
-                "request_supplement": "supplement_notice", "refuse": "refusal_notice", "complete": "delivery_receipt"}
+                "request_supplement": "supplement_notice", "request_supplement_online": "supplement_notice",
+                "refuse": "refusal_notice", "complete": "delivery_receipt"}
 LIST_FIELDS = ("missing", "materials_received")
 OPTIONAL_FIELDS = {
     "accept": ("material_states",), "resubmit": ("materials_received",), "assign": ("handler_id",),
     "request_supplement": ("material_states", "missing_extra"), "extend": ("days",),
+    "request_supplement_online": ("material_states", "missing_extra"),
 }
 
 

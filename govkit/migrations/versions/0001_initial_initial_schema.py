@@ -565,6 +565,7 @@ def upgrade() -> None:
     sa.Column('supplement_days', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('handling_forms', sa.String(length=50), nullable=False),
+    sa.Column('online_mode', sa.String(length=20), server_default='仅窗口', nullable=False),
     sa.Column('visits_needed', sa.Integer(), nullable=False),
     sa.Column('proxy_allowed', sa.Boolean(), nullable=False),
     sa.Column('presence_required', sa.Boolean(), nullable=False),
@@ -949,6 +950,39 @@ def upgrade() -> None:
         batch_op.create_index('ix_gk_issued_document_sha256', ['sha256'], unique=False)
         batch_op.create_index('uq_gk_issued_document_valid', ['case_id', 'template_name'], unique=True, postgresql_where=sa.text("status = 'valid' AND case_id IS NOT NULL"), sqlite_where=sa.text("status = 'valid' AND case_id IS NOT NULL"))
 
+    op.create_table('gk_online_application',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('applicant_id', sa.Integer(), nullable=True),
+    sa.Column('implementation_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('applicant_name', sa.String(length=100), nullable=False),
+    sa.Column('applicant_id_type', sa.String(length=20), nullable=False),
+    sa.Column('applicant_id_number', sa.String(length=18), nullable=False),
+    sa.Column('applicant_phone', sa.String(length=20), nullable=True),
+    sa.Column('applicant_address', sa.String(length=300), nullable=True),
+    sa.Column('form_data', sa.JSON(), nullable=False),
+    sa.Column('consent_kind', sa.String(length=12), nullable=True),
+    sa.Column('consent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('consent_text', sa.Text(), nullable=True),
+    sa.Column('consent_signature_sha256', sa.String(length=64), nullable=True),
+    sa.Column('agent_user_id', sa.Integer(), nullable=True),
+    sa.Column('agent_name', sa.String(length=100), nullable=True),
+    sa.Column('agent_division_code', sa.String(length=12), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['agent_user_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['applicant_id'], ['gk_applicant.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['case_id'], ['gk_case.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['implementation_id'], ['gk_implementation.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('case_id')
+    )
+    with op.batch_alter_table('gk_online_application', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gk_online_application_agent_user_id'), ['agent_user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_gk_online_application_applicant_id'), ['applicant_id'], unique=False)
+
     op.create_table('gk_rating',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -1042,6 +1076,25 @@ def upgrade() -> None:
         batch_op.create_index('ix_gk_info_request_division_state', ['division_code', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_gk_info_request_organ_id'), ['organ_id'], unique=False)
 
+    op.create_table('gk_online_upload',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('material_id', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.String(length=12), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=50), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('attachment_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['application_id'], ['gk_online_application.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['attachment_id'], ['gk_attachment.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['material_id'], ['gk_material.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('gk_online_upload', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gk_online_upload_application_id'), ['application_id'], unique=False)
+
     op.create_table('gk_rectification',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rating_id', sa.Integer(), nullable=False),
@@ -1097,6 +1150,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_gk_rectification_division_code'))
 
     op.drop_table('gk_rectification')
+    with op.batch_alter_table('gk_online_upload', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gk_online_upload_application_id'))
+
+    op.drop_table('gk_online_upload')
     with op.batch_alter_table('gk_info_request', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_info_request_organ_id'))
         batch_op.drop_index('ix_gk_info_request_division_state')
@@ -1110,6 +1167,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_gk_rating_division_created')
 
     op.drop_table('gk_rating')
+    with op.batch_alter_table('gk_online_application', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gk_online_application_applicant_id'))
+        batch_op.drop_index(batch_op.f('ix_gk_online_application_agent_user_id'))
+
+    op.drop_table('gk_online_application')
     with op.batch_alter_table('gk_issued_document', schema=None) as batch_op:
         batch_op.drop_index('uq_gk_issued_document_valid', postgresql_where=sa.text("status = 'valid' AND case_id IS NOT NULL"), sqlite_where=sa.text("status = 'valid' AND case_id IS NOT NULL"))
         batch_op.drop_index('ix_gk_issued_document_sha256')

@@ -34,6 +34,7 @@ def render_service_guide(g: ImplementationGuide) -> bytes:
         ("法定办结时限", _days(g.legal_days)),
         ("承诺办结时限", _days(g.promised_days)),
         ("办理形式", "、".join(g.handling_forms) or "窗口办理"),
+        ("网上办理深度", g.online_mode or "—"),
         ("到现场次数", f"{g.visits} 次" if g.visits is not None else "—"),
         ("可否代办", "可由村（社区）代办员代办" if g.proxy_allowed else "不可代办"),
         ("申请人须到场", _yes(g.applicant_must_be_present)),

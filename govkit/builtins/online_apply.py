@@ -1,0 +1,11 @@
+"""Built-in plugin: online application (网上申报, /online/apply), the receiving point's pre-review
+(网上预审, /desk/prereview) and the village terminal (网上代申办, /online/terminal) — docs/online.md."""
+from govkit.plugins import hookimpl
+
+
+@hookimpl
+def register_views(appbuilder, app):
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
+    from govkit.online.apply_views import register
+
+    register(appbuilder, app)
