@@ -8,3 +8,4 @@ from govkit.desk import models as desk_models  # noqa: F401
 from govkit.printing import models as printing_models  # noqa: F401
 from govkit.auth import models as auth_models  # noqa: F401
 from govkit.audit import models as audit_models  # noqa: F401
+from govkit.supervision import models as supervision_models  # noqa: F401

@@ -323,3 +323,26 @@ class TransferBatch(_Context):
         for c in _rows(self.cases, TransferCase):
             cases.append(c._replace(materials=_rows(c.materials, ReceivedMaterial)))
         self._set("cases", tuple(cases))
+
+
+@dataclass(frozen=True)
+class SupervisionNotice:
+    """What a 督办通知书 prints (one 督办单; subject "supervision").
+
+    ``addressee`` is the unit ordered (被督办单位); ``subject`` what the order is about
+    (办件/投诉/差评整改编号 or the unit); ``escalated_from`` names the order it escalates, if any.
+    """
+
+    document_number: str
+    issuing_body: str
+    addressee: str
+    subject: str
+    reason: str
+    response_days: int
+    due_date: date
+    due_date_provisional: bool = False
+    issued_on: date | None = None
+    order_id: int = 0
+    escalated_from: str = ""
+    verify_url: str = ""
+    check_code: str = ""

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from govkit.errors import GovkitError, PluginError
 
-__all__ = ["CaseDocumentKind", "DocumentNotAllowed", "KindRegistry", "BUILTIN_KINDS", "kinds_from_plugins", "kinds_for"]
+__all__ = ["CaseDocumentKind", "DocumentNotAllowed", "KindRegistry", "BUILTIN_KINDS", "SUPERVISION_NOTICE",
+           "kinds_from_plugins", "kinds_for"]
 
 
 class DocumentNotAllowed(GovkitError):
@@ -75,6 +76,12 @@ BUILTIN_KINDS: tuple[CaseDocumentKind, ...] = (
     CaseDocumentKind(name="decision_deny", title="不予决定书", after=("deny",), requirement="未作出不予决定"),
     CaseDocumentKind(name="delivery_receipt", title="送达回证", after=("complete",), requirement="尚未办结"),
 )
+
+#: An organ document kind, not a case's: the 督办通知书 of a 督办单 (govkit.supervision.orders),
+#: issued by the supervising division through :func:`govkit.desk.issuing.issue_organ_document`
+#: once the order is issued (its ``after`` names the order's first event).
+SUPERVISION_NOTICE = CaseDocumentKind(name="supervision_notice", title="督办通知书",
+                                      after=("issue", "escalate", "auto_escalate"), requirement="未发出督办单")
 
 
 class KindRegistry:

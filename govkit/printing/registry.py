@@ -25,7 +25,7 @@ __all__ = [
 
 #: What a template prints: one case, one item implementation (办事指南), a
 #: date range of cases (登记簿) or a paper transfer batch (交接单).
-SUBJECTS = ("case", "implementation", "range", "batch")
+SUBJECTS = ("case", "implementation", "range", "batch", "supervision")
 
 
 class TemplateNotFound(GovkitError):
@@ -40,7 +40,7 @@ class PrintTemplate:
 
     ``render(context) -> bytes`` returns a PDF; the context type follows
     ``subject`` (:class:`~govkit.printing.context.CaseNotice` for "case",
-    ``ImplementationGuide``, ``RegisterRange``, ``TransferBatch``).
+    ``ImplementationGuide``, ``RegisterRange``, ``TransferBatch``, ``SupervisionNotice`` for "supervision").
     ``applies_to`` is ``None`` for every item or a set of basic codes.
     ``source`` names the plugin that provided it ("govkit" for built-ins).
     """

@@ -16,6 +16,7 @@ from govkit.printing.templates.decisions import (
 )
 from govkit.printing.templates.registers import render_intake_register, render_transfer_list
 from govkit.printing.templates.service_guide import render_service_guide
+from govkit.printing.templates.supervision_notice import render_supervision_notice
 
 _SOURCE = "govkit"
 
@@ -53,4 +54,7 @@ BUILTIN_TEMPLATES: tuple[PrintTemplate, ...] = (
     PrintTemplate(name="transfer_list", title="纸质资料交接单", subject="batch",
                   render=render_transfer_list, source=_SOURCE,
                   description="纸质原件逐级移交时双方签字的交接清单。"),
+    PrintTemplate(name="supervision_notice", title="督办通知书", subject="supervision",
+                  render=render_supervision_notice, source=_SOURCE,
+                  description="监察机构就办件、投诉、差评整改或单位发出的督办单，写明事由和回复期限（工作日）。"),
 )
