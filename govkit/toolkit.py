@@ -65,6 +65,7 @@ if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.publicity import complaints, disclosures, ratings
     from govkit.publicity.models import Complaint, Disclosure, Rating, Rectification
     from govkit.state import GovkitState, get_state
+    from govkit.supervision.demo import seed_demo as seed_supervision_demo
     from govkit.web.scope import current_scope
     from govkit.web.scoped import ScopedModelRestApi, ScopedModelView
 
@@ -117,6 +118,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Disclosure": ("govkit.publicity.models", "Disclosure"),
     "Rating": ("govkit.publicity.models", "Rating"),
     "Rectification": ("govkit.publicity.models", "Rectification"),
+    "seed_supervision_demo": ("govkit.supervision.demo", "seed_demo"),
 }
 # --- end of the govkit-internal imports ---------------------------------------------------
 
@@ -125,7 +127,7 @@ __all__ = [
     "hookimpl", "Setting", "Settings", "create_app", "load_settings", "GovkitState", "get_state",
     # catalog value types and helpers
     "ServiceItemSpec", "ImplementationSpec", "MaterialSpec", "FeeSpec", "StepSpec", "LegalBasisSpec",
-    "uscc_check_char", "sync_plugin_items", "load_demo_catalog",
+    "uscc_check_char", "sync_plugin_items", "load_demo_catalog", "seed_supervision_demo",
     # errors
     "GovkitError", "ValidationError", "PluginError", "SettingsError", "InvalidTransition", "OutOfScope",
     "PermissionDenied", "ConcurrentModification", "CalendarYearNotCovered",

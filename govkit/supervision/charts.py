@@ -62,7 +62,8 @@ def chart_data(session: Session, scope: Scope, *, today: date, since: date | Non
     return {
         "monthly": {"months": [m.month for m in months], "received": [m.received for m in months],
                     "completed": [m.completed for m in months],
-                    "on_time_rate": [round(m.on_time_rate * 100, 1) for m in months]},
+                    # A month without completed cases has no rate (a gap in the line, not 0 %).
+                    "on_time_rate": [round(m.on_time_rate * 100, 1) if m.completed else None for m in months]},
         "ratings": [{"name": level, "value": count} for level, count in summary.by_level.items()],
         "divisions": {"names": [d.label for d in divisions], "completed": [d.completed for d in divisions],
                       "on_time_rate": [round(d.on_time_rate * 100, 1) for d in divisions],

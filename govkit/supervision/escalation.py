@@ -77,7 +77,7 @@ def _auto_order(session: Session, report: EscalationReport, *, kind: str, subjec
 
 
 def escalate_cases(session: Session, report: EscalationReport, *, calendar: WorkingCalendar,
-                   settings: Mapping[str, Any], today: date, days: int) -> None:
+                   settings: Mapping[str, Any], today: date, days: int, limit: int | None = None) -> None:
     rows = session.execute(
         select(Case, ServiceItem.basic_code)
         .join(Implementation, Implementation.id == Case.implementation_id)
@@ -98,6 +98,8 @@ def escalate_cases(session: Session, report: EscalationReport, *, calendar: Work
                             calendar=calendar, days=days, today=today)
         if order is not None:
             report.cases.append(order)
+            if limit is not None and len(report.cases) >= limit:
+                return
 
 
 def escalate_orders(session: Session, report: EscalationReport, *, calendar: WorkingCalendar, today: date,
@@ -132,11 +134,15 @@ def escalate_complaints(session: Session, report: EscalationReport, *, calendar:
 
 
 def run_escalation(session: Session, *, calendar: WorkingCalendar, settings: Mapping[str, Any],
-                   today: date) -> EscalationReport:
-    """One escalation run (the caller commits). Overdue orders first, so a new order is not re-escalated."""
+                   today: date, case_limit: int | None = None) -> EscalationReport:
+    """One escalation run (the caller commits). Overdue orders first, so a new order is not re-escalated.
+
+    ``case_limit`` stops after that many new case orders (the demo keeps its queue short; the
+    command escalates every case due).
+    """
     report, days = EscalationReport(), int(settings["SUPERVISION_ORDER_DAYS"])
     escalate_orders(session, report, calendar=calendar, today=today, days=days)
-    escalate_cases(session, report, calendar=calendar, settings=settings, today=today, days=days)
+    escalate_cases(session, report, calendar=calendar, settings=settings, today=today, days=days, limit=case_limit)
     escalate_complaints(session, report, calendar=calendar, settings=settings, today=today, days=days)
     session.flush()
     return report

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from govkit.toolkit import (
     Actor, Case, CaseEvent, CentreKind, Department, Division, GovkitError, Implementation, Rating, Rectification, Scope,
     ServiceCentre, Staff, ValidationError, Workflow, cached_calendar, calendar_for, complaints, db, disclosures,
-    get_state, id_check_char, load_demo_catalog, load_division_sample, ratings, subtree_prefix, sync_plugin_items,
+    get_state, id_check_char, load_demo_catalog, load_division_sample, ratings, seed_supervision_demo, subtree_prefix,
+    sync_plugin_items,
 )
 from govkit.toolkit import case_states as S
 
@@ -457,4 +458,10 @@ def seed_all(app, *, cases: int = 2000, seed: int = 20260301, echo: Echo = print
     echo("好差评、整改、投诉和政府信息公开 …")
     publicity = seed_publicity(app, divisions, rng, echo)
     echo("  " + "，".join(f"{k} {v}" for k, v in publicity.items()))
-    return {"accounts": len(accounts), "cases": dict(by_state), "publicity": publicity}
+    echo("督办单与自动升级（清河镇监察督办，逾期升级至县）…")
+    today = (now or datetime.now(timezone.utc)).astimezone(CHINA).date()
+    supervision = seed_supervision_demo(session, township_code="629901101000", calendar=calendar_for(session, app),
+                                        settings=state.settings, today=today)
+    session.commit()
+    echo("  " + "，".join(f"{k} {v}" for k, v in supervision.items()))
+    return {"accounts": len(accounts), "cases": dict(by_state), "publicity": publicity, "supervision": supervision}

@@ -23,8 +23,8 @@
     var m = data.monthly;
     chart("gk-chart-monthly", {
       tooltip: { trigger: "axis" },
-      legend: { data: ["收件", "办结", "按时办结率"] },
-      grid: { left: 50, right: 60, bottom: 30 },
+      legend: { top: 0, data: ["收件", "办结", "按时办结率"] },
+      grid: { top: 50, left: 50, right: 60, bottom: 30 },
       xAxis: { type: "category", data: m.months },
       yAxis: [{ type: "value", name: "件", minInterval: 1 },
               { type: "value", name: "%", min: 0, max: 100 }],
@@ -32,7 +32,7 @@
         { name: "收件", type: "bar", data: m.received, itemStyle: { color: "#3c8dbc" } },
         { name: "办结", type: "bar", data: m.completed, itemStyle: { color: "#00a65a" } },
         { name: "按时办结率", type: "line", yAxisIndex: 1, data: m.on_time_rate, itemStyle: { color: "#605ca8" },
-          label: { show: true, formatter: "{c}%" } }
+          connectNulls: true, label: { show: true, formatter: "{c}%" } }
       ]
     });
 
@@ -47,14 +47,15 @@
     var d = data.divisions;
     chart("gk-chart-divisions", {
       tooltip: { trigger: "axis" },
-      legend: { data: ["按时办结率", "提前办结率"] },
-      grid: { left: 110, right: 40, bottom: 30 },
+      legend: { top: 0, data: ["按时办结率", "提前办结率"] },
+      grid: { top: 40, left: 110, right: 50, bottom: 30 },
       xAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
       yAxis: { type: "category", data: d.names, inverse: true },
       series: [
-        { name: "按时办结率", type: "bar", data: d.on_time_rate, itemStyle: { color: "#3c8dbc" },
+        { name: "按时办结率", type: "bar", barMaxWidth: 24, data: d.on_time_rate, itemStyle: { color: "#3c8dbc" },
           label: { show: true, position: "right", formatter: "{c}%" } },
-        { name: "提前办结率", type: "bar", data: d.early_rate, itemStyle: { color: "#00a65a" } }
+        { name: "提前办结率", type: "bar", barMaxWidth: 24, data: d.early_rate, itemStyle: { color: "#00a65a" },
+          label: { show: true, position: "right", formatter: "{c}%" } }
       ]
     });
 
