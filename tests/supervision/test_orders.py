@@ -236,3 +236,23 @@ def test_order_screens_issue_answer_print_and_scope(app, client, db, login_as):
     charts = supervisor.get("/supervision/charts").get_data(as_text=True)
     assert 'id="gk-chart-data"' in charts and "echarts.min.js" in charts and "按时办结率" in charts
     assert supervisor.get("/supervision/static/echarts/LICENSE.txt").status_code == 200
+
+
+def test_escalate_command_is_idempotent_and_checks_its_date(app, db, monkeypatch):
+    from click.testing import CliRunner
+
+    from govkit.supervision import cli
+
+    world = make_world(db.session)
+    orders.issue_order(db.session, _scope(world.town.code), kind="unit", ref=world.village.code, reason="久拖不办",
+                       days=2, calendar=WorkingCalendar(), actor=SUPERVISOR, today=date(2027, 3, 1))
+    db.session.commit()
+    monkeypatch.setattr(cli, "make_app", lambda: app)  # the test app instead of one from a config file
+    first = CliRunner().invoke(cli.supervision, ["escalate", "--today", "2027-03-15"])
+    assert first.exit_code == 0, first.output
+    assert "逾期督办单 1 件" in first.output
+    assert db.session.query(SupervisionOrder).filter_by(issuer_division_code=world.county.code).count() == 1
+    again = CliRunner().invoke(cli.supervision, ["escalate", "--today", "2027-03-15"])
+    assert again.exit_code == 0 and "逾期督办单 0 件" in again.output
+    bad = CliRunner().invoke(cli.supervision, ["escalate", "--today", "2027-13-01"])
+    assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
