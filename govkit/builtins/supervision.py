@@ -27,11 +27,12 @@ def register_settings():
 @hookimpl
 def register_views(appbuilder, app):
     # deferred: built-ins load with the settings; domain code loads when the hook runs
-    from govkit.supervision import monitor_views, order_views, views
+    from govkit.supervision import accountability_views, monitor_views, order_views, views
 
     views.register(appbuilder, app)
     order_views.register(appbuilder, app)
     monitor_views.register(appbuilder, app)
+    accountability_views.register(appbuilder, app)
 
 
 @hookimpl

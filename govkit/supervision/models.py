@@ -86,3 +86,39 @@ class SupervisionEvent(Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     order: Mapped[SupervisionOrder] = relationship(back_populates="events")
+
+
+#: 过错责任追究 states: 已决定 → 申诉中 → 维持原决定 / 已撤销.
+DECIDED, APPEALING, UPHELD, REVOKED = "已决定", "申诉中", "维持原决定", "已撤销"
+FINDING_STATES = (DECIDED, APPEALING, UPHELD, REVOKED)
+#: Decisions a supervising unit takes on a fault (处理决定), mildest first.
+DECISIONS = ("批评教育", "责令书面检查", "通报批评", "诫勉谈话", "调离工作岗位", "移送纪检监察机关")
+
+
+class AccountabilityFinding(Audited, Model):
+    """过错责任追究: a fault found on a case, complaint or 督办单, the staff member responsible, the
+    decision and the appeal (seed 003: 服务承诺、首问负责 … 过错责任追究等一整套办事、考核制度)."""
+
+    __tablename__ = "gk_accountability_finding"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(12), nullable=False, index=True)  # the staff member's unit
+    subject_kind: Mapped[str] = mapped_column(String(16), nullable=False)  # case/complaint/order
+    subject_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    subject_label: Mapped[str] = mapped_column(String(200), nullable=False)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("gk_staff.id"), nullable=False, index=True)
+    staff_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    fault: Mapped[str] = mapped_column(Text, nullable=False)  # 过错事实
+    decision: Mapped[str] = mapped_column(String(20), nullable=False)  # one of DECISIONS
+    state: Mapped[str] = mapped_column(String(10), nullable=False, default=DECIDED)
+    decided_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    appeal_reason: Mapped[Optional[str]] = mapped_column(Text)
+    appealed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    appeal_comment: Mapped[Optional[str]] = mapped_column(Text)
+    appeal_decided_by: Mapped[Optional[str]] = mapped_column(String(100))
+    appeal_decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"过错责任追究 {self.id}（{self.state}）"

@@ -17,7 +17,7 @@ from govkit.desk.storage import FileStore
 from govkit.errors import GovkitError, OutOfScope
 from govkit.labels import division_name, local_date, local_time
 from govkit.state import get_state
-from govkit.supervision import notices, orders
+from govkit.supervision import accountability, notices, orders
 from govkit.supervision.models import ORDER_STATES, PENDING, SUBJECT_KINDS
 from govkit.web.actor import request_actor
 from govkit.web.scope import current_scope
@@ -80,7 +80,8 @@ class OrderView(BaseView):
             "supervision/order.html", order=order, name=division_name, when=local_time, actions=ACTIONS,
             can_answer=orders.can_answer(scope, order) and order.state == PENDING,
             can_decide=orders.can_decide(scope, order), today=local_date(),
-            chain=orders.chain(db.session, order))
+            chain=orders.chain(db.session, order),
+            first=accountability.first_receiver(db.session, order.subject_id) if order.subject_kind == "case" else None)
 
     @expose("/new", methods=["POST"])
     @has_access

@@ -559,6 +559,33 @@ def upgrade() -> None:
     with op.batch_alter_table('gk_staff', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_gk_staff_division_id'), ['division_id'], unique=False)
 
+    op.create_table('gk_accountability_finding',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('division_code', sa.String(length=12), nullable=False),
+    sa.Column('subject_kind', sa.String(length=16), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('subject_label', sa.String(length=200), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=False),
+    sa.Column('staff_name', sa.String(length=100), nullable=False),
+    sa.Column('fault', sa.Text(), nullable=False),
+    sa.Column('decision', sa.String(length=20), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('decided_by', sa.String(length=100), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('appeal_reason', sa.Text(), nullable=True),
+    sa.Column('appealed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('appeal_comment', sa.Text(), nullable=True),
+    sa.Column('appeal_decided_by', sa.String(length=100), nullable=True),
+    sa.Column('appeal_decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['staff_id'], ['gk_staff.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('gk_accountability_finding', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gk_accountability_finding_division_code'), ['division_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_gk_accountability_finding_staff_id'), ['staff_id'], unique=False)
+
     op.create_table('gk_case',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=32), nullable=False),
@@ -1032,6 +1059,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_gk_case_accepting_code')
 
     op.drop_table('gk_case')
+    with op.batch_alter_table('gk_accountability_finding', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gk_accountability_finding_staff_id'))
+        batch_op.drop_index(batch_op.f('ix_gk_accountability_finding_division_code'))
+
+    op.drop_table('gk_accountability_finding')
     with op.batch_alter_table('gk_staff', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_staff_division_id'))
 
