@@ -1,4 +1,4 @@
-"""Demo data for supervision: 督办单 in every state and escalated cases (the demo county calls it).
+"""Demo data for supervision: 督办单 in every state, escalated cases and 过错责任追究 records (the demo county).
 
 Plain Python over a session: a township supervisor orders units of the township (a red case, a
 complaint, a rectification, a village); the unit answers some, the supervisor closes one; an
@@ -15,13 +15,30 @@ from sqlalchemy.orm import Session
 
 from govkit.cases.calendar import WorkingCalendar
 from govkit.cases.models import Case
-from govkit.hierarchy.models import Division
+from govkit.hierarchy.models import Division, Staff
 from govkit.hierarchy.scope import Scope
 from govkit.publicity.models import Complaint, Rectification
-from govkit.supervision import orders
+from govkit.supervision import accountability, orders
 from govkit.supervision.escalation import run_escalation
-from govkit.supervision.models import SupervisionOrder
+from govkit.supervision.models import AccountabilityFinding, SupervisionOrder
 from govkit.supervision.services import OPEN_STATES
+
+
+def _findings(session: Session, boss: Scope, township: Division, cases: list[Case], by: orders.Actor) -> None:
+    """Two 过错责任追究 records on the township's staff: one decided, one appealed and revoked."""
+    staff = list(session.scalars(select(Staff).where(Staff.division_id == township.id).order_by(Staff.id).limit(2)))
+    if not staff or not cases:
+        return
+    accountability.record_finding(session, boss, kind="case", ref=cases[0].number, staff_id=staff[0].id,
+                                  fault="办件临近期限未主动告知申请人办理进度，群众多次来电催办。", decision="批评教育",
+                                  actor=by)
+    appealed = accountability.record_finding(session, boss, kind="case", ref=cases[-1].number,
+                                             staff_id=staff[-1].id, fault="未一次性告知需补正的全部材料。",
+                                             decision="通报批评", actor=by)
+    accountability.appeal(session, appealed, reason="申请人补交的材料系新增情形，首次告知时已全部列明。",
+                          actor=orders.Actor(staff[-1].name, staff[-1].user_id))
+    accountability.decide_appeal(session, boss, appealed, uphold=False,
+                                 comment="经调阅一次性告知书，申诉理由成立，撤销原决定。", actor=orders.Actor("孙监察"))
 
 
 def seed_demo(session: Session, *, township_code: str, calendar: WorkingCalendar, settings: Mapping[str, Any],
@@ -69,8 +86,10 @@ def seed_demo(session: Session, *, township_code: str, calendar: WorkingCalendar
         issue("unit", village.code, "群众反映便民服务站工作时间无人值守，请整改并报告。", days=3,
               on=date.fromordinal(today.toordinal() - 21))
     run_escalation(session, calendar=calendar, settings=settings, today=today, case_limit=red_cases)
+    _findings(session, boss, township, open_cases, by)
     session.flush()
     counts: dict[str, int] = {}
     for order in session.scalars(select(SupervisionOrder)):
         counts[order.state] = counts.get(order.state, 0) + 1
+    counts["过错责任追究"] = session.query(AccountabilityFinding).count()
     return counts
