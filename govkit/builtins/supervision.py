@@ -19,6 +19,11 @@ def register_settings():
                 "Working days to answer a complaint (投诉办理期限); past it the complaint escalates one level up."),
         Setting("RATING_VERIFY_DAYS", int, 3,
                 "Working days to verify a 差评 (核实, 国办发〔2019〕51号 强化差评整改) before its card turns red."),
+        Setting("PERFORMANCE_WEIGHTS", dict,
+                {"on_time_rate": 60, "early_rate": 10, "satisfaction": 30, "overdue": -1, "complaints": -2,
+                 "orders": -2},
+                "Weights of the performance score (绩效综合得分 = Σ weight × figure): on_time_rate, early_rate, "
+                "satisfaction (fractions 0–1), overdue, complaints, orders, completed, received (counts)."),
         Setting("CALLBACK_DAYS", int, 5,
                 "Working days after a 差评 is rectified within which the rater is called back (回访)."),
     ]

@@ -8,16 +8,17 @@ chart has its table next to it (what prints and what reads without JavaScript).
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Response, current_app, request
 from flask_appbuilder import BaseView, expose, has_access
 
 from govkit.cases.runtime import calendar_for
 from govkit.db import db
 from govkit.labels import local_date
 from govkit.state import get_state
-from govkit.supervision import charts, deadlines
+from govkit.supervision import charts, deadlines, performance
 from govkit.supervision.views import ROLE, _since
 from govkit.web.scope import current_scope
 
@@ -40,8 +41,8 @@ class MonitorView(BaseView):
     route_base = "/supervision"
     default_view = "deadlines"
     class_permission_name = "SupervisionMonitor"
-    base_permissions = ["can_deadlines", "can_charts"]
-    govkit_role_permissions = {ROLE: ["can_deadlines", "can_charts"]}
+    base_permissions = ["can_deadlines", "can_charts", "can_performance"]
+    govkit_role_permissions = {ROLE: ["can_deadlines", "can_charts", "can_performance"]}
 
     @expose("/deadlines")
     @has_access
@@ -65,6 +66,42 @@ class MonitorView(BaseView):
                                     divisions=divisions, days=days, asset_version=ASSET_VERSION)
 
 
+    @expose("/performance")
+    @has_access
+    def performance(self):
+        """绩效考核 per unit or staff member for a period (default: last month); ?format=csv|xlsx exports it."""
+        today = local_date()
+        last = today.replace(day=1) - timedelta(days=1)
+        since, until = _day("since", last.replace(day=1)), _day("until", last)
+        if until < since:
+            since, until = until, since
+        by = "staff" if request.args.get("by") == "staff" else "unit"
+        rows = performance.performance(db.session, current_scope(), by, since=since, until=until,
+                                       calendar=calendar_for(db.session),
+                                       weights=get_state(current_app).settings["PERFORMANCE_WEIGHTS"])
+        title = f"绩效考核（{'人员' if by == 'staff' else '单位'}，{since.isoformat()} 至 {until.isoformat()}）"
+        fmt = request.args.get("format")
+        name = f"performance-{by}-{since.isoformat()}-{until.isoformat()}"
+        if fmt == "csv":
+            return Response("\ufeff" + performance.export_csv(rows), mimetype="text/csv",
+                            headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+        if fmt == "xlsx":
+            return Response(performance.export_xlsx(rows, title), headers={
+                "Content-Disposition": f"attachment; filename={name}.xlsx"},
+                mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return self.render_template("supervision/performance.html", rows=rows, by=by, since=since, until=until,
+                                    title=title, headers=performance.HEADERS,
+                                    weights=get_state(current_app).settings["PERFORMANCE_WEIGHTS"],
+                                    asset_version=ASSET_VERSION)
+
+
+def _day(name: str, default: date) -> date:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return default
+
+
 def register(appbuilder, app) -> None:
     if "supervision_assets" not in app.blueprints:
         app.register_blueprint(assets)
@@ -73,3 +110,4 @@ def register(appbuilder, app) -> None:
                         category_label=category, icon="fa-clock-o")
     view = next(v for v in appbuilder.baseviews if isinstance(v, MonitorView))
     appbuilder.add_link("统计图表", href="/supervision/charts", category=category, icon="fa-line-chart", baseview=view)
+    appbuilder.add_link("绩效考核", href="/supervision/performance", category=category, icon="fa-trophy", baseview=view)
