@@ -256,14 +256,15 @@ def withdraw_document(session: Session, document: IssuedDocument, *, reason: str
 
 def issue_organ_document(session: Session, kind: CaseDocumentKind, build: Callable[[str], Any], actor: Any,
                          issuer: Issuer, *, division: Division, history: tuple[str, ...], state: str = "",
-                         today: date | None = None) -> IssuedCopy:
+                         today: date | None = None, title: str = "") -> IssuedCopy:
     """Issue a document of an organ that belongs to no case (督办通知书); the caller commits.
 
     The same path as case documents: the kind's check (``history`` holds the actions of the
     thing it documents), the organ's per-year number, the registered print template, the seal,
     the stored bytes and the :class:`IssuedDocument` row (without a case). ``build(number)``
     returns the template's context for that document number (a dataclass with ``check_code``).
-    The caller keeps the row and serves its stored bytes on a reprint.
+    The caller keeps the row and serves its stored bytes on a reprint. ``title`` names the document
+    (default: the kind's title; e.g. the month of a report).
     """
     if not kind.allows(state, history):
         raise DocumentNotAllowed(kind.refusal(), kind=kind.name)
@@ -272,10 +273,11 @@ def issue_organ_document(session: Session, kind: CaseDocumentKind, build: Callab
     context = build(number)
     context = replace(context, check_code=check_code(context))
     pdf = issuer.templates.render(kind.template, context)
-    pdf, signed = seal_if_configured(pdf, issuer.settings, reason=kind.title, location=division.name)
+    pdf, signed = seal_if_configured(pdf, issuer.settings, reason=title or kind.title, location=division.name)
     sha = issuer.store.put(pdf)
     row = IssuedDocument(
-        document_number=number, template_name=kind.name, title=kind.title, case_id=None, division_code=division.code,
+        document_number=number, template_name=kind.name, title=(title or kind.title)[:100], case_id=None,
+        division_code=division.code,
         department_id=None, issuing_body=division.name[:200], sha256=sha, check_code=context.check_code,
         size=len(pdf), issued_at=issuer.workflow.now(), issued_by_id=getattr(actor, "user_id", None),
         issued_by_name=(getattr(actor, "name", "") or "")[:100], signed=signed, status=VALID)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 __all__ = [
     "ReceivedMaterial", "MissingMaterial", "CaseNotice",
@@ -345,4 +345,25 @@ class SupervisionNotice:
     order_id: int = 0
     escalated_from: str = ""
     verify_url: str = ""
+    check_code: str = ""
+
+
+@dataclass(frozen=True)
+class SupervisionReport:
+    """What the monthly 电子监察 report prints (subject "supervision"): label/value pairs per section and the
+    unit and staff tables (rows of text under ``headers``)."""
+
+    division_name: str
+    month: str  # 2026年11月
+    period: str
+    volumes: tuple[tuple[str, Any], ...] = ()
+    ratings: tuple[tuple[str, Any], ...] = ()
+    complaints: tuple[tuple[str, Any], ...] = ()
+    orders: tuple[tuple[str, Any], ...] = ()
+    rectifications: tuple[tuple[str, Any], ...] = ()
+    headers: tuple[str, ...] = ()
+    units: tuple[tuple[str, ...], ...] = ()
+    staff: tuple[tuple[str, ...], ...] = ()
+    document_number: str = ""
+    issued_on: date | None = None
     check_code: str = ""

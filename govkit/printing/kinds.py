@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from govkit.errors import GovkitError, PluginError
 
 __all__ = ["CaseDocumentKind", "DocumentNotAllowed", "KindRegistry", "BUILTIN_KINDS", "SUPERVISION_NOTICE",
-           "kinds_from_plugins", "kinds_for"]
+           "SUPERVISION_REPORT", "kinds_from_plugins", "kinds_for"]
 
 
 class DocumentNotAllowed(GovkitError):
@@ -82,6 +82,9 @@ BUILTIN_KINDS: tuple[CaseDocumentKind, ...] = (
 #: once the order is issued (its ``after`` names the order's first event).
 SUPERVISION_NOTICE = CaseDocumentKind(name="supervision_notice", title="督办通知书",
                                       after=("issue", "escalate", "auto_escalate"), requirement="未发出督办单")
+#: The monthly 电子监察 report of a division (govkit.supervision.report), also an organ document.
+SUPERVISION_REPORT = CaseDocumentKind(name="supervision_report", title="电子监察月报", after=("report",),
+                                      requirement="未生成月报")
 
 
 class KindRegistry:

@@ -41,9 +41,29 @@ def _findings(session: Session, boss: Scope, township: Division, cases: list[Cas
                                  comment="经调阅一次性告知书，申诉理由成立，撤销原决定。", actor=orders.Actor("孙监察"))
 
 
+def _report(session: Session, app: Any, county: Division, calendar: WorkingCalendar, settings: Mapping[str, Any],
+            today: date) -> None:
+    """The county's 电子监察月报 of the previous month, issued through the documents path."""
+    from govkit.cases.runtime import workflow_for  # deferred: the app's workflow (Flask side) only for the demo
+    from govkit.desk.issuing import issuer_for  # deferred: as above
+    from govkit.desk.storage import FileStore  # deferred: as above
+    from govkit.state import get_state  # deferred: as above
+    from govkit.supervision import report  # deferred: the report loads the print templates
+
+    state = get_state(app)
+    store = FileStore(app.config["GOVKIT_STORAGE_DIR"], int(settings["UPLOAD_MAX_BYTES"]))
+    figures = report.gather(session, county, month=None, calendar=calendar, settings=settings, today=today)
+    report.issue_report(session, county, figures, None, issuer_for(state, workflow=workflow_for(app), store=store),
+                        today=today)
+
+
 def seed_demo(session: Session, *, township_code: str, calendar: WorkingCalendar, settings: Mapping[str, Any],
-              today: date, supervisor: str = "冯监察", clerk: str = "王清河", red_cases: int = 6) -> dict[str, int]:
-    """Seed once (nothing when orders exist); return the orders per state. The caller commits."""
+              today: date, supervisor: str = "冯监察", clerk: str = "王清河", red_cases: int = 6,
+              app: Any = None) -> dict[str, int]:
+    """Seed once (nothing when orders exist); return the orders per state. The caller commits.
+
+    With ``app``, the county's (the township's parent's) monthly report for the previous month is issued too.
+    """
     if session.scalar(select(SupervisionOrder.id).limit(1)) is not None:
         return {}
     township = session.scalar(select(Division).where(Division.code == township_code))
@@ -92,4 +112,7 @@ def seed_demo(session: Session, *, township_code: str, calendar: WorkingCalendar
     for order in session.scalars(select(SupervisionOrder)):
         counts[order.state] = counts.get(order.state, 0) + 1
     counts["过错责任追究"] = session.query(AccountabilityFinding).count()
+    if app is not None and township.parent is not None:
+        _report(session, app, township.parent, calendar, settings, today)
+        counts["电子监察月报"] = 1
     return counts

@@ -11,15 +11,23 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 
-from govkit.cases.runtime import calendar_for
+from sqlalchemy import select
+
+from govkit.cases.runtime import calendar_for, workflow_for
 from govkit.db import db
+from govkit.desk.issuing import issuer_for
+from govkit.desk.storage import FileStore
+from govkit.errors import GovkitError
+from govkit.hierarchy.models import Division
 from govkit.labels import local_date
 from govkit.state import get_state
 from govkit.supervision import charts, deadlines, performance
+from govkit.supervision import report as monthly
 from govkit.supervision.views import ROLE, _since
+from govkit.web.actor import request_actor
 from govkit.web.scope import current_scope
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "supervision"
@@ -41,8 +49,8 @@ class MonitorView(BaseView):
     route_base = "/supervision"
     default_view = "deadlines"
     class_permission_name = "SupervisionMonitor"
-    base_permissions = ["can_deadlines", "can_charts", "can_performance"]
-    govkit_role_permissions = {ROLE: ["can_deadlines", "can_charts", "can_performance"]}
+    base_permissions = ["can_deadlines", "can_charts", "can_performance", "can_report"]
+    govkit_role_permissions = {ROLE: ["can_deadlines", "can_charts", "can_performance", "can_report"]}
 
     @expose("/deadlines")
     @has_access
@@ -95,6 +103,35 @@ class MonitorView(BaseView):
                                     asset_version=ASSET_VERSION)
 
 
+    @expose("/report")
+    @has_access
+    def report(self):
+        """电子监察月报 of the supervisor's own division: ?month=YYYY-MM (default last month), &format=xlsx."""
+        state = get_state(current_app)
+        code = current_scope().division_code or state.settings.get("COUNTY_CODE")
+        division = db.session.scalar(select(Division).where(Division.code == code)) if code else None
+        if division is None:
+            abort(404)
+        month = request.args.get("month") or None
+        try:
+            figures = monthly.gather(db.session, division, month=month, calendar=calendar_for(db.session),
+                                     settings=state.settings)
+            if request.args.get("format") == "xlsx":
+                return Response(monthly.report_xlsx(figures), headers={
+                    "Content-Disposition": f"attachment; filename=supervision-report-{division.code}.xlsx"},
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            store = FileStore(current_app.config["GOVKIT_STORAGE_DIR"], int(state.settings["UPLOAD_MAX_BYTES"]))
+            copy = monthly.issue_report(db.session, division, figures, request_actor(),
+                                        issuer_for(state, workflow=workflow_for(current_app), store=store))
+            db.session.commit()
+        except GovkitError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(url_for("MonitorView.charts"))
+        return Response(copy.pdf, mimetype="application/pdf", headers={
+            "Content-Disposition": f"inline; filename=supervision-report-{copy.document.document_number}.pdf"})
+
+
 def _day(name: str, default: date) -> date:
     try:
         return date.fromisoformat(request.args.get(name, ""))
@@ -111,3 +148,5 @@ def register(appbuilder, app) -> None:
     view = next(v for v in appbuilder.baseviews if isinstance(v, MonitorView))
     appbuilder.add_link("统计图表", href="/supervision/charts", category=category, icon="fa-line-chart", baseview=view)
     appbuilder.add_link("绩效考核", href="/supervision/performance", category=category, icon="fa-trophy", baseview=view)
+    appbuilder.add_link("电子监察月报", href="/supervision/report", category=category, icon="fa-file-pdf-o",
+                        baseview=view)

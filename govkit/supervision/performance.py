@@ -58,13 +58,8 @@ class PerformanceRow:
     orders: int | None = 0
     score: float = 0.0
 
-    @property
-    def on_time_rate(self) -> float:
-        return self.on_time / self.completed if self.completed else 0.0
-
-    @property
-    def early_rate(self) -> float:
-        return self.early / self.completed if self.completed else 0.0
+    on_time_rate = property(lambda self: self.on_time / self.completed if self.completed else 0.0)
+    early_rate = property(lambda self: self.early / self.completed if self.completed else 0.0)
 
     @property
     def avg_days(self) -> float | None:
@@ -91,7 +86,7 @@ class PerformanceRow:
                 f"{self.score:.1f}"]
 
 
-def _instant(day: date) -> datetime:
+def day_start(day: date) -> datetime:
     """Start of a Beijing day as a UTC instant (stored times are UTC)."""
     return datetime.combine(day, time.min, tzinfo=timezone(timedelta(hours=8))).astimezone(timezone.utc)
 
@@ -132,7 +127,7 @@ def performance(session: Session, scope: Scope, by: str, *, since: date, until: 
     else:
         received = select(CaseEvent.actor_id, func.count(CaseEvent.id)).join(Case, Case.id == CaseEvent.case_id).where(
             in_scope, CaseEvent.action == "register", CaseEvent.actor_id.is_not(None),
-            CaseEvent.at >= _instant(since), CaseEvent.at < _instant(until + timedelta(days=1))
+            CaseEvent.at >= day_start(since), CaseEvent.at < day_start(until + timedelta(days=1))
         ).group_by(CaseEvent.actor_id)
     for k, n in session.execute(received):
         if k is not None:
@@ -148,7 +143,7 @@ def performance(session: Session, scope: Scope, by: str, *, since: date, until: 
         row(k).days.append(max(calendar.working_days_between(accepted, completed), 0))
     rating_key = Rating.division_code if unit else Case.handler_id
     ratings = select(rating_key, Rating.level, func.count(Rating.id)).join(Case, Case.id == Rating.case_id).where(
-        in_scope, Rating.created_at >= _instant(since), Rating.created_at < _instant(until + timedelta(days=1)),
+        in_scope, Rating.created_at >= day_start(since), Rating.created_at < day_start(until + timedelta(days=1)),
         rating_key.is_not(None)).group_by(rating_key, Rating.level)
     for k, level, n in session.execute(ratings):
         row(k).ratings[level] += n
@@ -157,7 +152,7 @@ def performance(session: Session, scope: Scope, by: str, *, since: date, until: 
                                              (SupervisionOrder.target_division_code, "orders", SupervisionOrder,
                                               SupervisionOrder.created_at)):
             for k, n in session.execute(select(column, func.count(model.id)).where(
-                    scope.clause(column), at >= _instant(since), at < _instant(until + timedelta(days=1)))
+                    scope.clause(column), at >= day_start(since), at < day_start(until + timedelta(days=1)))
                     .group_by(column)):
                 setattr(row(k), attribute, n)
         names = {code: name for code, name in session.execute(

@@ -40,7 +40,7 @@ def _fixture(app, db):
     order = orders.issue_order(db.session, Scope.for_division(world.town.code, roles=frozenset({"监察"})),
                                kind="unit", ref=world.town.code, reason="r", days=3, calendar=CALENDAR,
                                actor=orders.Actor("监察"), today=mon)
-    order.created_at = datetime(2027, 3, 1, 2, tzinfo=timezone.utc)
+    order.created_at = order.events[0].at = datetime(2027, 3, 1, 2, tzinfo=timezone.utc)
     db.session.flush()
     return world, x, y
 
@@ -89,3 +89,39 @@ def test_performance_page_and_exports(app, client, db, login_as):
     csv = client.get(url + "&format=csv").get_data(as_text=True)
     assert csv.lstrip("\ufeff").startswith("排名,单位/人员") and "城关镇" in csv
     assert client.get("/supervision/performance?since=bad&until=").status_code == 200  # defaults, no 500
+
+
+def test_monthly_report_pdf_once_xlsx_and_command(app, client, db, login_as, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from govkit.printing.models import IssuedDocument
+    from govkit.supervision import cli, report
+
+    world, _, _ = _fixture(app, db)
+    db.session.commit()
+    figures = report.gather(db.session, world.county, month="2027-03", calendar=CALENDAR,
+                            settings={"PERFORMANCE_WEIGHTS": performance.DEFAULT_WEIGHTS})
+    assert figures.month == "2027年3月" and dict(figures.volumes)["办结"] == 3
+    assert dict(figures.volumes)["按时办结率"] == "66.7%" and dict(figures.orders)["发出督办"] == 1
+    assert figures.units[0][:2] == ("1", "城关镇") and {row[1] for row in figures.staff} == {"甲办理", "乙办理"}
+    sheets = load_workbook(io.BytesIO(report.report_xlsx(figures)))
+    assert sheets.sheetnames == ["概况", "单位", "人员排名"] and sheets["单位"]["B2"].value == "城关镇"
+    with pytest.raises(Exception, match="YYYY-MM"):
+        report.month_bounds("2027-13")
+
+    monkeypatch.setattr(cli, "make_app", lambda: app)
+    run = CliRunner().invoke(cli.supervision, ["report", "--month", "2027-03", "--division", world.county.code,
+                                               "--out", str(tmp_path)])
+    assert run.exit_code == 0, run.output
+    assert "示范县电子监察月报（2027年3月）" in run.output and "新出具" in run.output
+    pdf = (tmp_path / f"supervision-report-{world.county.code}-2027-03.pdf").read_bytes()
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "电子监察月报" in text and "城关镇" in text and "甲办理" in text
+    again = CliRunner().invoke(cli.supervision, ["report", "--month", "2027-03", "--division", world.county.code,
+                                                 "--out", str(tmp_path)])
+    assert "已出具" in again.output and db.session.query(IssuedDocument).count() == 1
+    login_as("监察", world.county.code)
+    assert client.get("/supervision/report?month=2027-03").data == pdf  # the same issued bytes on demand
+    assert client.get("/supervision/report?month=2027-03&format=xlsx").data.startswith(b"PK")

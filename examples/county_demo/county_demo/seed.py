@@ -461,7 +461,7 @@ def seed_all(app, *, cases: int = 2000, seed: int = 20260301, echo: Echo = print
     echo("督办单与自动升级（清河镇监察督办，逾期升级至县）…")
     today = (now or datetime.now(timezone.utc)).astimezone(CHINA).date()
     supervision = seed_supervision_demo(session, township_code="629901101000", calendar=calendar_for(session, app),
-                                        settings=state.settings, today=today)
+                                        settings=state.settings, today=today, app=app)
     session.commit()
     echo("  " + "，".join(f"{k} {v}" for k, v in supervision.items()))
     return {"accounts": len(accounts), "cases": dict(by_state), "publicity": publicity, "supervision": supervision}
