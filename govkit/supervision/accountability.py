@@ -71,7 +71,7 @@ def _subject(session: Session, kind: str, ref: str) -> tuple[int, str]:
         if complaint is not None:
             return complaint.id, f"投诉 {complaint.number}"
     elif kind == "order":
-        order = session.get(SupervisionOrder, int(ref)) if ref.isdigit() else None
+        order = session.get(SupervisionOrder, int(ref)) if ref.isdigit() and len(ref) <= 18 else None
         if order is not None:
             return order.id, f"督办单 {order.id}"
     else:
@@ -85,7 +85,7 @@ def record_finding(session: Session, scope: Scope, *, kind: str, ref: str, staff
     if not scope.has_role(SUPERVISOR_ROLE):
         raise PermissionDenied("只有监察人员可以登记过错责任追究。")
     subject_id, label = _subject(session, kind, ref)
-    staff = session.get(Staff, int(staff_id)) if str(staff_id).isdigit() else None
+    staff = session.get(Staff, int(staff_id)) if str(staff_id).isdigit() and len(str(staff_id)) <= 18 else None
     if staff is None:
         raise ValidationError("请选择责任人（本辖区的工作人员）。")
     code = session.scalar(select(Division.code).where(Division.id == staff.division_id))

@@ -2,8 +2,8 @@
 
 The charts are drawn by Apache ECharts served from govkit's own static files
 (``/supervision/static/echarts/echarts.min.js`` with its LICENSE and NOTICE; never a CDN) by
-``charts.js``, which reads the figures from a ``<script type="application/json">`` block: no
-inline script, so the page runs under the CSP of ``govkit.web.headers`` without a nonce. Each
+``charts.js``, which reads the figures from a ``<script type="application/json">`` block (data, never
+run; it still carries the request's nonce, as every inline ``<script>`` must under ``govkit.web.headers``). Each
 chart has its table next to it (what prints and what reads without JavaScript).
 """
 from __future__ import annotations

@@ -103,7 +103,7 @@ def resolve_subject(session: Session, kind: str, ref: str) -> tuple[int | None, 
             raise ValidationError(f"投诉 {ref} 不存在，请核对投诉编号。")
         return complaint.id, complaint.number, complaint.division_code
     if kind == "rectification":
-        task = session.get(Rectification, int(ref)) if ref.isdigit() else None
+        task = session.get(Rectification, int(ref)) if ref.isdigit() and len(ref) <= 18 else None
         if task is None:
             raise ValidationError(f"差评整改任务 {ref} 不存在，请填写整改任务的序号。")
         return task.id, f"差评整改任务 {task.id}", task.division_code

@@ -47,7 +47,8 @@ def test_order_issued_answered_closed_and_escalated_past_its_deadline(app, db):
         orders.issue_order(db.session, _scope(world.town.code, "受理员"), kind="case", ref="DB-CASE-1", reason="x",
                            days=2, calendar=CALENDAR, actor=SUPERVISOR, today=MON)
     for kind, ref, days, message in (("case", "NO-SUCH", 2, "不存在"), ("case", "DB-CASE-1", 0, "1 至 60"),
-                                     ("case", "DB-CASE-1", "三", "整数"), ("thing", "x", 2, "督办对象")):
+                                     ("case", "DB-CASE-1", "三", "整数"), ("thing", "x", 2, "督办对象"),
+                                     ("rectification", "9" * 30, 2, "不存在")):  # beyond BIGINT: no DB error
         with pytest.raises(ValidationError, match=message):
             orders.issue_order(db.session, town, kind=kind, ref=ref, reason="r", days=days, calendar=CALENDAR,
                                actor=SUPERVISOR, today=MON)
