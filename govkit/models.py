@@ -12,3 +12,4 @@ from govkit.online import models as online_models  # noqa: F401
 from govkit.consult import models as consult_models  # noqa: F401
 from govkit.inforequest import models as inforequest_models  # noqa: F401
 from govkit.online import apply_models as online_apply_models  # noqa: F401
+from govkit.supervision import models as supervision_models  # noqa: F401

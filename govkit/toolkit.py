@@ -72,6 +72,7 @@ if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.publicity.demo_forms import attach_demo_forms
     from govkit.publicity.models import Complaint, Disclosure, Rating, Rectification
     from govkit.state import GovkitState, get_state
+    from govkit.supervision.demo import seed_demo as seed_supervision_demo
     from govkit.web.scope import current_scope
     from govkit.web.scoped import ScopedModelRestApi, ScopedModelView
 
@@ -131,6 +132,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "seed_demo_applicants": ("govkit.online.demo", "seed_demo_applicants"),
     "online_demo_listing": ("govkit.online.demo", "demo_listing"),
     "seed_foi_demo": ("govkit.inforequest.demo", "seed_demo"),
+    "seed_supervision_demo": ("govkit.supervision.demo", "seed_demo"),
 }
 # --- end of the govkit-internal imports ---------------------------------------------------
 
@@ -140,7 +142,7 @@ __all__ = [
     # catalog value types and helpers
     "ServiceItemSpec", "ImplementationSpec", "MaterialSpec", "FeeSpec", "StepSpec", "LegalBasisSpec",
     "uscc_check_char", "sync_plugin_items", "load_demo_catalog", "attach_demo_forms",
-    "seed_demo_online_applications",
+    "seed_demo_online_applications", "seed_supervision_demo",
     # errors
     "GovkitError", "ValidationError", "PluginError", "SettingsError", "InvalidTransition", "OutOfScope",
     "PermissionDenied", "ConcurrentModification", "CalendarYearNotCovered",

@@ -24,7 +24,7 @@ import os
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -46,8 +46,8 @@ from govkit.printing.models import SUPERSEDED, VALID, WITHDRAWN, DocumentNumberS
 from govkit.printing.registry import TemplateRegistry, registry_for
 
 __all__ = ["Issuer", "IssuedCopy", "DocumentNotAllowed", "issuer_for", "kinds_for", "issue_document",
-           "supersede_document", "withdraw_document", "issuing_organ", "next_document_number", "issued_documents",
-           "stored_pdf", "issue_letter"]
+           "supersede_document", "withdraw_document", "issue_organ_document", "issuing_organ", "next_document_number",
+           "issued_documents", "stored_pdf", "issue_letter"]
 
 EVENT = "document_issued"
 
@@ -290,6 +290,38 @@ def withdraw_document(session: Session, document: IssuedDocument, *, reason: str
     if not (reason or "").strip():
         raise ValidationError("撤销文书须说明原因。")
     document.status, document.status_changed_at, document.status_reason = WITHDRAWN, at, reason.strip()[:200]
+
+
+def issue_organ_document(session: Session, kind: CaseDocumentKind, build: Callable[[str], Any], actor: Any,
+                         issuer: Issuer, *, division: Division, history: tuple[str, ...], state: str = "",
+                         today: date | None = None, title: str = "") -> IssuedCopy:
+    """Issue a document of an organ that belongs to no case (督办通知书); the caller commits.
+
+    The same path as case documents: the kind's check (``history`` holds the actions of the
+    thing it documents), the organ's per-year number, the registered print template, the seal,
+    the stored bytes and the :class:`IssuedDocument` row (without a case). ``build(number)``
+    returns the template's context for that document number (a dataclass with ``check_code``).
+    The caller keeps the row and serves its stored bytes on a reprint. ``title`` names the document
+    (default: the kind's title; e.g. the month of a report).
+    """
+    if not kind.allows(state, history):
+        raise DocumentNotAllowed(kind.refusal(), kind=kind.name)
+    day = today or issuer.workflow.today()
+    number = next_document_number(session, division, None, day.year)
+    context = build(number)
+    context = replace(context, check_code=check_code(context))
+    pdf = issuer.templates.render(kind.template, context)
+    pdf, signed = seal_if_configured(pdf, issuer.settings, reason=title or kind.title, location=division.name)
+    sha = issuer.store.put(pdf)
+    row = IssuedDocument(
+        document_number=number, template_name=kind.name, title=(title or kind.title)[:100], case_id=None,
+        division_code=division.code,
+        department_id=None, issuing_body=division.name[:200], sha256=sha, check_code=context.check_code,
+        size=len(pdf), issued_at=issuer.workflow.now(), issued_by_id=getattr(actor, "user_id", None),
+        issued_by_name=(getattr(actor, "name", "") or "")[:100], signed=signed, status=VALID)
+    session.add(row)
+    session.flush()
+    return IssuedCopy(row, pdf, True)
 
 
 def printable(session: Session, case: Case, state: Any) -> list[tuple[str, str]]:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from govkit.errors import GovkitError, PluginError
 
-__all__ = ["CaseDocumentKind", "DocumentNotAllowed", "KindRegistry", "BUILTIN_KINDS", "kinds_from_plugins", "kinds_for",
-           "LetterKind", "INFO_REQUEST_KINDS"]
+__all__ = ["CaseDocumentKind", "DocumentNotAllowed", "KindRegistry", "BUILTIN_KINDS", "SUPERVISION_NOTICE",
+           "SUPERVISION_REPORT", "kinds_from_plugins", "kinds_for", "LetterKind", "INFO_REQUEST_KINDS"]
 
 
 class DocumentNotAllowed(GovkitError):
@@ -77,6 +77,15 @@ BUILTIN_KINDS: tuple[CaseDocumentKind, ...] = (
     CaseDocumentKind(name="decision_deny", title="不予决定书", after=("deny",), requirement="未作出不予决定"),
     CaseDocumentKind(name="delivery_receipt", title="送达回证", after=("complete",), requirement="尚未办结"),
 )
+
+#: An organ document kind, not a case's: the 督办通知书 of a 督办单 (govkit.supervision.orders),
+#: issued by the supervising division through :func:`govkit.desk.issuing.issue_organ_document`
+#: once the order is issued (its ``after`` names the order's first event).
+SUPERVISION_NOTICE = CaseDocumentKind(name="supervision_notice", title="督办通知书",
+                                      after=("issue", "escalate", "auto_escalate"), requirement="未发出督办单")
+#: The monthly 电子监察 report of a division (govkit.supervision.report), also an organ document.
+SUPERVISION_REPORT = CaseDocumentKind(name="supervision_report", title="电子监察月报", after=("report",),
+                                      requirement="未生成月报")
 
 
 class KindRegistry:

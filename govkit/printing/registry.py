@@ -24,9 +24,9 @@ __all__ = [
 ]
 
 #: What a template prints: one case, one item implementation (办事指南), a
-#: date range of cases (登记簿), a paper transfer batch (交接单) or a letter that belongs to no case
-#: (依申请公开的答复书).
-SUBJECTS = ("case", "implementation", "range", "batch", "request")
+#: date range of cases (登记簿), a paper transfer batch (交接单), a letter that belongs to no case
+#: (依申请公开的答复书) or a supervision document (督办通知书, 电子监察月报).
+SUBJECTS = ("case", "implementation", "range", "batch", "request", "supervision")
 
 
 class TemplateNotFound(GovkitError):
@@ -41,7 +41,8 @@ class PrintTemplate:
 
     ``render(context) -> bytes`` returns a PDF; the context type follows
     ``subject`` (:class:`~govkit.printing.context.CaseNotice` for "case",
-    ``ImplementationGuide``, ``RegisterRange``, ``TransferBatch``, ``Letter``).
+    ``ImplementationGuide``, ``RegisterRange``, ``TransferBatch``, ``Letter`` for "request",
+    ``SupervisionNotice`` for "supervision").
     ``applies_to`` is ``None`` for every item or a set of basic codes.
     ``source`` names the plugin that provided it ("govkit" for built-ins).
     """

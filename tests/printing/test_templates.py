@@ -12,6 +12,7 @@ BUILTIN_NAMES = {
     "acceptance_notice", "refusal_notice", "supplement_notice", "delivery_receipt",
     "service_guide", "intake_register", "transfer_list",
     "decision_grant", "decision_deny", "extension_notice", "special_procedure_notice", "foi_letter",
+    "supervision_notice", "supervision_report",
 }
 
 
@@ -38,6 +39,7 @@ def test_builtin_templates_are_complete():
     assert subjects["intake_register"] == "range"
     assert subjects["acceptance_notice"] == "case"
     assert subjects["foi_letter"] == "request"
+    assert subjects["supervision_notice"] == subjects["supervision_report"] == "supervision"
 
 
 def test_acceptance_notice(registry, case_notice, poppler, save_png):

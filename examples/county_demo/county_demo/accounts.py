@@ -35,6 +35,7 @@ ACCOUNTS: tuple[Account, ...] = (
     Account("qh_intake", "冯清河", "受理员", "629901101000", note="清河镇受理"),
     Account("qh_dispatch", "陈清河", "指挥中心", "629901101000", note="清河镇签收分派"),
     Account("qh_head", "何清河", "机关负责人", "629901101000", note="清河镇负责人：批准延期"),
+    Account("qh_supervisor", "冯监察", "监察", "629901101000", note="清河镇电子监察：督办单，逾期升级至县"),
     Account("sl_handler", "褚石岭", "办理员", "629901201000", "便民服务中心", note="石岭乡便民服务中心"),
     Account("sl_intake", "卫石岭", "受理员", "629901201000", note="石岭乡受理"),
     Account("sl_dispatch", "蒋石岭", "指挥中心", "629901201000", note="石岭乡签收分派"),

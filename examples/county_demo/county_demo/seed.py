@@ -18,7 +18,7 @@ from govkit.toolkit import (
     Actor, Case, CaseEvent, CentreKind, Department, Division, GovkitError, Implementation, Rating, Rectification, Scope,
     ServiceCentre, Staff, ValidationError, Workflow, attach_demo_forms, cached_calendar, calendar_for, complaints, db,
     disclosures, get_state, id_check_char, load_demo_catalog, load_division_sample, ratings, seed_demo_applicants,
-    seed_demo_online_applications, seed_foi_demo, subtree_prefix, sync_plugin_items,
+    seed_demo_online_applications, seed_foi_demo, seed_supervision_demo, subtree_prefix, sync_plugin_items,
 )
 from govkit.toolkit import case_states as S
 
@@ -472,5 +472,11 @@ def seed_all(app, *, cases: int = 2000, seed: int = 20260301, echo: Echo = print
     village = min(code for code, d in divisions.items() if d.level == 5)
     online = seed_demo_online_applications(app, COUNTY, Actors(session, divisions).get, village)
     echo("  " + "，".join(f"{k} {v}" for k, v in online.items()))
+    echo("督办单与自动升级（清河镇监察督办，逾期升级至县）…")
+    today = (now or datetime.now(timezone.utc)).astimezone(CHINA).date()
+    supervision = seed_supervision_demo(session, township_code="629901101000", calendar=calendar_for(session, app),
+                                        settings=state.settings, today=today, app=app)
+    session.commit()
+    echo("  " + "，".join(f"{k} {v}" for k, v in supervision.items()))
     return {"accounts": len(accounts), "cases": dict(by_state), "publicity": publicity,
-            "applicants": len(applicants), "online": online}
+            "applicants": len(applicants), "online": online, "supervision": supervision}

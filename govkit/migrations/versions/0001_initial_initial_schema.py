@@ -630,6 +630,33 @@ def upgrade() -> None:
     with op.batch_alter_table('gk_staff', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_gk_staff_division_id'), ['division_id'], unique=False)
 
+    op.create_table('gk_accountability_finding',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('division_code', sa.String(length=12), nullable=False),
+    sa.Column('subject_kind', sa.String(length=16), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('subject_label', sa.String(length=200), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=False),
+    sa.Column('staff_name', sa.String(length=100), nullable=False),
+    sa.Column('fault', sa.Text(), nullable=False),
+    sa.Column('decision', sa.String(length=20), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('decided_by', sa.String(length=100), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('appeal_reason', sa.Text(), nullable=True),
+    sa.Column('appealed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('appeal_comment', sa.Text(), nullable=True),
+    sa.Column('appeal_decided_by', sa.String(length=100), nullable=True),
+    sa.Column('appeal_decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['staff_id'], ['gk_staff.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('gk_accountability_finding', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gk_accountability_finding_division_code'), ['division_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_gk_accountability_finding_staff_id'), ['staff_id'], unique=False)
+
     op.create_table('gk_case',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=32), nullable=False),
@@ -1121,6 +1148,42 @@ def upgrade() -> None:
     with op.batch_alter_table('gk_rectification', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_gk_rectification_division_code'), ['division_code'], unique=False)
 
+    op.create_table('gk_supervision_order',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subject_kind', sa.String(length=16), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=True),
+    sa.Column('subject_label', sa.String(length=200), nullable=False),
+    sa.Column('target_division_code', sa.String(length=12), nullable=False),
+    sa.Column('issuer_division_code', sa.String(length=12), nullable=False),
+    sa.Column('issuer_level', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('response_days', sa.Integer(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('due_provisional', sa.Boolean(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('automatic', sa.Boolean(), nullable=False),
+    sa.Column('escalated_from_id', sa.Integer(), nullable=True),
+    sa.Column('response', sa.Text(), nullable=True),
+    sa.Column('responded_by', sa.String(length=100), nullable=True),
+    sa.Column('responded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closing_comment', sa.Text(), nullable=True),
+    sa.Column('closed_by', sa.String(length=100), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('document_id', sa.Integer(), nullable=True),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['document_id'], ['gk_issued_document.id'], ),
+    sa.ForeignKeyConstraint(['escalated_from_id'], ['gk_supervision_order.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('gk_supervision_order', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gk_supervision_order_escalated_from_id'), ['escalated_from_id'], unique=False)
+        batch_op.create_index('ix_gk_supervision_order_issuer', ['issuer_division_code', 'state'], unique=False)
+        batch_op.create_index('ix_gk_supervision_order_subject', ['subject_kind', 'subject_id'], unique=False)
+        batch_op.create_index('ix_gk_supervision_order_target', ['target_division_code', 'state'], unique=False)
+
     op.create_table('gk_callback',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rectification_id', sa.Integer(), nullable=False),
@@ -1137,15 +1200,43 @@ def upgrade() -> None:
     with op.batch_alter_table('gk_callback', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_gk_callback_rectification_id'), ['rectification_id'], unique=False)
 
+    op.create_table('gk_supervision_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=20), nullable=False),
+    sa.Column('from_state', sa.String(length=10), nullable=True),
+    sa.Column('to_state', sa.String(length=10), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_name', sa.String(length=100), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['gk_supervision_order.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('gk_supervision_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gk_supervision_event_order_id'), ['order_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('gk_supervision_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gk_supervision_event_order_id'))
+
+    op.drop_table('gk_supervision_event')
     with op.batch_alter_table('gk_callback', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_callback_rectification_id'))
 
     op.drop_table('gk_callback')
+    with op.batch_alter_table('gk_supervision_order', schema=None) as batch_op:
+        batch_op.drop_index('ix_gk_supervision_order_target')
+        batch_op.drop_index('ix_gk_supervision_order_subject')
+        batch_op.drop_index('ix_gk_supervision_order_issuer')
+        batch_op.drop_index(batch_op.f('ix_gk_supervision_order_escalated_from_id'))
+
+    op.drop_table('gk_supervision_order')
     with op.batch_alter_table('gk_rectification', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_rectification_division_code'))
 
@@ -1235,6 +1326,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_gk_case_accepting_code')
 
     op.drop_table('gk_case')
+    with op.batch_alter_table('gk_accountability_finding', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gk_accountability_finding_staff_id'))
+        batch_op.drop_index(batch_op.f('ix_gk_accountability_finding_division_code'))
+
+    op.drop_table('gk_accountability_finding')
     with op.batch_alter_table('gk_staff', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_staff_division_id'))
 

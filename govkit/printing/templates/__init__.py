@@ -17,6 +17,7 @@ from govkit.printing.templates.decisions import (
 from govkit.printing.templates.letters import render_foi_letter
 from govkit.printing.templates.registers import render_intake_register, render_transfer_list
 from govkit.printing.templates.service_guide import render_service_guide
+from govkit.printing.templates.supervision_notice import render_supervision_notice, render_supervision_report
 
 _SOURCE = "govkit"
 
@@ -58,4 +59,10 @@ BUILTIN_TEMPLATES: tuple[PrintTemplate, ...] = (
                   render=render_foi_letter, source=_SOURCE,
                   description="依申请公开的答复书、补正告知书和延期告知书（政府信息公开条例第三十条、第三十三条、"
                               "第三十六条、第三十七条），含复议、诉讼权利。"),
+    PrintTemplate(name="supervision_notice", title="督办通知书", subject="supervision",
+                  render=render_supervision_notice, source=_SOURCE,
+                  description="监察机构就办件、投诉、差评整改或单位发出的督办单，写明事由和回复期限（工作日）。"),
+    PrintTemplate(name="supervision_report", title="电子监察月报", subject="supervision",
+                  render=render_supervision_report, source=_SOURCE,
+                  description="一个县或乡镇一个月的办件量、办结率、好差评、投诉、督办、差评整改和人员绩效排名。"),
 )
