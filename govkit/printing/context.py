@@ -350,24 +350,36 @@ class Letter(_Context):
 
     def __post_init__(self) -> None:
         self._set("paragraphs", _strings(self.paragraphs))
+
+
 @dataclass(frozen=True)
 class SupervisionNotice:
     """What a 督办通知书 prints (one 督办单; subject "supervision").
+
     ``addressee`` is the unit ordered (被督办单位); ``subject`` what the order is about
     (办件/投诉/差评整改编号 or the unit); ``escalated_from`` names the order it escalates, if any.
+    """
+
     document_number: str
     issuing_body: str
+    addressee: str
     subject: str
     reason: str
     response_days: int
     due_date: date
     due_date_provisional: bool = False
+    issued_on: date | None = None
     order_id: int = 0
     escalated_from: str = ""
+    verify_url: str = ""
+    check_code: str = ""
+
+
 @dataclass(frozen=True)
 class SupervisionReport:
     """What the monthly 电子监察 report prints (subject "supervision"): label/value pairs per section and the
     unit and staff tables (rows of text under ``headers``)."""
+
     division_name: str
     month: str  # 2026年11月
     period: str
@@ -379,3 +391,6 @@ class SupervisionReport:
     headers: tuple[str, ...] = ()
     units: tuple[tuple[str, ...], ...] = ()
     staff: tuple[tuple[str, ...], ...] = ()
+    document_number: str = ""
+    issued_on: date | None = None
+    check_code: str = ""
