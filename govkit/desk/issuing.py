@@ -46,7 +46,7 @@ from govkit.printing.models import SUPERSEDED, VALID, WITHDRAWN, DocumentNumberS
 from govkit.printing.registry import TemplateRegistry, registry_for
 
 __all__ = ["Issuer", "IssuedCopy", "DocumentNotAllowed", "issuer_for", "kinds_for", "issue_document",
-           "supersede_document", "withdraw_document", "issuing_organ", "next_document_number", "issued_documents",
+           "action_follower", "supersede_document", "withdraw_document", "issuing_organ", "next_document_number", "issued_documents",
            "stored_pdf"]
 
 EVENT = "document_issued"
@@ -245,6 +245,32 @@ def supersede_document(session: Session, case: Case, kind_name: str, actor: Any,
     return issue_document(session, case, kind_name, actor, issuer, today=today, _supersede=old,
                           reason=reason.strip()) if old is not None else \
         issue_document(session, case, kind_name, actor, issuer, today=today)
+
+
+def action_follower(kinds: KindRegistry, issuer: Callable[[], Issuer]) -> Callable[[Session, Case, str, Any], None]:
+    """A workflow follower (:meth:`Workflow.add_follower`) issuing what an action brings, in its transaction.
+
+    For every kind whose ``issue_on`` names the action: issue it (superseding a valid copy —
+    a second extension's notice replaces the first), e.g. the 特别程序告知书 when a special
+    procedure starts (行政许可法第四十五条: the applicant is told in writing) and the 延期通知书 when
+    an extension is approved (第四十二条). For every kind whose ``reissue_on`` names it: supersede
+    the valid copy, if any (the 受理通知书 promised a date the extension moved). ``issuer`` is
+    called only when the action brings something.
+    """
+    def follow(session: Session, case: Case, action: str, actor: Any) -> None:
+        following = kinds.following(action)
+        if not following:
+            return
+        service = issuer()
+        reason = AUTO_REASONS.get(action, action)
+        for kind in following:
+            if action in kind.issue_on or _current(session, case, kind) is not None:
+                supersede_document(session, case, kind.name, actor, service, reason=reason)
+    return follow
+
+
+#: Why an action supersedes a valid copy (stored as the old copy's status reason, shown by verify).
+AUTO_REASONS = {"extend": "批准延期，办结期限变更", "suspend": "进入特别程序"}
 
 
 def withdraw_document(session: Session, document: IssuedDocument, *, reason: str, at: Any) -> None:

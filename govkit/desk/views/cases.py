@@ -212,7 +212,7 @@ class DeskCaseView(DeskView):
             phone_masked=mask_phone(case.applicant_phone) if case.applicant_phone else "",
             progress_url=progress_url, divisions=divisions, offer=request.args.get("print"),
             can_upload=case.state not in S.FINAL_STATES and actor.has_role(*WORKERS),
-            action_labels={**workflow.event_labels(), **wording.action_labels()}, form_labels=_form_labels(case),
+            action_labels={**workflow.event_labels(), **wording.action_labels()}, form_labels=form_labels(case),
             form_data=case.form_data if reveal else mask_form_data(case.form_data, personal),
             can_reveal=bool(personal) and not reveal and actor.has_role(*REVEAL_ROLES),
         )
@@ -347,10 +347,10 @@ def _pdf_response(pdf: bytes, filename: str) -> Response:
 def _issuer() -> issuing.Issuer:
     """The issuing service's view of this app (templates, kinds, workflow, file store, settings)."""
     return issuing.issuer_for(get_state(current_app), workflow=workflow_for(), store=web.file_store(),
-                              form_labels=_form_labels)
+                              form_labels=form_labels)
 
 
-def _form_labels(case: Case) -> dict[str, str]:
+def form_labels(case: Case) -> dict[str, str]:
     """Labels of the item's own form fields (for showing the stored form data)."""
     if not case.form_data:
         return {}
