@@ -46,8 +46,8 @@ from govkit.printing.models import SUPERSEDED, VALID, WITHDRAWN, DocumentNumberS
 from govkit.printing.registry import TemplateRegistry, registry_for
 
 __all__ = ["Issuer", "IssuedCopy", "DocumentNotAllowed", "issuer_for", "kinds_for", "issue_document",
-           "action_follower", "supersede_document", "withdraw_document", "issuing_organ", "next_document_number", "issued_documents",
-           "stored_pdf"]
+           "action_follower", "supersede_document", "withdraw_document", "issuing_organ", "next_document_number",
+           "issued_documents", "stored_pdf"]
 
 EVENT = "document_issued"
 

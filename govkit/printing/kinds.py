@@ -72,8 +72,9 @@ class CaseDocumentKind:
 #: The built-in kinds, in print-box order (registered by the built-in plugin); the decision
 #: documents' titles are worded by the item type on the case (govkit.catalog.wording).
 BUILTIN_KINDS: tuple[CaseDocumentKind, ...] = (
-    CaseDocumentKind(name="acceptance_notice", title="受理通知书", after=("accept",), requirement="未受理",
-                     reissue_on=("extend",)),
+    # 行政许可法第三十二条: a case deemed accepted (视为受理) has its 受理通知书 too, saying so.
+    CaseDocumentKind(name="acceptance_notice", title="受理通知书", after=("accept", "deem_accepted"),
+                     requirement="未受理", reissue_on=("extend",)),
     CaseDocumentKind(name="supplement_notice", title="一次性告知书", after=("request_supplement",),
                      requirement="未作一次性告知补正"),
     CaseDocumentKind(name="refusal_notice", title="不予受理通知书", after=("refuse",), requirement="未作不予受理决定"),

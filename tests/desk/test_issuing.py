@@ -215,6 +215,7 @@ def test_kinds_declare_when_they_may_be_issued():
     names = lambda state, *history: [k.name for k in registry.allowed(state, history)]  # noqa: E731
     assert names("refused", "register", "refuse") == ["refusal_notice"]
     assert names("accepted", "register", "accept") == ["acceptance_notice"]
+    assert names("accepted", "register", "deem_accepted") == ["acceptance_notice"]  # 视为受理 (§32)
     assert names("accepted", "register", "request_supplement", "resubmit", "accept") == [
         "acceptance_notice", "supplement_notice"]
     assert names("completed", "register", "accept", "approve", "complete") == [
@@ -227,6 +228,10 @@ def test_kinds_declare_when_they_may_be_issued():
     assert names("suspended", "register", "accept", "assign", "start_review", "suspend") == [
         "acceptance_notice", "special_procedure_notice"]
     rules = {k.name: (k.after, k.states, k.requirement) for k in BUILTIN_KINDS}
+    # The steps that issue a document by themselves (§42, §45) and the one that supersedes the 受理通知书.
+    assert {k.name: (k.issue_on, k.reissue_on) for k in BUILTIN_KINDS if k.issue_on or k.reissue_on} == {
+        "acceptance_notice": ((), ("extend",)), "extension_notice": (("extend",), ()),
+        "special_procedure_notice": (("suspend",), ())}
     assert rules["extension_notice"] == (("extend",), (), "未批准延期")
     assert rules["special_procedure_notice"] == (("suspend",), (), "未进入特别程序")
     assert rules["decision_grant"] == (("approve",), (), "未作出准予决定")

@@ -45,17 +45,20 @@ def _shown(queue):
     return cond
 
 
-def follow_with_documents(app) -> None:
-    """Let the app's workflow issue the documents an action brings (the 特别程序告知书, 行政许可法第四十五条;
-    the 延期通知书, 第四十二条) through the one issue path, whoever performs it (desk, API, command)."""
+def document_issuer(app, workflow=None) -> issuing.Issuer:
+    """The issue path of ``app`` (its templates, kinds, file store and settings) for ``workflow``
+    (default: the app's own; the demo seeding passes its workflow with a clock set in the past)."""
     state = get_state(app)
-    workflow = workflow_for(app)
+    store = FileStore(app.config["GOVKIT_STORAGE_DIR"], int(state.settings["UPLOAD_MAX_BYTES"]))
+    return issuing.issuer_for(state, workflow=workflow or workflow_for(app), store=store, form_labels=form_labels)
 
-    def issuer() -> issuing.Issuer:
-        store = FileStore(app.config["GOVKIT_STORAGE_DIR"], int(state.settings["UPLOAD_MAX_BYTES"]))
-        return issuing.issuer_for(state, workflow=workflow, store=store, form_labels=form_labels)
 
-    workflow.add_follower(issuing.action_follower(issuing.kinds_for(state), issuer))
+def follow_with_documents(app, workflow=None) -> None:
+    """Let ``workflow`` (default: the app's own) issue the documents a step brings (the 特别程序告知书,
+    行政许可法第四十五条; the 延期通知书, 第四十二条) through the one issue path, whoever performs it."""
+    workflow = workflow or workflow_for(app)
+    workflow.add_follower(issuing.action_follower(issuing.kinds_for(get_state(app)),
+                                                  lambda: document_issuer(app, workflow)))
 
 
 def register(appbuilder, app) -> None:
