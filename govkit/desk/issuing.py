@@ -38,16 +38,17 @@ from govkit.cases.models import Case
 from govkit.desk.documents import case_actions, case_notice, kind_title, printable_documents
 from govkit.hierarchy.organs import organ_for_case
 from govkit.desk.storage import FileStore
-from govkit.errors import GovkitError, ValidationError
+from govkit.errors import GovkitError, PermissionDenied, ValidationError
 from govkit.hierarchy.models import Department, Division
+from govkit.hierarchy.scope import ADMIN_ROLE
 from govkit.printing.issued import seal_if_configured
 from govkit.printing.kinds import CaseDocumentKind, DocumentNotAllowed, KindRegistry, kinds_for
 from govkit.printing.models import SUPERSEDED, VALID, WITHDRAWN, DocumentNumberSequence, IssuedDocument
 from govkit.printing.registry import TemplateRegistry, registry_for
 
 __all__ = ["Issuer", "IssuedCopy", "DocumentNotAllowed", "issuer_for", "kinds_for", "issue_document",
-           "action_follower", "supersede_document", "withdraw_document", "issuing_organ", "next_document_number",
-           "issued_documents", "stored_pdf"]
+           "action_follower", "supersede_document", "withdraw_document", "withdraw_issued", "may_withdraw",
+           "issuing_organ", "next_document_number", "issued_documents", "stored_pdf"]
 
 EVENT = "document_issued"
 
@@ -278,6 +279,40 @@ def withdraw_document(session: Session, document: IssuedDocument, *, reason: str
     if not (reason or "").strip():
         raise ValidationError("撤销文书须说明原因。")
     document.status, document.status_changed_at, document.status_reason = WITHDRAWN, at, reason.strip()[:200]
+
+
+#: Who may withdraw (撤销/作废) an issued document: the issuing organ's head (本行政机关负责人), or Admin.
+WITHDRAW_ROLES = ("机关负责人",)
+
+
+def may_withdraw(actor: Any, document: IssuedDocument) -> bool:
+    """True when ``actor`` may withdraw ``document``: a valid one, withdrawn by a 机关负责人 of the issuing
+    organ's division (the organ answers for its documents, 行政许可法第三十八条) or by Admin."""
+    if document.status != VALID:
+        return False
+    if ADMIN_ROLE in actor.roles:
+        return True
+    return actor.has_role(*WITHDRAW_ROLES) and actor.division_code == document.division_code
+
+
+def withdraw_issued(session: Session, case: Case, document_id: int, actor: Any, *, reason: str,
+                    at: Any) -> IssuedDocument:
+    """Withdraw document ``document_id`` of ``case`` for ``actor`` with ``reason``; the caller audits and commits.
+
+    Refused (nothing changed) when the document is not the case's, is no longer valid, or the
+    actor is not the issuing organ's 机关负责人 (or Admin).
+    """
+    document = session.get(IssuedDocument, document_id)
+    if document is None or document.case_id != case.id:
+        raise UnknownDocument("本办件没有这份文书。", document=document_id)
+    if document.status != VALID:
+        state = "被替代" if document.status == SUPERSEDED else "撤销"
+        raise ValidationError(f"文书 {document.document_number} 已{state}，不能再撤销。")
+    if not may_withdraw(actor, document):
+        raise PermissionDenied(f"只有出具机关（{document.issuing_body}）的机关负责人可以撤销文书 "
+                               f"{document.document_number}。")
+    withdraw_document(session, document, reason=reason, at=at)
+    return document
 
 
 def printable(session: Session, case: Case, state: Any) -> list[tuple[str, str]]:

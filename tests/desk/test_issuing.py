@@ -294,3 +294,55 @@ def test_issued_copies_are_stored_whole(tmp_path):
 
     with pytest.raises(GovkitError, match="已损坏"):
         store.read(sha)
+
+
+def test_the_issuing_organs_head_withdraws_a_document_with_a_reason(desk_app, desk_world, user_client, db):
+    """撤销文书: only the issuing organ's 机关负责人 (or Admin), in scope, with a reason and the CSRF token;
+    recorded in the audit trail; verify then answers 已撤销. Refusals change nothing."""
+    from govkit.audit.models import AuditEntry
+    from govkit.printing.models import WITHDRAWN
+
+    from .conftest import COUNTY, OTHER_TOWNSHIP
+
+    clerk, _ = user_client("受理员", VILLAGE)
+    case = new_case(desk_world, clerk, db)
+    pdf = clerk.get(f"/desk/case/{case.id}/print/acceptance_notice").data
+    document = db.session.scalar(select(IssuedDocument))
+    url = f"/desk/case/{case.id}/withdraw-document/{document.id}"
+    assert document.division_code == COUNTY  # issued by the county 民政局 (the implementing organ)
+    assert url not in clerk.get(f"/desk/case/{case.id}").get_data(as_text=True)  # no form for a clerk
+
+    head, _ = user_client("机关负责人", COUNTY)
+    other_head, _ = user_client("机关负责人", OTHER_TOWNSHIP)
+
+    def refused(client, data, message):
+        page = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
+        db.session.expire_all()
+        assert message in page and db.session.get(IssuedDocument, document.id).status == VALID
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                                 .where(AuditEntry.action == "撤销文书")) == 0
+
+    refused(clerk, {"reason": "误出具"}, "只有出具机关（测试县民政局）的机关负责人可以撤销文书")
+    assert other_head.post(url, data={"reason": "误出具"}).status_code == 404  # not in the township's scope
+    refused(head, {"reason": " "}, "撤销文书须说明原因")
+    desk_app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        refused(head, {"reason": "误出具"}, "表单令牌失效")  # no token: refused
+        page = head.get(f"/desk/case/{case.id}").get_data(as_text=True)
+        assert url in page and "撤销文书" in page
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        response = head.post(url, data={"reason": "受理日期填写错误，误出具", "csrf_token": token},
+                             follow_redirects=True)
+    finally:
+        desk_app.config["WTF_CSRF_ENABLED"] = False
+    assert f"已撤销受理通知书 {document.document_number}" in response.get_data(as_text=True)
+    db.session.expire_all()
+    row = db.session.get(IssuedDocument, document.id)
+    assert (row.status, row.status_reason) == (WITHDRAWN, "受理日期填写错误，误出具")
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "撤销文书"))
+    assert entry.row_key == str(document.id) and document.document_number in entry.summary
+    assert "已撤销：受理日期填写错误" in head.get(f"/desk/case/{case.id}").get_data(as_text=True)
+    again = head.post(url, data={"reason": "再撤一次"}, follow_redirects=True).get_data(as_text=True)
+    assert "已撤销，不能再撤销" in again
+    status, html = check(public_client(desk_app), document.document_number, pdf)
+    assert status == 200 and verdict(html) == "已失效" and "撤销" in html
