@@ -24,7 +24,7 @@ import os
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from typing import Any
 
@@ -158,9 +158,20 @@ def _text(value: Any) -> str:
 
 
 def check_code(context: Any) -> str:
-    """The short hash a document's QR code carries: 16 hex digits of the SHA-256 of what it says."""
-    canonical = json.dumps(asdict(context), ensure_ascii=False, sort_keys=True, default=str)
+    """The short hash a document's QR code carries: 16 hex digits of the SHA-256 of what it says.
+
+    The fields as they are (tuples and lists as JSON arrays, dates as ISO text) — what
+    ``dataclasses.asdict`` gave, without its deep copy of every value.
+    """
+    values = {f.name: getattr(context, f.name) for f in fields(context)}
+    canonical = json.dumps(values, ensure_ascii=False, sort_keys=True, default=_plain)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in fields(value)}
+    return str(value)
 
 
 def issue_document(session: Session, case: Case, kind_name: str, actor: Any, issuer: Issuer, *,
@@ -185,7 +196,7 @@ def issue_document(session: Session, case: Case, kind_name: str, actor: Any, iss
     number = next_document_number(session, division, department, day.year)
     form_data = {str(k): _text(v) for k, v in (case.form_data or {}).items()}
     labels = dict(issuer.form_labels(case)) if issuer.form_labels and form_data else {}
-    context = case_notice(session, case, issuer.settings, getattr(actor, "name", "")).replace(
+    context = case_notice(session, case, issuer.settings, getattr(actor, "name", ""), organ=organ).replace(
         document_number=number, issuing_body=body, issued_on=day, form_data=form_data, form_labels=labels,
         extra=form_data)
     context = context.replace(check_code=check_code(context))
