@@ -101,6 +101,15 @@ def test_suspension_and_extension_issue_their_notices_in_the_same_transaction(ap
     assert (accepted.status, accepted.superseded_by_id) == (SUPERSEDED, renewed.id)
     assert accepted.status_reason == "批准延期，办结期限变更"
     assert renewed.document_number != accepted.document_number
+    # /public/verify says so for the old PDF, and confirms the new one.
+    from govkit.desk.issuing import stored_pdf
+    from tests.desk.test_verify_views import check, public_client, verdict
+
+    public = public_client(app)
+    status, html = check(public, accepted.document_number, stored_pdf(_issuer(app, workflow), accepted))
+    assert status == 200 and verdict(html) == "已失效" and "已被替代" in html and renewed.document_number in html
+    status, html = check(public, renewed.document_number, stored_pdf(_issuer(app, workflow), renewed))
+    assert verdict(html) == "一致"
 
 
 def test_an_organ_that_cannot_issue_undoes_the_suspension_with_a_clear_message(app, app_workflow, world, db, clock):
