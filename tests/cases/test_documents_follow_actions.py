@@ -62,6 +62,7 @@ def _text(app, workflow, document, tmp_path) -> str:
     return "".join(out.decode().split())
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_suspension_and_extension_issue_their_notices_in_the_same_transaction(app, app_workflow, world, db, clock,
                                                                                tmp_path):
     from govkit.desk.issuing import issue_document

@@ -42,6 +42,7 @@ def _actions(page: str) -> set[str]:
     return set(re.findall(r"/act/(\w+)", page))
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_a_registered_case_past_its_intake_clock_is_deemed_accepted_from_receipt(desk_world, user_client, db, clock,
                                                                                 tmp_path):
     clerk, _ = user_client("受理员", VILLAGE)

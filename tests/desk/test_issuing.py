@@ -65,6 +65,7 @@ def issuer(app):
                   store=FileStore(app.config["GOVKIT_STORAGE_DIR"], 10**6), settings=state.settings)
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_acceptance_notice_of_a_refused_case_is_refused_and_nothing_is_issued(desk_world, user_client, db, app,
                                                                               monkeypatch):
     clerk, user = user_client("受理员", VILLAGE)
@@ -89,6 +90,7 @@ def test_acceptance_notice_of_a_refused_case_is_refused_and_nothing_is_issued(de
     assert count(db, IssuedDocument) == 0
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_printing_twice_serves_the_same_bytes_one_issue_one_event(desk_world, user_client, db, app):
     clerk, user = user_client("受理员", VILLAGE)
     case = new_case(desk_world, clerk, db)
@@ -142,6 +144,7 @@ def test_the_printed_document_carries_its_number_and_qr_factors(desk_world, user
     assert url.endswith(f"#t={case.progress_token}&doc={row.document_number}&h={row.check_code}")
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_reissue_supersedes_and_verify_says_so_for_the_old_pdf(desk_app, desk_world, user_client, db):
     clerk, _ = user_client("受理员", VILLAGE)
     case = new_case(desk_world, clerk, db)
@@ -170,6 +173,7 @@ def test_reissue_supersedes_and_verify_says_so_for_the_old_pdf(desk_app, desk_wo
     assert case.applicant_name not in html and case.progress_token not in html
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_tampered_pdf_is_not_issued_and_the_qr_code_verifies(desk_app, desk_world, user_client, db):
     clerk, _ = user_client("受理员", VILLAGE)
     case = new_case(desk_world, clerk, db)
@@ -188,6 +192,7 @@ def test_tampered_pdf_is_not_issued_and_the_qr_code_verifies(desk_app, desk_worl
     assert verdict(page) is None
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_plugin_document_is_printed_with_the_case_form_data(desk_world, user_client, db, tmp_path):
     clerk, _ = user_client("受理员", VILLAGE)
     case = new_case(desk_world, clerk, db)
@@ -296,6 +301,7 @@ def test_issued_copies_are_stored_whole(tmp_path):
         store.read(sha)
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_the_issuing_organs_head_withdraws_a_document_with_a_reason(desk_app, desk_world, user_client, db):
     """撤销文书: only the issuing organ's 机关负责人 (or Admin), in scope, with a reason and the CSRF token;
     recorded in the audit trail; verify then answers 已撤销. Refusals change nothing."""
