@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 
-from govkit.cases.runtime import workflow_for
+from govkit.cases.runtime import on_workflow, workflow_for
 from govkit.desk import issuing
 from govkit.desk.queues import QUEUES, queues_for
 from govkit.desk.storage import FileStore
@@ -78,6 +78,6 @@ def register(appbuilder, app) -> None:
                             **category)
     appbuilder.add_view_no_menu(DeskCaseView)
     appbuilder.add_view_no_menu(DeskFileView)
-    follow_with_documents(app)
+    on_workflow(app, follow_with_documents)  # when the app's workflow is built (on first use)
     appbuilder.add_view(TransferView, "纸质资料交接", icon="fa-exchange", **category)
     appbuilder.add_view(HomeVisitView, "预约上门", icon="fa-home", **category)
