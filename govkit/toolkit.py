@@ -56,6 +56,8 @@ if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.catalog.sync import sync_plugin_items
     from govkit.db import Model, UTCDateTime, db, utcnow
     from govkit.desk.documents import case_notice
+    from govkit.desk.issuing import issue_document, supersede_document
+    from govkit.desk.views import document_issuer, follow_with_documents
     from govkit.hierarchy.models import CentreKind, Department, Division, Organ, ServiceCentre, Staff
     from govkit.hierarchy.organs import organ_for_case
     from govkit.hierarchy.sample import load_sample as load_division_sample
@@ -102,6 +104,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     "db": ("govkit.db", "db"),
     "utcnow": ("govkit.db", "utcnow"),
     "case_notice": ("govkit.desk.documents", "case_notice"),
+    "issue_document": ("govkit.desk.issuing", "issue_document"),
+    "supersede_document": ("govkit.desk.issuing", "supersede_document"),
+    "document_issuer": ("govkit.desk.views", "document_issuer"),
+    "follow_with_documents": ("govkit.desk.views", "follow_with_documents"),
     "CentreKind": ("govkit.hierarchy.models", "CentreKind"),
     "Department": ("govkit.hierarchy.models", "Department"),
     "Division": ("govkit.hierarchy.models", "Division"),
@@ -161,6 +167,7 @@ __all__ = [
     # printing
     "PrintTemplate", "TemplateRegistry", "TemplateNotFound", "registry_for", "print_engine", "progress_url",
     "document_url", "CaseNotice", "ImplementationGuide", "RegisterRange", "TransferBatch", "case_notice",
+    "issue_document", "supersede_document", "document_issuer", "follow_with_documents",
     "CaseDocumentKind",
     # publicity services
     "ratings", "complaints", "disclosures", "seed_foi_demo",

@@ -5,7 +5,7 @@ app's" workflow or calendar lives here. The request → Actor function is in :mo
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from flask import Flask, current_app
 from sqlalchemy.orm import Session, object_session
@@ -40,14 +40,31 @@ def invalidate_calendar(app: Flask | None = None) -> None:
 
 
 def workflow_for(app: Flask | None = None) -> Workflow:
-    """The app's Workflow (built once: built-in and plugin actions, cached calendar)."""
+    """The app's Workflow (built once, when first used: built-in and plugin actions, cached calendar,
+    then each of :func:`on_workflow`'s set-ups, e.g. the desk's document follower)."""
     app = _app(app)
     state = get_state(app)
     workflow = state.cache.get("workflow")
     if workflow is None:
         workflow = Workflow(settings=state.settings, pm=state.pm, calendar_loader=cached_calendar(app))
+        for setup in state.cache.get(_SETUPS, ()):
+            setup(app, workflow)
         state.cache["workflow"] = workflow
     return workflow
+
+
+_SETUPS = "workflow_setups"
+
+
+def on_workflow(app: Flask, setup: Callable[[Flask, Workflow], None]) -> None:
+    """Run ``setup(app, workflow)`` on the app's Workflow when it is built (at once if it is built already).
+
+    The workflow is built on first use, not at start-up: a plugin's faulty step is reported then.
+    """
+    state = get_state(app)
+    state.cache.setdefault(_SETUPS, []).append(setup)
+    if state.cache.get("workflow") is not None:
+        setup(app, state.cache["workflow"])
 
 
 # -- shortcuts for code running inside a govkit app ----------------------------------------

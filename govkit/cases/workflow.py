@@ -108,6 +108,8 @@ class ActionContext:
 
 Guard = Callable[[ActionContext], None]
 Effect = Callable[[ActionContext], None]
+#: Runs after an action in its transaction (see :meth:`Workflow.add_follower`).
+Follower = Callable[[Session, "Case", str, "Actor"], None]
 
 #: Events the system records without a workflow action (shown in the case's history).
 SYSTEM_EVENT_LABELS = {"deadline_recomputed": "办结期限重算", "document_issued": "出具文书"}
@@ -208,6 +210,7 @@ class Workflow:
         self.actions: dict[str, WorkflowAction] = {}
         self._action_plugins: dict[str, str] = {}  # action name → the plugin that added it
         self.state_labels: dict[str, str] = {}
+        self.followers: list[Follower] = []
         if pm is not None:
             self._collect_plugin_actions(pm)
         else:
@@ -414,8 +417,29 @@ class Workflow:
         event = self.record_event(session, case, action.name, from_state, actor,
                                   comment=fields.get("comment") or fields.get("reason"), data=ctx.data,
                                   role=self._role_used(action, actor))
+        if self.followers:
+            self._follow(session, case, action.name, actor)
         self.finish(session, commit)
         return event
+
+    def add_follower(self, follower: "Follower") -> None:
+        """Run ``follower(session, case, action_name, actor)`` after every action, in its transaction.
+
+        The desk adds one that issues the documents an action brings with it (行政许可法第四十二条:
+        the 延期通知书 of an approved extension; 第四十五条: the 特别程序告知书 telling the applicant
+        in writing). It runs once the action's event is written (so the case's history holds it) and
+        before the commit; a follower that raises a GovkitError undoes the action with it.
+        """
+        self.followers.append(follower)
+
+    def _follow(self, session: Session, case: Case, action_name: str, actor: Actor) -> None:
+        self.finish(session, commit=False)  # the action's event first: what follows reads the history
+        try:
+            for follower in self.followers:
+                follower(session, case, action_name, actor)
+        except GovkitError:
+            session.rollback()
+            raise
 
     def apply_deemed_acceptance(self, session: Session, case: Case, actor: Actor | None = None, *,
                                 commit: bool = True) -> CaseEvent | None:

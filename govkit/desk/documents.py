@@ -67,9 +67,15 @@ def _division_name(session: Session, code: str | None) -> str:
     return session.scalar(select(Division.name).where(Division.code == code)) or code
 
 
-def _last_event(session: Session, case: Case, *actions: str) -> CaseEvent | None:
-    return session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.action.in_(actions))
-                          .order_by(CaseEvent.id.desc()).limit(1))
+#: The steps whose last event a notice reads (补正, 延期, 特别程序, the decision).
+NOTICE_EVENTS = ("request_supplement", "request_supplement_online", "extend", "suspend", "approve", "deny")
+
+
+def _last_events(session: Session, case: Case) -> dict[str, CaseEvent]:
+    """The last event of each of :data:`NOTICE_EVENTS` in the case's history, in one query."""
+    events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                     CaseEvent.action.in_(NOTICE_EVENTS)).order_by(CaseEvent.id))
+    return {event.action: event for event in events}  # later ones replace earlier ones
 
 
 def _day(value: Any) -> date | None:
@@ -84,23 +90,27 @@ def _local_day(value: datetime | None) -> date | None:
     return (value + timedelta(hours=8)).date() if value is not None else None
 
 
-def case_notice(session: Session, case: Case, settings: Any, staff_name: str = ""):
+def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "", *, organ: Any = None):
     """A :class:`CaseNotice` for ``case`` (masked personal data), issued in the implementing organ's name.
 
-    Raises :class:`~govkit.errors.OrganIncomplete` when the organ lacks what documents need.
+    Raises :class:`~govkit.errors.OrganIncomplete` when the organ lacks what documents need;
+    ``organ``: the case's :func:`organ_for_case` when the caller has it already.
     """
     impl = case.implementation
-    organ = organ_for_case(session, case)
+    organ = organ or organ_for_case(session, case)
     wording = wording_of(case)
-    missing_event = _last_event(session, case, "request_supplement", "request_supplement_online")
+    last = _last_events(session, case)
+    asked = [e for e in (last.get("request_supplement"), last.get("request_supplement_online")) if e is not None]
+    missing_event = max(asked, key=lambda e: e.id) if asked else None
     supplement = (missing_event.data or {}) if missing_event else {}
     missing_names = list(supplement.get("missing", []))
     by_name = {row.material.name: row.material for row in case.materials}
-    extension = _last_event(session, case, "extend")
+    extension = last.get("extend")
     extension_data = (extension.data or {}) if extension else {}
-    special = _last_event(session, case, "suspend")
+    special = last.get("suspend")
     special_data = (special.data or {}) if special else {}
-    decided = _last_event(session, case, "approve", "deny")
+    decisions = [e for e in (last.get("approve"), last.get("deny")) if e is not None]
+    decided = max(decisions, key=lambda e: e.id) if decisions else None
     base = public_base_url(settings)
     return CaseNotice(
         case_number=case.number,

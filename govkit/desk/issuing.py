@@ -24,7 +24,7 @@ import os
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -38,16 +38,18 @@ from govkit.cases.models import Case
 from govkit.desk.documents import case_actions, case_notice, kind_title, printable_documents
 from govkit.hierarchy.organs import missing_fields, organ_for_case, organ_label
 from govkit.desk.storage import FileStore
-from govkit.errors import GovkitError, OrganIncomplete, ValidationError
+from govkit.errors import GovkitError, OrganIncomplete, PermissionDenied, ValidationError
 from govkit.hierarchy.models import Department, Division, Organ
+from govkit.hierarchy.scope import ADMIN_ROLE
 from govkit.printing.issued import seal_if_configured
 from govkit.printing.kinds import CaseDocumentKind, DocumentNotAllowed, KindRegistry, LetterKind, kinds_for
 from govkit.printing.models import SUPERSEDED, VALID, WITHDRAWN, DocumentNumberSequence, IssuedDocument
 from govkit.printing.registry import TemplateRegistry, registry_for
 
 __all__ = ["Issuer", "IssuedCopy", "DocumentNotAllowed", "issuer_for", "kinds_for", "issue_document",
-           "supersede_document", "withdraw_document", "issue_organ_document", "issuing_organ", "next_document_number",
-           "issued_documents", "stored_pdf", "issue_letter"]
+           "action_follower", "supersede_document", "withdraw_document", "withdraw_issued", "may_withdraw",
+           "issue_organ_document", "issuing_organ", "next_document_number", "issued_documents", "stored_pdf",
+           "issue_letter"]
 
 EVENT = "document_issued"
 
@@ -157,9 +159,20 @@ def _text(value: Any) -> str:
 
 
 def check_code(context: Any) -> str:
-    """The short hash a document's QR code carries: 16 hex digits of the SHA-256 of what it says."""
-    canonical = json.dumps(asdict(context), ensure_ascii=False, sort_keys=True, default=str)
+    """The short hash a document's QR code carries: 16 hex digits of the SHA-256 of what it says.
+
+    The fields as they are (tuples and lists as JSON arrays, dates as ISO text) — what
+    ``dataclasses.asdict`` gave, without its deep copy of every value.
+    """
+    values = {f.name: getattr(context, f.name) for f in fields(context)}
+    canonical = json.dumps(values, ensure_ascii=False, sort_keys=True, default=_plain)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in fields(value)}
+    return str(value)
 
 
 def issue_document(session: Session, case: Case, kind_name: str, actor: Any, issuer: Issuer, *,
@@ -184,7 +197,7 @@ def issue_document(session: Session, case: Case, kind_name: str, actor: Any, iss
     number = next_document_number(session, division, department, day.year)
     form_data = {str(k): _text(v) for k, v in (case.form_data or {}).items()}
     labels = dict(issuer.form_labels(case)) if issuer.form_labels and form_data else {}
-    context = case_notice(session, case, issuer.settings, getattr(actor, "name", "")).replace(
+    context = case_notice(session, case, issuer.settings, getattr(actor, "name", ""), organ=organ).replace(
         document_number=number, issuing_body=body, issued_on=day, form_data=form_data, form_labels=labels,
         extra=form_data)
     context = context.replace(check_code=check_code(context))
@@ -285,6 +298,32 @@ def supersede_document(session: Session, case: Case, kind_name: str, actor: Any,
         issue_document(session, case, kind_name, actor, issuer, today=today)
 
 
+def action_follower(kinds: KindRegistry, issuer: Callable[[], Issuer]) -> Callable[[Session, Case, str, Any], None]:
+    """A workflow follower (:meth:`Workflow.add_follower`) issuing what an action brings, in its transaction.
+
+    For every kind whose ``issue_on`` names the action: issue it (superseding a valid copy —
+    a second extension's notice replaces the first), e.g. the 特别程序告知书 when a special
+    procedure starts (行政许可法第四十五条: the applicant is told in writing) and the 延期通知书 when
+    an extension is approved (第四十二条). For every kind whose ``reissue_on`` names it: supersede
+    the valid copy, if any (the 受理通知书 promised a date the extension moved). ``issuer`` is
+    called only when the action brings something.
+    """
+    def follow(session: Session, case: Case, action: str, actor: Any) -> None:
+        following = kinds.following(action)
+        if not following:
+            return
+        service = issuer()
+        reason = AUTO_REASONS.get(action, action)
+        for kind in following:
+            if action in kind.issue_on or _current(session, case, kind) is not None:
+                supersede_document(session, case, kind.name, actor, service, reason=reason)
+    return follow
+
+
+#: Why an action supersedes a valid copy (stored as the old copy's status reason, shown by verify).
+AUTO_REASONS = {"extend": "批准延期，办结期限变更", "suspend": "进入特别程序"}
+
+
 def withdraw_document(session: Session, document: IssuedDocument, *, reason: str, at: Any) -> None:
     """Mark an issued document withdrawn (撤销), e.g. issued in error; verify then says so. The caller commits."""
     if not (reason or "").strip():
@@ -322,6 +361,40 @@ def issue_organ_document(session: Session, kind: CaseDocumentKind, build: Callab
     session.add(row)
     session.flush()
     return IssuedCopy(row, pdf, True)
+
+
+#: Who may withdraw (撤销/作废) an issued document: the issuing organ's head (本行政机关负责人), or Admin.
+WITHDRAW_ROLES = ("机关负责人",)
+
+
+def may_withdraw(actor: Any, document: IssuedDocument) -> bool:
+    """True when ``actor`` may withdraw ``document``: a valid one, withdrawn by a 机关负责人 of the issuing
+    organ's division (the organ answers for its documents, 行政许可法第三十八条) or by Admin."""
+    if document.status != VALID:
+        return False
+    if ADMIN_ROLE in actor.roles:
+        return True
+    return actor.has_role(*WITHDRAW_ROLES) and actor.division_code == document.division_code
+
+
+def withdraw_issued(session: Session, case: Case, document_id: int, actor: Any, *, reason: str,
+                    at: Any) -> IssuedDocument:
+    """Withdraw document ``document_id`` of ``case`` for ``actor`` with ``reason``; the caller audits and commits.
+
+    Refused (nothing changed) when the document is not the case's, is no longer valid, or the
+    actor is not the issuing organ's 机关负责人 (or Admin).
+    """
+    document = session.get(IssuedDocument, document_id)
+    if document is None or document.case_id != case.id:
+        raise UnknownDocument("本办件没有这份文书。", document=document_id)
+    if document.status != VALID:
+        state = "被替代" if document.status == SUPERSEDED else "撤销"
+        raise ValidationError(f"文书 {document.document_number} 已{state}，不能再撤销。")
+    if not may_withdraw(actor, document):
+        raise PermissionDenied(f"只有出具机关（{document.issuing_body}）的机关负责人可以撤销文书 "
+                               f"{document.document_number}。")
+    withdraw_document(session, document, reason=reason, at=at)
+    return document
 
 
 def printable(session: Session, case: Case, state: Any) -> list[tuple[str, str]]:

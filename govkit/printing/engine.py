@@ -15,14 +15,19 @@ seal, page number centred at the foot.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import io
+import os
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.rl_accel import asciiBase85Decode
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfdoc
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.canvas import Canvas, _digester
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
 
 from govkit.errors import SettingsError
@@ -162,8 +167,55 @@ class _SignatureBand(Flowable):
         if self.seal_image:
             # The seal overlaps the issuer and the date, as an ink seal does (GB/T 9704 §7.3.5.1).
             size = self.SEAL_SIZE
+            register_image(canvas, self.seal_image, "auto")
             canvas.drawImage(self.seal_image, right + (self.RIGHT_WIDTH - size) / 2, y + sum(self._line_heights) / 2
                              - size / 2 + 2 * mm, size, size, mask="auto", preserveAspectRatio=True)
+
+
+@functools.lru_cache(maxsize=32)
+def _image_xobject(path: str, mask: Any, mtime_ns: int, size: int) -> pdfdoc.PDFImageXObject:
+    """The image XObject (and soft mask) of the file ``path``, decoded and compressed once per process.
+
+    What ``Canvas.drawImage`` builds for every PDF — reading the PNG, splitting its alpha, Flate
+    compressing both (~ half of a sealed notice's rendering) — only depends on the file: keyed by
+    path, mask and the file's mtime and size, so a replaced seal image is read again.
+    """
+    name = _digester(f"{path}{mask}".encode())  # the name drawImage gives a file image
+    image = pdfdoc.PDFImageXObject(name, None, mask=mask)
+    with open(path, "rb") as source:
+        image.loadImageFromRaw(source)  # binary Flate, no ASCII85 (as the page streams, see _NoticeCanvas)
+    smask = getattr(image, "_smask", None)
+    if smask is not None and smask._filters[:1] == ("ASCII85Decode",):  # the alpha channel, encoded by rl_config
+        content = smask.streamContent
+        smask.streamContent = asciiBase85Decode(content if isinstance(content, str) else content.decode("latin-1"))
+        smask._filters = smask._filters[1:]
+    image.name = name
+    return image
+
+
+def register_image(canvas: Canvas, path: str, mask: Any = None) -> None:
+    """Put the cached XObject of image file ``path`` into ``canvas``'s document, as ``drawImage`` would on
+    first use; ``canvas.drawImage(path, …, mask=mask)`` then finds it and draws it without reading the file."""
+    stat = os.stat(path)
+    cached = _image_xobject(path, mask, stat.st_mtime_ns, stat.st_size)
+    document = canvas._doc
+    reg_name = document.getXObjectName(cached.name)
+    if document.idToObject.get(reg_name) is not None:
+        return
+    image = copy.copy(cached)  # per document: registering marks it, and its soft mask reference is the document's
+    canvas._setXObjects(image)
+    document.Reference(image, reg_name)
+    document.addForm(cached.name, image)
+    smask = getattr(cached, "_smask", None)
+    if smask is not None:
+        del image._smask
+        mask_name = document.getXObjectName(smask.name)
+        if document.idToObject.get(mask_name) is None:
+            smask = copy.copy(smask)  # registering marks the object with its name in this document
+            canvas._setXObjects(smask)
+            image.smask = document.Reference(smask, mask_name)
+        else:
+            image.smask = pdfdoc.PDFObjectReference(mask_name)
 
 
 def signature_block(issuer: str, on: date | None, *, qr: Flowable | None = None,

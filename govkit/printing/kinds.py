@@ -35,6 +35,12 @@ class CaseDocumentKind:
     case's history holds one of them. ``states``: when given, the case must also be in
     one of these states. ``requirement`` completes the refusal message
     "本办件{requirement}，不能出具{title}。" (e.g. 未受理). ``template`` defaults to ``name``.
+
+    ``issue_on``: actions that issue the document by themselves, in the action's transaction
+    (行政许可法第四十五条: the applicant is told the special procedure in writing; 第四十二条: the
+    extension, its reason and new date); a valid copy issued before is superseded. ``reissue_on``:
+    actions that make an issued copy wrong (an extension moves the dates a 受理通知书 promised):
+    a valid copy is superseded by a new one; without one nothing is issued.
     """
 
     name: str
@@ -44,10 +50,12 @@ class CaseDocumentKind:
     states: tuple[str, ...] = ()
     requirement: str = ""
     source: str = ""
+    issue_on: tuple[str, ...] = ()
+    reissue_on: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "after", tuple(self.after))
-        object.__setattr__(self, "states", tuple(self.states))
+        for name in ("after", "states", "issue_on", "reissue_on"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
         if not self.template:
             object.__setattr__(self, "template", self.name)
 
@@ -65,14 +73,17 @@ class CaseDocumentKind:
 #: The built-in kinds, in print-box order (registered by the built-in plugin); the decision
 #: documents' titles are worded by the item type on the case (govkit.catalog.wording).
 BUILTIN_KINDS: tuple[CaseDocumentKind, ...] = (
-    CaseDocumentKind(name="acceptance_notice", title="受理通知书", after=("accept",), requirement="未受理"),
+    # 行政许可法第三十二条: a case deemed accepted (视为受理) has its 受理通知书 too, saying so.
+    CaseDocumentKind(name="acceptance_notice", title="受理通知书", after=("accept", "deem_accepted"),
+                     requirement="未受理", reissue_on=("extend",)),
     CaseDocumentKind(name="supplement_notice", title="一次性告知书",
                      after=("request_supplement", "request_supplement_online"),
                      requirement="未作一次性告知补正"),
     CaseDocumentKind(name="refusal_notice", title="不予受理通知书", after=("refuse",), requirement="未作不予受理决定"),
-    CaseDocumentKind(name="extension_notice", title="延期通知书", after=("extend",), requirement="未批准延期"),
+    CaseDocumentKind(name="extension_notice", title="延期通知书", after=("extend",), requirement="未批准延期",
+                     issue_on=("extend",)),
     CaseDocumentKind(name="special_procedure_notice", title="特别程序告知书", after=("suspend",),
-                     requirement="未进入特别程序"),
+                     requirement="未进入特别程序", issue_on=("suspend",)),
     CaseDocumentKind(name="decision_grant", title="准予决定书", after=("approve",), requirement="未作出准予决定"),
     CaseDocumentKind(name="decision_deny", title="不予决定书", after=("deny",), requirement="未作出不予决定"),
     CaseDocumentKind(name="delivery_receipt", title="送达回证", after=("complete",), requirement="尚未办结"),
@@ -111,6 +122,10 @@ class KindRegistry:
 
     def __contains__(self, name: object) -> bool:
         return name in self._kinds
+
+    def following(self, action: str) -> list[CaseDocumentKind]:
+        """The kinds that ``action`` issues (``issue_on``) or re-issues (``reissue_on``), in order."""
+        return [kind for kind in self._kinds.values() if action in kind.issue_on or action in kind.reissue_on]
 
     def allowed(self, state: str, history: Iterable[str]) -> list[CaseDocumentKind]:
         """The kinds a case in ``state`` with action ``history`` may have issued, in order."""

@@ -111,6 +111,7 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", html))
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_2027_deadlines_are_marked_provisional_in_api_page_notice_and_status(
         app, db, long_world, clerk, govkit_cli, tmp_path):  # noqa: F811
     crossing = accept_in_app(app, db.session, long_world, date(2026, 12, 21))

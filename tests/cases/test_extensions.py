@@ -29,6 +29,7 @@ def _in_review(workflow, s, world):
     return case
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_one_extension_of_at_most_ten_days_and_the_statutory_date_never_moves_past_it(workflow, permit, db, clock):
     s = db.session
     case = _in_review(workflow, s, permit)
@@ -61,6 +62,7 @@ def test_an_implementation_may_forbid_extensions(workflow, permit, db):
         workflow.perform(s, case, "request_extension", permit.handler, days=1, reason="x")
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_the_requester_cannot_approve_their_own_extension(workflow, permit, db):
     s = db.session
     case = _in_review(workflow, s, permit)

@@ -5,6 +5,8 @@ Worked example: accepted Mon 2026-03-02; 专家评审 (5 working days) starts Tu
 """
 from __future__ import annotations
 
+import pytest
+
 from datetime import date
 
 from govkit.cases.deadlines import deadline_status, statuses_sql
@@ -38,6 +40,7 @@ def _watch(workflow, s, world, case, day):
     return python, sql, case.id in queued, case.id in watched
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_a_special_procedure_past_its_stated_time_is_flagged(workflow, world, db, clock):
     s = db.session
     case, event = _suspended(workflow, s, world, clock)

@@ -55,6 +55,7 @@ def _decided(db, world, decision: str):
     return case
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 @pytest.mark.parametrize("item_type,grant,deny", WORDING)
 def test_decision_wording_follows_the_item_type(item_type, grant, deny, desk_app, desk_world, user_client, db,
                                                 tmp_path):

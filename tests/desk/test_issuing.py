@@ -65,6 +65,7 @@ def issuer(app):
                   store=FileStore(app.config["GOVKIT_STORAGE_DIR"], 10**6), settings=state.settings)
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_acceptance_notice_of_a_refused_case_is_refused_and_nothing_is_issued(desk_world, user_client, db, app,
                                                                               monkeypatch):
     clerk, user = user_client("受理员", VILLAGE)
@@ -89,6 +90,7 @@ def test_acceptance_notice_of_a_refused_case_is_refused_and_nothing_is_issued(de
     assert count(db, IssuedDocument) == 0
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_printing_twice_serves_the_same_bytes_one_issue_one_event(desk_world, user_client, db, app):
     clerk, user = user_client("受理员", VILLAGE)
     case = new_case(desk_world, clerk, db)
@@ -142,6 +144,7 @@ def test_the_printed_document_carries_its_number_and_qr_factors(desk_world, user
     assert url.endswith(f"#t={case.progress_token}&doc={row.document_number}&h={row.check_code}")
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_reissue_supersedes_and_verify_says_so_for_the_old_pdf(desk_app, desk_world, user_client, db):
     clerk, _ = user_client("受理员", VILLAGE)
     case = new_case(desk_world, clerk, db)
@@ -170,6 +173,7 @@ def test_reissue_supersedes_and_verify_says_so_for_the_old_pdf(desk_app, desk_wo
     assert case.applicant_name not in html and case.progress_token not in html
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_tampered_pdf_is_not_issued_and_the_qr_code_verifies(desk_app, desk_world, user_client, db):
     clerk, _ = user_client("受理员", VILLAGE)
     case = new_case(desk_world, clerk, db)
@@ -188,6 +192,7 @@ def test_tampered_pdf_is_not_issued_and_the_qr_code_verifies(desk_app, desk_worl
     assert verdict(page) is None
 
 
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
 def test_plugin_document_is_printed_with_the_case_form_data(desk_world, user_client, db, tmp_path):
     clerk, _ = user_client("受理员", VILLAGE)
     case = new_case(desk_world, clerk, db)
@@ -215,6 +220,7 @@ def test_kinds_declare_when_they_may_be_issued():
     names = lambda state, *history: [k.name for k in registry.allowed(state, history)]  # noqa: E731
     assert names("refused", "register", "refuse") == ["refusal_notice"]
     assert names("accepted", "register", "accept") == ["acceptance_notice"]
+    assert names("accepted", "register", "deem_accepted") == ["acceptance_notice"]  # 视为受理 (§32)
     assert names("accepted", "register", "request_supplement", "resubmit", "accept") == [
         "acceptance_notice", "supplement_notice"]
     assert names("completed", "register", "accept", "approve", "complete") == [
@@ -227,6 +233,10 @@ def test_kinds_declare_when_they_may_be_issued():
     assert names("suspended", "register", "accept", "assign", "start_review", "suspend") == [
         "acceptance_notice", "special_procedure_notice"]
     rules = {k.name: (k.after, k.states, k.requirement) for k in BUILTIN_KINDS}
+    # The steps that issue a document by themselves (§42, §45) and the one that supersedes the 受理通知书.
+    assert {k.name: (k.issue_on, k.reissue_on) for k in BUILTIN_KINDS if k.issue_on or k.reissue_on} == {
+        "acceptance_notice": ((), ("extend",)), "extension_notice": (("extend",), ()),
+        "special_procedure_notice": (("suspend",), ())}
     assert rules["extension_notice"] == (("extend",), (), "未批准延期")
     assert rules["special_procedure_notice"] == (("suspend",), (), "未进入特别程序")
     assert rules["decision_grant"] == (("approve",), (), "未作出准予决定")
@@ -289,3 +299,56 @@ def test_issued_copies_are_stored_whole(tmp_path):
 
     with pytest.raises(GovkitError, match="已损坏"):
         store.read(sha)
+
+
+@pytest.mark.both_backends  # a must-show of issues 19/20: SQLite and PostgreSQL
+def test_the_issuing_organs_head_withdraws_a_document_with_a_reason(desk_app, desk_world, user_client, db):
+    """撤销文书: only the issuing organ's 机关负责人 (or Admin), in scope, with a reason and the CSRF token;
+    recorded in the audit trail; verify then answers 已撤销. Refusals change nothing."""
+    from govkit.audit.models import AuditEntry
+    from govkit.printing.models import WITHDRAWN
+
+    from .conftest import COUNTY, OTHER_TOWNSHIP
+
+    clerk, _ = user_client("受理员", VILLAGE)
+    case = new_case(desk_world, clerk, db)
+    pdf = clerk.get(f"/desk/case/{case.id}/print/acceptance_notice").data
+    document = db.session.scalar(select(IssuedDocument))
+    url = f"/desk/case/{case.id}/withdraw-document/{document.id}"
+    assert document.division_code == COUNTY  # issued by the county 民政局 (the implementing organ)
+    assert url not in clerk.get(f"/desk/case/{case.id}").get_data(as_text=True)  # no form for a clerk
+
+    head, _ = user_client("机关负责人", COUNTY)
+    other_head, _ = user_client("机关负责人", OTHER_TOWNSHIP)
+
+    def refused(client, data, message):
+        page = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
+        db.session.expire_all()
+        assert message in page and db.session.get(IssuedDocument, document.id).status == VALID
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                                 .where(AuditEntry.action == "撤销文书")) == 0
+
+    refused(clerk, {"reason": "误出具"}, "只有出具机关（测试县民政局）的机关负责人可以撤销文书")
+    assert other_head.post(url, data={"reason": "误出具"}).status_code == 404  # not in the township's scope
+    refused(head, {"reason": " "}, "撤销文书须说明原因")
+    desk_app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        refused(head, {"reason": "误出具"}, "表单令牌失效")  # no token: refused
+        page = head.get(f"/desk/case/{case.id}").get_data(as_text=True)
+        assert url in page and "撤销文书" in page
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        response = head.post(url, data={"reason": "受理日期填写错误，误出具", "csrf_token": token},
+                             follow_redirects=True)
+    finally:
+        desk_app.config["WTF_CSRF_ENABLED"] = False
+    assert f"已撤销受理通知书 {document.document_number}" in response.get_data(as_text=True)
+    db.session.expire_all()
+    row = db.session.get(IssuedDocument, document.id)
+    assert (row.status, row.status_reason) == (WITHDRAWN, "受理日期填写错误，误出具")
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "撤销文书"))
+    assert entry.row_key == str(document.id) and document.document_number in entry.summary
+    assert "已撤销：受理日期填写错误" in head.get(f"/desk/case/{case.id}").get_data(as_text=True)
+    again = head.post(url, data={"reason": "再撤一次"}, follow_redirects=True).get_data(as_text=True)
+    assert "已撤销，不能再撤销" in again
+    status, html = check(public_client(desk_app), document.document_number, pdf)
+    assert status == 200 and verdict(html) == "已失效" and "撤销" in html

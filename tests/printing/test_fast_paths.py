@@ -17,6 +17,8 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from govkit.printing import engine, tables, text
 
+from tests.organ_fixtures import seal_png
+
 from .conftest import _require
 
 
@@ -131,3 +133,39 @@ def test_restyled_table_is_measured_again():
     t.setStyle([("FONTSIZE", (0, 0), (-1, -1), 20), ("LEADING", (0, 0), (-1, -1), 26)])  # a plugin's restyle
     t.wrap(engine.CONTENT_WIDTH, 800)
     assert t._rowHeights == [32, 32]
+
+
+def test_the_cached_seal_image_prints_what_drawimage_prints(registry, case_notice, poppler, invariant, tmp_path,
+                                                            monkeypatch):
+    """A sealed notice with the seal's image XObject from the cache and as ``drawImage`` builds it itself."""
+    sealed = case_notice.replace(seal_image_path=str(seal_png()))
+    fast = registry.render("acceptance_notice", sealed)
+    with monkeypatch.context() as m:
+        m.setattr(engine, "register_image", lambda *args: None)  # drawImage reads the seal image itself
+        slow = registry.render("acceptance_notice", sealed)
+    assert b"/ASCII85Decode" not in fast and b"/ASCII85Decode" in slow and b"/SMask" in fast
+    assert _words(poppler, fast, "fast") == _words(poppler, slow, "slow")
+    fast_pages, slow_pages = _pixels(poppler, fast, "fast", tmp_path), _pixels(poppler, slow, "slow", tmp_path)
+    assert len(fast_pages) == len(slow_pages) >= 1
+    for a, b in zip(fast_pages, slow_pages):
+        assert ImageChops.difference(a, b).getbbox() is None, "the seal draws differently"
+    # and the seal is there: a dark ring where the issuer and date are
+    assert ImageChops.difference(fast_pages[-1], _pixels(poppler, registry.render("acceptance_notice", case_notice),
+                                                         "plain", tmp_path)[-1]).getbbox() is not None
+
+
+def test_a_seal_image_is_read_once_and_again_when_replaced(registry, case_notice, tmp_path):
+    """The seal's image XObject is built once per file version: a replaced seal image prints the new one."""
+    seal = tmp_path / "seal.png"
+    Image.new("RGBA", (60, 60), (204, 0, 0, 200)).save(seal)
+    sealed = case_notice.replace(seal_image_path=str(seal))
+    engine._image_xobject.cache_clear()
+    first, again = registry.render("acceptance_notice", sealed), registry.render("acceptance_notice", sealed)
+    assert engine._image_xobject.cache_info().misses == 1 and engine._image_xobject.cache_info().hits >= 1
+    assert b"/SMask" in first and first.count(b"/Subtype /Image") == again.count(b"/Subtype /Image") == 2
+    import os
+
+    Image.new("RGBA", (80, 80), (0, 0, 204, 200)).save(seal)
+    os.utime(seal, ns=(1, 1))  # a different mtime even within the file system's clock resolution
+    registry.render("acceptance_notice", sealed)
+    assert engine._image_xobject.cache_info().misses == 2  # read again

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from govkit.toolkit import (
     Actor, Case, CaseEvent, CentreKind, Department, Division, GovkitError, Implementation, Rating, Rectification, Scope,
     ServiceCentre, Staff, ValidationError, Workflow, attach_demo_forms, cached_calendar, calendar_for, complaints, db,
-    disclosures, get_state, id_check_char, load_demo_catalog, load_division_sample, ratings, seed_demo_applicants,
-    seed_demo_online_applications, seed_foi_demo, seed_supervision_demo, subtree_prefix, sync_plugin_items,
+    disclosures, document_issuer, follow_with_documents, get_state, id_check_char, issue_document, load_demo_catalog,
+    load_division_sample, ratings, seed_demo_applicants, seed_demo_online_applications, seed_foi_demo,
+    seed_supervision_demo, subtree_prefix, supersede_document, sync_plugin_items,
 )
 from govkit.toolkit import case_states as S
 
@@ -195,8 +196,12 @@ def _pick_state(rng: random.Random) -> str:
 
 
 def drive(workflow: Workflow, session, case: Case, target: str, actors: Actors, clock: Clock,
-          rng: random.Random) -> None:
-    """Perform the actions that take a registered ``case`` to ``target``."""
+          rng: random.Random, issuer=None) -> None:
+    """Perform the actions that take a registered ``case`` to ``target``.
+
+    The workflow issues what its steps bring (特别程序告知书, 延期通知书); with ``issuer`` the clerk
+    also prints the 受理通知书 of a case that will be extended, so the extension supersedes it.
+    """
     def do(action: str, actor: Actor, **fields) -> None:
         clock.advance(rng)
         workflow.perform(session, case, action, actor, commit=False, **fields)
@@ -211,7 +216,13 @@ def drive(workflow: Workflow, session, case: Case, target: str, actors: Actors, 
         return do("request_supplement", actors.get(village, "受理员"), missing=[material])
     if target == S.REFUSED:
         return do("refuse", actors.get(village, "受理员"), reason="申请事项不属于本机关职权范围，请向户籍所在地申请。")
+    extend = False
+    if target == S.IN_REVIEW:
+        extended = session.scalar(select(CaseEvent.id).where(CaseEvent.action == "extend").limit(1))
+        extend = extended is None or rng.random() < 0.3
     do("accept", actors.get(village, "受理员"))
+    if extend and issuer is not None:
+        issue_document(session, case, "acceptance_notice", actors.get(village, "受理员"), issuer)
     if target == S.ACCEPTED:
         return
     while case.current_division_code != case.implementing_division_code:
@@ -232,8 +243,7 @@ def drive(workflow: Workflow, session, case: Case, target: str, actors: Actors, 
     handler = actors.handler(session, dept)
     do("start_review", handler)
     if target == S.IN_REVIEW:
-        extended = session.scalar(select(CaseEvent.id).where(CaseEvent.action == "extend").limit(1))
-        if extended is None or rng.random() < 0.3:  # 行政许可法第四十二条: the handler asks, the organ's head approves
+        if extend:  # 行政许可法第四十二条: the handler asks, the organ's head approves (the 延期通知书 is issued)
             do("request_extension", handler, days=10, reason="需实地核查申请人家庭情况，十个工作日内不能作出决定。")
             do("extend", actors.get(here, "机关负责人"), reason="情况属实，同意延长十个工作日。")
         return
@@ -261,6 +271,8 @@ def seed_cases(app, divisions: dict[str, Division], count: int, rng: random.Rand
     now = now or datetime.now(timezone.utc)
     clock = Clock(now)
     workflow = Workflow(settings=state.settings, pm=state.pm, calendar_loader=cached_calendar(app), clock=clock)
+    follow_with_documents(app, workflow)  # 特别程序告知书 and 延期通知书 come with their steps, as in the app
+    issuer = document_issuer(app, workflow)
     actors = Actors(session, divisions)
     villages = [d for d in divisions.values() if d.level == 5]
     implementations = session.scalars(select(Implementation).where(Implementation.status == "已发布")).all()
@@ -306,7 +318,7 @@ def seed_cases(app, divisions: dict[str, Division], count: int, rng: random.Rand
                 proxy_authorised=True, form_data=forms_data.sample(impl.item.basic_code, name, id_number, rng),
                 material_states=checklist(impl, proxy and impl.proxy_allowed and not impl.presence_required),
             )
-            drive(workflow, session, case, target, actors, clock, rng)
+            drive(workflow, session, case, target, actors, clock, rng, issuer)
         except ValidationError as exc:
             # An item whose form or rules the generator cannot satisfy is left out.
             session.rollback()
@@ -324,7 +336,24 @@ def seed_cases(app, divisions: dict[str, Division], count: int, rng: random.Rand
     session.commit()
     settle_intake(workflow, session, actors, clock, now, result)
     session.commit()
+    correct_notices(session, issuer, actors, clock, now)
+    session.commit()
     return result
+
+
+def correct_notices(session, issuer, actors: Actors, clock: Clock, now: datetime, count: int = 3) -> None:
+    """A few 受理通知书 printed with a misspelt applicant name and re-issued after the correction: the old
+    copy is 已被替代 (nothing is overwritten) and /public/verify says so for it."""
+    cases = session.scalars(select(Case).where(Case.state == S.ACCEPTED).order_by(Case.id).limit(count)).all()
+    for case in cases:
+        clerk = actors.get(case.accepting_division_code, "受理员")
+        clock.now = now - timedelta(hours=3)
+        issue_document(session, case, "acceptance_notice", clerk, issuer)
+        clock.now = now - timedelta(hours=1)
+        wrong = case.applicant_name
+        case.applicant_name = wrong[:-1] + ("英" if wrong[-1] != "英" else "华")
+        supersede_document(session, case, "acceptance_notice", clerk, issuer,
+                           reason=f"申请人姓名登记有误（{wrong} 应为 {case.applicant_name}），更正后重新出具")
 
 
 def checklist(impl: Implementation, proxy: bool) -> dict[int, str]:

@@ -5,7 +5,7 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import column, func, select, table
 
 import county_demo
 from county_demo import local_plugin
@@ -98,6 +98,35 @@ def test_an_extension_asked_by_the_handler_and_approved_by_the_organ_head(demo):
             assert asked.role == "办理员" and asked.actor_name != event.actor_name
             case = db.session.get(Case, event.case_id)
             assert case.extension_days == 10 and case.legal_due_date >= case.due_date
+
+
+def test_documents_come_with_their_steps_and_corrections_supersede(demo):
+    """Issue 19 in the demo: every approved extension has its 延期通知书 and superseded its 受理通知书,
+    every special procedure its 特别程序告知书 (行政许可法第四十二、四十五条), and a few corrected
+    受理通知书 are 已被替代 — which /public/verify says for the old number."""
+    app, _, _, _ = demo
+    with app.app_context():
+        issued = table("gk_issued_document", *(column(name) for name in (  # the issue path's records
+            "id", "case_id", "template_name", "status", "status_reason", "superseded_by_id", "document_number",
+            "sha256")))
+        docs = db.session.execute(select(issued).order_by(issued.c.id)).all()
+        valid = {(d.case_id, d.template_name) for d in docs if d.status == "valid"}
+        extended = db.session.scalars(select(CaseEvent.case_id).where(CaseEvent.action == "extend")).all()
+        assert extended and all((c, "extension_notice") in valid for c in extended)
+        suspended = db.session.scalars(select(CaseEvent.case_id).where(CaseEvent.action == "suspend")).all()
+        assert suspended and all((c, "special_procedure_notice") in valid for c in suspended)
+        superseded = [d for d in docs if d.status == "superseded"]
+        assert {d.case_id for d in superseded} >= set(extended)
+        corrected = [d for d in superseded if "姓名登记有误" in (d.status_reason or "")]
+        assert len(corrected) == 3 and all(d.superseded_by_id for d in superseded)
+        old = corrected[0]
+        newer = next(d for d in docs if d.id == old.superseded_by_id)
+    client = app.test_client()
+    page = client.get("/public/verify").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    html = client.post("/public/verify", data={"csrf_token": token, "no": old.document_number,
+                                               "sha256": old.sha256}).get_data(as_text=True)
+    assert "已被替代" in html and newer.document_number in html
 
 
 def test_intake_watch_deemed_acceptance_and_deemed_withdrawal(demo):

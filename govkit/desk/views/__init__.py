@@ -8,14 +8,18 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 
+from govkit.cases.runtime import on_workflow, workflow_for
+from govkit.desk import issuing
 from govkit.desk.queues import QUEUES, queues_for
+from govkit.desk.storage import FileStore
 from govkit.desk.views.base import DeskView, grants
-from govkit.desk.views.cases import DeskCaseView, DeskFileView
+from govkit.desk.views.cases import DeskCaseView, DeskFileView, form_labels
 from govkit.desk.views.intake import IntakeView
 from govkit.desk.views.queues import DeskQueueView
 from govkit.desk.views.transfers import TransferView
 from govkit.desk.views.visits import HomeVisitView
 from govkit.desk.web import QueueLabel, actor, assets
+from govkit.state import get_state
 
 __all__ = ["IntakeView", "DeskQueueView", "DeskCaseView", "DeskFileView", "TransferView", "HomeVisitView", "register"]
 
@@ -41,6 +45,22 @@ def _shown(queue):
     return cond
 
 
+def document_issuer(app, workflow=None) -> issuing.Issuer:
+    """The issue path of ``app`` (its templates, kinds, file store and settings) for ``workflow``
+    (default: the app's own; the demo seeding passes its workflow with a clock set in the past)."""
+    state = get_state(app)
+    store = FileStore(app.config["GOVKIT_STORAGE_DIR"], int(state.settings["UPLOAD_MAX_BYTES"]))
+    return issuing.issuer_for(state, workflow=workflow or workflow_for(app), store=store, form_labels=form_labels)
+
+
+def follow_with_documents(app, workflow=None) -> None:
+    """Let ``workflow`` (default: the app's own) issue the documents a step brings (the 特别程序告知书,
+    行政许可法第四十五条; the 延期通知书, 第四十二条) through the one issue path, whoever performs it."""
+    workflow = workflow or workflow_for(app)
+    workflow.add_follower(issuing.action_follower(issuing.kinds_for(get_state(app)),
+                                                  lambda: document_issuer(app, workflow)))
+
+
 def register(appbuilder, app) -> None:
     """Add the desk views, the menu entries (queues with live counts) and the static assets."""
     app.register_blueprint(assets)
@@ -58,5 +78,6 @@ def register(appbuilder, app) -> None:
                             **category)
     appbuilder.add_view_no_menu(DeskCaseView)
     appbuilder.add_view_no_menu(DeskFileView)
+    on_workflow(app, follow_with_documents)  # when the app's workflow is built (on first use)
     appbuilder.add_view(TransferView, "纸质资料交接", icon="fa-exchange", **category)
     appbuilder.add_view(HomeVisitView, "预约上门", icon="fa-home", **category)

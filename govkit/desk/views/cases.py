@@ -168,6 +168,7 @@ class DeskCaseView(DeskView):
     default_view = "show"
     class_permission_name = "DeskCase"
     method_permission_name = {"show": "read", "reveal": "read", "print_document": "read", "reissue_document": "act",
+                              "withdraw_document": "act",
                               "act": "act", "upload": "act"}
     govkit_role_permissions = grants(can_read=READERS, can_act=WORKERS)
 
@@ -210,11 +211,12 @@ class DeskCaseView(DeskView):
             attachments=case_attachments(db.session, case),
             documents=issuing.printable(db.session, case, state),
             issued=issuing.issued_documents(db.session, case),
+            may_withdraw=lambda doc: issuing.may_withdraw(actor, doc),
             id_masked=mask_id_number(case.applicant_id_number),
             phone_masked=mask_phone(case.applicant_phone) if case.applicant_phone else "",
             progress_url=progress_url, divisions=divisions, offer=request.args.get("print"),
             can_upload=case.state not in S.FINAL_STATES and actor.has_role(*WORKERS),
-            action_labels={**workflow.event_labels(), **wording.action_labels()}, form_labels=_form_labels(case),
+            action_labels={**workflow.event_labels(), **wording.action_labels()}, form_labels=form_labels(case),
             form_data=case.form_data if reveal else mask_form_data(case.form_data, personal),
             can_reveal=bool(personal) and not reveal and actor.has_role(*REVEAL_ROLES),
         )
@@ -339,6 +341,23 @@ class DeskCaseView(DeskView):
         flash(f"已重新出具{kind.title}，文书编号 {copy.document.document_number}。", "success")
         return redirect(url_for("DeskCaseView.show", case_id=case_id, print=name))
 
+    @expose("/<int:case_id>/withdraw-document/<int:document_id>", methods=["POST"])
+    @has_access
+    @web.desk_errors(lambda case_id, document_id: url_for("DeskCaseView.show", case_id=case_id))
+    def withdraw_document(self, case_id: int, document_id: int):
+        """撤销 an issued document with a reason: the issuing organ's 机关负责人 (or Admin) only, in the
+        user's scope, CSRF-checked, recorded in the audit trail; verify then answers 已撤销."""
+        case = _case_or_404(case_id)
+        web.check_csrf()
+        document = issuing.withdraw_issued(db.session, case, document_id, web.actor(),
+                                           reason=request.form.get("reason", ""), at=workflow_for().now())
+        record(db.session, action="撤销文书", table_name="gk_issued_document", row_key=str(document.id),
+               summary=f"{case.number} {document.title} {document.document_number}",
+               before={"status": issuing.VALID}, after={"status": document.status, "reason": document.status_reason})
+        db.session.commit()
+        flash(f"已撤销{document.title} {document.document_number}。", "success")
+        return redirect(url_for("DeskCaseView.show", case_id=case_id))
+
 
 def _pdf_response(pdf: bytes, filename: str) -> Response:
     return Response(pdf, mimetype="application/pdf", headers={
@@ -349,10 +368,10 @@ def _pdf_response(pdf: bytes, filename: str) -> Response:
 def _issuer() -> issuing.Issuer:
     """The issuing service's view of this app (templates, kinds, workflow, file store, settings)."""
     return issuing.issuer_for(get_state(current_app), workflow=workflow_for(), store=web.file_store(),
-                              form_labels=_form_labels)
+                              form_labels=form_labels)
 
 
-def _form_labels(case: Case) -> dict[str, str]:
+def form_labels(case: Case) -> dict[str, str]:
     """Labels of the item's own form fields (for showing the stored form data)."""
     if not case.form_data:
         return {}
