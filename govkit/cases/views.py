@@ -9,7 +9,7 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from govkit.cases.api import case_scope_clause
+from govkit.cases.cards import case_scope_clause
 from govkit.cases.idnumber import mask_id_number
 from govkit.cases.models import Case
 from govkit.cases.states import state_label

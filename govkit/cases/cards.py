@@ -1,0 +1,159 @@
+"""Deadline cards (黄牌/红牌) of a scope in SQL: one source for the home page, the menu badge, the
+临期/超期 queue and the supervision card page (plain SQLAlchemy, no Flask).
+
+A case is on a card while its clock runs and its card (:func:`govkit.cases.deadlines.status_columns`,
+the ``gk_working_day`` ordinal form — working days, no loop over the calendar) is one of
+:data:`CARDS`: red (红牌, past the promised date or the §32 intake clock, 行政许可法第三十二条/第四十二条),
+yellow (黄牌), overrun (特别程序超时, 第四十五条) or lapsed (补正逾期). Counts are taken over every
+matching row with one ``GROUP BY`` — never from a first page of rows.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict, deque
+from datetime import date
+from itertools import chain
+from typing import Any, Callable, Hashable, Mapping
+
+from sqlalchemy import case as sql_case, func, or_, select
+from sqlalchemy import inspect as sa_inspect
+
+from govkit.cases import states as S
+from govkit.cases.deadlines import with_status
+from govkit.cases.models import Case
+from govkit.hierarchy.scope import Scope
+from govkit.listeners import Listeners
+
+#: The cards a case can be listed under, in page order (most urgent first).
+CARDS = ("red", "overrun", "lapsed", "yellow")
+#: States whose clock runs (the promised deadline; before acceptance the §32 intake clock or 补正 period).
+RUNNING = tuple(sorted(S.CLOCK_STATES | {S.SUSPENDED, S.SUPPLEMENT, S.REGISTERED}))
+
+
+def case_scope_clause(scope: Scope) -> Any:
+    """SQL: the case's accepting, current or implementing division is in ``scope`` (three index range scans)."""
+    return or_(scope.clause(Case.accepting_division_code), scope.clause(Case.current_division_code),
+               scope.clause(Case.implementing_division_code))
+
+
+def running_clause() -> Any:
+    """SQL: the case's clock runs (not completed, in a state with a deadline)."""
+    return Case.state.in_(RUNNING) & Case.completed_date.is_(None)
+
+
+def card_select(query: Any, scope: Scope, today: date, settings: Mapping[str, Any]) -> Any:
+    """``query`` (a ``select(Case, …)``) with ``remaining``/``card`` columns, limited to carded cases in scope."""
+    query = with_status(query, today, settings).where(running_clause(), case_scope_clause(scope))
+    return query.where(query.selected_columns.card.in_(CARDS))
+
+
+def card_counts(session: Any, scope: Scope, today: date, settings: Mapping[str, Any]) -> dict[str, int]:
+    """``{card: number of cases}`` for every card of :data:`CARDS` over ALL rows in scope (one statement)."""
+    inner = card_select(select(Case.id), scope, today, settings).subquery()
+    counts = dict(session.execute(select(inner.c.card, func.count()).group_by(inner.c.card)).all())
+    return {card: int(counts.get(card, 0)) for card in CARDS}
+
+
+def card_order(card_column: Any) -> tuple[Any, ...]:
+    """Page order: red, overrun, lapsed, then yellow; within a card the earliest deadline first."""
+    rank = sql_case(*((card_column == card, index) for index, card in enumerate(CARDS)), else_=len(CARDS))
+    return rank, func.coalesce(Case.due_date, Case.supplement_due_date, Case.intake_due_date), Case.id
+
+
+# -- short cache of counts (menu badges on every page) ------------------------------------------------------
+#: Changes to cases flushed by this process: (generation, division codes the changed cases touch), newest last.
+_changes: deque[tuple[int, frozenset[str]]] = deque(maxlen=512)
+_generation = [0]
+_changes_lock = threading.Lock()
+
+
+def _codes(case: Any) -> set[str]:
+    """The division codes a case touches now and touched before this flush (a forward changes the current one)."""
+    codes = set()
+    state = sa_inspect(case)
+    for name in ("accepting_division_code", "current_division_code", "implementing_division_code"):
+        history = state.attrs[name].history
+        codes.update(c for c in (*history.added, *history.unchanged, *history.deleted) if c)
+    return codes
+
+
+def note_change(codes: set[str] | frozenset[str]) -> None:
+    """Mark counts covering any of ``codes`` stale (an empty set: every count)."""
+    with _changes_lock:
+        _generation[0] += 1
+        _changes.append((_generation[0], frozenset(codes)))
+
+
+_TOUCHED = "govkit_cards_touched"
+
+
+def touched(session: Any, case: Any) -> None:
+    """Remember that ``session`` changes ``case``: at commit the counts of its scopes go stale."""
+    session.info.setdefault(_TOUCHED, set()).update(_codes(case) or {""})
+
+
+def _before_flush(session: Any, flush_context: Any, instances: Any) -> None:
+    # Before the flush: attribute histories still show the codes a case moves away from.
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Case):
+            touched(session, obj)
+
+
+def _after_commit(session: Any) -> None:
+    codes = session.info.pop(_TOUCHED, None)
+    if codes is not None:
+        note_change(set() if "" in codes else codes)
+
+
+def _after_rollback(session: Any) -> None:
+    session.info.pop(_TOUCHED, None)
+
+
+def _after_bulk(context: Any) -> None:
+    if getattr(context.mapper, "class_", None) is Case:
+        context.session.info.setdefault(_TOUCHED, set()).add("")
+
+
+#: On govkit's session factory (govkit.db.listen, via govkit.app): a committed transition invalidates the counts
+#: of every scope it touches (a village clerk's badges survive a change in another village).
+SESSION_LISTENERS = Listeners(("before_flush", _before_flush), ("after_commit", _after_commit),
+                              ("after_rollback", _after_rollback), ("after_bulk_update", _after_bulk),
+                              ("after_bulk_delete", _after_bulk))
+
+
+def _stale(scope: Scope, since: int) -> bool:
+    """Whether a case in ``scope`` changed in this process after generation ``since``."""
+    if _generation[0] == since:
+        return False
+    changes = list(_changes)
+    if not changes or changes[0][0] > since + 1:
+        return True  # older than the remembered changes
+    return any(gen > since and (not codes or any(scope.covers(c) for c in codes)) for gen, codes in changes)
+
+
+class CountCache:
+    """Counts per (scope, key) for ``ttl`` seconds, dropped when this process changes a case in the scope.
+
+    Other workers' changes show within ``ttl`` (``BADGE_CACHE_SECONDS``); ``ttl <= 0`` disables it.
+    """
+
+    def __init__(self, ttl: float, max_entries: int = 4096) -> None:
+        self.ttl, self.max_entries = ttl, max_entries
+        self._data: OrderedDict[Hashable, tuple[float, int, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_build(self, scope: Scope, key: Hashable, build: Callable[[], Any]) -> Any:
+        if self.ttl <= 0:
+            return build()
+        entry = self._data.get((scope, key))
+        if entry is not None and time.monotonic() < entry[0] and not _stale(scope, entry[1]):
+            return entry[2]
+        gen = _generation[0]  # read before building: a change flushed meanwhile makes the entry stale
+        value = build()
+        with self._lock:
+            self._data[(scope, key)] = (time.monotonic() + self.ttl, gen, value)
+            self._data.move_to_end((scope, key))
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+        return value
