@@ -8,6 +8,7 @@ from flask_appbuilder import expose
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
 from flask_login import current_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from govkit.auth import security_screens as screens
 from govkit.auth.accounts import AdminPasswordResetView, ChangeOwnPasswordView, LoginLockView
@@ -66,6 +67,11 @@ class GovkitSecurityManager(SecurityManager):
 
     # FAB's LDAP login view and the security API's "ldap" provider take the same path.
     auth_user_ldap = auth_user_db
+
+    def get_user_by_id(self, pk):
+        """The user with roles and groups in one statement (FAB's lazy loads cost two more on every page)."""
+        model = self.user_model
+        return self.session.get(model, pk, options=[joinedload(model.roles), joinedload(model.groups)])
 
     # Permission checks from the cached role table (govkit.auth.permissions) instead of one EXISTS
     # query per menu entry and per template check; builtin (config-defined) roles keep FAB's path.
