@@ -24,6 +24,7 @@ from govkit.cases.deadlines import with_status
 from govkit.cases.models import Case
 from govkit.hierarchy.scope import Scope
 from govkit.listeners import Listeners
+from govkit.state import get_state
 
 #: The cards a case can be listed under, in page order (most urgent first).
 CARDS = ("red", "overrun", "lapsed", "yellow")
@@ -48,8 +49,12 @@ def card_select(query: Any, scope: Scope, today: date, settings: Mapping[str, An
     return query.where(query.selected_columns.card.in_(CARDS))
 
 
-def card_counts(session: Any, scope: Scope, today: date, settings: Mapping[str, Any]) -> dict[str, int]:
-    """``{card: number of cases}`` for every card of :data:`CARDS` over ALL rows in scope (one statement)."""
+def card_counts(session: Any, scope: Scope, today: date, settings: Mapping[str, Any],
+                cache: "CountCache | None" = None) -> dict[str, int]:
+    """``{card: number of cases}`` for every card of :data:`CARDS` over ALL rows in scope (one statement; none
+    from ``cache`` while nothing in the scope changed — the badge, home page and card page share the entry)."""
+    if cache is not None:
+        return cache.get_or_build(scope, ("cards", today), lambda: card_counts(session, scope, today, settings))
     inner = card_select(select(Case.id), scope, today, settings).subquery()
     counts = dict(session.execute(select(inner.c.card, func.count()).group_by(inner.c.card)).all())
     return {card: int(counts.get(card, 0)) for card in CARDS}
@@ -157,3 +162,12 @@ class CountCache:
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
         return value
+
+
+def app_count_cache(app: Any) -> CountCache:
+    """The app's per-worker :class:`CountCache` (``BADGE_CACHE_SECONDS``), shared by badges and screens."""
+    state = get_state(app)
+    cache = state.cache.get("badge_counts")
+    if cache is None:
+        cache = state.cache.setdefault("badge_counts", CountCache(float(state.settings.get("BADGE_CACHE_SECONDS", 20))))
+    return cache

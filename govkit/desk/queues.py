@@ -148,7 +148,7 @@ def queue_page(session: Session, actor: Actor, name: str, today: date, settings:
 
 
 def _count_all(session: Session, actor: Actor, queues: list[Queue], today: date,
-               settings: Mapping[str, Any]) -> dict[str, int]:
+               settings: Mapping[str, Any], cache: CountCache | None = None) -> dict[str, int]:
     """Every queue's count in at most two statements: one ``count(*) FILTER`` row for the plain queues, and
     :func:`govkit.cases.cards.card_counts` (one GROUP BY over all rows) for the 临期/超期 queue."""
     counts: dict[str, int] = {}
@@ -160,7 +160,7 @@ def _count_all(session: Session, actor: Actor, queues: list[Queue], today: date,
         counts.update({q.name: int(n) for q, n in zip(plain, row)})
     for queue in queues:
         if queue.cards:
-            counts[queue.name] = sum(card_counts(session, actor.scope, today, settings).values())
+            counts[queue.name] = sum(card_counts(session, actor.scope, today, settings, cache).values())
     return {q.name: counts[q.name] for q in queues}
 
 
@@ -172,4 +172,4 @@ def queue_counts(session: Session, actor: Actor, today: date, settings: Mapping[
     if cache is None:
         return _count_all(session, actor, queues, today, settings)
     key = ("queues", actor.user_id, actor.division_code, actor.department_id, tuple(q.name for q in queues), today)
-    return cache.get_or_build(actor.scope, key, lambda: _count_all(session, actor, queues, today, settings))
+    return cache.get_or_build(actor.scope, key, lambda: _count_all(session, actor, queues, today, settings, cache))

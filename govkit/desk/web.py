@@ -11,7 +11,7 @@ from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup, escape
 from wtforms.validators import ValidationError as WTFValidationError
 
-from govkit.cases.cards import CountCache
+from govkit.cases.cards import CountCache, app_count_cache
 from govkit.cases.runtime import workflow_for
 from govkit.cases.workflow import Actor
 from govkit.db import db
@@ -125,11 +125,7 @@ class QueueLabel:
 
 def count_cache() -> CountCache:
     """This worker's cache of queue and card counts (``BADGE_CACHE_SECONDS``; see govkit.cases.cards)."""
-    state = get_state(current_app)
-    cache = state.cache.get("badge_counts")
-    if cache is None:
-        cache = state.cache.setdefault("badge_counts", CountCache(float(state.settings.get("BADGE_CACHE_SECONDS", 20))))
-    return cache
+    return app_count_cache(current_app)
 
 
 def menu_counts() -> dict[str, int]:

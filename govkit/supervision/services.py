@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from sqlalchemy import case as sql_case, func, select
 from sqlalchemy.orm import Session
 
-from govkit.cases.cards import card_counts, card_order, card_select
+from govkit.cases.cards import CountCache, card_counts, card_order, card_select
 from govkit.cases.models import Case
 from govkit.cases.states import STATE_LABELS
 from govkit.cases.stats import completion_rates
@@ -88,10 +88,10 @@ def cards(session: Session, scope: Scope, *, settings: Mapping[str, Any], today:
 
 
 def card_page(session: Session, scope: Scope, *, settings: Mapping[str, Any], today: date, page: int = 1,
-              page_size: int = 50) -> CardPage:
-    """Counts over all rows (:func:`govkit.cases.cards.card_counts`, as the home page and the menu badge) and
-    one page of rows (two statements)."""
-    counts = card_counts(session, scope, today, settings)
+              page_size: int = 50, cache: CountCache | None = None) -> CardPage:
+    """Counts over all rows (:func:`govkit.cases.cards.card_counts`, as the home page and the menu badge — from
+    their ``cache`` entry when given) and one page of rows (at most two statements)."""
+    counts = card_counts(session, scope, today, settings, cache)
     pages = max(1, -(-sum(counts.values()) // page_size))
     page = min(max(page, 1), pages)
     rows = cards(session, scope, settings=settings, today=today, limit=page_size, offset=(page - 1) * page_size)

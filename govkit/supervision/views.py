@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, request
 from flask_appbuilder import BaseView, expose, has_access
 
+from govkit.cases.cards import app_count_cache
 from govkit.cases.runtime import workflow_for
 from govkit.db import db
 from govkit.labels import local_date
@@ -48,7 +49,7 @@ class SupervisionView(BaseView):
         settings = get_state(current_app).settings
         page = request.args.get("page", 1, type=int) or 1
         result = services.card_page(db.session, current_scope(), settings=settings, today=workflow_for().today(),
-                                    page=page, page_size=CARD_PAGE_SIZE)
+                                    page=page, page_size=CARD_PAGE_SIZE, cache=app_count_cache(current_app))
         return self.render_template("supervision/cards.html", result=result, counts=result.counts,
                                     ratio=settings["YELLOW_CARD_RATIO"], days=settings["YELLOW_CARD_DAYS"])
 
