@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from sqlalchemy import case as sql_case, func, select
 from sqlalchemy.orm import Session
 
-from govkit.cases.cards import CountCache, card_counts, card_order, card_select
+from govkit.cases.cards import CountCache, card_counts, card_order, card_select, running_deadline
 from govkit.cases.models import Case
 from govkit.cases.states import STATE_LABELS
 from govkit.cases.stats import completion_rates
@@ -70,19 +70,19 @@ def _pairs(session: Session, statement) -> dict:
 
 def cards(session: Session, scope: Scope, *, settings: Mapping[str, Any], today: date, limit: int = 50,
           offset: int = 0) -> list[CardRow]:
-    """Carded cases in scope, most urgent first (red most overdue first, … yellow fewest days left first).
+    """Carded cases in scope, earliest deadline first (the most overdue red cards first, then yellow ones).
 
     The same rows as the 临期/超期 queue (:mod:`govkit.cases.cards`), in SQL with the ``gk_working_day``
     ordinal form, one statement per page.
     """
-    due_day = func.coalesce(Case.due_date, Case.supplement_due_date, Case.intake_due_date)
+    due_day = running_deadline()
     query = card_select(select(Case.id, Case.number, Implementation.name, Division.name, Department.name, Case.state,
                                due_day, Case.due_provisional, Case.intake_due_provisional,
                                Case.supplement_due_provisional), scope, today, settings)
     query = (query.join(Implementation, Implementation.id == Case.implementation_id)
              .join(Division, Division.id == Case.current_division_id)
              .outerjoin(Department, Department.id == Case.current_department_id))
-    query = query.order_by(*card_order(query.selected_columns.card)).limit(limit).offset(offset)
+    query = query.order_by(*card_order()).limit(limit).offset(offset)
     return [CardRow(r[0], r[1], r[2], r[3], r[4], STATE_LABELS.get(r[5], r[5]), r[6], bool(r[7] or r[8] or r[9]),
                     r.remaining, r.card) for r in session.execute(query)]
 
