@@ -15,7 +15,8 @@ from sqlalchemy import and_, case as sql_case, false, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from govkit.cases import states as S
-from govkit.cases.cards import CARDS, CountCache, card_counts, card_select, case_scope_clause, running_clause
+from govkit.cases.cards import (CARDS, CountCache, card_counts, card_select, case_scope_clause, running_clause,
+                                walk_in_due_order)
 from govkit.cases.deadlines import with_status
 from govkit.cases.models import Case
 from govkit.cases.workflow import Actor
@@ -145,6 +146,9 @@ def queue_page(session: Session, actor: Actor, name: str, today: date, settings:
     """
     query = queue_select(actor, QUEUES[name], today, settings).options(joinedload(Case.implementation))
     query = query.order_by(*SORTS.get(sort, SORTS["due"])).limit(limit).offset(offset)
+    if sort in ("due", "-due"):
+        with walk_in_due_order(session, actor.scope):
+            return [(row[0], row[1], row[2]) for row in session.execute(query)]
     return [(row[0], row[1], row[2]) for row in session.execute(query)]
 
 

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from sqlalchemy import case as sql_case, func, select
 from sqlalchemy.orm import Session
 
-from govkit.cases.cards import CountCache, card_counts, card_order, card_select, running_deadline
+from govkit.cases.cards import CountCache, card_counts, card_order, card_select, running_deadline, walk_in_due_order
 from govkit.cases.models import Case
 from govkit.cases.states import STATE_LABELS
 from govkit.cases.stats import completion_rates
@@ -83,8 +83,10 @@ def cards(session: Session, scope: Scope, *, settings: Mapping[str, Any], today:
              .join(Division, Division.id == Case.current_division_id)
              .outerjoin(Department, Department.id == Case.current_department_id))
     query = query.order_by(*card_order()).limit(limit).offset(offset)
+    with walk_in_due_order(session, scope):
+        rows = session.execute(query).all()
     return [CardRow(r[0], r[1], r[2], r[3], r[4], STATE_LABELS.get(r[5], r[5]), r[6], bool(r[7] or r[8] or r[9]),
-                    r.remaining, r.card) for r in session.execute(query)]
+                    r.remaining, r.card) for r in rows]
 
 
 def card_page(session: Session, scope: Scope, *, settings: Mapping[str, Any], today: date, page: int = 1,
