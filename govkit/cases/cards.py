@@ -68,7 +68,7 @@ def running_deadline() -> Any:
 
 #: Planner settings for one statement: (name, value while walking the index).
 _WALK = (("enable_hashjoin", "off"), ("enable_bitmapscan", "off"), ("enable_sort", "off"),
-         ("max_parallel_workers_per_gather", "0"))
+         ("max_parallel_workers_per_gather", "0"), ("jit", "off"))
 
 
 @contextmanager
@@ -77,9 +77,10 @@ def walk_in_due_order(session: Any, scope: Scope):
 
     For a county or township the planner prefers hashing every open case with the two ``gk_working_day`` rows
     and sorting them all (0.14 s at 100k cases, 1.4 s at 1M) — it cannot tell that the first index rows
-    already pass the card filter. Switching hash joins, bitmap scans, sorts and parallel workers off for the one
-    statement (``set_config(…, true)``: this transaction only, reset after) makes it walk the index and stop after
-    the page (0.6 ms). A village's few cases are found faster through its division index, so it is left alone.
+    already pass the card filter. Switching hash joins, bitmap scans, sorts, parallel workers and JIT (which
+    the disabled plans' high costs would trigger: 110 ms of compiling) off for the one statement
+    (``set_config(…, true)``: this transaction only, reset after) makes it walk the index and stop after the
+    page (0.4 ms at 1M cases). A village's few cases are found faster through its division index: left alone.
     """
     wide = scope.prefix is None or len(scope.prefix) <= 9
     postgres = session.get_bind().dialect.name == "postgresql"
