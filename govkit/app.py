@@ -20,6 +20,7 @@ from govkit.audit import trail as audit_trail
 from govkit.auth import cache as auth_cache
 from govkit.auth import runtime_settings
 from govkit.auth import sessions as auth_sessions
+from govkit.cases import cards as case_cards
 from govkit.cases import dispatch, writes
 from govkit.db import db, listen
 from govkit.errorpages import register_error_pages
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 
 #: Every session :class:`~govkit.listeners.Listeners` set ``create_app`` attaches to govkit's session factory.
 SESSION_LISTENER_SETS = (auth_cache.SESSION_LISTENERS, auth_sessions.SESSION_LISTENERS, dispatch.SESSION_LISTENERS,
-                         writes.SESSION_LISTENERS, audit_trail.SESSION_LISTENERS, shared.SESSION_LISTENERS)
+                         writes.SESSION_LISTENERS, audit_trail.SESSION_LISTENERS, shared.SESSION_LISTENERS,
+                         case_cards.SESSION_LISTENERS)
 
 LANGUAGES = {
     "zh": {"flag": "cn", "name": "简体中文"},

@@ -71,7 +71,23 @@ def division_name(code: str | None) -> str:
     return names[code]
 
 
-def _division_column(name: str) -> bool:
+def prime_division_names(codes: Any) -> None:
+    """Look up the names of many division codes in one query for this request (a list page primes its
+    division-code columns, so showing names costs one statement whatever the page size)."""
+    from flask import g  # deferred: services import this module and must stay Flask-free
+
+    from govkit.db import db  # deferred: as above (db loads Flask)
+    from govkit.hierarchy.models import Division  # deferred: labels sits below the domains
+
+    names = g.setdefault("govkit_division_names", {})
+    wanted = sorted({c for c in codes if c and isinstance(c, str)} - set(names))
+    if wanted:
+        found = dict(db.session.execute(select(Division.code, Division.name).where(Division.code.in_(wanted))).all())
+        names.update({code: found.get(code) or code for code in wanted})
+
+
+def is_division_column(name: str) -> bool:
+    """Whether a list column holds division codes (shown by name)."""
     return name.endswith("division_code") or name in ("division_codes", "scope_code")
 
 
@@ -85,7 +101,7 @@ def _division_names(value: Any) -> Any:
 
 def formatter_for(column: str) -> Callable[[Any], Any]:
     """The formatter a column gets unless its view names one."""
-    return _division_names if _division_column(column) else shown
+    return _division_names if is_division_column(column) else shown
 
 
 def _then_shown(formatter: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -23,6 +23,9 @@ class Case(Model):
         Index("ix_gk_case_state_due", "state", "due_date"),
         Index("ix_gk_case_implementing_state", "implementing_division_code", "state"),
         Index("ix_gk_case_provisional", "due_provisional"),
+        # Open cases by due date (the card page and the 临期/超期 queue walk it and stop after a page).
+        Index("ix_gk_case_open_due", "due_date", "id", postgresql_where=text("completed_date IS NULL"),
+              sqlite_where=text("completed_date IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -9,11 +9,12 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from govkit.cases.api import case_scope_clause
+from govkit.cases.cards import case_scope_clause
 from govkit.cases.idnumber import mask_id_number
 from govkit.cases.models import Case
 from govkit.cases.states import state_label
 from govkit.web.actor import request_actor
+from govkit.web.scoped import FastListMixin
 
 
 class FilterCaseInScope(BaseFilter):
@@ -26,8 +27,8 @@ class FilterCaseInScope(BaseFilter):
         return query.filter(case_scope_clause(request_actor().scope))
 
 
-class CaseAdminView(ModelView):
-    """办件列表（只读）."""
+class CaseAdminView(FastListMixin, ModelView):
+    """办件列表（只读）: bounded count, the item eager-loaded (:class:`govkit.web.scoped.FastListMixin`)."""
 
     datamodel = SQLAInterface(Case)
     route_base = "/cases"

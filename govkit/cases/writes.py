@@ -33,7 +33,7 @@ from sqlalchemy.orm import MANYTOONE, ColumnProperty, Session, make_transient_to
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from govkit.cases import dispatch
+from govkit.cases import cards, dispatch
 from govkit.cases.models import Case, CaseEvent, CaseMaterial, OutboxMessage
 from govkit.listeners import Listeners
 
@@ -59,6 +59,7 @@ class PendingWrite:
 def queue(session: Session, case: Case, case_event: CaseEvent, outbox: dict[str, Any]) -> None:
     """Queue an event (not yet in the session) and its outbox row for the next write."""
     SESSION_LISTENERS.ensure(session)
+    cards.touched(session, case)  # the counts of the scopes it touches go stale at commit
     session.info.setdefault(_QUEUE, []).append(PendingWrite(case, case_event, outbox))
 
 

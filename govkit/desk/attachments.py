@@ -7,22 +7,14 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from govkit.cases.cards import case_scope_clause  # noqa: F401  (desk code imports it from here too)
 from govkit.cases.models import Attachment, Case, CaseMaterial
 from govkit.desk.storage import FileStore, StoredFile
 from govkit.errors import OutOfScope, UploadRejected
 from govkit.hierarchy.scope import Scope
-
-
-def case_scope_clause(scope: Scope) -> ColumnElement[bool]:
-    """SQL condition "the case touches the user's scope" (accepting, current or implementing division)."""
-    return or_(
-        scope.clause(Case.accepting_division_code),
-        scope.clause(Case.current_division_code),
-        scope.clause(Case.implementing_division_code),
-    )
 
 
 def case_in_scope(scope: Scope, case: Case) -> bool:

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Mapping
 
-from sqlalchemy import and_, false, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case as sql_case, false, func, or_, select, true
+from sqlalchemy.orm import Session, joinedload
 
 from govkit.cases import states as S
+from govkit.cases.cards import (CARDS, CountCache, card_counts, card_select, case_scope_clause, running_clause,
+                                walk_in_due_order)
 from govkit.cases.deadlines import with_status
 from govkit.cases.models import Case
 from govkit.cases.workflow import Actor
-from govkit.desk.attachments import case_scope_clause
 
 INTAKE, AGENT, HANDLER, DISPATCH, SUPERVISOR, ORGAN_HEAD = ("受理员", "代办员", "办理员", "指挥中心", "监察",
                                                            "机关负责人")
@@ -85,10 +86,8 @@ def _deliver(actor: Actor):
 
 def _due(actor: Actor):
     # Every case with a running clock in scope — the promised deadline, or before acceptance the §32
-    # intake clock and the applicant's 补正 period; the yellow/red/lapsed filter is added in SQL below.
-    return and_(Case.state.in_(tuple(S.CLOCK_STATES | {S.SUSPENDED, S.SUPPLEMENT, S.REGISTERED, S.ONLINE,
-                                                     S.ONLINE_SUPPLEMENT})),
-                Case.completed_date.is_(None))
+    # intake clock and the applicant's 补正 period; the card filter is added in SQL (govkit.cases.cards).
+    return running_clause()
 
 
 @dataclass(frozen=True)
@@ -113,8 +112,7 @@ QUEUES: dict[str, Queue] = {q.name: q for q in (
     Queue("extension", "待批准延期", (ORGAN_HEAD,), _extension, hint="承办人申请延期、等待本机关负责人批准的办件"),
     Queue("returned", "被退回", (INTAKE, AGENT, HANDLER, DISPATCH), _returned, hint="上级退回本单位、需补充情况的办件"),
     Queue("deliver", "待送达", (INTAKE, AGENT, HANDLER), _deliver, hint="已办结、等待送达申请人的办件"),
-    Queue("due", "临期/超期", (INTAKE, AGENT, HANDLER, DISPATCH, ORGAN_HEAD, SUPERVISOR), _due,
-          ("yellow", "red", "overrun", "lapsed"),
+    Queue("due", "临期/超期", (INTAKE, AGENT, HANDLER, DISPATCH, ORGAN_HEAD, SUPERVISOR), _due, CARDS,
           hint="黄牌（临近期限）、红牌（已超期）和特别程序超时的办件，含五个工作日受理审查期将满或已过、补正逾期的办件"),
 )}
 
@@ -124,21 +122,18 @@ def queues_for(actor: Actor) -> list[Queue]:
     return [q for q in QUEUES.values() if actor.has_role(*q.roles)]
 
 
-def queue_select(actor: Actor, queue: Queue, today: date, settings: Mapping[str, Any]):
+def queue_select(actor: Actor, queue: Queue, today: date, settings: Mapping[str, Any], query: Any = None):
     """``select(Case, remaining, card)`` of the queue, in scope, not yet ordered."""
-    query = with_status(select(Case), today, settings).where(queue.condition(actor), case_scope_clause(actor.scope))
-    if queue.cards:
-        query = query.where(_card_column(query).in_(queue.cards))
-    return query
+    query = select(Case) if query is None else query
+    if queue.cards:  # the 临期/超期 queue: the cards of govkit.cases.cards, the same rows the card page lists
+        return card_select(query, actor.scope, today, settings).where(queue.condition(actor))
+    return with_status(query, today, settings).where(queue.condition(actor), case_scope_clause(actor.scope))
 
 
-def _card_column(query):
-    return query.selected_columns.card
-
-
+#: Orders a queue page offers; "due" walks the partial index ix_gk_case_open_due (open cases by due date).
 SORTS = {
-    "due": (Case.due_date.is_(None), Case.due_date, Case.id),
-    "-due": (Case.due_date.is_(None), Case.due_date.desc(), Case.id.desc()),
+    "due": (Case.due_date.asc().nulls_last(), Case.id),
+    "-due": (Case.due_date.desc().nulls_first(), Case.id.desc()),
     "new": (Case.registered_at.desc(), Case.id.desc()),
     "old": (Case.registered_at, Case.id),
 }
@@ -146,16 +141,41 @@ SORTS = {
 
 def queue_page(session: Session, actor: Actor, name: str, today: date, settings: Mapping[str, Any], *,
                sort: str = "due", limit: int = 50, offset: int = 0) -> list[tuple[Case, int | None, str]]:
-    """One page of a queue: ``(case, remaining working days, card)``, by due date by default."""
-    query = queue_select(actor, QUEUES[name], today, settings)
+    """One page of a queue: ``(case, remaining working days, card)``, by due date by default.
+
+    The case's item (``implementation``) comes in the same statement: the page costs one query whatever its size.
+    """
+    query = queue_select(actor, QUEUES[name], today, settings).options(joinedload(Case.implementation))
     query = query.order_by(*SORTS.get(sort, SORTS["due"])).limit(limit).offset(offset)
+    if sort in ("due", "-due"):
+        with walk_in_due_order(session, actor.scope):
+            return [(row[0], row[1], row[2]) for row in session.execute(query)]
     return [(row[0], row[1], row[2]) for row in session.execute(query)]
 
 
-def queue_counts(session: Session, actor: Actor, today: date, settings: Mapping[str, Any]) -> dict[str, int]:
-    """Number of cases in each of the actor's queues (one small query each)."""
-    counts = {}
-    for queue in queues_for(actor):
-        inner = queue_select(actor, queue, today, settings).subquery()
-        counts[queue.name] = session.scalar(select(func.count()).select_from(inner)) or 0
-    return counts
+def _count_all(session: Session, actor: Actor, queues: list[Queue], today: date,
+               settings: Mapping[str, Any], cache: CountCache | None = None) -> dict[str, int]:
+    """Every queue's count in at most two statements: one ``count(*) FILTER`` row for the plain queues, and
+    :func:`govkit.cases.cards.card_counts` (one GROUP BY over all rows) for the 临期/超期 queue."""
+    counts: dict[str, int] = {}
+    plain = [q for q in queues if not q.cards]
+    if plain:
+        columns = [func.coalesce(func.sum(sql_case((q.condition(actor), 1), else_=0)), 0) for q in plain]
+        row = session.execute(select(*columns).select_from(Case).where(
+            or_(*(q.condition(actor) for q in plain)), case_scope_clause(actor.scope))).one()
+        counts.update({q.name: int(n) for q, n in zip(plain, row)})
+    for queue in queues:
+        if queue.cards:
+            counts[queue.name] = sum(card_counts(session, actor.scope, today, settings, cache).values())
+    return {q.name: counts[q.name] for q in queues}
+
+
+def queue_counts(session: Session, actor: Actor, today: date, settings: Mapping[str, Any],
+                 cache: CountCache | None = None) -> dict[str, int]:
+    """Number of cases in each of the actor's queues (at most two statements; with ``cache``, none while
+    nothing in the actor's scope changed and the entry is younger than its TTL)."""
+    queues = queues_for(actor)
+    if cache is None:
+        return _count_all(session, actor, queues, today, settings)
+    key = ("queues", actor.user_id, actor.division_code, actor.department_id, tuple(q.name for q in queues), today)
+    return cache.get_or_build(actor.scope, key, lambda: _count_all(session, actor, queues, today, settings, cache))

@@ -11,6 +11,7 @@ from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup, escape
 from wtforms.validators import ValidationError as WTFValidationError
 
+from govkit.cases.cards import CountCache, app_count_cache
 from govkit.cases.runtime import workflow_for
 from govkit.cases.workflow import Actor
 from govkit.db import db
@@ -122,14 +123,20 @@ class QueueLabel:
         return str(escape(self.text) + badge)
 
 
+def count_cache() -> CountCache:
+    """This worker's cache of queue and card counts (``BADGE_CACHE_SECONDS``; see govkit.cases.cards)."""
+    return app_count_cache(current_app)
+
+
 def menu_counts() -> dict[str, int]:
-    """Queue counts of the current user, cached on ``g`` (empty when logged out)."""
+    """Queue counts of the current user: once per request, from the worker's short per-scope cache
+    (:func:`count_cache`, dropped when a case in the scope changes) — the menu badges cost no query on most pages."""
     counts = request.environ.get("govkit.desk.counts")
     if counts is None:
         counts = {}
         if current_user and current_user.is_authenticated:
             try:
-                counts = queue_counts(db.session, actor(), today(), settings())
+                counts = queue_counts(db.session, actor(), today(), settings(), count_cache())
             except GovkitError:
                 counts = {}
         request.environ["govkit.desk.counts"] = counts

@@ -1,7 +1,8 @@
 """Supervision (电子监察) queries, scoped to the supervisor's subtree. Plain Python, no Flask.
 
-* deadline cards: open cases with a yellow (黄牌) or red (红牌) card, computed with the
-  cases engine's :func:`govkit.cases.deadlines.deadline_status` (one rule for every screen);
+* deadline cards: open cases with a yellow (黄牌) or red (红牌) card, counted and listed in SQL by
+  :mod:`govkit.cases.cards` — the same function as the home page, the menu badge and the 临期/超期 queue
+  (working days everywhere, counts over all rows, a page of rows at a time);
 * completion rates (按时/提前办结率) per division, department or item from
   :func:`govkit.cases.stats.completion_rates`, with names resolved for display;
 * 好差评 summary (counts per level, satisfaction rate), rectifications (open, overdue,
@@ -14,11 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Mapping
 
-from sqlalchemy import case as sql_case, func, or_, select
+from sqlalchemy import case as sql_case, func, select
 from sqlalchemy.orm import Session
 
-from govkit.cases.calendar import WorkingCalendar
-from govkit.cases.deadlines import deadline_status
+from govkit.cases.cards import CountCache, card_counts, card_order, card_select, running_deadline, walk_in_due_order
 from govkit.cases.models import Case
 from govkit.cases.states import STATE_LABELS
 from govkit.cases.stats import completion_rates
@@ -29,6 +29,7 @@ from govkit.publicity.complaints import STATES
 from govkit.publicity.models import Callback, Complaint, Rating, Rectification
 from govkit.publicity.ratings import LEVELS
 
+
 #: States whose clock matters for cards (registered: the §32 intake clock; accepted, not yet completed).
 OPEN_STATES = ("registered", "accepted", "forwarded", "signed", "assigned", "in_review", "returned", "suspended",
                "supplement", "approved", "denied", "online", "online_supplement")
@@ -36,7 +37,7 @@ OPEN_STATES = ("registered", "accepted", "forwarded", "signed", "assigned", "in_
 
 @dataclass(frozen=True)
 class CardRow:
-    """One open case with a yellow or red card (no applicant data: supervisors need none)."""
+    """One open case with a card (no applicant data: supervisors need none). ``remaining`` in working days."""
 
     case_id: int
     number: str
@@ -44,10 +45,28 @@ class CardRow:
     division: str
     department: str | None
     state: str
-    due: date
+    due: date | None
     provisional: bool
     remaining: int | None
-    card: str  # yellow / red / overrun (特别程序超时)
+    card: str  # red / overrun (特别程序超时) / lapsed (补正逾期) / yellow
+
+
+@dataclass(frozen=True)
+class CardPage:
+    """One page of the card list and the counts per card over ALL carded cases in scope."""
+
+    rows: list[CardRow]
+    counts: dict[str, int]
+    page: int
+    page_size: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
 
 
 def _pairs(session: Session, statement) -> dict:
@@ -55,32 +74,36 @@ def _pairs(session: Session, statement) -> dict:
     return {key: value for key, value in session.execute(statement)}
 
 
-def _case_in_scope(scope: Scope):
-    return or_(scope.clause(Case.current_division_code), scope.clause(Case.implementing_division_code))
+def cards(session: Session, scope: Scope, *, settings: Mapping[str, Any], today: date, limit: int = 50,
+          offset: int = 0) -> list[CardRow]:
+    """Carded cases in scope, earliest deadline first (the most overdue red cards first, then yellow ones).
+
+    The same rows as the 临期/超期 queue (:mod:`govkit.cases.cards`), in SQL with the ``gk_working_day``
+    ordinal form, one statement per page.
+    """
+    due_day = running_deadline()
+    query = card_select(select(Case.id, Case.number, Implementation.name, Division.name, Department.name, Case.state,
+                               due_day, Case.due_provisional, Case.intake_due_provisional,
+                               Case.supplement_due_provisional), scope, today, settings)
+    query = (query.join(Implementation, Implementation.id == Case.implementation_id)
+             .join(Division, Division.id == Case.current_division_id)
+             .outerjoin(Department, Department.id == Case.current_department_id))
+    query = query.order_by(*card_order()).limit(limit).offset(offset)
+    with walk_in_due_order(session, scope):
+        rows = session.execute(query).all()
+    return [CardRow(r[0], r[1], r[2], r[3], r[4], STATE_LABELS.get(r[5], r[5]), r[6], bool(r[7] or r[8] or r[9]),
+                    r.remaining, r.card) for r in rows]
 
 
-def cards(session: Session, scope: Scope, *, calendar: WorkingCalendar, settings: Mapping[str, Any],
-          today: date, limit: int = 1000) -> list[CardRow]:
-    """Red cards first (most overdue first), then yellow cards (fewest days left first)."""
-    rows = session.execute(
-        select(Case, Implementation.name, Division.name, Department.name)
-        .join(Implementation, Implementation.id == Case.implementation_id)
-        .join(Division, Division.id == Case.current_division_id)
-        .outerjoin(Department, Department.id == Case.current_department_id)
-        # Registered cases carry the §32 intake clock (行政许可法第三十二条) before they have a due date.
-        .where(_case_in_scope(scope), Case.completed_date.is_(None),
-               or_(Case.due_date.is_not(None), Case.intake_due_date.is_not(None)), Case.state.in_(OPEN_STATES))
-        .order_by(func.coalesce(Case.due_date, Case.intake_due_date)).limit(limit)
-    )
-    result = []
-    for case, item, division, department in rows:
-        status = deadline_status(case, calendar, settings, today)
-        if status.card in ("yellow", "red", "overrun"):
-            result.append(CardRow(case.id, case.number, item, division, department,
-                                  STATE_LABELS.get(case.state, case.state), status.due, status.provisional,
-                                  status.remaining, status.card))
-    result.sort(key=lambda r: (r.card != "red", r.remaining if r.remaining is not None else 0))
-    return result
+def card_page(session: Session, scope: Scope, *, settings: Mapping[str, Any], today: date, page: int = 1,
+              page_size: int = 50, cache: CountCache | None = None) -> CardPage:
+    """Counts over all rows (:func:`govkit.cases.cards.card_counts`, as the home page and the menu badge — from
+    their ``cache`` entry when given) and one page of rows (at most two statements)."""
+    counts = card_counts(session, scope, today, settings, cache)
+    pages = max(1, -(-sum(counts.values()) // page_size))
+    page = min(max(page, 1), pages)
+    rows = cards(session, scope, settings=settings, today=today, limit=page_size, offset=(page - 1) * page_size)
+    return CardPage(rows, counts, page, page_size)
 
 
 @dataclass(frozen=True)
@@ -180,6 +203,12 @@ def overdue_rectifications(session: Session, scope: Scope, today: date, limit: i
         select(Rectification).where(scope.clause(Rectification.division_code), Rectification.state == "待整改",
                                     Rectification.due_date < today)
         .order_by(Rectification.due_date).limit(limit)))
+
+
+def division_names(session: Session, codes) -> dict[str, str]:
+    """``{code: name}`` of the given division codes (screens show names, never raw codes)."""
+    codes = sorted({c for c in codes if c})
+    return _pairs(session, select(Division.code, Division.name).where(Division.code.in_(codes))) if codes else {}
 
 
 def complaint_summary(session: Session, scope: Scope) -> dict[str, int]:

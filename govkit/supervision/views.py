@@ -11,7 +11,8 @@ from pathlib import Path
 from flask import Blueprint, current_app, request
 from flask_appbuilder import BaseView, expose, has_access
 
-from govkit.cases.runtime import calendar_for
+from govkit.cases.cards import app_count_cache
+from govkit.cases.runtime import workflow_for
 from govkit.db import db
 from govkit.labels import local_date
 from govkit.state import get_state
@@ -21,6 +22,7 @@ from govkit.web.scope import current_scope
 TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
 ROLE = "监察"
 PAGES = ["can_cards", "can_rates", "can_ratings", "can_complaints"]
+CARD_PAGE_SIZE = 50
 
 
 def _since() -> tuple[date | None, str]:
@@ -40,14 +42,15 @@ class SupervisionView(BaseView):
     @expose("/cards")
     @has_access
     def cards(self):
-        """Yellow and red cards of open cases (黄牌/红牌)."""
+        """Yellow and red cards of open cases (黄牌/红牌): counts over all of them, the rows a page at a time.
+
+        The counts are those of the home page and the 临期/超期 menu badge (:mod:`govkit.cases.cards`).
+        """
         settings = get_state(current_app).settings
-        rows = services.cards(db.session, current_scope(), calendar=calendar_for(db.session, current_app),
-                              settings=settings, today=local_date())
-        return self.render_template("supervision/cards.html", rows=rows,
-                                    red=sum(r.card == "red" for r in rows),
-                                    yellow=sum(r.card == "yellow" for r in rows),
-                                    overrun=sum(r.card == "overrun" for r in rows),
+        page = request.args.get("page", 1, type=int) or 1
+        result = services.card_page(db.session, current_scope(), settings=settings, today=workflow_for().today(),
+                                    page=page, page_size=CARD_PAGE_SIZE, cache=app_count_cache(current_app))
+        return self.render_template("supervision/cards.html", result=result, counts=result.counts,
                                     ratio=settings["YELLOW_CARD_RATIO"], days=settings["YELLOW_CARD_DAYS"])
 
     @expose("/rates")
@@ -69,11 +72,12 @@ class SupervisionView(BaseView):
         """好差评 summary and rectifications (整改) of the subtree."""
         scope, today = current_scope(), local_date()
         since, days = _since()
+        overdue = services.overdue_rectifications(db.session, scope, today)
         return self.render_template(
             "supervision/ratings.html", days=days, summary=services.rating_summary(db.session, scope, since=since),
             per_division=services.rating_by_division(db.session, scope),
             rect=services.rectification_summary(db.session, scope, today),
-            overdue=services.overdue_rectifications(db.session, scope, today))
+            overdue=overdue, names=services.division_names(db.session, (t.division_code for t in overdue)))
 
     @expose("/complaints")
     @has_access

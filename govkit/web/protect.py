@@ -12,14 +12,13 @@ import functools
 import time
 
 from flask import current_app, request
-from flask_appbuilder.security.sqla.models import Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_login import current_user
 from jwt.exceptions import PyJWTError
-from sqlalchemy import select
 
-from govkit.auth.cache import TTLCache, generation
+from govkit.auth.cache import TTLCache
+from govkit.auth.permissions import role_permissions, roles_allow  # noqa: F401  (role_permissions re-exported)
 from govkit.cases.workflow import Actor
 from govkit.db import db
 from govkit.errors import GovkitError
@@ -85,33 +84,6 @@ def bearer_authenticates() -> bool:
         return False
 
 
-def role_permissions() -> dict[str, frozenset[tuple[str, str]]]:
-    """``{role: {(permission, view)}}`` from FAB's tables, cached per app (``AUTH_CACHE_SECONDS``).
-
-    FAB's own ``protect()`` queries the permission tables twice per request; the case API
-    is the hot path of every desk, so it reads them once per worker and TTL.
-    """
-    state = get_state(current_app)
-    cache, ttl = state.cache, float(state.settings.get("AUTH_CACHE_SECONDS", 30))
-    hit = cache.get("api_permissions")
-    if hit is not None and time.monotonic() - hit[0] < ttl and hit[2] == generation():
-        return hit[1]
-    gen = generation()
-    rows = db.session.execute(
-        select(Role.name, Permission.name, ViewMenu.name)
-        .join(assoc_permissionview_role, assoc_permissionview_role.c.role_id == Role.id)
-        .join(PermissionView, PermissionView.id == assoc_permissionview_role.c.permission_view_id)
-        .join(Permission, Permission.id == PermissionView.permission_id)
-        .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
-    ).all()
-    table: dict[str, set[tuple[str, str]]] = {}
-    for role, permission, view in rows:
-        table.setdefault(role, set()).add((permission, view))
-    value = {role: frozenset(perms) for role, perms in table.items()}
-    cache["api_permissions"] = (time.monotonic(), value, gen)
-    return value
-
-
 def protect_cached(view):
     """Like FAB's ``@protect()`` (browser session or JWT, role permission) with cached lookups.
 
@@ -134,9 +106,7 @@ def protect_cached(view):
             if actor is None:
                 return self.response_401()
         permission = "can_" + self.method_permission_name.get(view.__name__, view.__name__)
-        table = role_permissions()
-        wanted = (permission, self.class_permission_name)
-        if not any(wanted in table.get(role, ()) for role in actor.roles):
+        if not roles_allow(actor.roles, permission, self.class_permission_name):
             return self.response_403()
         request.environ[ENVIRON_KEY] = actor
         return view(self, *args, **kwargs)

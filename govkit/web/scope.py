@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from govkit.db import db
 from govkit.hierarchy.scope import Scope, scope_for_user
+from govkit.web.actor import ENVIRON_KEY, actor_of_user
 
 
 def current_scope() -> Scope:
@@ -21,7 +22,12 @@ def current_scope() -> Scope:
     cached = request.environ.get("govkit.scope")
     user_id = getattr(user, "id", None)
     if cached is None or cached.user_id != user_id:
-        cached = scope_for_user(db.session, user)
+        # The request's Actor carries the same scope (one staff query serves both).
+        actor = request.environ.get(ENVIRON_KEY)
+        if user is not None and (actor is None or actor.user_id != user_id):
+            actor = actor_of_user(user)
+            request.environ[ENVIRON_KEY] = actor
+        cached = actor.scope if user is not None else scope_for_user(db.session, user)
         request.environ["govkit.scope"] = cached
     return cached
 

@@ -35,8 +35,7 @@ def _watch(workflow, s, world, case, day):
     python = deadline_status(case, calendar, workflow.settings, day).card
     sql = statuses_sql(s, [case.id], day, workflow.settings)[case.id][1]
     queued = [c.id for c, _, _ in queue_page(s, world.handler, "due", day, workflow.settings)]
-    watched = [r.case_id for r in cards(s, Scope.unrestricted(), calendar=calendar, settings=workflow.settings,
-                                        today=day)]
+    watched = [r.case_id for r in cards(s, Scope.unrestricted(), settings=workflow.settings, today=day)]
     return python, sql, case.id in queued, case.id in watched
 
 

@@ -32,10 +32,9 @@ def test_cards_service_orders_red_first_and_respects_scope(app, db):
     world = make_world(db.session)
     _open_cases(db, world)
     scope = Scope.for_division(world.town.code, roles=frozenset({"监察"}))
-    rows = services.cards(db.session, scope, calendar=WorkingCalendar(), settings=SETTINGS, today=date.today())
+    rows = services.cards(db.session, scope, settings=SETTINGS, today=date.today())
     assert [(r.number, r.card) for r in rows] == [("RED-1", "red"), ("YELLOW-1", "yellow")]
-    county = services.cards(db.session, Scope.for_division(world.county.code), calendar=WorkingCalendar(),
-                            settings=SETTINGS, today=date.today())
+    county = services.cards(db.session, Scope.for_division(world.county.code), settings=SETTINGS, today=date.today())
     assert {r.number for r in county} == {"RED-1", "YELLOW-1", "ELSEWHERE-1"}
 
 

@@ -12,6 +12,7 @@ from govkit.desk.queues import QUEUES, SORTS, queue_page, queues_for
 from govkit.desk.views.base import READERS, DeskView, grants
 
 PAGE_SIZE = 50
+PAGE_SIZES = (10, 25, 50, 100)
 
 
 class DeskQueueView(DeskView):
@@ -43,14 +44,16 @@ class DeskQueueView(DeskView):
         sort = request.args.get("sort", "due")
         sort = sort if sort in SORTS else "due"
         page = max(int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 1, 1)
+        size = request.args.get("size", PAGE_SIZE, type=int)
+        size = size if size in PAGE_SIZES else PAGE_SIZE
         rows = queue_page(db.session, actor, name, workflow.today(), web.settings(), sort=sort,
-                          limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-        more = len(rows) > PAGE_SIZE
-        rows = rows[:PAGE_SIZE]
+                          limit=size + 1, offset=(page - 1) * size)
+        more = len(rows) > size
+        rows = rows[:size]
         entries = []
         for case, remaining, card in rows:
             actions = workflow.allowed_actions(db.session, case, actor)
             entries.append({"case": case, "remaining": remaining, "card": card,
                             "id_masked": mask_id_number(case.applicant_id_number), "actions": actions})
-        return self.render("desk/queue.html", queue=queue, rows=entries, sort=sort, page=page, more=more,
+        return self.render("desk/queue.html", queue=queue, rows=entries, sort=sort, page=page, more=more, size=size,
                            state_label=workflow.state_label, self_url=request.full_path.rstrip("?"))

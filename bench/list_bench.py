@@ -1,0 +1,458 @@
+"""List, queue and dashboard benchmark at 10k / 100k / 1M cases on PostgreSQL (issue 23, goals 1, 2 and 5).
+
+    .venv/bin/python bench/list_bench.py --sizes 10000,100000,1000000 --rounds 3 --requests 20 --data /tmp/lb
+
+For each size: a database in one PostgreSQL cluster (``--data DIR`` keeps the cluster and its databases, so
+the 1M database is built once and reused by later runs), the lifecycle bench's county (1 township, 200
+villages, one item) and cases generated in SQL (``generate_series``: 90 % delivered, 10 % open, due dates over
+two years, so about a tenth of the rows are overdue), then ANALYZE. One govkit app serves, in-process through
+Flask's test client (no HTTP server — server time only), govkit's pages and a **plain FAB ModelView over the
+same model** (``/plaincaseview/list/``, FAB's SQLAInterface, exact COUNT, lazy loads) registered in the same
+app, for a county supervisor (监察) and a village clerk (受理员). Per page it prints: the median of
+``--rounds`` rounds (each the median of ``--requests`` requests, after two warm-up requests) in ms, the SQL
+statements of one request, the ratio to the plain FAB page and to the page's raw query run alone (the same
+statement govkit's code builds, through a bare connection), the load average, and at the end the growth
+from the smallest to the largest size and ``EXPLAIN`` of the list filters. The menu badge counts are timed
+uncached (what every page paid before) and cached (what a page pays now).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.lifecycle_bench import COUNTY, PASSWORD, TOWNSHIP, create_schema, seed  # noqa: E402
+from bench.machine import machine_reference  # noqa: E402
+
+SUPERVISOR = "county"
+
+
+def load() -> str:
+    return "load %.2f %.2f %.2f" % os.getloadavg()
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# -- database ------------------------------------------------------------------------------
+
+
+class Cluster:
+    """A PostgreSQL cluster in ``data`` (created once; kept when ``keep``), fsync off like the test clusters."""
+
+    def __init__(self, data: Path | None) -> None:
+        from govkit.testing.services import PostgresCluster, free_port
+
+        self.pg = PostgresCluster()
+        self.keep = data is not None
+        if data is not None:
+            shutil.rmtree(self.pg.dir, ignore_errors=True)
+            self.pg.dir = data.resolve()
+            self.pg.data = self.pg.dir / "data"
+        self.pg.port = free_port()
+
+    def start(self) -> None:
+        pg = self.pg
+        pg.dir.mkdir(parents=True, exist_ok=True)
+        if pg._as_root:
+            shutil.chown(pg.dir, "postgres")
+        if not (pg.data / "PG_VERSION").exists():
+            pg._run(pg.initdb, "-D", str(pg.data), "-U", pg.user, "--auth=trust", "-E", "UTF8", "--locale=C")
+        pg._run(pg.pg_ctl, "-D", str(pg.data), "-w", "-l", str(pg.dir / "log"), "-o",
+                f"-p {pg.port} -k {pg.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+                "-c full_page_writes=off -c shared_buffers=256MB -c max_wal_size=2GB", "start")
+
+    def database(self, name: str) -> tuple[str, bool]:
+        """(url, already built) of database ``name``."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.pg.url(), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            built = False
+            if exists:
+                url_engine = sa.create_engine(self.pg.url(name))
+                with url_engine.connect() as db_conn:
+                    built = bool(db_conn.scalar(sa.text(
+                        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'bench_built'")))
+                url_engine.dispose()
+            if not built:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        return self.pg.url(name), built
+
+    def stop(self) -> None:
+        pg = self.pg
+        try:
+            pg._run(pg.pg_ctl, "-D", str(pg.data), "-m", "fast", "stop")
+        except subprocess.CalledProcessError:
+            pass
+        if not self.keep:
+            shutil.rmtree(pg.dir, ignore_errors=True)
+
+
+def _defaults() -> tuple[str, str]:
+    """``, col, …`` and ``, value, …`` for the NOT NULL columns with a scalar Python default not set in fill()."""
+    import sqlalchemy as sa
+
+    from govkit.cases.models import Case
+
+    given = {"number", "progress_token", "state", "version", "implementation_id", "accepting_division_id",
+             "accepting_division_code", "current_division_id", "current_division_code", "implementing_division_code",
+             "current_department_id", "applicant_name", "applicant_id_type", "applicant_id_number",
+             "applicant_phone", "proxy_authorised", "form_data", "registered_at", "received_date", "accepted_date",
+             "due_date", "due_provisional", "legal_due_provisional", "extension_days", "time_limit_days",
+             "deemed_accepted", "completed_date", "decision", "intake_due_provisional", "supplement_due_provisional"}
+    names, values = [], []
+    for column in Case.__table__.columns:
+        if column.primary_key or column.nullable or column.name in given or column.server_default is not None:
+            continue
+        default = None
+        if column.default is not None:
+            default = column.default.arg if column.default.is_scalar else column.default.arg(None)
+        if isinstance(default, (list, dict)):
+            default = json.dumps(default)
+        if default is None:
+            raise SystemExit(f"list bench: no value for gk_case.{column.name}")
+        names.append(column.name)
+        values.append(str(sa.literal(default).compile(compile_kwargs={"literal_binds": True})))
+    return "".join(", " + n for n in names), "".join(", " + v for v in values)
+
+
+def fill(url: str, n: int, ids: dict) -> float:
+    """``n`` generated cases in one INSERT … SELECT FROM generate_series (as bench/lifecycle_bench.py's rows)."""
+    import sqlalchemy as sa
+
+    started = time.perf_counter()
+    engine = sa.create_engine(url)
+    villages = sorted(ids["villages"].items())
+    extra_names, extra_values = _defaults()
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TEMP TABLE v (k int PRIMARY KEY, code text, id int)"))
+        conn.execute(sa.text("INSERT INTO v VALUES " + ",".join(
+            f"({k}, '{code}', {vid})" for k, (code, vid) in enumerate(villages))))
+        conn.execute(sa.text(f"""
+            INSERT INTO gk_case (number, progress_token, state, version, implementation_id,
+                accepting_division_id, accepting_division_code, current_division_id, current_division_code,
+                implementing_division_code, current_department_id, applicant_name, applicant_id_type,
+                applicant_id_number, applicant_phone, proxy_authorised, form_data, registered_at, received_date,
+                accepted_date, due_date, due_provisional, legal_due_provisional, extension_days, time_limit_days,
+                deemed_accepted, completed_date, decision, intake_due_provisional, supplement_due_provisional
+                {extra_names})
+            SELECT 'B' || lpad(g.i::text, 11, '0'), 'bench' || lpad(g.i::text, 12, '0'),
+                   CASE WHEN g.done THEN 'delivered' ELSE (ARRAY['accepted','forwarded','signed','assigned',
+                        'in_review'])[1 + g.i % 5] END, 1, {ids['implementation']},
+                   v.id, v.code,
+                   CASE WHEN g.done OR g.i % 5 >= 2 THEN {ids['township']} ELSE v.id END,
+                   CASE WHEN g.done OR g.i % 5 >= 2 THEN '{TOWNSHIP}' ELSE v.code END, '{TOWNSHIP}',
+                   CASE WHEN g.done OR g.i % 5 >= 2 THEN {ids['department']} END,
+                   '测试', '居民身份证', '11010519491231002X', '13800001234', false, '{{}}',
+                   g.day::timestamp, g.day, g.day, g.day + 14, false, false, 0, 10, false,
+                   CASE WHEN g.done THEN g.day + 1 + (g.i * 7) % 19 END,
+                   CASE WHEN g.done THEN 'approved' END, false, false {extra_values}
+            FROM (SELECT i, (i * 2654435761::bigint) % 100 < 90 AS done,
+                         CURRENT_DATE - (1 + (i * 40503::bigint) % 730)::int AS day
+                  FROM generate_series(1, {n}) AS i) AS g
+            JOIN v ON v.k = g.i % {len(villages)}"""))
+        conn.execute(sa.text("CREATE TABLE bench_built (size int)"))
+        conn.execute(sa.text("INSERT INTO bench_built VALUES (:n)"), {"n": n})
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE"))
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+# -- app -------------------------------------------------------------------------------------
+
+
+def make_app(config: dict):
+    """The govkit app plus a plain FAB ModelView over Case (no scope, FAB's own list machinery)."""
+    from flask_appbuilder import ModelView
+    from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+    from govkit.app import create_app
+    from govkit.cases.models import Case
+
+    class PlainCaseView(ModelView):
+        datamodel = SQLAInterface(Case)
+        route_base = "/plaincaseview"
+        base_permissions = ["can_list"]
+        base_order = ("id", "desc")
+        list_columns = ["number", "applicant_name", "implementation", "state", "current_division_code",
+                        "due_date", "due_provisional"]
+        search_columns = ["state"]
+
+    app = create_app(config, load_entrypoints=False)
+    with app.app_context():
+        app.appbuilder.add_view_no_menu(PlainCaseView)
+        sm = app.appbuilder.sm
+        for role in ("监察", "受理员"):
+            sm.add_permission_role(sm.find_role(role), sm.find_permission_view_menu("can_list", "PlainCaseView"))
+    return app
+
+
+def users(app, ids: dict) -> None:
+    """A county supervisor (监察) next to the seed's village clerk ``desk``."""
+    from govkit.db import db
+    from govkit.hierarchy.models import Division, Staff
+
+    with app.app_context():
+        sm = app.appbuilder.sm
+        if sm.find_user(username=SUPERVISOR) is None:
+            county = db.session.query(Division).filter_by(code=COUNTY).one()
+            user = sm.add_user(SUPERVISOR, "县", "监察", "county@example.invalid", [sm.find_role("监察")],
+                               password=PASSWORD)
+            db.session.add(Staff(user_id=user.id, division_id=county.id, duty="监察", name="县监察"))
+            db.session.commit()
+
+
+def login(app, username: str):
+    client = app.test_client()
+    response = client.post("/login/", data={"username": username, "password": PASSWORD})
+    assert response.status_code in (200, 302), response.status_code
+    return client
+
+
+PAGES = {
+    SUPERVISOR: [
+        ("/cases/list/", "/plaincaseview/list/", "case_list"),
+        ("/cases/list/?_flt_0_state=accepted", "/plaincaseview/list/?_flt_0_state=accepted", "case_list_state"),
+        ("/desk/queue/due", None, "queue_due"),
+        ("/supervision/cards", None, "cards"),
+        ("/supervision/rates?days=90", None, "rates90"),
+        ("/supervision/rates?days=0", None, "rates_all"),
+        ("/supervision/ratings", None, None),
+        ("/", None, "badges"),
+    ],
+    "desk": [
+        ("/cases/list/", "/plaincaseview/list/", "case_list"),
+        ("/desk/queue/intake", None, "queue_intake"),
+        ("/desk/queue/due", None, "queue_due"),
+        ("/", None, "badges"),
+    ],
+}
+
+
+def raw_queries(app, username: str):
+    """``{name: callable(session)}``: each page's data query alone (the statement govkit's code builds)."""
+    from sqlalchemy import func, select
+
+    from govkit.cases.cards import card_counts, case_scope_clause
+    from govkit.cases.models import Case
+    from govkit.cases.runtime import workflow_for
+    from govkit.cases.stats import completion_rates
+    from govkit.desk.queues import queue_counts, queue_page
+    from govkit.web.actor import actor_of_user
+
+    with app.app_context():
+        actor = actor_of_user(app.appbuilder.sm.find_user(username=username))
+    wf = workflow_for(app)
+    today, settings = wf.today(), wf.settings
+    scope = actor.scope
+
+    def case_list(s, state=None):
+        query = select(Case).where(case_scope_clause(scope))
+        if state:
+            query = query.where(Case.state == state)
+        s.execute(query.order_by(Case.id.desc()).limit(25)).all()
+        s.scalar(select(func.count()).select_from(query.limit(1001).subquery()))  # the bounded count
+
+    return actor, {
+        "case_list": lambda s: case_list(s),
+        "case_list_state": lambda s: case_list(s, "accepted"),
+        "queue_due": lambda s: queue_page(s, actor, "due", today, settings, limit=51),
+        "queue_intake": lambda s: queue_page(s, actor, "intake", today, settings, limit=51),
+        "cards": lambda s: card_counts(s, scope, today, settings),
+        "rates90": lambda s: completion_rates(s, "implementing_division", scope=scope,
+                                              since=today - timedelta(days=90)),
+        "rates_all": lambda s: completion_rates(s, "implementing_division", scope=scope),
+        "badges": lambda s: queue_counts(s, actor, today, settings),
+    }
+
+
+def timed(fn, requests: int, rounds: int) -> tuple[float, list[float]]:
+    """Median over ``rounds`` of the median ms of ``requests`` calls (after two warm-up calls)."""
+    fn(), fn()
+    medians = []
+    for _ in range(rounds):
+        times = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - started) * 1000)
+        medians.append(statistics.median(times))
+    return statistics.median(medians), medians
+
+
+def count_statements(app, fn) -> int:
+    from sqlalchemy import event
+
+    from govkit.db import db
+
+    seen = []
+
+    def note(*args):
+        seen.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return len(seen)
+
+
+def explain(url: str, actor) -> list[str]:
+    """EXPLAIN ANALYZE of the list's bounded count and first page, and of the state filter."""
+    import sqlalchemy as sa
+    from sqlalchemy import literal_column, select
+
+    from govkit.cases.cards import case_scope_clause
+    from govkit.cases.models import Case
+
+    engine = sa.create_engine(url)
+    lines = []
+    base = select(literal_column("1")).select_from(Case).where(case_scope_clause(actor.scope))
+    queries = {
+        "bounded count (LIST_COUNT_CAP + 1 rows)": select(sa.func.count()).select_from(base.limit(1001).subquery()),
+        "first page": select(Case.id).where(case_scope_clause(actor.scope)).order_by(Case.id.desc()).limit(25),
+        "state filter, first page": select(Case.id).where(case_scope_clause(actor.scope), Case.state == "accepted")
+        .order_by(Case.id.desc()).limit(25),
+    }
+    with engine.connect() as conn:
+        for label, query in queries.items():
+            sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+            plan = conn.execute(sa.text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + sql)).scalars()
+            lines.append(f"  -- {label}")
+            lines.extend("     " + row for row in plan)
+    engine.dispose()
+    return lines
+
+
+def run_size(cluster: Cluster, n: int, args) -> dict:
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from govkit.desk.web import count_cache  # noqa: F401  (the badge cache the pages use)
+
+    url, built = cluster.database(f"list_{n}")
+    workdir = Path(args.work) / f"list_{n}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = {"DATABASE_URL": url, "INSTANCE_PATH": str(workdir / "instance"), "SECRET_KEY": "bench-secret",
+              "COUNTY_CODE": COUNTY, "WTF_CSRF_ENABLED": False}
+    if not built:
+        log(f"{n:,}: schema and county")
+        create_schema(url)
+        ids = seed(config)
+        log(f"{n:,}: generating {n:,} cases in SQL")
+        seconds = fill(url, n, ids)
+        log(f"{n:,}: filled in {seconds:.0f} s ({load()})")
+    if built:  # a kept database: add indexes the models gained since it was built
+        from govkit.cases.models import Case
+
+        index_engine = sa.create_engine(url)
+        for index in Case.__table__.indexes:
+            index.create(index_engine, checkfirst=True)
+        with index_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("ANALYZE gk_case"))
+        index_engine.dispose()
+    app = make_app(config)
+    users(app, {})
+    results = {}
+    engine = sa.create_engine(url)
+    for username, pages in PAGES.items():
+        actor, raws = raw_queries(app, username)
+        client = login(app, username)
+        for path, fab_path, raw_name in pages:
+            def get(p=path):
+                response = client.get(p)
+                assert response.status_code == 200, (p, response.status_code)
+
+            ms, rounds = timed(get, args.requests, args.rounds)
+            statements = count_statements(app, get)
+            fab_ms = fab_statements = None
+            if fab_path:
+                def get_fab(p=fab_path):
+                    response = client.get(p)
+                    assert response.status_code == 200, (p, response.status_code)
+                fab_ms, _ = timed(get_fab, args.requests, args.rounds)
+                fab_statements = count_statements(app, get_fab)
+            raw_ms = None
+            if raw_name:
+                with Session(engine) as session:
+                    raw_ms, _ = timed(lambda: raws[raw_name](session), args.requests, args.rounds)
+            results[(username, path)] = dict(ms=ms, rounds=rounds, statements=statements, fab_ms=fab_ms,
+                                             fab_statements=fab_statements, raw_ms=raw_ms, load=load())
+            fab = f"FAB {fab_ms:7.1f} ms ({fab_statements} st) ×{fab_ms / ms:5.1f} faster" if fab_ms else ""
+            raw = f"raw {raw_ms:7.1f} ms, page/raw {ms / raw_ms:5.2f}" if raw_ms else ""
+            print(f"  {n:>9,} {username:<7} {path:<38} {ms:7.1f} ms {statements:>2} st  {fab:<36} {raw:<30} "
+                  f"rounds {'/'.join(f'{r:.0f}' for r in rounds)}  {load()}", flush=True)
+        if username == SUPERVISOR or username == "desk":
+            # The badge counts: uncached (every page paid this before) and from the per-scope cache (now).
+            from govkit.cases.cards import CountCache
+            from govkit.cases.runtime import workflow_for
+            from govkit.desk.queues import queue_counts
+
+            wf = workflow_for(app)
+            with Session(engine) as session:
+                cold, _ = timed(lambda: queue_counts(session, actor, wf.today(), wf.settings), args.requests,
+                                args.rounds)
+                cache = CountCache(20)
+                warm, _ = timed(lambda: queue_counts(session, actor, wf.today(), wf.settings, cache),
+                                args.requests, args.rounds)
+            results[(username, "badges")] = dict(cold=cold, warm=warm)
+            print(f"  {n:>9,} {username:<7} menu badges: uncached {cold:.1f} ms, cached {warm:.3f} ms  {load()}")
+        if args.explain:
+            print(f"  EXPLAIN ({n:,} cases, {username}):")
+            print("\n".join(explain(url, actor)))
+    engine.dispose()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--data", type=Path, default=None, help="keep the cluster here and reuse its databases")
+    parser.add_argument("--work", default="/tmp/govkit-list-bench")
+    parser.add_argument("--no-explain", dest="explain", action="store_false")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"list bench {date.today()} — yardstick {machine_reference():.3f} s — {load()}; in-process test client, "
+          f"median of {args.rounds} rounds × {args.requests} requests; ×N = how many times faster than plain FAB")
+    cluster = Cluster(args.data)
+    cluster.start()
+    try:
+        results = {n: run_size(cluster, n, args) for n in sizes}
+    finally:
+        cluster.stop()
+    if len(sizes) > 1:
+        first, last = sizes[0], sizes[-1]
+        print(f"\ngrowth {first:,} → {last:,} cases (govkit page ms, ratio; plain FAB ratio):")
+        for key, result in results[last].items():
+            if "ms" not in result or key not in results[first]:
+                continue
+            before = results[first][key]
+            fab = (f", FAB ×{result['fab_ms'] / before['fab_ms']:.1f}" if result.get("fab_ms") else "")
+            print(f"  {key[0]:<7} {key[1]:<38} {before['ms']:7.1f} → {result['ms']:7.1f} ms  "
+                  f"×{result['ms'] / before['ms']:.2f}{fab}")
+    print(f"end {load()} — yardstick {machine_reference():.3f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Lists and queues cost a constant number of SQL statements per page, and every screen shows the same card counts.
+
+Issue 23: a page of 10 and a page of 100 rows, with related columns, issue the same statements (≤ 6) —
+no count of all rows, no lazy load per row, no permission query per menu entry; the card counts of the home
+page, the 临期/超期 menu badge and the card page are one function over ALL rows (more than a page here).
+"""
+import re
+import secrets
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from govkit.hierarchy.models import Department
+from govkit.testing.fixtures import ensure_division
+
+from .conftest import COUNTY, TOWNSHIP, VILLAGE
+
+pytestmark = pytest.mark.both_backends
+ROWS = 120  # more than any page (card page: 50, lists: 100)
+
+
+@pytest.fixture
+def overdue(app, world, db):
+    """``ROWS`` red-card cases in a village, each rated (a rating shows its department: a related column)."""
+    from govkit.cases.runtime import workflow_for
+    from govkit.cases.models import Case
+    from govkit.publicity.models import Rating
+
+    today = workflow_for(app).today()
+    # Twelve villages: a page shows many division names (one lookup for the page, not one per code).
+    villages = [ensure_division(db.session, VILLAGE[:9] + f"{201 + n:03d}") for n in range(12)]
+    department = db.session.scalar(select(Department).where(Department.name == "民政局"))
+    for n in range(ROWS):
+        village = villages[n % len(villages)]
+        case = Case(number=f"LATE{n:04d}", progress_token=secrets.token_hex(8), state="accepted",
+                    implementation_id=world.implementation_id, accepting_division_id=village.id,
+                    accepting_division_code=village.code, current_division_id=village.id,
+                    current_division_code=village.code,
+                    implementing_division_code=TOWNSHIP, applicant_name="张三",
+                    applicant_id_number="11010519491231002X",
+                    accepted_date=today - timedelta(days=40), due_date=today - timedelta(days=3 + n % 20),
+                    time_limit_days=15)
+        db.session.add(case)
+        db.session.flush()
+        db.session.add(Rating(case_id=case.id, division_code=village.code, department_id=department.id, level="满意",
+                              score=4, comment=f"评价{n}"))
+    db.session.commit()
+    return ROWS
+
+
+def statements(app, client, url):
+    """(number of SQL statements, page, statements) of one GET, after a first GET that warms the per-worker
+    caches (permissions, badge counts); the session starts empty as in a served request (user loaded too)."""
+    from govkit.db import db
+
+    assert client.get(url).status_code == 200
+    db.session.remove()
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200, url
+    return len(seen), response.get_data(as_text=True), seen
+
+
+@pytest.mark.parametrize("family, url", [
+    ("scoped model view (related: department)", "/admin/ratings/list/?psize_RatingView={size}"),
+    ("case list (related: implementation)", "/cases/list/?psize_CaseAdminView={size}"),
+    ("desk queue (related: implementation)", "/desk/queue/due?size={size}"),
+])
+def test_a_page_of_100_costs_the_statements_of_a_page_of_10(app, world, db, overdue, user_client, family, url):
+    client, _ = user_client("监察", COUNTY)
+    small, html_small, seen_small = statements(app, client, url.format(size=10))
+    large, html_large, seen = statements(app, client, url.format(size=100))
+    assert html_large.count("LATE0") + html_large.count("评价") >= 100 > html_small.count("LATE0") + \
+        html_small.count("评价") >= 10, family
+    assert small == large, (family, seen)
+    assert large <= 6, (family, seen)
+
+
+def test_home_page_badge_and_card_page_count_all_cards(app, world, db, overdue, user_client):
+    client, _ = user_client("监察", COUNTY)
+    home = client.get("/").get_data(as_text=True)
+    assert re.search(r'data-queue="临期/超期">(\d+)<', home).group(1) == str(ROWS)
+    menu = client.get("/admin/ratings/list/").get_data(as_text=True)
+    assert re.search(r'临期/超期 <span class="badge">(\d+)</span>', menu).group(1) == str(ROWS)
+    cards = client.get("/supervision/cards").get_data(as_text=True)
+    assert re.search(r'data-card="red">(\d+)<', cards).group(1) == str(ROWS)
+    assert re.search(r'data-card="total">(\d+)<', cards).group(1) == str(ROWS)
+    assert cards.count('class="gk-card red"') == 50 and "第 1 / 3 页" in cards
+    assert "超期 " in cards and "个工作日" in cards
+    last = client.get("/supervision/cards?page=3").get_data(as_text=True)
+    assert last.count('class="gk-card red"') == ROWS - 100
