@@ -217,7 +217,9 @@ class Organ(Model):
     __table_args__ = (Index("ix_gk_organ_division_department", "division_id", "department_id", unique=True),)
 
     def __str__(self) -> str:
-        return self.full_name or (self.department.name if self.department else self.division.name)
+        # Before its first flush an organ may have only ids set (no related objects loaded yet).
+        unit = self.department if self.department_id is not None else self.division
+        return self.full_name or (unit.name if unit is not None else f"实施机关（单位 {self.division_id}）")
 
     @property
     def missing(self) -> list[str]:

@@ -21,7 +21,10 @@ def test_finding_recorded_appealed_and_reviewed_in_scope(app, client, db, login_
     assert first.name.startswith("经办人") and first.division == "东关村"  # the register event's actor
 
     town = Scope.for_division(world.town.code, roles=frozenset({"监察"}))
-    boss = Actor("孙监察", 1)
+    boss_staff = add_staff(app, db.session, world.town, name="孙监察", duty="监察")
+    reviewer = add_staff(app, db.session, world.town, name="周监察", duty="监察")
+    db.session.commit()
+    boss = Actor("孙监察", boss_staff.user_id)
     with pytest.raises(OutOfScope):  # a township supervisor cannot hold another township's staff to account
         accountability.record_finding(db.session, town, kind="case", ref="ACC-1", staff_id=elsewhere.id,
                                       fault="x", decision="批评教育", actor=boss)
@@ -43,7 +46,7 @@ def test_finding_recorded_appealed_and_reviewed_in_scope(app, client, db, login_
     with pytest.raises(PermissionDenied):  # not the one who decided
         accountability.decide_appeal(db.session, town, finding, uphold=True, comment="维持", actor=boss)
     accountability.decide_appeal(db.session, town, finding, uphold=False, comment="经核实确系系统故障",
-                                 actor=Actor("周监察", 2))
+                                 actor=Actor("周监察", reviewer.user_id))
     assert finding.state == REVOKED and finding.appeal_decided_by == "周监察"
     db.session.commit()
 
