@@ -24,6 +24,20 @@ ROLES = [("受理员", VILLAGE), ("代办员", VILLAGE), ("指挥中心", TOWNSH
 EXAMPLES = 2 * len(ROLES)  # generated requests per operation, shared round-robin among the roles
 
 
+@pytest.fixture
+def govkit_db_url(govkit_backend, govkit_databases):
+    """A database of the fuzz run's own, dropped after it.
+
+    The generated requests include DELETEs on Flask-AppBuilder's security API (resources, permissions,
+    roles) as Admin. FAB's permission tables are kept between the tests of a worker on the shared
+    database, and SQLite does not enforce their foreign keys, so the run would leave permission rows
+    naming deleted view menus for the tests after it.
+    """
+    url = govkit_databases.copy(govkit_backend, "schema")
+    yield url
+    govkit_databases.drop(url)
+
+
 def _token(app, login_as, role, code) -> str:
     client = app.test_client()
     g.pop("_login_user", None)
