@@ -36,7 +36,8 @@ def accepted(workflow, world, db):
 
 def _events(db, case):
     return db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id,
-                                                      CaseEvent.action == "deadline_recomputed")).all()
+                                                      CaseEvent.action == "deadline_recomputed")
+                              .order_by(CaseEvent.id)).all()  # without ORDER BY PostgreSQL returns heap order
 
 
 def test_a_closure_moves_open_deadlines_and_the_sql_table(workflow, world, db, clock, accepted):
