@@ -161,7 +161,8 @@ def test_case_from_village_desk_to_delivery(app, world, live_server, browser, ar
     page.click(".actions >> text=予以确认")
     # The browser itself asks for the required field; without that check the server answers
     # with a plain Chinese message, not a 500.
-    page.evaluate("document.querySelector('input[name=result_number]').removeAttribute('required')")
+    # The locator waits for the action form to load (a bare querySelector raced the navigation).
+    page.locator("input[name=result_number]").evaluate("e => e.removeAttribute('required')")
     page.click("button.primary")
     assert "请填写“证照/结果文号”" in page.locator(".flash").first.inner_text()
     shot(page, "approve-missing-field")

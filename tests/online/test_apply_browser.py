@@ -165,7 +165,8 @@ def test_kiosk_agent_applies_with_the_villagers_signature(served, artifacts_dir,
         page.goto(base + "/login/")
         page.fill("input[name=username]", "kiosk-agent")
         page.fill("input[name=password]", "pw-123456")
-        page.locator("input[type=submit], button[type=submit]").first.click()
+        with page.expect_navigation():
+            page.locator("input[type=submit], button[type=submit]").first.click()
         page.goto(base + "/online/terminal/")
         tile = page.locator("a.tile").first
         tile.wait_for()
