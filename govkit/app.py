@@ -28,6 +28,7 @@ from govkit.fab_warnings import silence_fab_noise
 from govkit.home import HomeView
 from govkit.plugins import GovkitPluginManager, build_plugin_manager
 from govkit.sqlite_writers import QueuedWriterConnection
+from govkit.web.actor import request_username
 from govkit.web.headers import init_headers
 from govkit.web.protect import bearer_authenticates
 from govkit.state import GovkitState, get_state  # noqa: F401  (get_state: importers move to govkit.state)
@@ -127,6 +128,22 @@ def _init_csrf(app: Flask) -> None:
         csrf.protect()
 
 
+def _init_request_audit(app: Flask) -> None:
+    """Tell the audit trail which session serves a request and who is logged in (``audit.trail.REQUEST_USER``):
+    the trail itself never imports Flask. FAB's permission tables are audited only through a request."""
+
+    def _mark_session() -> None:
+        db.session.info[audit_trail.REQUEST_USER] = request_username
+
+    # first of all request hooks: the others may answer early (400 for a malformed API call, redirects)
+    app.before_request_funcs.setdefault(None, []).insert(0, _mark_session)
+
+    @app.teardown_request
+    def _unmark_session(exc: BaseException | None = None) -> None:
+        # a test's app context can outlive the request and keep its session: unmark it
+        db.session.info.pop(audit_trail.REQUEST_USER, None)
+
+
 def _warn_without_public_url(app: Flask, s: Any) -> None:
     """Production (not debug, not testing) without ``PUBLIC_BASE_URL``: every printed link and QR code
     would point at the default http://127.0.0.1:5000, which no applicant can open."""
@@ -202,6 +219,7 @@ def create_app(
     db.init_app(app)
     # Listeners on this app's engine and govkit's session factory only, not every engine (govkit.listeners).
     listen(app, *SESSION_LISTENER_SETS)
+    _init_request_audit(app)
     shared.init_shared_state(app)  # before the session check, so it reads epochs another node just raised
     auth_sessions.init_sessions(app)
     accounts.init_accounts(app)

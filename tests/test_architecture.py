@@ -2,6 +2,7 @@
 imports inside functions only where documented, domain services free of Flask."""
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -112,3 +113,30 @@ def test_flask_check_reports_a_module_that_imports_flask(tmp_path):
     _write(tmp_path, {"bad_pkg/__init__.py": "", "bad_pkg/glue.py": "import flask_appbuilder\n",
                       "bad_pkg/services.py": "from bad_pkg import glue\n"})
     assert flask_loaded_by("bad_pkg.services", tmp_path) == ["flask", "flask_appbuilder"]
+
+
+#: Modules that must run without Flask and must not reach for it even inside a function (an import-time
+#: check cannot see a deferred import): the domain services plus the audit trail, which the CLI and jobs use.
+#: The built-in plugins (govkit.builtins) register screens when their hook runs and may import Flask there.
+FLASK_FREE_SOURCES = [*(m for m in SERVICE_MODULES if not m.startswith("govkit.builtins.")), "govkit.audit.trail"]
+
+
+def flask_imports_in_source(path: Path) -> list[str]:
+    """Every import of a Flask package anywhere in ``path``'s source, deferred ones included."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+        found += [f"{node.lineno}: {n}" for n in names if n.split(".")[0] in (*FLASK_PACKAGES, "flask_login")]
+    return found
+
+
+@pytest.mark.parametrize("module", FLASK_FREE_SOURCES)
+def test_flask_free_modules_do_not_import_flask_even_deferred(module):
+    assert flask_imports_in_source(ROOT / (module.replace(".", "/") + ".py")) == []
+
+
+def test_source_check_reports_a_deferred_flask_import(tmp_path):
+    """Guard: an import inside a function is found too."""
+    path = _write(tmp_path, {"m.py": "def f():\n    from flask import has_request_context\n"}) / "m.py"
+    assert flask_imports_in_source(path) == ["2: flask"]

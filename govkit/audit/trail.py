@@ -49,6 +49,10 @@ IGNORED_COLUMNS = frozenset({"last_login", "login_count", "fail_login_count", "c
                              "changed_by_fk", "created_by_fk", "updated_at", "last_used_on"})
 #: Columns recorded as changed, never with their value.
 SECRET_COLUMNS = frozenset({"password", "key_hash", "lookup_hash"})
+#: ``session.info`` key the web layer sets while a session serves a request (``govkit.app``): a zero-argument
+#: callable giving the logged-in user's name, "" for an anonymous visitor. The trail never imports Flask, so
+#: it runs the same in the CLI and in jobs, where the key is absent.
+REQUEST_USER = "govkit_request_user"
 GENESIS = "0" * 64
 _LOCK_KEY = 0x676B6175  # "gkau": the advisory lock that serializes appends on PostgreSQL
 
@@ -62,19 +66,16 @@ class Audited:
     __govkit_audited__ = True
 
 
-def _is_audited(obj: Any) -> bool:
+def _is_audited(session: Session, obj: Any) -> bool:
     cls = type(obj)
-    return _table_audited(getattr(cls, "__table__", None), cls)
+    return _table_audited(session, getattr(cls, "__table__", None), cls)
 
 
-def _table_audited(table: Any, cls: Any = None) -> bool:
+def _table_audited(session: Session, table: Any, cls: Any = None) -> bool:
     name = getattr(table, "name", None)
     if getattr(cls, "__govkit_audited__", False) or name in AUDITED_TABLES:
         return True
-    if name in REQUEST_AUDITED_TABLES:
-        from flask import has_request_context  # deferred: the trail runs without Flask too (CLI, jobs)
-        return has_request_context()
-    return False
+    return name in REQUEST_AUDITED_TABLES and REQUEST_USER in session.info
 
 
 def _jsonable(value: Any) -> Any:
@@ -185,7 +186,7 @@ def _pending_changes(session: Session, stored: dict[int, dict[str, Any]]) -> lis
     changes: list[Change] = []
     for action, objects in (("新增", session.new), ("修改", session.dirty), ("删除", session.deleted)):
         for obj in objects:
-            if not _is_audited(obj):
+            if not _is_audited(session, obj):
                 continue
             table = type(obj).__tablename__
             summary = str(obj)[:300]
@@ -204,15 +205,12 @@ def _pending_changes(session: Session, stored: dict[int, dict[str, Any]]) -> lis
 
 
 def current_actor(session: Session) -> str:
-    """Who makes the session's changes: ``session.info["govkit_actor"]``, else the logged-in user, else 系统."""
+    """Who makes the session's changes: ``session.info["govkit_actor"]``, else the logged-in user of the request
+    the session serves (:data:`REQUEST_USER`), else 系统."""
     if session.info.get("govkit_actor"):
         return str(session.info["govkit_actor"])
-    from flask import has_request_context  # deferred: the trail runs without Flask too (CLI, jobs)
-    if has_request_context():
-        from flask_login import current_user  # deferred: only inside a request, as above
-        if getattr(current_user, "is_authenticated", False):
-            return str(current_user.username)
-    return "系统"
+    request_user = session.info.get(REQUEST_USER)
+    return (request_user() if request_user else "") or "系统"
 
 
 def _append(connection: sa.Connection, actor: str, changes: Iterable[Change]) -> None:
@@ -244,7 +242,8 @@ def record(session: Session, *, action: str, table_name: str, row_key: str, summ
 
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     session.info["govkit_audit_stored"] = {
-        id(obj): _stored_row(session, obj) for obj in session.dirty if _is_audited(obj) and session.is_modified(obj)}
+        id(obj): _stored_row(session, obj)
+        for obj in session.dirty if _is_audited(session, obj) and session.is_modified(obj)}
 
 
 def _after_flush(session: Session, flush_context: Any) -> None:
@@ -270,7 +269,7 @@ def _on_orm_execute(state: Any) -> Any:
     an audited table bypasses the flush: run it here and append one entry with its row count."""
     kind = "update" if state.is_update else "delete" if state.is_delete else "insert" if state.is_insert else None
     table = getattr(state.statement, "table", None)
-    if kind is None or not _table_audited(table, getattr(state.bind_mapper, "class_", None)):
+    if kind is None or not _table_audited(state.session, table, getattr(state.bind_mapper, "class_", None)):
         return None
     result = state.invoke_statement()
     params = state.parameters

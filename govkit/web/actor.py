@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -59,3 +60,8 @@ def request_actor() -> Actor:
     actor = actor_of_user(user)
     request.environ[ENVIRON_KEY] = actor
     return actor
+
+
+def request_username() -> str:
+    """The logged-in user's name in the current request, "" for an anonymous visitor or outside a request."""
+    return str(current_user.username) if getattr(current_user, "is_authenticated", False) else ""

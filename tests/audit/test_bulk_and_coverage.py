@@ -119,6 +119,7 @@ def test_fab_permission_api_changes_are_audited_but_the_start_up_sync_is_not(app
     # the start-up permission sync (no request) wrote ab_permission_view rows without entries
     assert _entries(db, "ab_permission_view") == [] and _entries(db, "ab_view_menu") == []
     with app.test_request_context("/api/v1/security/resources/", method="POST"):
+        app.preprocess_request()  # what every request runs first: marks the session as serving a request
         app.appbuilder.sm.add_view_menu("县里的新菜单")
         db.session.commit()
     assert [e.action for e in _entries(db, "ab_view_menu")] == ["新增"]
