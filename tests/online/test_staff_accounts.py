@@ -3,23 +3,12 @@ with a case in scope), searched by phone or name, ID numbers and phones masked, 
 audited; locking ends the account's sessions; other roles and other scopes get nothing."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from govkit.audit.models import AuditEntry
 from govkit.online.models import Applicant
 from govkit.orm import utcnow
 from tests.desk.conftest import COUNTY, OTHER_TOWNSHIP, TOWNSHIP, VILLAGE, build_world, make_case, valid_id
-
-
-@pytest.fixture
-def app(make_app):
-    application = make_app()
-    with application.app_context():
-        yield application
-        from govkit.db import db as _db
-
-        _db.session.remove()
 
 
 def _login(app, role, code, username):
