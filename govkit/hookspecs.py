@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # value types only; importing them at run time would create c
     from govkit.auth.ldap import DirectoryConfig
     from govkit.cases.calendar import DayOverride
     from govkit.cases.events import CaseEventRecord
+    from govkit.cases.outbox import OutboxHandler
     from govkit.cases.workflow import WorkflowAction
     from govkit.catalog.specs import ServiceItemSpec
     from govkit.online.identity import IdentityProvider
@@ -80,6 +81,11 @@ def register_workflow_actions() -> list[WorkflowAction]:
 @hookspec
 def case_event_committed(event: CaseEventRecord, settings: Settings) -> None:
     """Called after a case transition has been committed (notify, exchange data); errors are logged."""
+
+
+@hookspec
+def register_outbox_handlers(settings: Settings) -> list[OutboxHandler]:
+    """Return handlers that deliver the outbox rows of a topic inside govkit (the relay calls them)."""
 
 
 @hookspec

@@ -67,6 +67,7 @@ if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.online.demo import demo_listing as online_demo_listing
     from govkit.online.demo import seed_demo_applicants
     from govkit.online.messages import ApplicantMessage, MessageChannel
+    from govkit.cases.outbox import OutboxHandler
     from govkit.migrate import upgrade as upgrade_database
     from govkit.printing import engine as print_engine
     from govkit.printing.qr import document_url, progress_url
@@ -135,6 +136,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Rectification": ("govkit.publicity.models", "Rectification"),
     "ApplicantMessage": ("govkit.online.messages", "ApplicantMessage"),
     "MessageChannel": ("govkit.online.messages", "MessageChannel"),
+    "OutboxHandler": ("govkit.cases.outbox", "OutboxHandler"),
     "seed_demo_applicants": ("govkit.online.demo", "seed_demo_applicants"),
     "online_demo_listing": ("govkit.online.demo", "demo_listing"),
     "seed_foi_demo": ("govkit.inforequest.demo", "seed_demo"),
@@ -175,6 +177,7 @@ __all__ = [
     "DirectoryConfig",
     # online hall (网上办事大厅)
     "MessageChannel", "ApplicantMessage", "IdentityProvider", "seed_demo_applicants", "online_demo_listing",
+    "OutboxHandler",
 ]
 
 

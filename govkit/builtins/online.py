@@ -1,5 +1,6 @@
 """Built-in plugin: the online hall (网上办事大厅, /online) — applicant accounts, the development message
-channel, status messages on case events and unified-identity login (docs/online.md)."""
+channel, status messages on case events (queued in the outbox, delivered by the relay) and unified-identity
+login (docs/online.md)."""
 from __future__ import annotations
 
 import logging
@@ -39,14 +40,22 @@ def register_message_channels(settings):
 @hookimpl
 def case_event_committed(event, settings):
     # deferred: built-ins load with the settings; the Flask side loads when the hook runs
-    from flask import current_app, has_app_context
+    from flask import has_app_context
 
     if not has_app_context():
         return
     # deferred: built-ins load with the settings; domain code loads when the hook runs
-    from govkit.online.views import deliver_after_commit
+    from govkit.online.views import queue_after_commit
 
-    deliver_after_commit(current_app, event, settings)
+    queue_after_commit(event)
+
+
+@hookimpl
+def register_outbox_handlers(settings):
+    # deferred: built-ins load with the settings; the Flask side loads when the hook runs
+    from govkit.online.views import outbox_handlers
+
+    return outbox_handlers(settings)
 
 
 @hookimpl

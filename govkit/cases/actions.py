@@ -15,7 +15,7 @@ from govkit.cases import extensions
 from govkit.cases import intake_actions as I, states as S
 from govkit.cases.models import CasePause
 from govkit.cases.workflow import ANY_ACTIVE, ActionContext, WorkflowAction
-from govkit.catalog.models import SpecialProcedure
+from govkit.catalog.models import ONLINE_WITH_COUNTER, SpecialProcedure
 from govkit.errors import InvalidTransition, PermissionDenied, ValidationError
 from govkit.hierarchy.codes import parent_code
 from govkit.hierarchy.models import Department, Division, Staff
@@ -252,6 +252,69 @@ def _decide(decision: str):
     return effect
 
 
+def originals_to_check(case) -> list[str]:
+    """The materials whose originals the counter checks (窗口核验): the rows the list asks as 原件, else all."""
+    rows = [m.name for m in case.implementation.materials if (m.form or "") == "原件"]
+    return rows or [m.name for m in case.implementation.materials]
+
+
+def needs_counter_check(case) -> bool:
+    """An online application of a 网上申报+窗口核验 item whose originals were not yet checked at the counter."""
+    return (case.applied_online and case.originals_checked_at is None
+            and case.implementation.online_mode == ONLINE_WITH_COUNTER)
+
+
+def counter_check(case) -> dict | None:
+    """The 窗口核验 line of the desk's case page: None when the case needs none, else the originals, who checked
+    them and when (both None while they wait)."""
+    if not case.applied_online or case.implementation.online_mode != ONLINE_WITH_COUNTER:
+        return None
+    return {"originals": originals_to_check(case), "by": case.originals_checked_by, "at": case.originals_checked_at}
+
+
+def _originals_checked(ctx: ActionContext) -> None:
+    """窗口核验 before approval: 行政许可法第三十一条 makes the applicant answer for the truth of the materials and
+    第三十四条 lets the organ verify their substance; an item declared 网上申报+窗口核验 is approved only after the
+    originals were checked at the counter (``verify_originals``). A denial needs no originals."""
+    case = ctx.case
+    if needs_counter_check(case):
+        raise InvalidTransition(
+            f"本事项为“{ONLINE_WITH_COUNTER}”：申请人须到{_counter_name(ctx)}窗口核验原件后方可作出准予决定或办结。"
+            "尚未核验的原件：" + "、".join(originals_to_check(case)) + "。请受理员在核验后执行“窗口核验原件”。")
+
+
+def _counter_name(ctx: ActionContext) -> str:
+    division = ctx.session.scalar(select(Division).where(Division.code == ctx.case.accepting_division_code))
+    return division.name if division is not None else "受理单位"
+
+
+def _may_verify_originals(ctx: ActionContext) -> None:
+    case = ctx.case
+    if not case.applied_online or case.implementation.online_mode != ONLINE_WITH_COUNTER:
+        raise InvalidTransition(f"本办件不是“{ONLINE_WITH_COUNTER}”事项的网上申请，无需窗口核验原件。")
+    if case.originals_checked_at is not None:
+        raise InvalidTransition(f"原件已由 {case.originals_checked_by} 核验，无需重复核验。")
+
+
+def _verify_originals(ctx: ActionContext) -> None:
+    case = ctx.case
+    case.originals_checked_at = ctx.workflow.now()
+    case.originals_checked_by_id = ctx.actor.user_id
+    case.originals_checked_by = ctx.actor.name
+    ctx.data["originals"] = originals_to_check(case)
+
+
+def _decision_then_originals(ctx: ActionContext) -> None:
+    _decision_allowed(ctx)
+    _originals_checked(ctx)
+
+
+def _completion_allowed(ctx: ActionContext) -> None:
+    """办结 of an approval also waits for 窗口核验 (an approval recorded before the rule, or by a plugin step)."""
+    if ctx.case.decision == "approved":
+        _originals_checked(ctx)
+
+
 def _complete(ctx: ActionContext) -> None:
     ctx.case.completed_date = ctx.today
     ctx.data.update(completed_date=ctx.today, due_date=ctx.case.due_date)
@@ -320,10 +383,16 @@ DEFAULT_ACTIONS: tuple[WorkflowAction, ...] = (
       scope="implementing", guard=_may_extend, effect=_extend, loads=("implementation", "pauses"),
       not_by=("request_extension",)),
     A("approve", "准予许可", (S.ACCEPTED, S.IN_REVIEW), S.APPROVED, (HANDLER, INTAKE),
-      ("result_number",), guard=_decision_allowed, effect=_decide("approved")),
+      ("result_number",), guard=_decision_then_originals, effect=_decide("approved"), loads=("implementation",)),
     A("deny", "不予许可", (S.ACCEPTED, S.IN_REVIEW), S.DENIED, (HANDLER, INTAKE), ("reason",),
       guard=_decision_allowed, effect=_decide("denied")),
-    A("complete", "办结", (S.APPROVED, S.DENIED), S.COMPLETED, (HANDLER, INTAKE), effect=_complete),
+    A("complete", "办结", (S.APPROVED, S.DENIED), S.COMPLETED, (HANDLER, INTAKE), guard=_completion_allowed,
+      effect=_complete, loads=("implementation",)),
+    # 窗口核验 (网上申报+窗口核验): the receiving point's 受理员 checks the originals at the counter; recorded on the
+    # case (who, when) and required before approval (see _originals_checked).
+    A("verify_originals", "窗口核验原件", (S.ONLINE, S.ACCEPTED, S.FORWARDED, S.SIGNED, S.ASSIGNED, S.IN_REVIEW,
+                                        S.RETURNED, S.SUSPENDED), None, (INTAKE,), scope="accepting",
+      guard=_may_verify_originals, effect=_verify_originals, loads=("implementation",)),
     A("deliver", "送达", (S.COMPLETED,), S.DELIVERED, (AGENT, INTAKE, HANDLER), ("method", "receiver"),
       scope="any", effect=_deliver),
     A("withdraw", "撤回", (ANY_ACTIVE,), S.WITHDRAWN, (INTAKE, AGENT, DISPATCH), ("reason",), "any",

@@ -59,6 +59,14 @@ class Case(Model):
     applicant_account_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("gk_applicant.id", ondelete="SET NULL"), index=True)
 
+    #: Registered from an online application (网上申报 / 网上代申办, ``register_online_case``).
+    applied_online: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: 窗口核验: when and by whom the originals of an online application of a 网上申报+窗口核验 item were
+    #: checked at the counter (``verify_originals``); approval waits for it (docs/online.md).
+    originals_checked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    originals_checked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    originals_checked_by: Mapped[Optional[str]] = mapped_column(String(100))
+
     form_data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -12,6 +12,12 @@ dies between sending and marking. On PostgreSQL concurrent drainers skip each ot
 Two senders: :func:`http_sender` (POST JSON to a receiver) and :class:`AmqpSender`
 (RabbitMQ with publisher confirms: a row counts as sent only after the broker confirmed it
 and a queue took it). ``relay`` keeps draining until it is stopped (SIGTERM finishes the batch).
+
+Local topics: a plugin's ``register_outbox_handlers`` returns :class:`OutboxHandler` objects; a row whose
+topic one of them names is delivered by it (e.g. ``applicant.message``: the online hall's status messages
+through the message channel, govkit.online) instead of the sender, with the same retry on failure. Such
+rows never leave for the external receiver. ``relay`` without ``--url``/``--amqp`` delivers the local
+topics only.
 """
 from __future__ import annotations
 
@@ -21,8 +27,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Mapping, TextIO
 
 import click
 from sqlalchemy import select
@@ -32,6 +39,21 @@ from govkit.cases.models import OutboxMessage
 from govkit.db import db
 
 Sender = Callable[[OutboxMessage], None]
+
+
+@dataclass(frozen=True)
+class OutboxHandler:
+    """Delivers the outbox rows of one topic inside govkit: ``deliver(row, session)`` returns when done or
+    raises (the row stays pending, ``attempts``/``last_error`` record the failure, the next drain retries)."""
+
+    topic: str
+    label: str
+    deliver: Callable[[OutboxMessage, Session], Any]
+
+
+def handlers_of(pm: Any, settings: Any) -> dict[str, OutboxHandler]:
+    """The registered handlers by topic (a later one replaces an earlier one of the same topic)."""
+    return {h.topic: h for h in pm.collect("register_outbox_handlers", settings=settings)}
 
 
 def message_body(row: OutboxMessage) -> dict[str, Any]:
@@ -127,12 +149,19 @@ def print_sender(stream: TextIO | None = None) -> Sender:
     return send
 
 
-def drain(session: Session, send: Sender, *, batch_size: int = 500, limit: int | None = None) -> tuple[int, int]:
-    """Send pending rows until none are left (or a whole batch failed); return (sent, failed)."""
+def drain(session: Session, send: Sender | None, *, batch_size: int = 500, limit: int | None = None,
+          handlers: Mapping[str, OutboxHandler] | None = None) -> tuple[int, int]:
+    """Send pending rows until none are left (or a whole batch failed); return (sent, failed).
+
+    A row whose topic is in ``handlers`` is delivered by its handler, any other by ``send``; with ``send``
+    None only the handlers' topics are drained."""
     sent = failed = 0
+    handlers = handlers or {}
     locking = session.get_bind().dialect.name == "postgresql"
     while limit is None or sent < limit:
         query = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id)
+        if send is None:
+            query = query.where(OutboxMessage.topic.in_(sorted(handlers)))
         query = query.limit(batch_size if limit is None else min(batch_size, limit - sent))
         if locking:
             query = query.with_for_update(skip_locked=True)
@@ -142,7 +171,11 @@ def drain(session: Session, send: Sender, *, batch_size: int = 500, limit: int |
         batch_sent = 0
         for row in rows:
             try:
-                send(row)
+                handler = handlers.get(row.topic)
+                if handler is not None:
+                    handler.deliver(row, session)
+                else:
+                    send(row)  # type: ignore[misc]  # send is None only when the query kept handled topics
             except Exception as exc:  # recorded on the row; the next run retries it
                 row.attempts += 1
                 row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -158,12 +191,12 @@ def drain(session: Session, send: Sender, *, batch_size: int = 500, limit: int |
     return sent, failed
 
 
-def relay(session: Session, send: Sender, *, batch_size: int, interval: float,
-          stopped: Callable[[], bool]) -> tuple[int, int]:
+def relay(session: Session, send: Sender | None, *, batch_size: int, interval: float,
+          stopped: Callable[[], bool], handlers: Mapping[str, OutboxHandler] | None = None) -> tuple[int, int]:
     """Send one batch after another until ``stopped()``; wait ``interval`` seconds when nothing was sent."""
     sent = failed = 0
     while not stopped():
-        batch_sent, batch_failed = drain(session, send, batch_size=batch_size, limit=batch_size)
+        batch_sent, batch_failed = drain(session, send, batch_size=batch_size, limit=batch_size, handlers=handlers)
         sent, failed = sent + batch_sent, failed + batch_failed
         session.close()
         if batch_sent == 0:
@@ -184,6 +217,13 @@ def _sender(app: Any, url: str | None, amqp: bool) -> Sender:
     return http_sender(url) if url else print_sender()
 
 
+def _handlers(app: Any) -> dict[str, OutboxHandler]:
+    from govkit.state import get_state  # deferred: the commands reach the app's plugins only when they run
+
+    state = get_state(app)
+    return handlers_of(state.pm, state.settings)
+
+
 @outbox_group.command("drain")
 @click.option("--url", default=None, help="接收方地址（POST JSON）；不填则逐行打印到标准输出。")
 @click.option("--amqp", is_flag=True, help="发送到 RabbitMQ（AMQP_URL，发布确认）。")
@@ -198,7 +238,7 @@ def drain_command(url: str | None, amqp: bool, batch_size: int | None, limit: in
         size = batch_size or get_state(app).settings["OUTBOX_BATCH_SIZE"]
         sender = _sender(app, url, amqp)
         try:
-            sent, failed = drain(db.session, sender, batch_size=size, limit=limit)
+            sent, failed = drain(db.session, sender, batch_size=size, limit=limit, handlers=_handlers(app))
         finally:
             getattr(sender, "close", lambda: None)()
     click.echo(f"已发送 {sent} 条，失败 {failed} 条。", err=True)
@@ -207,25 +247,28 @@ def drain_command(url: str | None, amqp: bool, batch_size: int | None, limit: in
 
 
 @outbox_group.command("relay")
-@click.option("--url", default=None, help="接收方地址（POST JSON）；与 --amqp 二选一。")
+@click.option("--url", default=None,
+              help="接收方地址（POST JSON）；与 --amqp 二选一；都不填则只投递本地处理的主题（如申请人短信）。")
 @click.option("--amqp", is_flag=True, help="发送到 RabbitMQ（AMQP_URL，发布确认）。")
 @click.option("--batch", "batch_size", type=int, default=100, show_default=True, help="每批条数（一批一次提交）。")
 def relay_command(url: str | None, amqp: bool, batch_size: int) -> None:
-    """Keep sending pending outbox rows until SIGTERM/SIGINT (several relays may run on PostgreSQL)."""
+    """Keep sending pending outbox rows until SIGTERM/SIGINT (several relays may run on PostgreSQL);
+    without --url/--amqp only the topics plugins handle locally (register_outbox_handlers)."""
     from govkit.app import create_app, get_state  # deferred: the app factory imports every domain, cases too
 
-    if not (url or amqp):
-        raise click.UsageError("请指定 --url 或 --amqp。")
     stop: list[int] = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda number, frame: stop.append(number))
     app = create_app()
     with app.app_context():
-        sender = _sender(app, url, amqp)
+        sender = _sender(app, url, amqp) if (url or amqp) else None
+        handlers = _handlers(app)
+        if sender is None and not handlers:
+            raise click.UsageError("请指定 --url 或 --amqp（没有插件登记本地处理的主题）。")
         try:
             sent, failed = relay(db.session, sender, batch_size=batch_size,
                                  interval=float(get_state(app).settings["OUTBOX_RELAY_SECONDS"]),
-                                 stopped=lambda: bool(stop))
+                                 stopped=lambda: bool(stop), handlers=handlers)
         finally:
             getattr(sender, "close", lambda: None)()
     click.echo(f"已发送 {sent} 条，失败 {failed} 条。", err=True)

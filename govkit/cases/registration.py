@@ -136,7 +136,7 @@ def register_online_case(
         applicant_name=name, applicant_id_type=id_type, applicant_id_number=number,
         applicant_phone=applicant.get("applicant_phone"), applicant_address=applicant.get("applicant_address"),
         applicant_village_code=applicant.get("applicant_village_code"),
-        proxy_name=agent_name or None, proxy_authorised=bool(agent_name),
+        proxy_name=agent_name or None, proxy_authorised=bool(agent_name), applied_online=True,
         form_data=data, registered_at=workflow.now(), received_date=today, last_action_at=workflow.now(),
     )
     for material in implementation.materials:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from govkit.cases.idnumber import id_check_char
 from govkit.cases.models import Case
+from govkit.cases.outbox import drain, handlers_of
 from govkit.cases.workflow import Actor, Workflow
 from govkit.catalog.models import Implementation, ImplementationStatus
 from govkit.desk.attachments import PendingFiles
@@ -135,6 +136,9 @@ def seed_demo_online_applications(app: Any, county_code: str, actor_for: Callabl
         session.commit()
         A.submit(session, workflow, application, owner)
         counts["agent"] = 1
+    # The demo runs no outbox relay: deliver the queued applicant messages once, so /demo/ lists them.
+    state = get_state(app)
+    drain(session, None, handlers=handlers_of(state.pm, state.settings))
     return counts
 
 

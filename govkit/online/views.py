@@ -20,13 +20,14 @@ from govkit.auth.directory_login import login_throttle
 from govkit.auth.throttle import LoginLocked
 from govkit.cases.calendar import format_chinese_date
 from govkit.cases.states import state_label
+from govkit.cases.outbox import OutboxHandler
 from govkit.db import db
 from govkit.errors import GovkitError, ValidationError
 from govkit.online import messages, services
 from govkit.online.identity import identity_providers
 from govkit.online.forms import CodeForm, PasswordForm, PasswordLoginForm, PhoneForm, SignupForm
 from govkit.online.models import Applicant
-from govkit.online.notify import deliver_case_event
+from govkit.online.notify import TOPIC, deliver_row, queue_case_event
 from govkit.online.session import applicant_required, current_applicant, log_in_applicant, log_out_applicant
 from govkit.orm import utcnow
 from govkit.state import get_state
@@ -272,14 +273,22 @@ def _mask(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:]
 
 
-def deliver_after_commit(app, event, settings) -> None:
-    """``case_event_committed``: send the applicant's status message in a short transaction of its own."""
+def queue_after_commit(event) -> None:
+    """``case_event_committed``: queue the applicant's status message in the outbox (a short transaction of
+    its own; the relay sends it, so the staff's request never waits for the SMS gateway)."""
     try:
         with Session(db.engine) as own:
-            if deliver_case_event(own, get_state(app).pm, settings, event):
+            if queue_case_event(own, event):
                 own.commit()
     except Exception:  # a message must never break the committed case change
-        log.exception("办件 %s 的状态消息未能发送", getattr(event, "case_number", "?"))
+        log.exception("办件 %s 的状态消息未能进入发件箱", getattr(event, "case_number", "?"))
+
+
+def outbox_handlers(settings) -> list[OutboxHandler]:
+    """``register_outbox_handlers``: the relay sends queued applicant messages through the active channel."""
+    pm = _pm()
+    return [OutboxHandler(TOPIC, "申请人短信（消息通道）",
+                          lambda row, session: deliver_row(session, pm, settings, row))]
 
 
 def register(app) -> None:

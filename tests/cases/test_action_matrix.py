@@ -99,6 +99,9 @@ MATRIX: dict[tuple[str, str], frozenset[tuple[str, str]]] = {
     ("online_supplement", "withdraw"): every(WITHDRAWERS, HOLDER),
     ("online_supplement", "withdraw_deemed"): NOBODY,
     ("online_supplement_lapsed", "withdraw_deemed"): every(["受理员"], HOLDER),
+    # 窗口核验 is for 网上申报+窗口核验 items only; this item is 全程网办 (the rule's own cases are in
+    # tests/online/test_window_check.py).
+    ("online", "verify_originals"): NOBODY,
 }
 
 

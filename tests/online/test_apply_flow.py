@@ -200,8 +200,12 @@ def test_draft_submit_supplement_resubmit_accept(app, db, world, applicant_clien
     assert "一次性告知书" in page and "已出具并电子送达申请人" in page, page[:3000]
     db.session.refresh(case)
     assert case.state == "online_supplement" and case.paused_since is not None
+    from govkit.cases.outbox import drain, handlers_of
     from govkit.online.models import DevMessage
+    from govkit.state import get_state
 
+    state = get_state(app)
+    assert drain(db.session, None, handlers=handlers_of(state.pm, state.settings)) == (2, 0)  # the relay
     told = db.session.scalars(select(DevMessage).where(DevMessage.case_number == case.number)).all()
     assert [m.kind for m in told] == ["status", "supplement"] and told[1].phone == account.phone  # development channel
 

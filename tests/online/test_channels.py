@@ -72,3 +72,70 @@ def test_a_failing_gateway_is_a_clear_message_and_keeps_no_code(register_plugin)
         page = app.test_client().post("/online/login", data={"phone": "13800138000"})
         assert page.status_code == 200 and "验证码短信发送失败" in page.get_data(as_text=True)
         assert db.session.scalar(select(OneTimeCode)) is None
+
+
+def test_a_failing_gateway_neither_fails_nor_slows_the_staff_request_and_the_relay_retries(register_plugin):
+    """Status messages go through the outbox: the staff's request only queues them (no gateway call); the relay
+    (``drain``) sends them through the channel, records a failure on the row and sends it on the next run."""
+    from govkit.cases.models import OutboxMessage
+    from govkit.cases.outbox import OutboxHandler, drain, handlers_of
+    from govkit.online.models import Applicant
+    from govkit.orm import utcnow
+    from govkit.testing.fixtures import create_user
+    from tests.publicity.world import APPLICANT, make_case, make_world
+
+    calls: list = []
+    down = [True]
+    archived: list = []
+
+    def flaky(message, session):
+        calls.append(message)
+        if down[0]:
+            raise ConnectionError("短信平台超时")
+
+    @hookimpl
+    def register_message_channels(settings):
+        return [messages.MessageChannel("county_sms", "县短信平台", flaky)]
+
+    @hookimpl
+    def register_outbox_handlers(settings):  # a county's own local topic, next to the hall's
+        return [OutboxHandler("county.archive", "县档案系统", lambda row, session: archived.append(row.key))]
+
+    plugin = types.SimpleNamespace(register_message_channels=register_message_channels,
+                                   register_outbox_handlers=register_outbox_handlers)
+    app = register_plugin(plugin, name="flaky_sms", MESSAGE_CHANNEL="county_sms")
+    with app.app_context():
+        from govkit.db import db
+
+        world = make_world(db.session)
+        account = Applicant(kind="person", name=APPLICANT["name"], id_number=APPLICANT["id"], phone="13700000009",
+                            phone_verified_at=utcnow())
+        db.session.add(account)
+        case = make_case(db.session, world, state="completed")
+        db.session.add(OutboxMessage(topic="county.archive", key="archive-1", payload={}))
+        db.session.commit()
+        user = create_user(app, "受理员", world.village.code, username="relay-clerk")
+        client = app.test_client()
+        client.post("/login/", data={"username": user.username, "password": "pw-123456"})
+        response = client.post(f"/desk/case/{case.id}/act/deliver", data={"method": "窗口领取", "receiver": "本人"})
+        assert response.status_code == 302 and calls == []  # the request never called the gateway
+        db.session.expire_all()
+        assert db.session.get(type(case), case.id).state == "delivered"
+        queued = db.session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "applicant.message")).one()
+        assert queued.payload["phone"] == "13700000009" and queued.payload["kind"] == "result"
+
+        state = get_state(app)
+        handlers = handlers_of(state.pm, state.settings)
+        assert set(handlers) == {"applicant.message", "county.archive"}
+        # The archive row went; the SMS failed (tried again in the same run after the batch that sent something).
+        assert drain(db.session, None, handlers=handlers) == (1, 2)
+        db.session.refresh(queued)
+        assert queued.sent_at is None and queued.attempts == 2 and "短信平台超时" in queued.last_error
+        assert archived == ["archive-1"] and len(calls) == 2
+        down[0] = False
+        assert drain(db.session, None, handlers=handlers) == (1, 0)  # retried by the next run
+        db.session.refresh(queued)
+        assert queued.sent_at is not None and queued.attempts == 3 and len(calls) == 3
+        assert {m.case_number for m in calls} == {case.number} and "办件" in calls[2].text
+        assert drain(db.session, None, handlers=handlers) == (0, 0) and len(calls) == 3  # sent once
+        assert db.session.scalar(select(DevMessage)) is None

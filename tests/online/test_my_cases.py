@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from govkit.cases.models import Case
+from govkit.cases.outbox import drain, handlers_of
 from govkit.online.models import Applicant, DevMessage
 from govkit.online.session import SESSION_KEY
 from govkit.orm import utcnow
 from govkit.printing.models import SUPERSEDED, VALID, IssuedDocument
 from govkit.publicity.models import Rating
+from govkit.state import get_state
 from tests.publicity.world import APPLICANT, make_case, make_world
 
 pytestmark = pytest.mark.both_backends  # the ownership condition is SQL: check it on PostgreSQL too
@@ -140,6 +142,9 @@ def test_status_messages_reach_the_applicant_through_the_development_channel(app
     stranger.state = "delivered"
     workflow.record_event(db.session, stranger, "deliver", "completed", Actor.system())
     workflow.finish(db.session, commit=True)
+    assert db.session.scalar(select(DevMessage)) is None  # queued in the outbox, not sent inside the change
+    state = get_state(app)
+    assert drain(db.session, None, handlers=handlers_of(state.pm, state.settings)) == (1, 0)  # the relay
     rows = list(db.session.scalars(select(DevMessage)))
     assert [(m.phone, m.kind, m.case_number) for m in rows] == [("13700000001", "supplement", case.number)]
     assert "一次性告知" in rows[0].text and APPLICANT["id"] not in rows[0].text

@@ -13,7 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from govkit.audit.trail import record
 from govkit.cases import states as S
-from govkit.cases.actions import DELIVERY_METHODS, department_handlers
+from govkit.cases.actions import DELIVERY_METHODS, counter_check, department_handlers
 from govkit.cases.extensions import extension_bounds
 from govkit.cases.deadlines import deadline_status, pause_period
 from govkit.cases.idnumber import mask_id_number, mask_phone
@@ -219,6 +219,7 @@ class DeskCaseView(DeskView):
             action_labels={**workflow.event_labels(), **wording.action_labels()}, form_labels=form_labels(case),
             form_data=case.form_data if reveal else mask_form_data(case.form_data, personal),
             can_reveal=bool(personal) and not reveal and actor.has_role(*REVEAL_ROLES),
+            counter_check=counter_check(case),
         )
 
     @expose("/<int:case_id>/act/<name>", methods=["GET", "POST"])

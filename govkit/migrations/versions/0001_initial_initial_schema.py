@@ -681,6 +681,10 @@ def upgrade() -> None:
     sa.Column('proxy_name', sa.String(length=100), nullable=True),
     sa.Column('proxy_authorised', sa.Boolean(), nullable=False),
     sa.Column('applicant_account_id', sa.Integer(), nullable=True),
+    sa.Column('applied_online', sa.Boolean(), nullable=False),
+    sa.Column('originals_checked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('originals_checked_by_id', sa.Integer(), nullable=True),
+    sa.Column('originals_checked_by', sa.String(length=100), nullable=True),
     sa.Column('form_data', sa.JSON(), nullable=False),
     sa.Column('registered_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('received_date', sa.Date(), nullable=True),
@@ -715,6 +719,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['current_division_id'], ['gk_division.id'], ),
     sa.ForeignKeyConstraint(['handler_id'], ['ab_user.id'], ),
     sa.ForeignKeyConstraint(['implementation_id'], ['gk_implementation.id'], ),
+    sa.ForeignKeyConstraint(['originals_checked_by_id'], ['ab_user.id'], ),
     sa.ForeignKeyConstraint(['registered_by_id'], ['ab_user.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('number')
