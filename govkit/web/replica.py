@@ -245,8 +245,10 @@ def _route_reads() -> None:
     routed = routed_endpoint(current_app, request.blueprint, request.endpoint, request.method)
     if not routed:
         return
-    use, why = decide(routed=True, status=router.status(), wrote_lsn=lsn(flask_session.get(WROTE_LSN)),
-                      max_lag=router.max_lag)
+    # Only a client with a session can have written; not touching the session keeps "Vary: Cookie" off the others.
+    has_session = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+    wrote = lsn(flask_session.get(WROTE_LSN)) if has_session else 0
+    use, why = decide(routed=True, status=router.status(), wrote_lsn=wrote, max_lag=router.max_lag)
     log.debug("%s %s reads from the %s (%s)", request.method, request.path, "replica" if use else "primary", why)
     if not use:
         return
