@@ -145,40 +145,37 @@ def _replayed_everything(primary: sa.Engine, standby: sa.Engine, seconds: float 
 
 
 def test_streaming_replica_serves_public_pages_staff_read_their_writes_and_a_stopped_replica_is_skipped(
-        tmp_path, caplog):
+        tmp_path, caplog, postgres_cluster, govkit_databases):
     from govkit.app import create_app  # deferred: as above
     from govkit.auth.roles import sync_roles  # deferred: as above
-    from govkit.testing.databases import create_schema  # deferred: as above
     from govkit.testing.permissions import ensure_permissions  # deferred: as above
-    from govkit.testing.services import PostgresReplica, missing, start_postgres  # deferred: as above
+    from govkit.testing.services import PostgresReplica  # deferred: as above
 
     started = time.perf_counter()
-    cluster = start_postgres()
-    if cluster is None:
-        missing("PostgreSQL (initdb/pg_ctl/pg_basebackup; Debian package postgresql)")
-    standby_cluster = PostgresReplica(cluster)
+    url = govkit_databases.copy("postgres", "schema")
+    database = sa.make_url(url).database
+    standby_cluster = PostgresReplica(postgres_cluster)  # its port now; pg_basebackup once the data is there
     engines: list[sa.Engine] = []
     try:
-        url = cluster.create_database("govkit")
-        create_schema(url)
-        app = create_app({"DATABASE_URL": url, "DATABASE_REPLICA_URL": standby_cluster.url("govkit"),
+        app = create_app({"DATABASE_URL": url, "DATABASE_REPLICA_URL": standby_cluster.url(database),
                           "REPLICA_MAX_LAG_SECONDS": 60, "REPLICA_CHECK_SECONDS": 0,
                           "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "replica-test", "TESTING": True,
                           "WTF_CSRF_ENABLED": False, "COUNTY_CODE": COUNTY, "PUBLIC_BASE_URL": "http://localhost",
                           "FAB_UPDATE_PERMS": False}, load_entrypoints=False)
         with app.app_context():
+            engines += db.engines.values()
             ensure_permissions(app.appbuilder)
             sync_roles(app.appbuilder)
         ids = _seed(app)
         standby_cluster.start()  # pg_basebackup -R from the primary, then a hot standby on its own port
         primary = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        standby = sa.create_engine(standby_cluster.url("govkit"), isolation_level="AUTOCOMMIT")
+        standby = sa.create_engine(standby_cluster.url(database), isolation_level="AUTOCOMMIT")
         engines += [primary, standby]
         router = replica.router_of(app)
         anonymous, staff = app.test_client(), app.test_client()
         assert staff.post("/login/", data={"username": "reviewer", "password": "pw-123456"}).status_code == 302
         _replayed_everything(primary, standby)  # the login's commit included
-        print(f"\nprimary, schema, app and standby (pg_basebackup) ready in {time.perf_counter() - started:.1f} s; "
+        print(f"\napp and standby (pg_basebackup of the suite's PostgreSQL) ready in {time.perf_counter() - started:.1f} s; "
               f"load average {' '.join(open('/proc/loadavg').read().split()[:3])}")
 
         public = lambda client: client.get("/public/disclosures").get_data(as_text=True)  # noqa: E731
@@ -233,4 +230,4 @@ def test_streaming_replica_serves_public_pages_staff_read_their_writes_and_a_sto
         for engine in engines:
             engine.dispose()
         standby_cluster.stop()
-        cluster.stop()
+    govkit_databases.drop(url)

@@ -111,7 +111,7 @@ class PostgresReplica(PostgresCluster):
         if self._as_root:
             shutil.chown(self.dir, "postgres")
         self._run(_pg_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", self.primary.user,
-                  "-D", str(self.data), "-R", "-X", "stream", "-c", "fast")
+                  "-D", str(self.data), "-R", "-X", "stream", "-c", "fast", "--no-sync")
         return self.serve()
 
 
