@@ -175,7 +175,8 @@ def test_streaming_replica_serves_public_pages_staff_read_their_writes_and_a_sto
         anonymous, staff = app.test_client(), app.test_client()
         assert staff.post("/login/", data={"username": "reviewer", "password": "pw-123456"}).status_code == 302
         _replayed_everything(primary, standby)  # the login's commit included
-        print(f"\napp and standby (pg_basebackup of the suite's PostgreSQL) ready in {time.perf_counter() - started:.1f} s; "
+        print(f"\napp and standby (pg_basebackup of the suite's PostgreSQL) ready in "
+              f"{time.perf_counter() - started:.1f} s; "
               f"load average {' '.join(open('/proc/loadavg').read().split()[:3])}")
 
         public = lambda client: client.get("/public/disclosures").get_data(as_text=True)  # noqa: E731
