@@ -110,6 +110,36 @@ def test_the_routing_session_asks_the_request_route_and_never_for_a_flush(app):
     assert session.get_bind(clause=sa.select(1)) is not other
 
 
+def test_a_page_whose_replica_dies_mid_answer_is_answered_again_from_the_primary(app, caplog):
+    from flask import g  # deferred: keeps the imports of this file light
+    from flask import request as flask_request  # deferred: as above
+
+    from govkit.state import get_state  # deferred: as above
+
+    engine = sa.create_engine("sqlite://")
+    router = get_state(app).cache["replica"] = replica.ReplicaRouter(engine, engine, max_lag=5, interval=1)
+    app.register_error_handler(sa.exc.OperationalError, replica._replica_lost)
+    answers = []
+
+    def page():
+        answers.append(g.get(READ_ROUTE) is not None)
+        if answers[-1] or "always" in flask_request.args:
+            raise sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        return "主库作答"
+
+    app.add_url_rule("/test-replica-page", "test_replica_page", page)
+    app.before_request(lambda: setattr(g, READ_ROUTE, router.bind_for) if flask_request.endpoint == "test_replica_page"
+                       and "unrouted" not in flask_request.args else None)
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING, logger="govkit.web.replica"):
+        response = client.get("/test-replica-page")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "主库作答" and answers == [True, False]
+    assert router.last.up is False and "只读副本不可用" in caplog.text
+    # an error of a page that did not read from the replica is the ordinary Chinese error page
+    failed = client.get("/test-replica-page?unrouted=1&always=1")
+    assert failed.status_code == 500 and "Traceback" not in failed.get_data(as_text=True)
+
+
 # -- a real streaming replica on loopback ---------------------------------------------------------------------
 
 

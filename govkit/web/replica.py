@@ -12,7 +12,8 @@ How a request is routed (:func:`decide`, before the view runs):
 * not when the replica is down, is not a standby, or lags more than ``REPLICA_MAX_LAG_SECONDS``
   (:meth:`ReplicaRouter.status`, measured at most every ``REPLICA_CHECK_SECONDS`` per worker, every
   5 s at most while it is down): the request reads from the primary, and the worker logs the change
-  once (``只读副本…改从主库读取``);
+  once (``只读副本…改从主库读取``); a page whose replica dies while it is being answered is answered
+  again from the primary (:func:`_replica_lost`);
 * not for a session whose last write the replica has not replayed yet (read your own writes): a commit
   through govkit's session in a request that carries a session cookie stamps the primary's WAL position
   after it (``pg_current_wal_insert_lsn()``, one query on a pooled connection) into the signed session as
@@ -265,6 +266,23 @@ def _end_route(exc: BaseException | None = None) -> None:
     g.pop(READ_ROUTE, None)
 
 
+def _replica_lost(exc: sa.exc.OperationalError) -> Any:
+    """A routed page whose replica went away while it was being answered is answered again from the primary.
+
+    Only routed requests (GET pages that read) get here with a read route, so running the view once more is
+    safe; a second failure (then the primary's) is the ordinary error page.
+    """
+    route = g.pop(READ_ROUTE, None)
+    if route is None:  # not a routed page: the app's handler of any other error (the Chinese 500 page)
+        fallback = current_app.error_handler_spec[None][None].get(Exception)
+        if fallback is None:
+            raise exc
+        return fallback(exc)
+    db.session.rollback()
+    router_of(current_app).failed(exc)
+    return current_app.make_response(current_app.dispatch_request())
+
+
 def init_replica(app: Flask) -> ReplicaRouter | None:
     """Route the reads of public, dashboard, report and export pages to the replica (when one is configured).
 
@@ -281,6 +299,7 @@ def init_replica(app: Flask) -> ReplicaRouter | None:
     get_state(app).cache["replica"] = router
     app.before_request(_route_reads)
     app.teardown_request(_end_route)
+    app.register_error_handler(sa.exc.OperationalError, _replica_lost)
     return router
 
 
