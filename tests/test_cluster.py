@@ -186,12 +186,12 @@ def test_two_nodes_share_limits_sessions_calendar_and_deliver_every_event_once(
     with ThreadPoolExecutor(3) as pool:
         replica_started = pool.submit(standby.start)
         a, b = pool.map(lambda name: Node(name, env, tmp_path).start(), ["a", "b"])
-        replica_started.result()
     relay = subprocess.Popen([str(lb.BIN / "govkit"), "outbox", "relay", "--amqp", "--batch", "50"],
                              env={**os.environ, **env, "GOVKIT_INSTANCE_PATH": str(tmp_path / "relay")},
                              cwd=tmp_path, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     engine = sa.create_engine(url)
     try:
+        replica_started.result()  # raises here (nodes and relay stopped below) if pg_basebackup failed
         print(f"\ncluster on loopback (PostgreSQL + replica, Redis, RabbitMQ, 2 gunicorn nodes, 1 relay): "
               f"database seeded in "
               f"{seeded:.1f} s, nodes serving at {time.perf_counter() - started:.1f} s; load average "
