@@ -32,14 +32,14 @@ from govkit.web.actor import request_username
 from govkit.web.headers import init_headers
 from govkit.web.protect import bearer_authenticates
 from govkit.state import GovkitState, get_state  # noqa: F401  (get_state: importers move to govkit.state)
-from govkit.web import shared, wellformed
+from govkit.web import replica, shared, wellformed
 
 log = logging.getLogger(__name__)
 
 #: Every session :class:`~govkit.listeners.Listeners` set ``create_app`` attaches to govkit's session factory.
 SESSION_LISTENER_SETS = (auth_cache.SESSION_LISTENERS, auth_sessions.SESSION_LISTENERS, dispatch.SESSION_LISTENERS,
                          writes.SESSION_LISTENERS, audit_trail.SESSION_LISTENERS, shared.SESSION_LISTENERS,
-                         case_cards.SESSION_LISTENERS)
+                         case_cards.SESSION_LISTENERS, replica.SESSION_LISTENERS)
 
 LANGUAGES = {
     "zh": {"flag": "cn", "name": "简体中文"},
@@ -208,6 +208,8 @@ def create_app(
         REMEMBER_COOKIE_HTTPONLY=True,
         RATELIMIT_STORAGE_URI=_limiter_storage(s),
     )
+    # A PostgreSQL streaming replica for the public portal, dashboards, reports and exports (govkit.web.replica).
+    app.config["SQLALCHEMY_BINDS"] = replica.binds(s, app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Writers queue for the write lock instead of polling it (govkit.sqlite_writers);
         # the busy timeout is set per connection in govkit.db.
@@ -234,5 +236,6 @@ def create_app(
         pm.hook.register_views(appbuilder=appbuilder, app=app)
         labels.register(app)
         labels.apply_to_views(appbuilder.baseviews)
+    replica.init_replica(app)  # last: the session and login checks before it read from the primary
     pm.hook.startup(app=app, settings=s)
     return app

@@ -7,22 +7,46 @@ metadata, one Alembic history and one transaction. Domain services take a SQLAlc
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask_appbuilder import Model as FabModel
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_appbuilder.security.sqla import models as fab_security_models  # noqa: F401  (declares ab_*)
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.engine import Engine
 
 from govkit.listeners import Listeners
 from govkit.orm import Model, UTCDateTime, adopt_tables, metadata, utcnow
 from govkit.sqlite_writers import TIMEOUT_SECONDS as WRITER_TIMEOUT_SECONDS
 
-__all__ = ["Model", "db", "utcnow", "metadata", "UTCDateTime", "listen", "create_engine"]
+__all__ = ["Model", "db", "utcnow", "metadata", "UTCDateTime", "listen", "create_engine", "RoutingSession",
+           "READ_ROUTE"]
 
-db = SQLA()
+#: Name of the request's read route in ``flask.g`` (set by :mod:`govkit.web.replica`).
+READ_ROUTE = "gk_read_route"
+
+
+class RoutingSession(FlaskSession):
+    """Flask-SQLAlchemy's session with a read route: the routing ``Session.get_bind`` SQLAlchemy documents.
+
+    A request that reads from the PostgreSQL replica (:mod:`govkit.web.replica`) puts a function into
+    ``flask.g`` under :data:`READ_ROUTE`; it gets ``(mapper, clause)`` of a statement and answers the
+    replica's engine, or None for the primary. Flushes never ask it: every write goes to the primary.
+    Without such a function (no replica, or a request that is not routed) nothing changes.
+    """
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
+        if bind is None and not self._flushing and has_app_context():
+            route: Callable[[Any, Any], Engine | None] | None = g.get(READ_ROUTE)
+            engine = route(mapper, clause) if route is not None else None
+            if engine is not None:
+                return engine
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLA(session_options={"class_": RoutingSession})
 adopt_tables(FabModel.metadata)
 
 

@@ -118,6 +118,16 @@ CORE_SETTINGS: tuple[Setting, ...] = (
             "Key that signs sessions and CSRF tokens; generated into the instance folder when unset.", secret=True),
     Setting("DATABASE_URL", str, None, "SQLAlchemy URL; default is a SQLite file govkit.db in the instance folder. "
             "postgresql://… connects with psycopg 3.", normalise=database_url),
+    Setting("DATABASE_REPLICA_URL", str, None,
+            "PostgreSQL streaming replica (hot standby) that serves the public portal, dashboards, reports and "
+            "exports (GET only); writes and the staff's own fresh writes stay on DATABASE_URL. Unset = one database.",
+            secret=True, normalise=database_url),
+    Setting("REPLICA_MAX_LAG_SECONDS", float, 5.0,
+            "With DATABASE_REPLICA_URL: a replica further behind than this (or down) is skipped and reads go to the "
+            "primary (logged); a session that wrote reads from the primary until the replica has replayed its write."),
+    Setting("REPLICA_CHECK_SECONDS", float, 1.0,
+            "With DATABASE_REPLICA_URL: a worker measures the replica's lag (and whether it answers) at most this "
+            "often; 0 = before every routed request."),
     Setting("INSTANCE_PATH", str, None,
             "Deployment folder holding the database, secret key and storage; default ./instance."),
     Setting("STORAGE_DIR", str, None,

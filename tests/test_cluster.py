@@ -1,7 +1,8 @@
 """Two app nodes as one cluster, all on loopback and started by the test (issue 25, item 6).
 
 Two gunicorn servers (separate processes, separate caches, one worker each) share a
-PostgreSQL database, a Redis (``REDIS_URL``: rate limits, cache invalidation) and a RabbitMQ
+PostgreSQL database with a streaming replica (``DATABASE_REPLICA_URL``, made with ``pg_basebackup -R``:
+the public portal reads from it), a Redis (``REDIS_URL``: rate limits, cache invalidation) and a RabbitMQ
 node that one outbox relay (``govkit outbox relay --amqp``) publishes to. Every node caches
 for minutes (``AUTH_CACHE_SECONDS``, ``CALENDAR_CACHE_SECONDS``): only the shared state can make
 a change on one node count on the other within ``SHARED_STATE_CHECK_SECONDS``. The clients go
@@ -13,7 +14,10 @@ round robin over the nodes, as a load balancer would. The test shows:
 * a calendar entry (a closure day) made on one node used by the other for the next deadline;
 * a lifecycle load over both nodes while one node is killed (SIGKILL) and restarted: every
   lifecycle done once or cleanly failed, every case's events one chain without repeats, and
-  every event delivered to RabbitMQ exactly once per key.
+  every event delivered to RabbitMQ exactly once per key;
+* during that load the replica is killed and restarted while a reader keeps opening public pages on
+  both nodes: every page answers 200 (from the primary while the replica is down), and the nodes read
+  from the replica again once it is back.
 """
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ import requests
 import sqlalchemy as sa
 
 from bench import lifecycle_bench as lb
+from govkit.testing.services import PostgresReplica
 from tests.cases.test_outbox_amqp import take_all
 
 SYNC_SECONDS = 0.2
@@ -150,27 +155,45 @@ def _lifecycle(balancer: RoundRobin, ids: dict) -> tuple[str, int | None]:
         return "failed", None
 
 
+def _replica_reads(url: str) -> int:
+    """How often the replica has read the public list's table since it (re)started (its statistics start afresh
+    when a killed server restarts)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM "
+                                        "pg_stat_user_tables WHERE relname = 'gk_disclosure'")).scalar() or 0
+    finally:
+        engine.dispose()
+
+
 def test_two_nodes_share_limits_sessions_calendar_and_deliver_every_event_once(
-        tmp_path, govkit_databases, redis_url, rabbitmq_server):
+        tmp_path, govkit_databases, postgres_cluster, redis_url, rabbitmq_server):
     started = time.perf_counter()
     url = govkit_databases.copy("postgres", "schema")
+    standby = PostgresReplica(postgres_cluster)  # its port now; pg_basebackup -R once the database is seeded
+    standby_url = standby.url(sa.make_url(url).database)
     env = {"GOVKIT_DATABASE_URL": url, "GOVKIT_SECRET_KEY": "cluster-" * 6, "GOVKIT_COUNTY_CODE": lb.COUNTY,
            "GOVKIT_PUBLIC_BASE_URL": "http://127.0.0.1", "GOVKIT_REDIS_URL": redis_url,
            "GOVKIT_SHARED_STATE_CHECK_SECONDS": str(SYNC_SECONDS), "GOVKIT_AUTH_CACHE_SECONDS": "600",
            "GOVKIT_CALENDAR_CACHE_SECONDS": "600", "GOVKIT_PROGRESS_RATE_LIMIT": "4 per minute",
            "GOVKIT_LOGIN_MAX_FAILURES": "3", "GOVKIT_AMQP_URL": rabbitmq_server.url, "GOVKIT_AMQP_QUEUE": QUEUE,
-           "GOVKIT_OUTBOX_RELAY_SECONDS": "0.2"}
+           "GOVKIT_OUTBOX_RELAY_SECONDS": "0.2", "GOVKIT_DATABASE_REPLICA_URL": standby_url,
+           "GOVKIT_REPLICA_CHECK_SECONDS": str(SYNC_SECONDS)}
     ids = _seed({key.removeprefix("GOVKIT_"): value for key, value in env.items()} | {"INSTANCE_PATH": str(tmp_path)},
                 url)
     seeded = time.perf_counter() - started
-    with ThreadPoolExecutor(2) as pool:
+    with ThreadPoolExecutor(3) as pool:
+        replica_started = pool.submit(standby.start)
         a, b = pool.map(lambda name: Node(name, env, tmp_path).start(), ["a", "b"])
     relay = subprocess.Popen([str(lb.BIN / "govkit"), "outbox", "relay", "--amqp", "--batch", "50"],
                              env={**os.environ, **env, "GOVKIT_INSTANCE_PATH": str(tmp_path / "relay")},
                              cwd=tmp_path, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     engine = sa.create_engine(url)
     try:
-        print(f"\ncluster on loopback (PostgreSQL, Redis, RabbitMQ, 2 gunicorn nodes, 1 relay): database seeded in "
+        replica_started.result()  # raises here (nodes and relay stopped below) if pg_basebackup failed
+        print(f"\ncluster on loopback (PostgreSQL + replica, Redis, RabbitMQ, 2 gunicorn nodes, 1 relay): "
+              f"database seeded in "
               f"{seeded:.1f} s, nodes serving at {time.perf_counter() - started:.1f} s; load average "
               f"{' '.join(open('/proc/loadavg').read().split()[:3])}")
 
@@ -247,25 +270,65 @@ def test_two_nodes_share_limits_sessions_calendar_and_deliver_every_event_once(
                 with lock:
                     outcomes.append(outcome)
 
+        # -- and a reader of public pages on both nodes, while the replica is killed and restarted
+        pages: list[tuple[float, int]] = []  # (time into the load, status) of every answered page
+        reading = threading.Event()
+
+        def reader() -> None:
+            turn = 0
+            while not reading.is_set():
+                turn += 1
+                try:
+                    status = requests.get((a, b)[turn % 2].base + "/public/disclosures", timeout=30).status_code
+                except requests.ConnectionError:  # node a down or killed mid-answer: not the replica's doing
+                    time.sleep(0.05)
+                    continue
+                pages.append((time.perf_counter() - load_started, status))
+                time.sleep(0.05)
+
         load_started = time.perf_counter()
         threads = [threading.Thread(target=client) for _ in range(6)]
-        for thread in threads:
+        for thread in threads + [page_reader := threading.Thread(target=reader, daemon=True)]:
             thread.start()
         deadline = time.monotonic() + 60
         while len(outcomes) < 4 and time.monotonic() < deadline:
             time.sleep(0.05)
         a.kill()
         killed_at = time.perf_counter() - load_started
+        crash: dict[str, float] = {}
+
+        def replica_crash() -> None:  # while node a restarts: the replica stops as a crash would, for 1 s
+            standby.halt()
+            crash["down"] = time.perf_counter() - load_started
+            time.sleep(1.0)
+            standby.serve()
+            crash["back"] = time.perf_counter() - load_started
+
+        (crasher := threading.Thread(target=replica_crash)).start()
         a.start()
         restarted_at = time.perf_counter() - load_started
+        crasher.join(60)
+        replica_down, replica_back = crash["down"], crash["back"]
         for thread in threads:
             thread.join(120)
         load_seconds = time.perf_counter() - load_started
+        deadline = time.monotonic() + 15  # a node tries a replica it found down again within 5 s
+        while not (scans := _replica_reads(standby_url)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        reading.set()
+        page_reader.join(60)
         done = [pk for what, pk in outcomes if what == "done"]
         print(f"load: {len(outcomes)} lifecycles by 6 clients in {load_seconds:.1f} s, node a killed at "
               f"{killed_at:.1f} s and serving again at {restarted_at:.1f} s; {len(done)} done, "
               f"{len(outcomes) - len(done)} cleanly failed; requests served {dict(balancer.served)}")
         assert len(outcomes) == LIFECYCLES and len(done) >= LIFECYCLES // 2 and len(set(done)) == len(done)
+
+        # -- public pages: all answered, also while the replica was down; the replica used again after its restart
+        while_down = [status for at, status in pages if replica_down <= at <= replica_back]
+        print(f"replica killed at {replica_down:.1f} s, serving again at {replica_back:.1f} s: {len(pages)} public "
+              f"pages {dict(Counter(status for _, status in pages))}, {len(while_down)} while it was down; "
+              f"{scans} reads of gk_disclosure on the replica after its restart")
+        assert {status for _, status in pages} == {200} and while_down and scans > 0
 
         # -- the database: every case one chain of events without repeats; done ones complete
         with engine.connect() as conn:
@@ -304,6 +367,7 @@ def test_two_nodes_share_limits_sessions_calendar_and_deliver_every_event_once(
             os.killpg(relay.pid, signal.SIGKILL)
             output = relay.communicate()[0].decode(errors="replace")
         engine.dispose()
+        standby.stop()
         print(f"relay: {output.strip().splitlines()[-1:] or output}; whole test {time.perf_counter() - started:.1f} s")
     assert relay.returncode == 0, output
     govkit_databases.drop(url)

@@ -157,6 +157,7 @@ class ConsistencyView(BaseView):
     """三级四同 report (同一率 per county, every deviation) with CSV download."""
 
     route_base = "/catalog/consistency"
+    replica_reads = True  # dashboards and reports read from DATABASE_REPLICA_URL (govkit.web.replica)
     default_view = "index"
     template_folder = TEMPLATE_FOLDER
     class_permission_name = "CatalogConsistency"

@@ -121,6 +121,7 @@ class ServiceItemView(_NoDownload, ModelView):
 
     datamodel = SQLAInterface(ServiceItem)
     route_base = "/catalog/items"
+    replica_reads = ("export_csv",)  # the export reads from DATABASE_REPLICA_URL (govkit.web.replica)
     class_permission_name = "CatalogItem"
     govkit_role_permissions = grants(VIEW_READ, VIEW_WRITE)
     label_columns = LABELS

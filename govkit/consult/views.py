@@ -105,6 +105,7 @@ class QuestionCardsView(BaseView):
     """电子监察: yellow and red cards of unanswered questions (答复期限 CONSULT_ANSWER_DAYS 个工作日)."""
 
     route_base = "/supervision/questions"
+    replica_reads = True  # dashboards and reports read from DATABASE_REPLICA_URL (govkit.web.replica)
     default_view = "cards"
     class_permission_name = "QuestionCards"
     govkit_role_permissions = {SUPERVISOR: ["can_cards"]}

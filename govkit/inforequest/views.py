@@ -138,6 +138,7 @@ class RequestCardsView(BaseView):
     """电子监察: requests near or past their reply deadline (第三十三条)."""
 
     route_base = "/supervision/info-requests"
+    replica_reads = True  # dashboards and reports read from DATABASE_REPLICA_URL (govkit.web.replica)
     default_view = "cards"
     class_permission_name = "InfoRequestCards"
     govkit_role_permissions = {SUPERVISOR: ["can_cards"]}
@@ -163,6 +164,7 @@ class AnnualReportView(BaseView):
     """年度报告 (第五十条): one organ's year as a printable page and CSV; 复议/诉讼 counts entered here."""
 
     route_base = "/foi/annual"
+    replica_reads = True  # dashboards and reports read from DATABASE_REPLICA_URL (govkit.web.replica)
     default_view = "page"
     class_permission_name = "FoiAnnualReport"
     govkit_role_permissions = {role: ["can_page", "can_csv", "can_figures"] for role in ("公开审核", "办理员")}

@@ -48,6 +48,7 @@ class MonitorView(BaseView):
 
     route_base = "/supervision"
     default_view = "deadlines"
+    replica_reads = True  # dashboards and reports read from DATABASE_REPLICA_URL (govkit.web.replica)
     class_permission_name = "SupervisionMonitor"
     base_permissions = ["can_deadlines", "can_charts", "can_performance", "can_report"]
     govkit_role_permissions = {ROLE: ["can_deadlines", "can_charts", "can_performance", "can_report"]}

@@ -36,6 +36,7 @@ class SupervisionView(BaseView):
 
     route_base = "/supervision"
     default_view = "cards"
+    replica_reads = True  # dashboards and reports read from DATABASE_REPLICA_URL (govkit.web.replica)
     class_permission_name = "Supervision"
     govkit_role_permissions = {ROLE: PAGES}
 

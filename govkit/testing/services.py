@@ -60,10 +60,25 @@ class PostgresCluster:
             shutil.chown(self.dir, "postgres")
         self._run(self.initdb, "-D", str(self.data), "-U", self.user, "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8" if Path("/usr/lib/locale/C.utf8").exists() else "--locale=C")
+        return self.serve()
+
+    def serve(self) -> "PostgresCluster":
+        """Start the server on its data folder (again, after :meth:`halt`)."""
         self._run(self.pg_ctl, "-D", str(self.data), "-w", "-l", str(self.dir / "log"), "-o",
                   f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start")
         return self
+
+    def halt(self) -> None:
+        """Stop the server at once (as a crash would), keeping its data folder for :meth:`serve`."""
+        try:
+            self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop")
+        except subprocess.CalledProcessError:
+            pass
+
+    def replica(self) -> "PostgresReplica":
+        """A streaming replica of this cluster (``pg_basebackup -R``) on a port of its own, started."""
+        return PostgresReplica(self).start()
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
@@ -80,11 +95,24 @@ class PostgresCluster:
         return self.url(name)
 
     def stop(self) -> None:
-        try:
-            self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop")
-        except subprocess.CalledProcessError:
-            pass
+        self.halt()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PostgresReplica(PostgresCluster):
+    """A hot standby of ``primary``: ``pg_basebackup -R`` over the replication connection the primary's
+    trust ``pg_hba.conf`` allows on 127.0.0.1, then the same server options on its own port."""
+
+    def __init__(self, primary: PostgresCluster) -> None:
+        super().__init__()
+        self.primary = primary
+
+    def start(self) -> "PostgresReplica":
+        if self._as_root:
+            shutil.chown(self.dir, "postgres")
+        self._run(_pg_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", self.primary.user,
+                  "-D", str(self.data), "-R", "-X", "stream", "-c", "fast", "--no-sync")
+        return self.serve()
 
 
 def start_postgres() -> PostgresCluster | None:

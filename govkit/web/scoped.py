@@ -337,6 +337,8 @@ class ScopedModelView(FastListMixin, _ScopedBase, ModelView):
     list_template = "govkit/web/scoped_list.html"
     export_columns: list[str] | None = None
     page_size = 25
+    #: The CSV export reads from DATABASE_REPLICA_URL when one is configured (govkit.web.replica).
+    replica_reads: tuple[str, ...] = ("export_csv",)
 
     def _init_properties(self) -> None:
         self._init_scope()
