@@ -7,11 +7,9 @@ template global ``item_faq`` — anonymised, never a name, phone, e-mail or ID n
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import TooManyRequests
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -21,12 +19,9 @@ from govkit.db import db
 from govkit.errors import GovkitError
 from govkit.publicity import antispam, guides
 from govkit.publicity.limiter import rate_limit
-from govkit.publicity.public.blueprint import csrf_failed, not_found, setting, too_many
+from govkit.publicity.public.blueprint import antispam_fields, lookup_page, portal_blueprint, setting
 
-bp = Blueprint("public_consult", __name__, url_prefix="/public/consult")
-bp.register_error_handler(TooManyRequests, too_many)
-bp.register_error_handler(CSRFError, csrf_failed)
-bp.register_error_handler(404, not_found)
+bp = portal_blueprint("public_consult", "/public/consult")
 
 
 class AskForm(FlaskForm):
@@ -39,11 +34,6 @@ class AskForm(FlaskForm):
     content = TextAreaField("咨询内容", validators=[DataRequired("请填写咨询内容。"), Length(max=1000)])
 
 
-class LookupForm(FlaskForm):
-    number = StringField("咨询编号", validators=[DataRequired("请输入咨询编号。"), Length(max=32)])
-    code = StringField("查询码", validators=[DataRequired("请输入查询码。"), Length(max=16)])
-
-
 @bp.app_template_global("item_faq")
 def item_faq(implementation_id: int) -> list[services.FaqEntry]:
     """The published, anonymised questions of an implementation (for the public guide)."""
@@ -53,8 +43,7 @@ def item_faq(implementation_id: int) -> list[services.FaqEntry]:
 def _form_page(impl, form: AskForm, error: str | None = None, status: int = 200):
     return render_template("consult/ask.html", impl=impl, form=form, error=error,
                            days=setting("CONSULT_ANSWER_DAYS"),
-                           stamp=antispam.issue_stamp(current_app.config["SECRET_KEY"]),
-                           honeypot=antispam.HONEYPOT_FIELD, stamp_field=antispam.STAMP_FIELD), status
+                           **antispam_fields()), status
 
 
 @bp.route("/ask/<int:implementation_id>", methods=["GET", "POST"])
@@ -94,11 +83,5 @@ def ask(implementation_id: int):
 
 @bp.route("/lookup", methods=["GET", "POST"])
 def lookup():
-    form = LookupForm()
-    if request.method == "GET" or not form.validate_on_submit():
-        return render_template("consult/lookup.html", form=form, question=None,
-                               error=None if request.method == "GET" else "请输入咨询编号和查询码。")
-    with rate_limit(setting("PROGRESS_RATE_LIMIT"), scope="public-consult-lookup"):
-        found = services.lookup(db.session, form.number.data, form.code.data)
-    return render_template("consult/lookup.html", form=form, question=found,
-                           error=None if found else "未查到匹配的咨询，请核对编号和查询码。")
+    return lookup_page("consult/lookup.html", services.lookup, limiter_scope="public-consult-lookup",
+                       missing="请输入咨询编号和查询码。", not_found="未查到匹配的咨询，请核对编号和查询码。")

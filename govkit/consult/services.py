@@ -72,6 +72,12 @@ def notify(session: Session, *, topic: str, reference: str, recipient: str | Non
     return message
 
 
+def messages_for(session: Session, reference: str) -> list[AskerMessage]:
+    """The messages stored for the question or request ``reference``, oldest first."""
+    return list(session.scalars(select(AskerMessage).where(AskerMessage.reference == reference)
+                                .order_by(AskerMessage.id)))
+
+
 def new_number(session: Session, prefix: str, model: Any, today: date) -> str:
     """A fresh ``<prefix><yyyymmdd><6 digits>`` not yet used in ``model.number``."""
     while True:

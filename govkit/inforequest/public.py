@@ -7,12 +7,10 @@ the reply deadline and the reply type — never the requester's identity.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import TooManyRequests
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -23,12 +21,9 @@ from govkit.hierarchy.models import Division, Organ
 from govkit.inforequest import services
 from govkit.publicity import antispam
 from govkit.publicity.limiter import rate_limit
-from govkit.publicity.public.blueprint import csrf_failed, home_division, not_found, setting, too_many
+from govkit.publicity.public.blueprint import antispam_fields, home_division, lookup_page, portal_blueprint, setting
 
-bp = Blueprint("public_foi", __name__, url_prefix="/public/foi")
-bp.register_error_handler(TooManyRequests, too_many)
-bp.register_error_handler(CSRFError, csrf_failed)
-bp.register_error_handler(404, not_found)
+bp = portal_blueprint("public_foi", "/public/foi")
 
 
 class RequestForm(FlaskForm):
@@ -50,11 +45,6 @@ class RequestForm(FlaskForm):
     medium = StringField("载体形式", validators=[Optional(), Length(max=10)])
 
 
-class LookupForm(FlaskForm):
-    number = StringField("申请编号", validators=[DataRequired("请输入申请编号。"), Length(max=32)])
-    code = StringField("查询码", validators=[DataRequired("请输入查询码。"), Length(max=16)])
-
-
 def _organs() -> list[Organ]:
     """Organs of the county that can be asked (a full name is configured), by division code."""
     county = home_division()
@@ -68,8 +58,7 @@ def _organs() -> list[Organ]:
 def _page(form: RequestForm, error: str | None = None, status: int = 200):
     return render_template("inforequest/apply.html", form=form, error=error, organs=_organs(),
                            types=services.APPLICANT_TYPES, deliveries=services.DELIVERIES, media=services.MEDIA,
-                           stamp=antispam.issue_stamp(current_app.config["SECRET_KEY"]),
-                           honeypot=antispam.HONEYPOT_FIELD, stamp_field=antispam.STAMP_FIELD), status
+                           **antispam_fields()), status
 
 
 @bp.route("/apply", methods=["GET", "POST"])
@@ -111,11 +100,5 @@ def apply():
 
 @bp.route("/lookup", methods=["GET", "POST"])
 def lookup():
-    form = LookupForm()
-    if request.method == "GET" or not form.validate_on_submit():
-        return render_template("inforequest/lookup.html", form=form, found=None,
-                               error=None if request.method == "GET" else "请输入申请编号和查询码。")
-    with rate_limit(setting("PROGRESS_RATE_LIMIT"), scope="public-foi-lookup"):
-        found = services.lookup(db.session, form.number.data, form.code.data)
-    return render_template("inforequest/lookup.html", form=form, found=found,
-                           error=None if found else "未查到匹配的申请，请核对申请编号和查询码。")
+    return lookup_page("inforequest/lookup.html", services.lookup, limiter_scope="public-foi-lookup",
+                       missing="请输入申请编号和查询码。", not_found="未查到匹配的申请，请核对申请编号和查询码。")
