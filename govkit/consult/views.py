@@ -1,16 +1,22 @@
 """Staff screens of 网上咨询: the questions of the unit (answer, publish to the FAQ) and the
 supervisor's cards of unanswered questions (``/supervision/questions``). Every list is scoped;
-the handling page and the cards page are :mod:`govkit.web.handling`'s."""
+the handling page and the cards page are :mod:`govkit.web.handling`'s. An answer to a question asked from an
+applicant account is also sent to that account through the message channel (:func:`tell_account`)."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy.orm import Session
 
 from govkit.consult import services
 from govkit.consult.models import Question
 from govkit.db import db
+from govkit.online import messages
+from govkit.online.models import Applicant
+from govkit.state import get_state
 from govkit.web.actor import request_actor
 from govkit.web.handling import CardsView, HandlingView
 from govkit.web.scope import current_scope
@@ -18,6 +24,33 @@ from govkit.web.scope import current_scope
 TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
 READ = ["can_list", "can_show"]
 SUPERVISOR = "监察"
+log = logging.getLogger("govkit.consult")
+
+
+def tell_account(applicant_id: int | None, *, kind: str, text: str, key: tuple) -> bool:
+    """Send ``text`` to the applicant account that filed a question or request; True when sent.
+
+    Goes through the active message channel (``register_message_channels``, setting MESSAGE_CHANNEL; the
+    development channel stores it in ``gk_dev_message``) in a short transaction of its own, after the answer
+    was committed: a failing gateway is logged and never undoes the answer (the message also stays in
+    ``gk_asker_message``). ``key`` makes the message unique, so a repeated call sends nothing new.
+    """
+    if applicant_id is None:
+        return False
+    state = get_state(current_app)
+    try:
+        with Session(db.engine) as own:
+            applicant = own.get(Applicant, applicant_id)
+            if applicant is None or not applicant.active or applicant.phone_verified_at is None:
+                return False
+            messages.send(own, state.pm, state.settings, messages.ApplicantMessage(
+                phone=applicant.phone, kind=kind, text=text, key=messages.message_key(*key),
+                applicant_id=applicant.id))
+            own.commit()
+    except Exception:  # a message must never break the committed answer
+        log.exception("未能向申请人账号 %s 发送消息 %s", applicant_id, key)
+        return False
+    return True
 
 
 class QuestionView(HandlingView):
@@ -61,6 +94,11 @@ class QuestionView(HandlingView):
                         "已公开到事项的常见问题（已隐去姓名、电话、证件号）。"),
             "unpublish": (lambda: services.unpublish(db.session, scope, question), "已从常见问题撤下。"),
         }
+
+    def after_action(self, question: Question, name: str) -> None:
+        if name == "answer":
+            tell_account(question.applicant_id, kind="reply", key=("question-answer", question.id),
+                         text=services.answer_message(question))
 
 
 class QuestionCardsView(CardsView):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from govkit.cases.runtime import calendar_for
 from govkit.consult.services import messages_for
+from govkit.consult.views import tell_account
 from govkit.db import db
 from govkit.errors import ValidationError
 from govkit.desk.web import file_store
@@ -100,6 +101,11 @@ class InfoRequestView(HandlingView):
                                              fee=form.get("fee", "0"), actor=actor, issuer=letter_issuer()),
                       "已答复并出具答复书。"),
         }
+
+    def after_action(self, found: InfoRequest, name: str) -> None:
+        message = services.account_message(found, name)
+        if message is not None:
+            tell_account(found.applicant_id, kind=message[0], text=message[1], key=("foi", name, found.id))
 
     @expose("/handle/<int:pk>/document/<int:document_id>.pdf")
     @has_access

@@ -40,8 +40,8 @@ from govkit.web.scoped import ScopedModelView
 Action = tuple[Callable[[], Any], str]
 
 
-def run_action(action: Callable[[], Any], success: str) -> None:
-    """Run a service call, commit, flash the outcome (domain errors are shown, never a 500).
+def run_action(action: Callable[[], Any], success: str) -> bool:
+    """Run a service call, commit, flash the outcome (domain errors are shown, never a 500); True when done.
 
     A row outside the user's scope (:class:`OutOfScope`) is a 404, like reading it.
     """
@@ -49,11 +49,13 @@ def run_action(action: Callable[[], Any], success: str) -> None:
         action()
         db.session.commit()
         flash(success, "success")
+        return True
     except GovkitError as exc:
         db.session.rollback()
         if isinstance(exc, OutOfScope):
             abort(404)
         flash(str(exc), "danger")
+        return False
 
 
 class HandlingView(ScopedModelView):
@@ -70,6 +72,9 @@ class HandlingView(ScopedModelView):
         if row is None:
             abort(404)
         return row
+
+    def after_action(self, row: Any, name: str) -> None:
+        """Called after action ``name`` was committed (e.g. to message the person; its own transaction)."""
 
     def handle_context(self, row: Any) -> dict[str, Any]:
         """The handling page's template variables."""
@@ -91,7 +96,8 @@ class HandlingView(ScopedModelView):
         name = request.form.get("action", "")
         if name not in actions:
             abort(400)
-        run_action(*actions[name])
+        if run_action(*actions[name]):
+            self.after_action(self.scoped_row(pk), name)
         return redirect(url_for(f"{self.endpoint}.handle", pk=pk))
 
 
