@@ -17,7 +17,7 @@ from govkit.db import db
 from govkit.errors import ValidationError
 from govkit.desk.web import file_store
 from govkit.hierarchy.models import Division, Organ
-from govkit.inforequest import report, services
+from govkit.inforequest import proactive, report, services
 from govkit.inforequest.letters import DeskLetterIssuer
 from govkit.inforequest.models import InfoRequest
 from govkit.labels import local_date
@@ -163,7 +163,9 @@ class AnnualReportView(BaseView):
         except ValidationError as exc:
             flash(str(exc), "danger")
             return redirect(url_for(f"{self.endpoint}.page"))
+        disclosed = proactive.proactive_report(db.session, organ, year) if organ is not None else None
         return self.render_template("inforequest/annual.html", organs=organs, organ=organ, year=year, report=data,
+                                    proactive=disclosed,
                                     fields=report.FIGURE_FIELDS,
                                     can_edit=current_scope().has_role("公开审核", "办理员"))
 
@@ -177,7 +179,8 @@ class AnnualReportView(BaseView):
             data = report.annual_report(db.session, organ, year)
         except ValidationError:
             abort(400)
-        body = "\ufeff" + "".join(csv_row(row) for row in report.csv_rows(data))
+        rows = report.csv_rows(data, proactive.proactive_report(db.session, organ, year))
+        body = "\ufeff" + "".join(csv_row(row) for row in rows)
         return Response(body, mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename=foi-annual-{organ.id}-{year}.csv"})
 
