@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # lazy at run time (see _LAZY); these lines must match it
     from govkit.hierarchy.organs import organ_for_case
     from govkit.hierarchy.sample import load_sample as load_division_sample
     from govkit.hierarchy.scope import Scope
+    from govkit.inforequest.demo import seed_applicant_demo as seed_foi_applicant_demo
     from govkit.inforequest.demo import seed_demo as seed_foi_demo
     from govkit.migrate import create_plugin_tables
     from govkit.online.demo import demo_listing as online_demo_listing
@@ -140,6 +141,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "seed_demo_applicants": ("govkit.online.demo", "seed_demo_applicants"),
     "online_demo_listing": ("govkit.online.demo", "demo_listing"),
     "seed_foi_demo": ("govkit.inforequest.demo", "seed_demo"),
+    "seed_foi_applicant_demo": ("govkit.inforequest.demo", "seed_applicant_demo"),
     "seed_supervision_demo": ("govkit.supervision.demo", "seed_demo"),
 }
 # --- end of the govkit-internal imports ---------------------------------------------------
@@ -172,7 +174,7 @@ __all__ = [
     "issue_document", "supersede_document", "document_issuer", "follow_with_documents",
     "CaseDocumentKind",
     # publicity services
-    "ratings", "complaints", "disclosures", "seed_foi_demo",
+    "ratings", "complaints", "disclosures", "seed_foi_demo", "seed_foi_applicant_demo",
     # authentication
     "DirectoryConfig",
     # online hall (网上办事大厅)

@@ -33,8 +33,10 @@ class Question(Model):
     email: Mapped[Optional[str]] = mapped_column(String(100))
     address: Mapped[Optional[str]] = mapped_column(String(200))
     id_number: Mapped[Optional[str]] = mapped_column(String(18))
-    #: A future applicant account (网上办事大厅); no foreign key until that table exists on main.
-    applicant_id: Mapped[Optional[int]] = mapped_column(Integer)
+    #: The applicant account (网上办事大厅, ``gk_applicant``) that filed the question while signed in: it is
+    #: listed under the account's 我的办件 and only that account reaches it there; None for an anonymous one.
+    applicant_id: Mapped[Optional[int]] = mapped_column(ForeignKey("gk_applicant.id", ondelete="SET NULL"),
+                                                        index=True)
     subject: Mapped[str] = mapped_column(String(100), nullable=False)
     content: Mapped[str] = mapped_column(Text, nullable=False)
     state: Mapped[str] = mapped_column(String(10), nullable=False, default="待答复")

@@ -7,26 +7,24 @@ template global ``item_faq`` — anonymised, never a name, phone, e-mail or ID n
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import TooManyRequests
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from govkit.cases.runtime import calendar_for
 from govkit.consult import services
+from govkit.consult.models import Question
 from govkit.db import db
 from govkit.errors import GovkitError
+from govkit.online.models import PERSON
+from govkit.online.session import applicant_required, current_applicant
 from govkit.publicity import antispam, guides
 from govkit.publicity.limiter import rate_limit
-from govkit.publicity.public.blueprint import csrf_failed, not_found, setting, too_many
+from govkit.publicity.public.blueprint import antispam_fields, lookup_page, portal_blueprint, setting
 
-bp = Blueprint("public_consult", __name__, url_prefix="/public/consult")
-bp.register_error_handler(TooManyRequests, too_many)
-bp.register_error_handler(CSRFError, csrf_failed)
-bp.register_error_handler(404, not_found)
+bp = portal_blueprint("public_consult", "/public/consult")
 
 
 class AskForm(FlaskForm):
@@ -39,22 +37,24 @@ class AskForm(FlaskForm):
     content = TextAreaField("咨询内容", validators=[DataRequired("请填写咨询内容。"), Length(max=1000)])
 
 
-class LookupForm(FlaskForm):
-    number = StringField("咨询编号", validators=[DataRequired("请输入咨询编号。"), Length(max=32)])
-    code = StringField("查询码", validators=[DataRequired("请输入查询码。"), Length(max=16)])
-
-
 @bp.app_template_global("item_faq")
 def item_faq(implementation_id: int) -> list[services.FaqEntry]:
     """The published, anonymised questions of an implementation (for the public guide)."""
     return services.faq(db.session, implementation_id)
 
 
+@bp.app_template_global("applicant_tabs")
+def applicant_tabs() -> list[tuple[str, str]]:
+    """The tabs 我的咨询 and 我的申请 of 我的办件, for the plugins that are on (label, URL)."""
+    return [(label, url_for(endpoint)) for label, endpoint in (("我的咨询", "public_consult.mine"),
+                                                               ("我的申请", "public_foi.mine"))
+            if endpoint in current_app.view_functions]
+
+
 def _form_page(impl, form: AskForm, error: str | None = None, status: int = 200):
     return render_template("consult/ask.html", impl=impl, form=form, error=error,
-                           days=setting("CONSULT_ANSWER_DAYS"),
-                           stamp=antispam.issue_stamp(current_app.config["SECRET_KEY"]),
-                           honeypot=antispam.HONEYPOT_FIELD, stamp_field=antispam.STAMP_FIELD), status
+                           days=setting("CONSULT_ANSWER_DAYS"), applicant=current_applicant(),
+                           **antispam_fields()), status
 
 
 @bp.route("/ask/<int:implementation_id>", methods=["GET", "POST"])
@@ -62,7 +62,12 @@ def ask(implementation_id: int):
     impl = guides.public_guide(db.session, implementation_id)
     if impl is None:
         abort(404)
-    form = AskForm()
+    applicant = current_applicant()
+    if request.method == "GET" and applicant is not None:  # the account's name, phone (and ID) as defaults
+        form = AskForm(formdata=None, data={"name": applicant.contact_name or applicant.name, "phone": applicant.phone,
+                                            "id_number": applicant.id_number if applicant.kind == PERSON else ""})
+    else:
+        form = AskForm()
     if request.method == "GET":
         return _form_page(impl, form)
     if not form.validate_on_submit():
@@ -80,7 +85,7 @@ def ask(implementation_id: int):
                 db.session, impl, name=form.name.data, phone=form.phone.data, email=form.email.data,
                 address=form.address.data, id_number=form.id_number.data, subject=form.subject.data,
                 content=form.content.data, calendar=calendar_for(db.session, current_app),
-                days=int(setting("CONSULT_ANSWER_DAYS")))
+                days=int(setting("CONSULT_ANSWER_DAYS")), applicant_id=applicant.id if applicant else None)
             question.stamp_digest = antispam.stamp_digest(request.form)
             db.session.commit()
         except GovkitError as exc:
@@ -94,11 +99,66 @@ def ask(implementation_id: int):
 
 @bp.route("/lookup", methods=["GET", "POST"])
 def lookup():
-    form = LookupForm()
-    if request.method == "GET" or not form.validate_on_submit():
-        return render_template("consult/lookup.html", form=form, question=None,
-                               error=None if request.method == "GET" else "请输入咨询编号和查询码。")
-    with rate_limit(setting("PROGRESS_RATE_LIMIT"), scope="public-consult-lookup"):
-        found = services.lookup(db.session, form.number.data, form.code.data)
-    return render_template("consult/lookup.html", form=form, question=found,
-                           error=None if found else "未查到匹配的咨询，请核对编号和查询码。")
+    return lookup_page("consult/lookup.html", services.lookup, limiter_scope="public-consult-lookup",
+                       missing="请输入咨询编号和查询码。", not_found="未查到匹配的咨询，请核对编号和查询码。")
+
+
+# --- 我的咨询: the questions the signed-in applicant account asked (its own only, by number; no IDOR) ---------
+
+
+def _own_question(number: str):
+    question = services.owned(db.session, Question, current_applicant().id, number=number)
+    if question is None:
+        abort(404)
+    return question
+
+
+def mine_page(model, row_of, *, title: str, headings: tuple[str, ...], empty: str):
+    """A tab of 我的办件 listing the signed-in account's rows of ``model``; ``row_of(row)`` gives (number, title,
+    what, state, filed, answered, url)."""
+    applicant = current_applicant()
+    rows = [row_of(row) for row in services.owned(db.session, model, applicant.id)]
+    return render_template("consult/mine.html", rows=rows, current_applicant=applicant, title=title,
+                           headings=headings, empty=empty)
+
+
+@bp.route("/mine")
+@applicant_required
+def mine():
+    return mine_page(Question, lambda q: (q.number, q.subject, q.implementation.name, q.state, q.asked_on,
+                                          q.answered_on, url_for("public_consult.mine_one", number=q.number)),
+                     title="我的咨询", headings=("咨询编号", "标题", "咨询事项", "状态", "提交日期", "答复日期"),
+                     empty="您还没有登录后提出的咨询。在办事指南页点“我要咨询”即可提问。")
+
+
+@bp.route("/mine/<number>")
+@applicant_required
+def mine_one(number: str):
+    return render_template("consult/mine_one.html", question=_own_question(number),
+                           current_applicant=current_applicant(), title="我的咨询")
+
+
+def _question_json(question: Question) -> dict:
+    return {"number": question.number, "subject": question.subject, "item": question.implementation.name,
+            "state": question.state, "asked_on": question.asked_on.isoformat(),
+            "due_date": question.due_date.isoformat(), "answer": question.answer,
+            "answered_on": question.answered_on.isoformat() if question.answered_on else None}
+
+
+def add_owned_api(blueprint, model, to_json, *, key: str, what: str) -> None:
+    """Add ``/api/mine`` (the signed-in account's rows of ``model`` as ``{key: [...]}``) and ``/api/mine/<number>``
+    (its row; 404 JSON ``{what}不存在`` for a number that is not the account's — the same as one that does not
+    exist) to ``blueprint``; both need an applicant login."""
+
+    def api_mine():
+        return jsonify({key: [to_json(row) for row in services.owned(db.session, model, current_applicant().id)]})
+
+    def api_mine_one(number: str):
+        found = services.owned(db.session, model, current_applicant().id, number=number)
+        return jsonify(to_json(found)) if found is not None else (jsonify({"message": f"{what}不存在。"}), 404)
+
+    blueprint.add_url_rule("/api/mine", "api_mine", applicant_required(api_mine))
+    blueprint.add_url_rule("/api/mine/<number>", "api_mine_one", applicant_required(api_mine_one))
+
+
+add_owned_api(bp, Question, _question_json, key="questions", what="咨询")

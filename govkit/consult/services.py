@@ -72,6 +72,22 @@ def notify(session: Session, *, topic: str, reference: str, recipient: str | Non
     return message
 
 
+def owned(session: Session, model: Any, applicant_id: int, *, number: str | None = None,
+          limit: int = 200) -> Any:
+    """What the applicant account filed: its rows of ``model`` (Question or InfoRequest), newest first; with
+    ``number``, that one row if the account filed it, else None — never another account's (no IDOR)."""
+    query = select(model).where(model.applicant_id == applicant_id)
+    if number is not None:
+        return session.scalar(query.where(model.number == (number or "").strip().upper()[:32]))
+    return list(session.scalars(query.order_by(model.id.desc()).limit(limit)))
+
+
+def messages_for(session: Session, reference: str) -> list[AskerMessage]:
+    """The messages stored for the question or request ``reference``, oldest first."""
+    return list(session.scalars(select(AskerMessage).where(AskerMessage.reference == reference)
+                                .order_by(AskerMessage.id)))
+
+
 def new_number(session: Session, prefix: str, model: Any, today: date) -> str:
     """A fresh ``<prefix><yyyymmdd><6 digits>`` not yet used in ``model.number``."""
     while True:
@@ -82,9 +98,12 @@ def new_number(session: Session, prefix: str, model: Any, today: date) -> str:
 
 def ask(session: Session, implementation: Implementation, *, name: str, subject: str, content: str,
         calendar: WorkingCalendar, days: int, phone: str | None = None, email: str | None = None,
-        address: str | None = None, id_number: str | None = None,
+        address: str | None = None, id_number: str | None = None, applicant_id: int | None = None,
         today: date | None = None) -> tuple[Question, str]:
-    """Register a question about ``implementation``; return it and its lookup code (known only now)."""
+    """Register a question about ``implementation``; return it and its lookup code (known only now).
+
+    ``applicant_id`` links it to the signed-in applicant account (网上办事大厅), which then lists it.
+    """
     if implementation is None:
         raise ValidationError("请选择要咨询的事项。")
     contact = clean_contact(name=name, phone=phone, email=email, address=address, id_number=id_number)
@@ -102,7 +121,7 @@ def ask(session: Session, implementation: Implementation, *, name: str, subject:
                         asker_name=contact["name"], phone=contact["phone"], email=contact["email"],
                         address=contact["address"], id_number=contact["id_number"], subject=subject,
                         content=content, state=OPEN, asked_on=day, due_date=deadline.due,
-                        due_provisional=deadline.provisional)
+                        due_provisional=deadline.provisional, applicant_id=applicant_id)
     session.add(question)
     session.flush()
     return question, code
@@ -142,6 +161,13 @@ def answer(session: Session, scope: Scope, question: Question, *, text: str, act
            text=f"您的咨询（编号 {question.number}）已答复：{text[:200]}")
     session.flush()
     return question
+
+
+def answer_message(question: Question) -> str:
+    """The message to the applicant account that asked ``question`` once it is answered (no answer text:
+    the account reads it in 我的咨询)."""
+    return (f"【网上办事大厅】您的咨询 {question.number}（{question.subject[:30]}）已答复，"
+            "请登录“我的办件”→“我的咨询”查看。")
 
 
 _ID_LIKE = re.compile(r"\d{17}[\dXx]|\d{15}")

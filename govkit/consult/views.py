@@ -1,44 +1,59 @@
 """Staff screens of 网上咨询: the questions of the unit (answer, publish to the FAQ) and the
-supervisor's cards of unanswered questions (``/supervision/questions``). Every list is scoped."""
+supervisor's cards of unanswered questions (``/supervision/questions``). Every list is scoped;
+the handling page and the cards page are :mod:`govkit.web.handling`'s. An answer to a question asked from an
+applicant account is also sent to that account through the message channel (:func:`tell_account`)."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
-from flask_appbuilder import BaseView, expose, has_access
+from flask import Blueprint, current_app
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from govkit.cases.runtime import calendar_for
 from govkit.consult import services
-from govkit.consult.models import AskerMessage, Question
+from govkit.consult.models import Question
 from govkit.db import db
-from govkit.errors import GovkitError, OutOfScope
-from govkit.labels import local_date
+from govkit.online import messages
+from govkit.online.models import Applicant
 from govkit.state import get_state
 from govkit.web.actor import request_actor
+from govkit.web.handling import CardsView, HandlingView
 from govkit.web.scope import current_scope
-from govkit.web.scoped import ScopedModelView
 
 TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
 READ = ["can_list", "can_show"]
 SUPERVISOR = "监察"
+log = logging.getLogger("govkit.consult")
 
 
-def run(action, success: str) -> None:
-    """Run a service call, commit, flash the outcome (domain errors are shown, never a 500)."""
+def tell_account(applicant_id: int | None, *, kind: str, text: str, key: tuple) -> bool:
+    """Send ``text`` to the applicant account that filed a question or request; True when sent.
+
+    Goes through the active message channel (``register_message_channels``, setting MESSAGE_CHANNEL; the
+    development channel stores it in ``gk_dev_message``) in a short transaction of its own, after the answer
+    was committed: a failing gateway is logged and never undoes the answer (the message also stays in
+    ``gk_asker_message``). ``key`` makes the message unique, so a repeated call sends nothing new.
+    """
+    if applicant_id is None:
+        return False
+    state = get_state(current_app)
     try:
-        action()
-        db.session.commit()
-        flash(success, "success")
-    except GovkitError as exc:
-        db.session.rollback()
-        if isinstance(exc, OutOfScope):
-            abort(404)
-        flash(str(exc), "danger")
+        with Session(db.engine) as own:
+            applicant = own.get(Applicant, applicant_id)
+            if applicant is None or not applicant.active or applicant.phone_verified_at is None:
+                return False
+            messages.send(own, state.pm, state.settings, messages.ApplicantMessage(
+                phone=applicant.phone, kind=kind, text=text, key=messages.message_key(*key),
+                applicant_id=applicant.id))
+            own.commit()
+    except Exception:  # a message must never break the committed answer
+        log.exception("未能向申请人账号 %s 发送消息 %s", applicant_id, key)
+        return False
+    return True
 
 
-class QuestionView(ScopedModelView):
+class QuestionView(HandlingView):
     """网上咨询 routed to this unit: answer within the deadline, publish to the item's 常见问题."""
 
     datamodel = SQLAInterface(Question)
@@ -61,64 +76,42 @@ class QuestionView(ScopedModelView):
     search_columns = ["number", "state", "subject", "asked_on", "published"]
     base_permissions = READ + ["can_export_csv", "can_handle", "can_act"]
     base_order = ("asked_on", "desc")
-    show_template = "publicity/show_with_action.html"
-    manage_endpoint, manage_label = "handle", "答复与公开"
+    handle_template, manage_label = "consult/handle.html", "答复与公开"
 
-    def _question(self, pk: int) -> Question:
-        question = self.datamodel.get(pk, self._base_filters)
-        if question is None:
-            abort(404)
-        return question
+    def handle_context(self, question: Question) -> dict:
+        return {"question": question, "messages": services.messages_for(db.session, question.number),
+                "can_answer": current_scope().has_role(*services.ANSWER_ROLES),
+                "suggested_q": services.anonymise(question.content, question),
+                "suggested_a": services.anonymise(question.answer or "", question)}
 
-    @expose("/handle/<int:pk>")
-    @has_access
-    def handle(self, pk: int):
-        question = self._question(pk)
-        messages = db.session.scalars(select(AskerMessage).where(AskerMessage.reference == question.number)
-                                      .order_by(AskerMessage.id)).all()
-        return self.render_template("consult/handle.html", question=question, messages=messages,
-                                    can_answer=current_scope().has_role(*services.ANSWER_ROLES),
-                                    suggested_q=services.anonymise(question.content, question),
-                                    suggested_a=services.anonymise(question.answer or "", question))
-
-    @expose("/handle/<int:pk>/act", methods=["POST"])
-    @has_access
-    def act(self, pk: int):
-        question, scope, form = self._question(pk), current_scope(), request.form
-        actor = request_actor().name
-        actions = {
+    def row_actions(self, question: Question, form) -> dict:
+        scope = current_scope()
+        return {
             "answer": (lambda: services.answer(db.session, scope, question, text=form.get("answer", ""),
-                                               actor=actor), "答复已保存，已通知咨询人。"),
+                                               actor=request_actor().name), "答复已保存，已通知咨询人。"),
             "publish": (lambda: services.publish(db.session, scope, question, faq_question=form.get("faq_question"),
                                                  faq_answer=form.get("faq_answer")),
                         "已公开到事项的常见问题（已隐去姓名、电话、证件号）。"),
             "unpublish": (lambda: services.unpublish(db.session, scope, question), "已从常见问题撤下。"),
         }
-        name = form.get("action", "")
-        if name not in actions:
-            abort(400)
-        run(*actions[name])
-        return redirect(url_for(f"{self.endpoint}.handle", pk=pk))
+
+    def after_action(self, question: Question, name: str) -> None:
+        if name == "answer":
+            tell_account(question.applicant_id, kind="reply", key=("question-answer", question.id),
+                         text=services.answer_message(question))
 
 
-class QuestionCardsView(BaseView):
+class QuestionCardsView(CardsView):
     """电子监察: yellow and red cards of unanswered questions (答复期限 CONSULT_ANSWER_DAYS 个工作日)."""
 
     route_base = "/supervision/questions"
-    replica_reads = True  # dashboards and reports read from DATABASE_REPLICA_URL (govkit.web.replica)
-    default_view = "cards"
     class_permission_name = "QuestionCards"
     govkit_role_permissions = {SUPERVISOR: ["can_cards"]}
+    cards_template = "consult/cards.html"
+    card_rows = staticmethod(services.cards)
 
-    @expose("/")
-    @has_access
-    def cards(self):
-        settings = get_state(current_app).settings
-        rows = services.cards(db.session, current_scope(), calendar=calendar_for(db.session, current_app),
-                              settings=settings, today=local_date())
-        return self.render_template("consult/cards.html", rows=rows, red=sum(r.card == "red" for r in rows),
-                                    yellow=sum(r.card == "yellow" for r in rows),
-                                    days=settings["CONSULT_ANSWER_DAYS"])
+    def cards_context(self, settings) -> dict:
+        return {"days": settings["CONSULT_ANSWER_DAYS"]}
 
 
 def register(appbuilder, app) -> None:

@@ -26,6 +26,8 @@ from govkit.inforequest import report, services
 from govkit.inforequest.letters import DeskLetterIssuer
 from govkit.inforequest.models import InfoRequest
 from govkit.labels import local_date
+from govkit.online import messages
+from govkit.online.models import PERSON, Applicant
 from govkit.printing.registry import registry_for
 
 PEOPLE = (("张桂兰", "13909301001"), ("李建国", "13909301002"), ("王秀珍", "13909301003"),
@@ -158,3 +160,56 @@ def seed_demo(app: Any, session: Session, county_code: str, today: date | None =
     counts["info_requests"] = n
     session.flush()
     return counts
+
+
+def seed_applicant_demo(app: Any, session: Session, county_code: str, today: date | None = None) -> dict[str, int]:
+    """The first demo applicant account (a person) asks two questions and files two requests while signed in:
+    one question answered, one waiting; one request replied (予以公开, with its 答复书), one being handled. The
+    answer and the reply are sent to the account through the message channel (in the demo the development
+    channel: ``gk_dev_message``, listed on /demo/). Once only (nothing when the account already has some);
+    the caller commits."""
+    applicant = session.scalar(select(Applicant).where(Applicant.kind == PERSON).order_by(Applicant.id).limit(1))
+    if applicant is None or session.scalar(select(Question.id).where(Question.applicant_id == applicant.id)):
+        return {}
+    state = app.extensions["govkit"]
+    today = today or local_date()
+    calendar = calendar_for(session, app)
+    prefix = county_code[:6]
+    impl = session.scalar(select(Implementation).join(Division, Division.id == Implementation.division_id)
+                          .where(Division.code.like(prefix + "%"), Implementation.status == "已发布")
+                          .order_by(Implementation.id).limit(1))
+    organ = session.scalar(select(Organ).join(Division, Division.id == Organ.division_id)
+                           .where(Division.code.like(prefix + "%"), Organ.full_name.is_not(None))
+                           .order_by(Division.code, Organ.id).limit(1))
+    if impl is None or organ is None:
+        return {}
+    system, clerk = Scope.unrestricted(roles=frozenset({"Admin"})), _Actor("李公开")
+    days = int(state.settings["CONSULT_ANSWER_DAYS"])
+
+    def tell(kind: str, text: str, *key: object) -> None:
+        messages.send(session, state.pm, state.settings, messages.ApplicantMessage(
+            phone=applicant.phone, kind=kind, text=text, key=messages.message_key(*key), applicant_id=applicant.id))
+
+    for i, (subject, content, answer) in enumerate(QUESTIONS[:2]):
+        question, _ = consult.ask(session, impl, name=applicant.name, phone=applicant.phone, subject=subject,
+                                  content=content, calendar=calendar, days=days, applicant_id=applicant.id,
+                                  today=_before(calendar, today, 3 - i))
+        if i == 0:
+            consult.answer(session, system, question, text=answer, actor="窗口工作人员", today=today)
+            tell("reply", consult.answer_message(question), "question-answer", question.id)
+    issuer = DeskLetterIssuer(templates=registry_for(state), settings=state.settings,
+                              store=FileStore(app.config["GOVKIT_STORAGE_DIR"],
+                                              int(state.settings["UPLOAD_MAX_BYTES"])),
+                              verify_url=(state.settings["PUBLIC_BASE_URL"] or "").rstrip("/") + "/public/verify")
+    filed = []
+    for i, description in enumerate(REQUESTS[:2]):
+        found, _ = services.submit(session, organ, applicant_type=services.PERSON, name=applicant.name,
+                                   id_number=applicant.id_number, phone=applicant.phone, delivery="自行领取",
+                                   description=description, calendar=calendar, applicant_id=applicant.id,
+                                   today=max(_before(calendar, today, 6 - 4 * i), date(today.year, 1, 1)))
+        filed.append(found)
+    services.reply(session, system, filed[0], reply_type="予以公开", actor=clerk, issuer=issuer, today=today)
+    kind, text = services.account_message(filed[0], "reply")
+    tell(kind, text, "foi", "reply", filed[0].id)
+    session.flush()
+    return {"applicant_questions": 2, "applicant_requests": 2}

@@ -40,8 +40,10 @@ class InfoRequest(Model):
     email: Mapped[Optional[str]] = mapped_column(String(100))
     address: Mapped[Optional[str]] = mapped_column(String(200))
     postcode: Mapped[Optional[str]] = mapped_column(String(6))
-    #: A future applicant account (网上办事大厅); no foreign key until that table exists on main.
-    applicant_id: Mapped[Optional[int]] = mapped_column(Integer)
+    #: The applicant account (网上办事大厅, ``gk_applicant``) that filed the request while signed in: it is
+    #: listed under the account's 我的办件 and only that account reaches it there; None for an anonymous one.
+    applicant_id: Mapped[Optional[int]] = mapped_column(ForeignKey("gk_applicant.id", ondelete="SET NULL"),
+                                                        index=True)
     description: Mapped[str] = mapped_column(Text, nullable=False)  # 所需信息的内容描述
     document_ref: Mapped[Optional[str]] = mapped_column(String(200))  # 文件名称、文号
     purpose: Mapped[Optional[str]] = mapped_column(String(500))

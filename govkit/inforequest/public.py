@@ -7,28 +7,30 @@ the reply deadline and the reply type — never the requester's identity.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Response, abort, current_app, render_template, request, url_for
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import TooManyRequests
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from govkit.cases.runtime import calendar_for
 from govkit.db import db
+from govkit.consult.public import add_owned_api, mine_page
+from govkit.consult.services import owned
+from govkit.desk.web import file_store
 from govkit.errors import GovkitError
 from govkit.hierarchy.models import Division, Organ
 from govkit.inforequest import services
+from govkit.inforequest.models import InfoRequest
+from govkit.online.models import PERSON
+from govkit.online.session import applicant_required, current_applicant
+from govkit.printing.models import IssuedDocument
 from govkit.publicity import antispam
 from govkit.publicity.limiter import rate_limit
-from govkit.publicity.public.blueprint import csrf_failed, home_division, not_found, setting, too_many
+from govkit.publicity.public.blueprint import antispam_fields, home_division, lookup_page, portal_blueprint, setting
 
-bp = Blueprint("public_foi", __name__, url_prefix="/public/foi")
-bp.register_error_handler(TooManyRequests, too_many)
-bp.register_error_handler(CSRFError, csrf_failed)
-bp.register_error_handler(404, not_found)
+bp = portal_blueprint("public_foi", "/public/foi")
 
 
 class RequestForm(FlaskForm):
@@ -50,11 +52,6 @@ class RequestForm(FlaskForm):
     medium = StringField("载体形式", validators=[Optional(), Length(max=10)])
 
 
-class LookupForm(FlaskForm):
-    number = StringField("申请编号", validators=[DataRequired("请输入申请编号。"), Length(max=32)])
-    code = StringField("查询码", validators=[DataRequired("请输入查询码。"), Length(max=16)])
-
-
 def _organs() -> list[Organ]:
     """Organs of the county that can be asked (a full name is configured), by division code."""
     county = home_division()
@@ -67,14 +64,21 @@ def _organs() -> list[Organ]:
 
 def _page(form: RequestForm, error: str | None = None, status: int = 200):
     return render_template("inforequest/apply.html", form=form, error=error, organs=_organs(),
+                           applicant=current_applicant(),
                            types=services.APPLICANT_TYPES, deliveries=services.DELIVERIES, media=services.MEDIA,
-                           stamp=antispam.issue_stamp(current_app.config["SECRET_KEY"]),
-                           honeypot=antispam.HONEYPOT_FIELD, stamp_field=antispam.STAMP_FIELD), status
+                           **antispam_fields()), status
 
 
 @bp.route("/apply", methods=["GET", "POST"])
 def apply():
-    form = RequestForm()
+    applicant = current_applicant()
+    if request.method == "GET" and applicant is not None:  # the account's identity and phone as defaults
+        form = RequestForm(formdata=None, data={
+            "applicant_type": services.PERSON if applicant.kind == PERSON else services.ORGANISATION,
+            "name": applicant.name, "id_number": applicant.id_number, "phone": applicant.phone,
+            "contact_person": applicant.contact_name or ""})
+    else:
+        form = RequestForm()
     if request.method == "GET":
         return _page(form)
     if not form.validate_on_submit():
@@ -97,7 +101,8 @@ def apply():
                 contact_person=form.contact_person.data, phone=form.phone.data, email=form.email.data,
                 address=form.address.data, postcode=form.postcode.data, description=form.description.data,
                 document_ref=form.document_ref.data, purpose=form.purpose.data, delivery=form.delivery.data,
-                medium=form.medium.data or "电子", calendar=calendar_for(db.session, current_app))
+                medium=form.medium.data or "电子", calendar=calendar_for(db.session, current_app),
+                applicant_id=applicant.id if applicant else None)
             found.stamp_digest = antispam.stamp_digest(request.form)
             db.session.commit()
         except GovkitError as exc:
@@ -111,11 +116,65 @@ def apply():
 
 @bp.route("/lookup", methods=["GET", "POST"])
 def lookup():
-    form = LookupForm()
-    if request.method == "GET" or not form.validate_on_submit():
-        return render_template("inforequest/lookup.html", form=form, found=None,
-                               error=None if request.method == "GET" else "请输入申请编号和查询码。")
-    with rate_limit(setting("PROGRESS_RATE_LIMIT"), scope="public-foi-lookup"):
-        found = services.lookup(db.session, form.number.data, form.code.data)
-    return render_template("inforequest/lookup.html", form=form, found=found,
-                           error=None if found else "未查到匹配的申请，请核对申请编号和查询码。")
+    return lookup_page("inforequest/lookup.html", services.lookup, limiter_scope="public-foi-lookup",
+                       missing="请输入申请编号和查询码。", not_found="未查到匹配的申请，请核对申请编号和查询码。")
+
+
+# --- 我的申请: the requests the signed-in applicant account filed (its own only, by number; no IDOR) -----------
+
+
+def _own_request(number: str) -> InfoRequest:
+    found = owned(db.session, InfoRequest, current_applicant().id, number=number)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _documents(found: InfoRequest) -> list[IssuedDocument]:
+    """The letters issued to the requester (补正告知书, 延期告知书, 答复书), oldest first."""
+    ids = [i for i in (found.supplement_document_id, found.extension_document_id, found.reply_document_id) if i]
+    return list(db.session.scalars(select(IssuedDocument).where(IssuedDocument.id.in_(ids))
+                                   .order_by(IssuedDocument.id))) if ids else []
+
+
+@bp.route("/mine")
+@applicant_required
+def mine():
+    return mine_page(InfoRequest, lambda r: (r.number, r.description[:40], r.organ.full_name, r.state, r.received_on,
+                                             r.replied_on, url_for("public_foi.mine_one", number=r.number)),
+                     title="我的申请",
+                     headings=("申请编号", "所需信息", "受理机关", "状态", "收到申请日期", "答复日期"),
+                     empty="您还没有登录后提交的政府信息公开申请。")
+
+
+@bp.route("/mine/<number>")
+@applicant_required
+def mine_one(number: str):
+    found = _own_request(number)
+    return render_template("inforequest/mine_one.html", found=found, documents=_documents(found),
+                           current_applicant=current_applicant(), title="我的申请")
+
+
+@bp.route("/mine/<number>/documents/<int:document_id>.pdf")
+@applicant_required
+def mine_document(number: str, document_id: int):
+    """A letter of the applicant's own request (PDF, the frozen bytes); 404 for anything else."""
+    found = _own_request(number)
+    row = next((d for d in _documents(found) if d.id == document_id), None)
+    if row is None:
+        abort(404)
+    return Response(file_store().read(row.sha256), mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=foi-{row.id}.pdf"})
+
+
+def _request_json(found: InfoRequest) -> dict:
+    return {"number": found.number, "organ": found.organ.full_name, "state": found.state,
+            "received_on": found.received_on.isoformat(), "due_date": found.due_date.isoformat(),
+            "due_provisional": found.due_provisional, "reply_type": found.reply_type,
+            "replied_on": found.replied_on.isoformat() if found.replied_on else None,
+            "documents": [{"title": d.title, "number": d.document_number,
+                           "url": url_for("public_foi.mine_document", number=found.number, document_id=d.id)}
+                          for d in _documents(found)]}
+
+
+add_owned_api(bp, InfoRequest, _request_json, key="requests", what="申请")

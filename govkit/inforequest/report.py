@@ -1,5 +1,7 @@
 """年度报告 (政府信息公开条例 2019 第四十九条、第五十条): the tables of one organ's year.
 
+The 主动公开 tables are :mod:`govkit.inforequest.proactive`'s; this module counts the 依申请公开 part.
+
 Counted from the requests (收到和处理政府信息公开申请情况: new this year, carried over from last year,
 replies by type, carried over to next year, 信息处理费) split by applicant type, plus the 行政复议
 and 行政诉讼 figures staff enter (:class:`~govkit.inforequest.models.AnnualFigures`). Plain Python.
@@ -17,6 +19,8 @@ from sqlalchemy.orm import Session
 from govkit.errors import ValidationError
 from govkit.hierarchy.models import Organ
 from govkit.inforequest.models import AnnualFigures, InfoRequest
+from govkit.inforequest.proactive import ProactiveReport
+from govkit.inforequest.proactive import csv_rows as proactive_csv_rows
 from govkit.inforequest.services import APPLICANT_TYPES, LAPSED, REPLY_TYPES
 
 #: Rows of the request table, in the order of the national template (国务院办公厅 2019 格式).
@@ -118,9 +122,13 @@ def save_figures(session: Session, organ: Organ, year: int, values: dict[str, st
     return row
 
 
-def csv_rows(report: AnnualReport) -> Iterator[list]:
-    """The report as CSV rows (the caller writes them with :func:`govkit.spreadsheet.csv_row`)."""
-    yield [f"{report.organ.full_name or report.organ} {report.year}年度政府信息公开工作年度报告（依申请公开部分）"]
+def csv_rows(report: AnnualReport, proactive: ProactiveReport | None = None) -> Iterator[list]:
+    """The report as CSV rows (the caller writes them with :func:`govkit.spreadsheet.csv_row`): the 主动公开
+    tables when ``proactive`` is given, then the 依申请公开 table and the 复议/诉讼 figures."""
+    yield [f"{report.organ.full_name or report.organ} {report.year}年度政府信息公开工作年度报告"]
+    if proactive is not None:
+        yield from proactive_csv_rows(proactive)
+    yield ["三、收到和处理政府信息公开申请情况"]
     yield ["项目", "自然人", "法人或其他组织", "总计"]
     for row in report.rows():
         yield [row.label, row.person, row.organisation, row.total]

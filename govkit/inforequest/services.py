@@ -80,9 +80,12 @@ def submit(session: Session, organ: Organ | None, *, applicant_type: str, name: 
            description: str, delivery: str, calendar: WorkingCalendar, medium: str = "电子",
            phone: str | None = None, email: str | None = None, address: str | None = None,
            postcode: str | None = None, legal_representative: str | None = None, contact_person: str | None = None,
-           document_ref: str | None = None, purpose: str | None = None,
+           document_ref: str | None = None, purpose: str | None = None, applicant_id: int | None = None,
            today: date | None = None) -> tuple[InfoRequest, str]:
-    """Register a request to ``organ``; return it and its lookup code (known only now)."""
+    """Register a request to ``organ``; return it and its lookup code (known only now).
+
+    ``applicant_id`` links it to the signed-in applicant account (网上办事大厅), which then lists it.
+    """
     if organ is None or not (organ.full_name or "").strip():
         raise ValidationError("请选择受理申请的行政机关。")
     applicant_type = choose(applicant_type, APPLICANT_TYPES, "申请人类型")
@@ -122,7 +125,7 @@ def submit(session: Session, organ: Organ | None, *, applicant_type: str, name: 
         address=contact["address"], postcode=postcode or None, description=description,
         document_ref=(document_ref or "").strip() or None, purpose=(purpose or "").strip() or None,
         delivery=delivery, medium=medium, state=OPEN, received_on=day, clock_start=day, due_date=deadline.due,
-        due_provisional=deadline.provisional)
+        due_provisional=deadline.provisional, applicant_id=applicant_id)
     session.add(request)
     session.flush()
     return request, code
@@ -350,6 +353,22 @@ class RequestCard:
     remaining: int
     extended: bool
     card: str
+
+
+#: What the applicant account that filed a request is told after a staff action (message kind, text).
+_ACCOUNT_MESSAGES = {
+    "reply": ("reply", "已答复（{reply_type}），请登录“我的办件”→“我的申请”查看答复书。"),
+    "supplement": ("supplement", "需要补正（第三十条），请登录“我的办件”→“我的申请”查看补正告知书。"),
+    "extend": ("reply", "经机关负责人同意延长答复期限（第三十三条），请登录“我的办件”→“我的申请”查看告知书。"),
+}
+
+
+def account_message(request: InfoRequest, action: str) -> tuple[str, str] | None:
+    """(kind, text) of the message to the requester's applicant account after ``action``, or None."""
+    if action not in _ACCOUNT_MESSAGES:
+        return None
+    kind, text = _ACCOUNT_MESSAGES[action]
+    return kind, f"【网上办事大厅】您的政府信息公开申请 {request.number}" + text.format(reply_type=request.reply_type)
 
 
 def cards(session: Session, scope: Scope, *, calendar: WorkingCalendar, settings: Mapping[str, Any],

@@ -11,13 +11,13 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import select
 
 from govkit.cases.runtime import calendar_for
-from govkit.consult.models import AskerMessage
-from govkit.consult.views import run
+from govkit.consult.services import messages_for
+from govkit.consult.views import tell_account
 from govkit.db import db
 from govkit.errors import ValidationError
 from govkit.desk.web import file_store
 from govkit.hierarchy.models import Division, Organ
-from govkit.inforequest import report, services
+from govkit.inforequest import proactive, report, services
 from govkit.inforequest.letters import DeskLetterIssuer
 from govkit.inforequest.models import InfoRequest
 from govkit.labels import local_date
@@ -27,7 +27,7 @@ from govkit.spreadsheet import csv_row
 from govkit.state import get_state
 from govkit.web.actor import request_actor
 from govkit.web.scope import current_scope
-from govkit.web.scoped import ScopedModelView
+from govkit.web.handling import CardsView, HandlingView, run_action
 
 TEMPLATE_FOLDER = str(Path(__file__).parent / "templates")
 READ = ["can_list", "can_show"]
@@ -42,7 +42,7 @@ def letter_issuer() -> DeskLetterIssuer:
                             verify_url=f"{base}/public/verify" if base else "")
 
 
-class InfoRequestView(ScopedModelView):
+class InfoRequestView(HandlingView):
     """政府信息公开申请 received by the organs in scope."""
 
     datamodel = SQLAInterface(InfoRequest)
@@ -67,38 +67,23 @@ class InfoRequestView(ScopedModelView):
     search_columns = ["number", "state", "reply_type", "received_on", "applicant_type"]
     base_permissions = READ + ["can_export_csv", "can_handle", "can_act", "can_document"]
     base_order = ("received_on", "desc")
-    show_template = "publicity/show_with_action.html"
-    manage_endpoint, manage_label = "handle", "补正、延期与答复"
+    handle_template, manage_label = "inforequest/handle.html", "补正、延期与答复"
 
-    def _request(self, pk: int) -> InfoRequest:
-        found = self.datamodel.get(pk, self._base_filters)
-        if found is None:
-            abort(404)
-        return found
-
-    @expose("/handle/<int:pk>")
-    @has_access
-    def handle(self, pk: int):
-        found, scope = self._request(pk), current_scope()
+    def handle_context(self, found: InfoRequest) -> dict:
+        scope = current_scope()
         ids = [i for i in (found.supplement_document_id, found.extension_document_id, found.reply_document_id) if i]
         documents = db.session.scalars(select(IssuedDocument).where(IssuedDocument.id.in_(ids))
                                        .order_by(IssuedDocument.id)).all() if ids else []
-        messages = db.session.scalars(select(AskerMessage).where(AskerMessage.reference == found.number)
-                                      .order_by(AskerMessage.id)).all()
-        return self.render_template(
-            "inforequest/handle.html", found=found, documents=documents, messages=messages,
-            handler=scope.has_role(*services.HANDLER_ROLES), head=scope.has_role(services.HEAD_ROLE),
-            reply_types=list(services.REPLY_TYPES), reasons=services.WITHHOLD_REASONS, today=local_date(),
-            max_days=services.MAX_EXTENSION_DAYS,
-            supplement_days=get_state(current_app).settings["INFO_REQUEST_SUPPLEMENT_DAYS"])
+        return {"found": found, "documents": documents, "messages": messages_for(db.session, found.number),
+                "handler": scope.has_role(*services.HANDLER_ROLES), "head": scope.has_role(services.HEAD_ROLE),
+                "reply_types": list(services.REPLY_TYPES), "reasons": services.WITHHOLD_REASONS,
+                "today": local_date(), "max_days": services.MAX_EXTENSION_DAYS,
+                "supplement_days": get_state(current_app).settings["INFO_REQUEST_SUPPLEMENT_DAYS"]}
 
-    @expose("/handle/<int:pk>/act", methods=["POST"])
-    @has_access
-    def act(self, pk: int):
-        found, scope, form = self._request(pk), current_scope(), request.form
-        actor, calendar = request_actor(), calendar_for(db.session, current_app)
+    def row_actions(self, found: InfoRequest, form) -> dict:
+        scope, actor, calendar = current_scope(), request_actor(), calendar_for(db.session, current_app)
         days = form.get("days", "")
-        actions = {
+        return {
             "supplement": (lambda: services.ask_supplement(
                 db.session, scope, found, text=form.get("text", ""), actor=actor, issuer=letter_issuer(),
                 calendar=calendar, days=int(get_state(current_app).settings["INFO_REQUEST_SUPPLEMENT_DAYS"])),
@@ -116,16 +101,16 @@ class InfoRequestView(ScopedModelView):
                                              fee=form.get("fee", "0"), actor=actor, issuer=letter_issuer()),
                       "已答复并出具答复书。"),
         }
-        name = form.get("action", "")
-        if name not in actions:
-            abort(400)
-        run(*actions[name])
-        return redirect(url_for(f"{self.endpoint}.handle", pk=pk))
+
+    def after_action(self, found: InfoRequest, name: str) -> None:
+        message = services.account_message(found, name)
+        if message is not None:
+            tell_account(found.applicant_id, kind=message[0], text=message[1], key=("foi", name, found.id))
 
     @expose("/handle/<int:pk>/document/<int:document_id>.pdf")
     @has_access
     def document(self, pk: int, document_id: int):
-        found = self._request(pk)
+        found = self.scoped_row(pk)
         if document_id not in (found.supplement_document_id, found.extension_document_id, found.reply_document_id):
             abort(404)
         row = db.session.get(IssuedDocument, document_id)
@@ -134,23 +119,14 @@ class InfoRequestView(ScopedModelView):
                         headers={"Content-Disposition": f"inline; filename=foi-{row.id}.pdf"})
 
 
-class RequestCardsView(BaseView):
+class RequestCardsView(CardsView):
     """电子监察: requests near or past their reply deadline (第三十三条)."""
 
     route_base = "/supervision/info-requests"
-    replica_reads = True  # dashboards and reports read from DATABASE_REPLICA_URL (govkit.web.replica)
-    default_view = "cards"
     class_permission_name = "InfoRequestCards"
     govkit_role_permissions = {SUPERVISOR: ["can_cards"]}
-
-    @expose("/")
-    @has_access
-    def cards(self):
-        settings = get_state(current_app).settings
-        rows = services.cards(db.session, current_scope(), calendar=calendar_for(db.session, current_app),
-                              settings=settings, today=local_date())
-        return self.render_template("inforequest/cards.html", rows=rows, red=sum(r.card == "red" for r in rows),
-                                    yellow=sum(r.card == "yellow" for r in rows))
+    cards_template = "inforequest/cards.html"
+    card_rows = staticmethod(services.cards)
 
 
 def _organs_in_scope() -> list[Organ]:
@@ -188,7 +164,9 @@ class AnnualReportView(BaseView):
         except ValidationError as exc:
             flash(str(exc), "danger")
             return redirect(url_for(f"{self.endpoint}.page"))
+        disclosed = proactive.proactive_report(db.session, organ, year) if organ is not None else None
         return self.render_template("inforequest/annual.html", organs=organs, organ=organ, year=year, report=data,
+                                    proactive=disclosed,
                                     fields=report.FIGURE_FIELDS,
                                     can_edit=current_scope().has_role("公开审核", "办理员"))
 
@@ -202,7 +180,8 @@ class AnnualReportView(BaseView):
             data = report.annual_report(db.session, organ, year)
         except ValidationError:
             abort(400)
-        body = "\ufeff" + "".join(csv_row(row) for row in report.csv_rows(data))
+        rows = report.csv_rows(data, proactive.proactive_report(db.session, organ, year))
+        body = "\ufeff" + "".join(csv_row(row) for row in rows)
         return Response(body, mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename=foi-annual-{organ.id}-{year}.csv"})
 
@@ -212,7 +191,7 @@ class AnnualReportView(BaseView):
         organs, organ, year = self._selection()
         if organ is None:
             abort(404)
-        run(lambda: report.save_figures(db.session, organ, year, request.form, request_actor().name),
+        run_action(lambda: report.save_figures(db.session, organ, year, request.form, request_actor().name),
             "复议、诉讼情况已保存。")
         return redirect(url_for(f"{self.endpoint}.page", organ=organ.id, year=year))
 

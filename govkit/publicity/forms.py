@@ -37,8 +37,10 @@ class ComplaintForm(FlaskForm):
 ANTISPAM_FIELDS = (HONEYPOT_FIELD, STAMP_FIELD)
 
 
-class ComplaintLookupForm(FlaskForm):
-    number = StringField("投诉编号", validators=[DataRequired("请输入编号。"), Length(max=32)])
+class LookupForm(FlaskForm):
+    """Look up something filed on the portal (投诉, 咨询, 依申请公开) by its number and the code shown once."""
+
+    number = StringField("编号", validators=[DataRequired("请输入编号。"), Length(max=32)])
     code = StringField("查询码", validators=[DataRequired("请输入查询码。"), Length(max=16)])
 
 

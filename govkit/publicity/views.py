@@ -1,5 +1,7 @@
 """Staff screens of publicity (thin FAB views over the services; every list is scoped).
 
+Every handling screen is a :class:`govkit.web.handling.HandlingView`.
+
 * 信息公开: disclosure entries (draft/edit by the unit, review/publish/withdraw by 公开审核)
   and the disclosure catalogue;
 * 投诉建议: complaints routed to the supervising unit (监察 handles and replies);
@@ -13,16 +15,17 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget
-from flask_login import current_user
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from govkit.db import db
-from govkit.errors import GovkitError, OutOfScope
+from govkit.errors import GovkitError
 from govkit.publicity import complaints, disclosures, ratings
 from govkit.publicity.models import (Callback, Complaint, Disclosure, DisclosureCategory, Rating,
                                      Rectification)
 from govkit.state import get_state
+from govkit.web.actor import request_actor
+from govkit.web.handling import HandlingView, run_action
 from govkit.web.scope import current_scope
 from govkit.web.scoped import ScopedModelView
 
@@ -33,22 +36,7 @@ UNIT = ("办理员", "受理员", "指挥中心")
 
 
 def _actor() -> str:
-    staff_name = getattr(current_user, "first_name", "") or ""
-    return (f"{staff_name}{getattr(current_user, 'last_name', '') or ''}".strip()
-            or getattr(current_user, "username", "")) or "系统"
-
-
-def _run(action, success: str):
-    """Run a service call, commit, flash the outcome (domain errors are shown, never a 500)."""
-    try:
-        action()
-        db.session.commit()
-        flash(success, "success")
-    except GovkitError as exc:
-        db.session.rollback()
-        if isinstance(exc, OutOfScope):
-            abort(404)
-        flash(str(exc), "danger")
+    return request_actor().name
 
 
 class DisclosureCategoryView(ModelView):
@@ -68,7 +56,7 @@ class DisclosureCategoryView(ModelView):
     page_size = 50
 
 
-class DisclosureView(ScopedModelView):
+class DisclosureView(HandlingView):
     """政府信息公开条目: a unit drafts; 公开审核 reviews, publishes and withdraws."""
 
     datamodel = SQLAInterface(Disclosure)
@@ -76,7 +64,7 @@ class DisclosureView(ScopedModelView):
     route_base = "/admin/disclosures"
     class_permission_name = "Disclosure"
     govkit_role_permissions = {
-        role: READ + ["can_export_csv", "can_add", "can_edit", "can_delete", "can_manage", "can_transition",
+        role: READ + ["can_export_csv", "can_add", "can_edit", "can_delete", "can_handle", "can_act",
                       "can_upload"] for role in AUTHORS
     }
     list_title, show_title, add_title, edit_title = "政府信息公开", "公开信息详情", "新增公开信息（草稿）", "编辑草稿"
@@ -92,8 +80,7 @@ class DisclosureView(ScopedModelView):
     add_columns = edit_columns = ["title", "category", "division", "responsible_unit", "doc_number", "content"]
     search_columns = ["title", "category", "state", "responsible_unit"]
     base_order = ("updated_at", "desc")
-    show_template = "publicity/show_with_action.html"
-    manage_endpoint, manage_label = "manage", "审核与发布、附件"
+    handle_template, manage_label = "publicity/disclosure_manage.html", "审核与发布、附件"
     add_form_extra_fields = edit_form_extra_fields = {
         "responsible_unit": StringField("责任单位", validators=[Optional(), Length(max=200)],
                                         description="不填则用公开类别的默认责任单位", widget=BS3TextFieldWidget()),
@@ -119,26 +106,13 @@ class DisclosureView(ScopedModelView):
         if item.state != disclosures.DRAFT:
             raise GovkitError("只有草稿可以删除；已发布的信息请撤回。")
 
-    def _entry(self, pk: int) -> Disclosure:
-        entry = self.datamodel.get(pk, self._base_filters)
-        if entry is None:
-            abort(404)
-        return entry
-
-    @expose("/manage/<int:pk>")
-    @has_access
-    def manage(self, pk: int):
+    def handle_context(self, entry: Disclosure) -> dict:
         """Workflow page: state, attachments, the actions the user's role allows."""
-        entry = self._entry(pk)
-        return self.render_template("publicity/disclosure_manage.html", entry=entry,
-                                    reviewer=current_scope().has_role(disclosures.REVIEWER_ROLE))
+        return {"entry": entry, "reviewer": current_scope().has_role(disclosures.REVIEWER_ROLE)}
 
-    @expose("/manage/<int:pk>/transition", methods=["POST"])
-    @has_access
-    def transition(self, pk: int):
-        entry, scope, name = self._entry(pk), current_scope(), request.form.get("action", "")
-        comment = request.form.get("comment", "")
-        actions = {
+    def row_actions(self, entry: Disclosure, form) -> dict:
+        scope, comment = current_scope(), form.get("comment", "")
+        return {
             "submit": (lambda: disclosures.submit(db.session, scope, entry), "已提交审核。"),
             "approve": (lambda: disclosures.approve(db.session, scope, entry, approver_name=_actor(),
                                                     comment=comment or None), "已审核通过。"),
@@ -146,25 +120,21 @@ class DisclosureView(ScopedModelView):
             "publish": (lambda: disclosures.publish(db.session, scope, entry), "已发布到公众网站。"),
             "withdraw": (lambda: disclosures.withdraw(db.session, scope, entry, reason=comment), "已撤回。"),
         }
-        if name not in actions:
-            abort(400)
-        _run(*actions[name])
-        return redirect(url_for(f"{self.endpoint}.manage", pk=pk))
 
-    @expose("/manage/<int:pk>/upload", methods=["POST"])
+    @expose("/handle/<int:pk>/upload", methods=["POST"])
     @has_access
     def upload(self, pk: int):
-        entry, upload = self._entry(pk), request.files.get("file")
+        entry, upload = self.scoped_row(pk), request.files.get("file")
         if upload is None:
             flash("请选择要上传的附件。", "danger")
         else:
-            _run(lambda: disclosures.add_attachment(
+            run_action(lambda: disclosures.add_attachment(
                 db.session, current_scope(), entry, current_app.config["GOVKIT_STORAGE_DIR"], upload.filename,
                 upload.read(), get_state(current_app).settings["UPLOAD_MAX_BYTES"]), "附件已上传。")
-        return redirect(url_for(f"{self.endpoint}.manage", pk=pk))
+        return redirect(url_for(f"{self.endpoint}.handle", pk=pk))
 
 
-class ComplaintView(ScopedModelView):
+class ComplaintView(HandlingView):
     """投诉和意见建议 routed to this supervising unit (监察)."""
 
     datamodel = SQLAInterface(Complaint)
@@ -183,34 +153,19 @@ class ComplaintView(ScopedModelView):
     search_columns = ["number", "kind", "state", "subject"]
     base_permissions = READ + ["can_export_csv", "can_handle", "can_act"]
     base_order = ("created_at", "desc")
-    show_template = "publicity/show_with_action.html"
-    manage_endpoint, manage_label = "handle", "办理与答复"
+    handle_template, manage_label = "publicity/complaint_handle.html", "办理与答复"
 
-    def _complaint(self, pk: int) -> Complaint:
-        complaint = self.datamodel.get(pk, self._base_filters)
-        if complaint is None:
-            abort(404)
-        return complaint
+    def handle_context(self, complaint: Complaint) -> dict:
+        return {"complaint": complaint}
 
-    @expose("/handle/<int:pk>")
-    @has_access
-    def handle(self, pk: int):
-        return self.render_template("publicity/complaint_handle.html", complaint=self._complaint(pk))
-
-    @expose("/handle/<int:pk>/act", methods=["POST"])
-    @has_access
-    def act(self, pk: int):
-        complaint, scope, name = self._complaint(pk), current_scope(), request.form.get("action", "")
-        actions = {
+    def row_actions(self, complaint: Complaint, form) -> dict:
+        scope = current_scope()
+        return {
             "start": (lambda: complaints.start_handling(db.session, scope, complaint), "已转为办理中。"),
-            "reply": (lambda: complaints.reply(db.session, scope, complaint, text=request.form.get("reply", ""),
+            "reply": (lambda: complaints.reply(db.session, scope, complaint, text=form.get("reply", ""),
                                                actor=_actor()), "答复已保存，投诉人可凭编号和查询码查看。"),
             "close": (lambda: complaints.close(db.session, scope, complaint), "已关闭。"),
         }
-        if name not in actions:
-            abort(400)
-        _run(*actions[name])
-        return redirect(url_for(f"{self.endpoint}.handle", pk=pk))
 
 
 class RatingView(ScopedModelView):
@@ -233,7 +188,7 @@ class RatingView(ScopedModelView):
     base_order = ("created_at", "desc")
 
 
-class RectificationView(ScopedModelView):
+class RectificationView(HandlingView):
     """差评整改: the handling unit reports or appeals, 监察 decides appeals; callbacks recorded."""
 
     datamodel = SQLAInterface(Rectification)
@@ -253,29 +208,15 @@ class RectificationView(ScopedModelView):
     search_columns = ["state", "division_code", "due_date"]
     base_permissions = READ + ["can_export_csv", "can_handle", "can_act"]
     base_order = ("created_at", "desc")
-    show_template = "publicity/show_with_action.html"
-    manage_endpoint, manage_label = "handle", "整改、申诉与回访"
+    handle_template, manage_label = "publicity/rectification_handle.html", "整改、申诉与回访"
 
-    def _task(self, pk: int) -> Rectification:
-        task = self.datamodel.get(pk, self._base_filters)
-        if task is None:
-            abort(404)
-        return task
+    def handle_context(self, task: Rectification) -> dict:
+        scope = current_scope()
+        return {"task": task, "supervisor": scope.has_role(ratings.SUPERVISOR_ROLE),
+                "unit": scope.has_role(*ratings.UNIT_ROLES), "overdue": ratings.is_overdue(task)}
 
-    @expose("/handle/<int:pk>")
-    @has_access
-    def handle(self, pk: int):
-        task = self._task(pk)
-        return self.render_template("publicity/rectification_handle.html", task=task,
-                                    supervisor=current_scope().has_role(ratings.SUPERVISOR_ROLE),
-                                    unit=current_scope().has_role(*ratings.UNIT_ROLES),
-                                    overdue=ratings.is_overdue(task))
-
-    @expose("/handle/<int:pk>/act", methods=["POST"])
-    @has_access
-    def act(self, pk: int):
-        task, scope, name, form = self._task(pk), current_scope(), request.form.get("action", ""), request.form
-        callback = db.session.get(Callback, form.get("callback_id", type=int) or 0)
+    def row_actions(self, task: Rectification, form) -> dict:
+        scope = current_scope()
         actions = {
             "complete": (lambda: ratings.complete(db.session, scope, task, measures=form.get("text", ""),
                                                   actor=_actor()), "整改结果已提交。"),
@@ -287,16 +228,14 @@ class RectificationView(ScopedModelView):
                                                      comment=form.get("text", ""), actor=_actor()),
                        "申诉驳回，请办理单位按期整改。"),
         }
-        if name == "callback":
+        callback = db.session.get(Callback, form.get("callback_id", type=int) or 0)
+        if form.get("action") == "callback":
             if callback is None or callback.rectification_id != task.id:
                 abort(404)
             actions["callback"] = (lambda: ratings.record_callback(
                 db.session, scope, callback, channel=form.get("channel", "电话"), result=form.get("result", ""),
                 note=form.get("text", ""), actor=_actor()), "回访已记录。")
-        if name not in actions:
-            abort(400)
-        _run(*actions[name])
-        return redirect(url_for(f"{self.endpoint}.handle", pk=pk))
+        return actions
 
 
 def register(appbuilder, app) -> None:

@@ -9,9 +9,9 @@ from govkit.errors import OutOfScope
 from govkit.labels import division_name, local_time
 from govkit.supervision import accountability
 from govkit.supervision.models import DECISIONS, FINDING_STATES
-from govkit.supervision.order_views import _run
 from govkit.supervision.orders import SUPERVISOR_ROLE, UNIT_ROLES
 from govkit.web.actor import request_actor
+from govkit.web.handling import run_action
 from govkit.web.scope import current_scope
 
 SUPERVISOR = ["can_list", "can_show", "can_record", "can_review"]
@@ -66,7 +66,7 @@ class AccountabilityView(BaseView):
                 staff_id=form.get("staff_id", ""), fault=form.get("fault", ""), decision=form.get("decision", ""),
                 actor=request_actor()))
 
-        if _run(act, "过错责任追究已登记，责任人可在本页查看并申诉。"):
+        if run_action(act, "过错责任追究已登记，责任人可在本页查看并申诉。"):
             return redirect(url_for("AccountabilityView.show", finding_id=made[0].id))
         return redirect(url_for("AccountabilityView.list", kind=form.get("kind", ""), ref=form.get("ref", "")))
 
@@ -74,8 +74,8 @@ class AccountabilityView(BaseView):
     @has_access
     def appeal(self, finding_id: int):
         finding = _finding(finding_id)
-        _run(lambda: accountability.appeal(db.session, finding, reason=request.form.get("reason", ""),
-                                           actor=request_actor()), "申诉已提交，由其他监察人员复核。")
+        run_action(lambda: accountability.appeal(db.session, finding, reason=request.form.get("reason", ""),
+                                                 actor=request_actor()), "申诉已提交，由其他监察人员复核。")
         return redirect(url_for("AccountabilityView.show", finding_id=finding_id))
 
     @expose("/<int:finding_id>/review", methods=["POST"])
@@ -84,9 +84,9 @@ class AccountabilityView(BaseView):
         finding, outcome = _finding(finding_id), request.form.get("outcome", "")
         if outcome not in ("uphold", "revoke"):
             abort(400)
-        _run(lambda: accountability.decide_appeal(db.session, current_scope(), finding, uphold=outcome == "uphold",
-                                                  comment=request.form.get("comment", ""), actor=request_actor()),
-             "申诉复核意见已保存。")
+        run_action(lambda: accountability.decide_appeal(
+            db.session, current_scope(), finding, uphold=outcome == "uphold", comment=request.form.get("comment", ""),
+            actor=request_actor()), "申诉复核意见已保存。")
         return redirect(url_for("AccountabilityView.show", finding_id=finding_id))
 
 

@@ -20,6 +20,7 @@ from govkit.state import get_state
 from govkit.supervision import accountability, notices, orders
 from govkit.supervision.models import ORDER_STATES, PENDING, SUBJECT_KINDS
 from govkit.web.actor import request_actor
+from govkit.web.handling import run_action
 from govkit.web.scope import current_scope
 
 SUPERVISOR = ["can_list", "can_show", "can_issue", "can_decide", "can_notice"]
@@ -28,21 +29,6 @@ UNIT = ["can_show", "can_respond", "can_notice"]
 MENU_CATEGORY = "办件"
 ACTIONS = {"issue": "发出督办", "respond": "回复", "close": "办结", "escalate": "升级督办",
            "auto_escalate": "自动升级", "print": "出具通知书"}
-
-
-def _run(action, success: str) -> bool:
-    """Run a service call and commit; a domain error is flashed and rolled back (never a 500)."""
-    try:
-        action()
-        db.session.commit()
-    except GovkitError as exc:
-        db.session.rollback()
-        if isinstance(exc, OutOfScope):
-            abort(404)
-        flash(str(exc), "danger")
-        return False
-    flash(success, "success")
-    return True
 
 
 def _order(order_id: int):
@@ -95,7 +81,7 @@ class OrderView(BaseView):
                 reason=form.get("reason", ""), days=form.get("days", ""), calendar=calendar_for(db.session),
                 actor=request_actor(), today=local_date()))
 
-        if _run(act, "督办单已发出，被督办单位可在“待回复督办”中看到。"):
+        if run_action(act, "督办单已发出，被督办单位可在“待回复督办”中看到。"):
             return redirect(url_for("OrderView.show", order_id=created[0].id))
         return redirect(url_for("OrderView.list", kind=form.get("kind", ""), ref=form.get("ref", ""),
                                 days=form.get("days", "")))
@@ -104,7 +90,7 @@ class OrderView(BaseView):
     @has_access
     def respond(self, order_id: int):
         order = _order(order_id)
-        _run(lambda: orders.respond(db.session, current_scope(), order, text=request.form.get("response", ""),
+        run_action(lambda: orders.respond(db.session, current_scope(), order, text=request.form.get("response", ""),
                                     actor=request_actor()), "回复已提交，等待监察人员审核。")
         return redirect(url_for("OrderView.show", order_id=order_id))
 
@@ -114,11 +100,11 @@ class OrderView(BaseView):
         order, scope, action = _order(order_id), current_scope(), request.form.get("action", "")
         comment = request.form.get("comment", "")
         if action == "close":
-            _run(lambda: orders.close(db.session, scope, order, comment=comment, actor=request_actor()),
+            run_action(lambda: orders.close(db.session, scope, order, comment=comment, actor=request_actor()),
                  "督办单已办结。")
         elif action == "escalate":
             days = get_state(current_app).settings["SUPERVISION_ORDER_DAYS"]
-            _run(lambda: orders.escalate(db.session, order, reason=comment, actor=request_actor(),
+            run_action(lambda: orders.escalate(db.session, order, reason=comment, actor=request_actor(),
                                          calendar=calendar_for(db.session), days=days, today=local_date(),
                                          scope=scope), "已升级至上一级监察机构督办。")
         else:

@@ -157,24 +157,24 @@ def test_staff_screens_roles(app, client, db, login_as):
     entry = db.session.query(Disclosure).filter_by(title="乡镇财务公开").one()
     assert entry.state == "草稿" and entry.division_code == world.town.code
     assert "审核与发布" in client.get(f"/admin/disclosures/show/{entry.id}").get_data(as_text=True)
-    client.post(f"/admin/disclosures/manage/{entry.id}/transition", data={"action": "submit"})
-    client.post(f"/admin/disclosures/manage/{entry.id}/transition", data={"action": "approve"})
+    client.post(f"/admin/disclosures/handle/{entry.id}/act", data={"action": "submit"})
+    client.post(f"/admin/disclosures/handle/{entry.id}/act", data={"action": "approve"})
     db.session.expire_all()
     assert db.session.get(Disclosure, entry.id).state == "已提交"  # the author cannot approve
     reviewer_client = app.test_client()
     _forget_request_user()
     login_as("公开审核", world.county.code, test_client=reviewer_client)
-    page = reviewer_client.get(f"/admin/disclosures/manage/{entry.id}").get_data(as_text=True)
+    page = reviewer_client.get(f"/admin/disclosures/handle/{entry.id}").get_data(as_text=True)
     assert "审核通过" in page
-    reviewer_client.post(f"/admin/disclosures/manage/{entry.id}/transition", data={"action": "approve"})
-    reviewer_client.post(f"/admin/disclosures/manage/{entry.id}/transition", data={"action": "publish"})
+    reviewer_client.post(f"/admin/disclosures/handle/{entry.id}/act", data={"action": "approve"})
+    reviewer_client.post(f"/admin/disclosures/handle/{entry.id}/act", data={"action": "publish"})
     db.session.expire_all()
     published = db.session.get(Disclosure, entry.id)
     assert published.state == "已发布" and published.approver_name and published.approver_id is not None
     other_client = app.test_client()
     _forget_request_user()
     login_as("公开审核", world.other_town.code, test_client=other_client)
-    assert other_client.get(f"/admin/disclosures/manage/{entry.id}").status_code == 404
+    assert other_client.get(f"/admin/disclosures/handle/{entry.id}").status_code == 404
 
 
 def test_demo_seed_publishes_samples_once(app, client, db):

@@ -18,8 +18,8 @@ from govkit.toolkit import (
     Actor, Case, CaseEvent, CentreKind, Department, Division, GovkitError, Implementation, Rating, Rectification, Scope,
     ServiceCentre, Staff, ValidationError, Workflow, attach_demo_forms, cached_calendar, calendar_for, complaints, db,
     disclosures, document_issuer, follow_with_documents, get_state, id_check_char, issue_document, load_demo_catalog,
-    load_division_sample, ratings, seed_demo_applicants, seed_demo_online_applications, seed_foi_demo,
-    seed_supervision_demo, subtree_prefix, supersede_document, sync_plugin_items,
+    load_division_sample, ratings, seed_demo_applicants, seed_demo_online_applications, seed_foi_applicant_demo,
+    seed_foi_demo, seed_supervision_demo, subtree_prefix, supersede_document, sync_plugin_items,
 )
 from govkit.toolkit import case_states as S
 
@@ -497,6 +497,10 @@ def seed_all(app, *, cases: int = 2000, seed: int = 20260301, echo: Echo = print
     applicants = seed_demo_applicants(db.session, state.pm, state.settings)
     db.session.commit()
     echo(f"  {len(applicants)} 个申请人账号")
+    linked = seed_foi_applicant_demo(app, session, COUNTY)
+    session.commit()
+    echo(f"  其中第一个账号登录后的咨询 {linked.get('applicant_questions', 0)} 条、"
+         f"政府信息公开申请 {linked.get('applicant_requests', 0)} 件（见“我的咨询”“我的申请”）")
     echo("网上申报（草稿、待预审、补正、受理、不予受理）和网上代申办 …")
     village = min(code for code, d in divisions.items() if d.level == 5)
     online = seed_demo_online_applications(app, COUNTY, Actors(session, divisions).get, village)

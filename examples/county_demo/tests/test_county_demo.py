@@ -191,6 +191,12 @@ def test_questions_and_information_requests_seeded(demo):
         last_year = db.session.scalar(text("SELECT max(year) FROM gk_foi_annual_figures"))
         assert db.session.scalar(text("SELECT count(*) FROM gk_info_request WHERE received_on < :d"),
                                  {"d": date(last_year + 1, 1, 1)}) == 9
+        # The first demo applicant account asked and applied while signed in; answer and reply reached it.
+        linked = db.session.execute(text(
+            "SELECT (SELECT count(*) FROM gk_question WHERE applicant_id IS NOT NULL),"
+            " (SELECT count(*) FROM gk_info_request WHERE applicant_id IS NOT NULL),"
+            " (SELECT count(*) FROM gk_dev_message WHERE kind = 'reply')")).one()
+        assert tuple(linked) == (2, 2, 2)
 
 
 def test_listed_accounts_log_in(demo):

@@ -831,6 +831,7 @@ def upgrade() -> None:
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('stamp_digest', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['applicant_id'], ['gk_applicant.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['department_id'], ['gk_department.id'], ),
     sa.ForeignKeyConstraint(['implementation_id'], ['gk_implementation.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -838,6 +839,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('stamp_digest')
     )
     with op.batch_alter_table('gk_question', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gk_question_applicant_id'), ['applicant_id'], unique=False)
         batch_op.create_index('ix_gk_question_division_state', ['division_code', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_gk_question_implementation_id'), ['implementation_id'], unique=False)
 
@@ -1097,6 +1099,7 @@ def upgrade() -> None:
     sa.Column('supplement_document_id', sa.Integer(), nullable=True),
     sa.Column('extension_document_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['applicant_id'], ['gk_applicant.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['extension_document_id'], ['gk_issued_document.id'], ),
     sa.ForeignKeyConstraint(['organ_id'], ['gk_organ.id'], ),
     sa.ForeignKeyConstraint(['reply_document_id'], ['gk_issued_document.id'], ),
@@ -1106,6 +1109,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('stamp_digest')
     )
     with op.batch_alter_table('gk_info_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gk_info_request_applicant_id'), ['applicant_id'], unique=False)
         batch_op.create_index('ix_gk_info_request_division_state', ['division_code', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_gk_info_request_organ_id'), ['organ_id'], unique=False)
 
@@ -1254,6 +1258,7 @@ def downgrade() -> None:
     with op.batch_alter_table('gk_info_request', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_info_request_organ_id'))
         batch_op.drop_index('ix_gk_info_request_division_state')
+        batch_op.drop_index(batch_op.f('ix_gk_info_request_applicant_id'))
 
     op.drop_table('gk_info_request')
     with op.batch_alter_table('gk_transfer_item', schema=None) as batch_op:
@@ -1304,6 +1309,7 @@ def downgrade() -> None:
     with op.batch_alter_table('gk_question', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gk_question_implementation_id'))
         batch_op.drop_index('ix_gk_question_division_state')
+        batch_op.drop_index(batch_op.f('ix_gk_question_applicant_id'))
 
     op.drop_table('gk_question')
     with op.batch_alter_table('gk_procedure_step', schema=None) as batch_op:

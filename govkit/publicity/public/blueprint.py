@@ -1,24 +1,29 @@
 """The public portal's blueprint (``/public``): no login, its own light mobile layout, Chinese.
 
 The blueprint and what every public page shares — the settings shortcut, the home division, the
-template filters and the Chinese error pages — are defined here; the route modules of this package
-(``catalog``, ``progress``, ``complaints``, ``disclosures``, ``verify``) import ``bp`` and add their
-routes, and :func:`govkit.publicity.public.register` mounts it.
+template filters, the look-up by number and code and the Chinese error pages — are defined here; the
+route modules of this package (``catalog``, ``progress``, ``complaints``, ``disclosures``, ``verify``)
+import ``bp`` and add their routes, and :func:`govkit.publicity.public.register` mounts it.
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from flask import Blueprint, current_app, render_template
+from typing import Any, Callable
+
+from flask import Blueprint, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import TooManyRequests
 
 from govkit.state import get_state
 from govkit.db import db
 from govkit.hierarchy.models import Division
-from govkit.publicity import guides
+from govkit.publicity import antispam, guides
+from govkit.publicity.forms import LookupForm
+from govkit.publicity.limiter import rate_limit
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static" / "public"
 
@@ -37,6 +42,38 @@ def home_division() -> Division | None:
     if division is None:
         division = db.session.scalar(select(Division).where(Division.level == 3).order_by(Division.code).limit(1))
     return division
+
+
+def portal_blueprint(name: str, url_prefix: str) -> Blueprint:
+    """A blueprint of another unit's public pages with the portal's Chinese 429, CSRF and 404 pages."""
+    blueprint = Blueprint(name, __name__, url_prefix=url_prefix)
+    blueprint.register_error_handler(TooManyRequests, too_many)
+    blueprint.register_error_handler(CSRFError, csrf_failed)
+    blueprint.register_error_handler(404, not_found)
+    return blueprint
+
+
+def antispam_fields() -> dict[str, str]:
+    """What a public form template needs for the honeypot and the signed fill-time stamp."""
+    return {"stamp": antispam.issue_stamp(current_app.config["SECRET_KEY"]), "honeypot": antispam.HONEYPOT_FIELD,
+            "stamp_field": antispam.STAMP_FIELD}
+
+
+def lookup_page(template: str, find: Callable[[Session, str, str], Any], *, limiter_scope: str, missing: str,
+                not_found: str):
+    """The one public look-up by number and lookup code (投诉建议, 网上咨询, 依申请公开).
+
+    A CSRF-protected :class:`~govkit.publicity.forms.LookupForm` with the number and the code shown once
+    at filing, limited per client address by PROGRESS_RATE_LIMIT; a wrong number and a wrong code get the
+    same answer (``find`` compares hashes either way). ``template`` extends ``public/lookup.html`` and
+    gets ``form``, ``found`` (the row or None) and ``error``.
+    """
+    form = LookupForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return render_template(template, form=form, found=None, error=None if request.method == "GET" else missing)
+    with rate_limit(setting("PROGRESS_RATE_LIMIT"), scope=limiter_scope):
+        found = find(db.session, form.number.data, form.code.data)
+    return render_template(template, form=form, found=found, error=None if found else not_found)
 
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")

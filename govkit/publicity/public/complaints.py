@@ -14,9 +14,9 @@ from govkit.db import db
 from govkit.errors import GovkitError
 from govkit.hierarchy.models import Division
 from govkit.publicity import antispam, complaints
-from govkit.publicity.forms import ComplaintForm, ComplaintLookupForm
+from govkit.publicity.forms import ComplaintForm
 from govkit.publicity.limiter import rate_limit
-from govkit.publicity.public.blueprint import bp, home_division, setting
+from govkit.publicity.public.blueprint import antispam_fields, bp, home_division, lookup_page, setting
 
 
 def _division_choices():
@@ -38,8 +38,7 @@ def _render_form(form: ComplaintForm, error: str | None = None, status: int = 20
         by_township.setdefault(village.parent_id, []).append(village)
     return render_template("public/complaint_form.html", form=form, error=error, county=county,
                            townships=townships, villages=by_township,
-                           stamp=antispam.issue_stamp(current_app.config["SECRET_KEY"]),
-                           honeypot=antispam.HONEYPOT_FIELD, stamp_field=antispam.STAMP_FIELD), status
+                           **antispam_fields()), status
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
@@ -74,11 +73,5 @@ def complaint_new():
 
 @bp.route("/complaints/lookup", methods=["GET", "POST"])
 def complaint_lookup():
-    form = ComplaintLookupForm()
-    if request.method == "GET" or not form.validate_on_submit():
-        return render_template("public/complaint_lookup.html", form=form, complaint=None,
-                               error=None if request.method == "GET" else "请输入编号和查询码。")
-    with rate_limit(setting("PROGRESS_RATE_LIMIT"), scope="public-complaint-lookup"):
-        found = complaints.lookup(db.session, form.number.data, form.code.data)
-    return render_template("public/complaint_lookup.html", form=form, complaint=found,
-                           error=None if found else "未查到匹配的投诉或意见，请核对编号和查询码。")
+    return lookup_page("public/complaint_lookup.html", complaints.lookup, limiter_scope="public-complaint-lookup",
+                       missing="请输入编号和查询码。", not_found="未查到匹配的投诉或意见，请核对编号和查询码。")
