@@ -228,7 +228,7 @@ def test_streaming_replica_serves_public_pages_staff_read_their_writes_and_a_sto
         assert 0 < lag < 60
 
         # -- (b) the reviewer publishes an entry: their next pages read the primary, the public's the replica
-        published = staff.post(f"/admin/disclosures/manage/{ids['second']}/transition", data={"action": "publish"})
+        published = staff.post(f"/admin/disclosures/handle/{ids['second']}/act", data={"action": "publish"})
         assert published.status_code == 302
         mine, theirs = public(staff), public(anonymous)
         assert "公告乙（待发布）" in mine and "公告甲（修订）" in mine
