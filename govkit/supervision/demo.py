@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govkit.cases.calendar import WorkingCalendar
+from govkit.cases.cards import running_clause
 from govkit.cases.models import Case
 from govkit.hierarchy.models import Division, Staff
 from govkit.hierarchy.scope import Scope
@@ -21,7 +22,6 @@ from govkit.publicity.models import Complaint, Rectification
 from govkit.supervision import accountability, orders
 from govkit.supervision.escalation import run_escalation
 from govkit.supervision.models import AccountabilityFinding, SupervisionOrder
-from govkit.supervision.services import OPEN_STATES
 
 
 def _findings(session: Session, boss: Scope, township: Division, cases: list[Case], by: orders.Actor) -> None:
@@ -73,8 +73,7 @@ def seed_demo(session: Session, *, township_code: str, calendar: WorkingCalendar
     unit = Scope.for_division(township.code, roles=frozenset({"办理员"}))
     by, staff = orders.Actor(supervisor), orders.Actor(clerk)
     in_town = boss.clause(Case.current_division_code)
-    open_cases = list(session.scalars(select(Case).where(in_town, Case.state.in_(OPEN_STATES),
-                                                         Case.completed_date.is_(None), Case.due_date.is_not(None))
+    open_cases = list(session.scalars(select(Case).where(in_town, running_clause(), Case.due_date.is_not(None))
                                       .order_by(Case.due_date).limit(4)))
     made: list[SupervisionOrder] = []
 

@@ -3,7 +3,9 @@
 Run by ``govkit supervision escalate`` (cron, once a working day; idempotent), it escalates to the
 supervisors one level up (township → county → city), as DIGIT's SLA escalation does:
 
-* a **case** red (红牌, past its due date, :func:`govkit.cases.deadlines.deadline_status`) for at
+* a **case** whose clock runs (:func:`govkit.cases.cards.running_clause`, the one list of states the cards,
+  the home page and the 临期/超期 queue use) red (红牌, past its due date,
+  :func:`govkit.cases.deadlines.deadline_status`) for at
   least ``ESCALATE_CASE_RED_DAYS`` working days (per item: ``ESCALATE_CASE_RED_DAYS_BY_ITEM``,
   basic code → days) gets an automatic 督办单 from the level above its first supervisors
   (a village or township case: the county);
@@ -26,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govkit.cases.calendar import WorkingCalendar
+from govkit.cases.cards import running_clause
 from govkit.cases.deadlines import deadline_status
 from govkit.cases.models import Case
 from govkit.catalog.models import Implementation, ServiceItem
@@ -35,7 +38,6 @@ from govkit.publicity.models import Complaint
 from govkit.supervision import orders
 from govkit.supervision.deadlines import complaint_due
 from govkit.supervision.models import PENDING, SupervisionOrder
-from govkit.supervision.services import OPEN_STATES
 
 SYSTEM = orders.Actor("系统（自动升级）")
 
@@ -82,8 +84,7 @@ def escalate_cases(session: Session, report: EscalationReport, *, calendar: Work
         select(Case, ServiceItem.basic_code)
         .join(Implementation, Implementation.id == Case.implementation_id)
         .join(ServiceItem, ServiceItem.id == Implementation.item_id)
-        .where(Case.completed_date.is_(None), Case.due_date.is_not(None), Case.due_date < today,
-               Case.paused_since.is_(None), Case.state.in_(OPEN_STATES))
+        .where(running_clause(), Case.due_date.is_not(None), Case.due_date < today, Case.paused_since.is_(None))
         .order_by(Case.due_date, Case.id))
     for case, basic_code in rows:
         status = deadline_status(case, calendar, settings, today)

@@ -30,11 +30,6 @@ from govkit.publicity.models import Callback, Complaint, Rating, Rectification
 from govkit.publicity.ratings import LEVELS
 
 
-#: States whose clock matters for cards (registered: the §32 intake clock; accepted, not yet completed).
-OPEN_STATES = ("registered", "accepted", "forwarded", "signed", "assigned", "in_review", "returned", "suspended",
-               "supplement", "approved", "denied", "online", "online_supplement")
-
-
 @dataclass(frozen=True)
 class CardRow:
     """One open case with a card (no applicant data: supervisors need none). ``remaining`` in working days."""

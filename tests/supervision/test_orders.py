@@ -3,7 +3,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from govkit.cases import cards
 from govkit.cases.calendar import DayOverride, WorkingCalendar
+from govkit.cases.states import STATE_LABELS
 from govkit.errors import InvalidTransition, OutOfScope, PermissionDenied, ValidationError
 from govkit.hierarchy.scope import Scope
 from govkit.publicity import complaints, ratings
@@ -118,6 +120,19 @@ def test_red_case_escalates_after_n_working_days_with_a_holiday_between(app, db)
     per_item = {**SETTINGS, "ESCALATE_CASE_RED_DAYS_BY_ITEM": {world.item.basic_code: 1}}
     assert run(date(2027, 3, 8), per_item).cases == []
     assert [o.subject_id for o in run(date(2027, 3, 9), per_item).cases] == [other.id]
+
+
+def test_escalation_runs_on_the_card_clock_states_only(app, db):
+    """One list decides which cases run a clock (govkit.cases.cards.RUNNING, as the cards and the home page):
+    a case decided (准予/不予许可) but not yet 办结 is off the cards and is not escalated either."""
+    world = make_world(db.session)
+    made = {state: make_case(db.session, world, number=f"ST-{state}", state=state, accepted=MON - timedelta(days=40),
+                             due=MON - timedelta(days=14), completed=None if state != "completed" else MON)
+            for state in STATE_LABELS}
+    report = escalation.run_escalation(db.session, calendar=CALENDAR, settings=SETTINGS, today=MON)
+    escalated = {o.subject_id for o in report.cases}
+    assert escalated == {made[s].id for s in cards.RUNNING}
+    assert made["approved"].id not in escalated and made["denied"].id not in escalated
 
 
 def test_complaint_escalates_past_its_handling_deadline(app, db):
