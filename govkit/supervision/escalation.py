@@ -13,7 +13,10 @@ supervisors one level up (township → county → city), as DIGIT's SLA escalati
   above its issuer;
 * a **complaint** not answered within ``COMPLAINT_HANDLING_DAYS`` working days
   (:func:`govkit.supervision.deadlines.complaint_due`) gets an automatic 督办单 from the level
-  above its supervising unit.
+  above its supervising unit;
+* a **consultation** (网上咨询, :mod:`govkit.consult`) still 待答复 after its answer deadline (``due_date``,
+  ``CONSULT_ANSWER_DAYS`` working days after the day it was asked) gets an automatic 督办单 from the level
+  above the first supervisors of its implementing unit (a village's or township's question: the county).
 
 Idempotent: a subject with an order already issued at that level, or an order already
 escalated, is left alone, so running it twice a day changes nothing the second time.
@@ -32,6 +35,8 @@ from govkit.cases.cards import running_clause
 from govkit.cases.deadlines import deadline_status
 from govkit.cases.models import Case
 from govkit.catalog.models import Implementation, ServiceItem
+from govkit.consult.models import Question
+from govkit.consult.services import OPEN as QUESTION_OPEN
 from govkit.hierarchy.models import Division
 from govkit.publicity.complaints import HANDLING, RECEIVED
 from govkit.publicity.models import Complaint
@@ -49,11 +54,12 @@ class EscalationReport:
     cases: list[SupervisionOrder] = field(default_factory=list)
     orders: list[SupervisionOrder] = field(default_factory=list)
     complaints: list[SupervisionOrder] = field(default_factory=list)
+    questions: list[SupervisionOrder] = field(default_factory=list)
     at_top: int = 0
 
     @property
     def total(self) -> int:
-        return len(self.cases) + len(self.orders) + len(self.complaints)
+        return len(self.cases) + len(self.orders) + len(self.complaints) + len(self.questions)
 
 
 def red_days_threshold(settings: Mapping[str, Any], basic_code: str | None) -> int:
@@ -134,6 +140,21 @@ def escalate_complaints(session: Session, report: EscalationReport, *, calendar:
             report.complaints.append(order)
 
 
+def escalate_questions(session: Session, report: EscalationReport, *, calendar: WorkingCalendar, today: date,
+                       days: int) -> None:
+    """Questions (网上咨询) unanswered after their stored answer deadline (working days, set when asked)."""
+    for question in session.scalars(select(Question).where(Question.state == QUESTION_OPEN,
+                                                           Question.due_date < today).order_by(Question.id)):
+        reason = (f"网上咨询 {question.number} 超过答复期限 {question.due_date.isoformat()}"
+                  f"{'（暂定）' if question.due_provisional else ''}仍未答复。")
+        order = _auto_order(session, report, kind="question", subject_id=question.id, label=question.number,
+                            unit_code=question.division_code,
+                            first=orders.first_supervisor(session, question.division_code), reason=reason,
+                            calendar=calendar, days=days, today=today)
+        if order is not None:
+            report.questions.append(order)
+
+
 def run_escalation(session: Session, *, calendar: WorkingCalendar, settings: Mapping[str, Any],
                    today: date, case_limit: int | None = None) -> EscalationReport:
     """One escalation run (the caller commits). Overdue orders first, so a new order is not re-escalated.
@@ -145,5 +166,6 @@ def run_escalation(session: Session, *, calendar: WorkingCalendar, settings: Map
     escalate_orders(session, report, calendar=calendar, today=today, days=days)
     escalate_cases(session, report, calendar=calendar, settings=settings, today=today, days=days, limit=case_limit)
     escalate_complaints(session, report, calendar=calendar, settings=settings, today=today, days=days)
+    escalate_questions(session, report, calendar=calendar, today=today, days=days)
     session.flush()
     return report

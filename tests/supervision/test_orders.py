@@ -6,6 +6,7 @@ import pytest
 from govkit.cases import cards
 from govkit.cases.calendar import DayOverride, WorkingCalendar
 from govkit.cases.states import STATE_LABELS
+from govkit.consult import services as consult
 from govkit.errors import InvalidTransition, OutOfScope, PermissionDenied, ValidationError
 from govkit.hierarchy.scope import Scope
 from govkit.publicity import complaints, ratings
@@ -150,6 +151,46 @@ def test_complaint_escalates_past_its_handling_deadline(app, db):
     # The village's complaint is supervised by the township; one level up is the county.
     assert complaint.supervising_code == world.town.code
     assert (order.issuer_division_code, order.target_division_code) == (world.county.code, world.village.code)
+
+
+def test_consultation_escalates_past_its_answer_deadline_with_a_holiday_between(app, client, db, login_as):
+    from flask import g
+
+    world = make_world(db.session)
+    ask = dict(name="赵先生", phone="13900001111", content="需要带哪些材料？", calendar=CALENDAR, days=3, today=MON)
+    late, _ = consult.ask(db.session, world.impl, subject="低保材料", **ask)
+    answered, _ = consult.ask(db.session, world.impl, subject="办理时间", **ask)
+    # 3 working days from Monday, the holiday skipped: Tue, Thu, Fri → due Friday 2027-03-05.
+    assert late.due_date == date(2027, 3, 5) and late.division_code == world.town.code
+    consult.answer(db.session, _scope(world.town.code, "办理员"), answered, text="工作日均可办理。", actor="王办理")
+
+    def run(day):
+        return escalation.run_escalation(db.session, calendar=CALENDAR, settings=SETTINGS, today=day)
+
+    assert run(date(2027, 3, 5)).questions == []  # on the due day: not late yet
+    [order] = run(date(2027, 3, 8)).questions
+    # The town's question is watched first by the town's supervisors; one level up is the county.
+    assert (order.subject_kind, order.subject_id, order.subject_label, order.automatic) == \
+        ("question", late.id, late.number, True)
+    assert (order.issuer_division_code, order.issuer_level, order.target_division_code) == \
+        (world.county.code, 3, world.town.code)
+    assert "2027-03-05" in order.reason and order.due_date == date(2027, 3, 10)
+    assert run(date(2027, 3, 9)).total == 0  # idempotent; the answered question never escalates
+    county = _scope(world.county.code)
+    assert order in orders.supervisor_queue(db.session, county)
+    assert order not in orders.supervisor_queue(db.session, _scope(world.town.code))
+    assert order in orders.unit_queue(db.session, _scope(world.town.code, "办理员"))
+    # A supervisor may also order a consultation by its number; an unknown number is a Chinese message.
+    with pytest.raises(ValidationError, match="咨询编号"):
+        orders.issue_order(db.session, county, kind="question", ref="ZX0", reason="r", days=2, calendar=CALENDAR,
+                           actor=SUPERVISOR, today=MON)
+    db.session.commit()
+    g.pop("_login_user", None), g.pop("_govkit_scope", None)
+    login_as("监察", world.county.code)
+    page = client.get("/supervision/orders/").get_data(as_text=True)
+    assert late.number in page and "网上咨询" in page
+    shown = client.get(f"/supervision/orders/{order.id}").get_data(as_text=True)
+    assert f"网上咨询 {late.number}" in shown and "赵先生" not in shown and "13900001111" not in shown
 
 
 def test_complaint_and_callback_deadlines_on_the_cards(app, db):
