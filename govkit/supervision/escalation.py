@@ -70,18 +70,17 @@ def red_days_threshold(settings: Mapping[str, Any], basic_code: str | None) -> i
     return int(settings["ESCALATE_CASE_RED_DAYS"])
 
 
-def _auto_order(session: Session, report: EscalationReport, *, kind: str, subject_id: int, label: str,
-                unit_code: str, first: Division, reason: str, calendar: WorkingCalendar, days: int,
-                today: date) -> SupervisionOrder | None:
+def _auto_order(session: Session, report: EscalationReport, into: list[SupervisionOrder], *, kind: str,
+                subject_id: int, label: str, unit_code: str, first: Division, reason: str, calendar: WorkingCalendar,
+                days: int, today: date) -> None:
+    """An automatic order on the subject from the level above ``first``, appended to ``into`` (once per level)."""
     upper = orders.level_above(first)
     if upper is None:
         report.at_top += 1
-        return None
-    if orders.has_order_at(session, kind, subject_id, upper.code):
-        return None
-    return orders.new_order(session, kind=kind, subject_id=subject_id, label=label, target=unit_code,
-                             issuer=upper, reason=f"自动升级至{upper.name}督办：{reason}", days=days,
-                             calendar=calendar, today=today, actor=SYSTEM, automatic=True)
+    elif not orders.has_order_at(session, kind, subject_id, upper.code):
+        into.append(orders.new_order(session, kind=kind, subject_id=subject_id, label=label, target=unit_code,
+                                     issuer=upper, reason=f"自动升级至{upper.name}督办：{reason}", days=days,
+                                     calendar=calendar, today=today, actor=SYSTEM, automatic=True))
 
 
 def escalate_cases(session: Session, report: EscalationReport, *, calendar: WorkingCalendar,
@@ -99,14 +98,11 @@ def escalate_cases(session: Session, report: EscalationReport, *, calendar: Work
             continue
         reason = (f"办件 {case.number} 已超过承诺办结日期 {status.due.isoformat()} 共 {-status.remaining} 个工作日"
                   f"（红牌满 {threshold} 个工作日即升级）。")
-        order = _auto_order(session, report, kind="case", subject_id=case.id, label=case.number,
-                            unit_code=case.current_division_code,
-                            first=orders.first_supervisor(session, case.current_division_code), reason=reason,
-                            calendar=calendar, days=days, today=today)
-        if order is not None:
-            report.cases.append(order)
-            if limit is not None and len(report.cases) >= limit:
-                return
+        _auto_order(session, report, report.cases, kind="case", subject_id=case.id, label=case.number,
+                    unit_code=case.current_division_code, reason=reason, calendar=calendar, days=days, today=today,
+                    first=orders.first_supervisor(session, case.current_division_code))
+        if limit is not None and len(report.cases) >= limit:
+            return
 
 
 def escalate_orders(session: Session, report: EscalationReport, *, calendar: WorkingCalendar, today: date,
@@ -132,12 +128,9 @@ def escalate_complaints(session: Session, report: EscalationReport, *, calendar:
         if today <= due.due:
             continue
         reason = f"投诉 {complaint.number} 超过办理期限 {due.due.isoformat()}（{limit} 个工作日）仍未答复。"
-        order = _auto_order(session, report, kind="complaint", subject_id=complaint.id, label=complaint.number,
-                            unit_code=complaint.division_code,
-                            first=orders.division_of(session, complaint.supervising_code), reason=reason,
-                            calendar=calendar, days=days, today=today)
-        if order is not None:
-            report.complaints.append(order)
+        _auto_order(session, report, report.complaints, kind="complaint", subject_id=complaint.id,
+                    label=complaint.number, unit_code=complaint.division_code, reason=reason, calendar=calendar,
+                    days=days, today=today, first=orders.division_of(session, complaint.supervising_code))
 
 
 def escalate_questions(session: Session, report: EscalationReport, *, calendar: WorkingCalendar, today: date,
@@ -147,12 +140,9 @@ def escalate_questions(session: Session, report: EscalationReport, *, calendar: 
                                                            Question.due_date < today).order_by(Question.id)):
         reason = (f"网上咨询 {question.number} 超过答复期限 {question.due_date.isoformat()}"
                   f"{'（暂定）' if question.due_provisional else ''}仍未答复。")
-        order = _auto_order(session, report, kind="question", subject_id=question.id, label=question.number,
-                            unit_code=question.division_code,
-                            first=orders.first_supervisor(session, question.division_code), reason=reason,
-                            calendar=calendar, days=days, today=today)
-        if order is not None:
-            report.questions.append(order)
+        _auto_order(session, report, report.questions, kind="question", subject_id=question.id,
+                    label=question.number, unit_code=question.division_code, reason=reason, calendar=calendar,
+                    days=days, today=today, first=orders.first_supervisor(session, question.division_code))
 
 
 def run_escalation(session: Session, *, calendar: WorkingCalendar, settings: Mapping[str, Any],
