@@ -52,8 +52,6 @@ def overdue(app, world, db):
 def statements(app, client, url):
     """(number of SQL statements, page, statements) of one GET, after a first GET that warms the per-worker
     caches (permissions, badge counts); the session starts empty as in a served request (user loaded too)."""
-    from govkit.db import db
-
     assert client.get(url).status_code == 200
     return counted(client, url)
 
