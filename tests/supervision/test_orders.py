@@ -1,4 +1,5 @@
 """督办单 and automatic escalation on the working-day calendar, complaint and 差评 deadline cards."""
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -289,7 +290,21 @@ def test_order_screens_issue_answer_print_and_scope(app, client, db, login_as):
     supervisor.post(f"/supervision/orders/{order.id}/decide", data={"action": "close", "comment": "同意"})
     db.session.refresh(order)
     assert order.state == CLOSED and order.closed_by
-    assert "期限预警" in supervisor.get("/supervision/deadlines").get_data(as_text=True)
+    # The 期限预警 cards on the page (the app's calendar, today): a complaint and a 回访 long past their deadlines.
+    now = datetime.now(timezone.utc)
+    late, _ = complaints.file_complaint(db.session, kind="投诉", division_code=world.village.code, subject="久拖",
+                                        content="未答复")
+    late.created_at = now - timedelta(days=40)
+    rated = make_case(db.session, world, number="WEB-BAD-1", state="delivered")
+    rating = ratings.submit_rating(db.session, rated, level="不满意", calendar=CALENDAR, rectification_days=10,
+                                   today=date.today() - timedelta(days=60))
+    task = db.session.query(Rectification).filter_by(rating_id=rating.id).one()
+    task.state, task.measures, task.completed_at = "已整改", "已约谈窗口人员", now - timedelta(days=30)
+    db.session.commit()
+    page = supervisor.get("/supervision/deadlines").get_data(as_text=True)
+    assert "期限预警" in page and late.number in page and f"整改任务 {task.id}" in page
+    rows = re.findall(r"<tr><td><span class=\"gk-card (\w+)\">[^<]*</span></td><td>([^<]+)</td>", page)
+    assert ("red", "投诉办理") in rows and ("red", "整改回访") in rows, rows
     charts = supervisor.get("/supervision/charts").get_data(as_text=True)
     assert 'id="gk-chart-data"' in charts and "echarts.min.js" in charts and "按时办结率" in charts
     assert supervisor.get("/supervision/static/echarts/LICENSE.txt").status_code == 200
