@@ -183,7 +183,8 @@ CORE_SETTINGS: tuple[Setting, ...] = (
             "How long an API worker trusts its cached bearer tokens, user roles/scope and role permissions; "
             "changes made in the same process apply at once, other workers see them within this time. 0 = no cache."),
     Setting("BADGE_CACHE_SECONDS", float, 20.0,
-            "How long a worker reuses the work-queue and card counts of one user (menu badges, home page); a case "
+            "How long a worker reuses the work-queue and card counts of one user (menu badges, home page) and the "
+            "completion rates of /supervision/rates; a case "
             "change made in the same process refreshes them at once, other workers within this time. 0 = no cache."),
     Setting("SEAL_P12_PATH", str, None,
             "PKCS#12 certificate used to sign notices (electronic seal); unset = unsigned."),

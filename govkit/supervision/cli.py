@@ -22,7 +22,7 @@ def supervision() -> None:
 
 
 @supervision.command("escalate",
-                     help="按工作日历自动升级督办：红牌办件、逾期督办单、逾期投诉升级至上一级监察（可重复运行）。")
+                     help="按工作日历自动升级督办：红牌办件、逾期督办单、逾期投诉和网上咨询升级至上一级监察（可重复运行）。")
 @click.option("--today", "today_text", default=None, help="以此日期（YYYY-MM-DD）为今天，默认北京时间今天。")
 def escalate_command(today_text: str | None) -> None:
     try:
@@ -35,7 +35,8 @@ def escalate_command(today_text: str | None) -> None:
                                 settings=get_state(app).settings, today=today)
         db.session.commit()
     click.echo(f"{today.isoformat()} 自动升级督办：红牌办件 {len(report.cases)} 件，"
-               f"逾期督办单 {len(report.orders)} 件，逾期投诉 {len(report.complaints)} 件；"
+               f"逾期督办单 {len(report.orders)} 件，逾期投诉 {len(report.complaints)} 件，"
+               f"逾期网上咨询 {len(report.questions)} 件；"
                f"已在最高一级、无法再升级 {report.at_top} 件。")
 
 

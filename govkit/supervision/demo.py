@@ -3,7 +3,8 @@
 Plain Python over a session: a township supervisor orders units of the township (a red case, a
 complaint, a rectification, a village); the unit answers some, the supervisor closes one; an
 order issued three weeks ago and never answered, and a few cases red for long, are escalated to
-the county by the same run ``govkit supervision escalate`` does.
+the county by the same run ``govkit supervision escalate`` does; the county's own order on a county
+unit, never answered, is escalated to the city the same way.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govkit.cases.calendar import WorkingCalendar
+from govkit.cases.cards import running_clause
 from govkit.cases.models import Case
 from govkit.hierarchy.models import Division, Staff
 from govkit.hierarchy.scope import Scope
@@ -21,7 +23,6 @@ from govkit.publicity.models import Complaint, Rectification
 from govkit.supervision import accountability, orders
 from govkit.supervision.escalation import run_escalation
 from govkit.supervision.models import AccountabilityFinding, SupervisionOrder
-from govkit.supervision.services import OPEN_STATES
 
 
 def _findings(session: Session, boss: Scope, township: Division, cases: list[Case], by: orders.Actor) -> None:
@@ -59,7 +60,7 @@ def _report(session: Session, app: Any, county: Division, calendar: WorkingCalen
 
 def seed_demo(session: Session, *, township_code: str, calendar: WorkingCalendar, settings: Mapping[str, Any],
               today: date, supervisor: str = "冯监察", clerk: str = "王清河", red_cases: int = 6,
-              app: Any = None) -> dict[str, int]:
+              app: Any = None, county_supervisor: str = "孙监察") -> dict[str, int]:
     """Seed once (nothing when orders exist); return the orders per state. The caller commits.
 
     With ``app``, the county's (the township's parent's) monthly report for the previous month is issued too.
@@ -73,8 +74,7 @@ def seed_demo(session: Session, *, township_code: str, calendar: WorkingCalendar
     unit = Scope.for_division(township.code, roles=frozenset({"办理员"}))
     by, staff = orders.Actor(supervisor), orders.Actor(clerk)
     in_town = boss.clause(Case.current_division_code)
-    open_cases = list(session.scalars(select(Case).where(in_town, Case.state.in_(OPEN_STATES),
-                                                         Case.completed_date.is_(None), Case.due_date.is_not(None))
+    open_cases = list(session.scalars(select(Case).where(in_town, running_clause(), Case.due_date.is_not(None))
                                       .order_by(Case.due_date).limit(4)))
     made: list[SupervisionOrder] = []
 
@@ -105,6 +105,17 @@ def seed_demo(session: Session, *, township_code: str, calendar: WorkingCalendar
         # Issued three weeks ago with 3 working days and never answered: the run below escalates it.
         issue("unit", village.code, "群众反映便民服务站工作时间无人值守，请整改并报告。", days=3,
               on=date.fromordinal(today.toordinal() - 21))
+    county = township.parent
+    if county is not None:
+        # The county's own order on a county unit, three weeks old and never answered: escalated to the city
+        # (the city's supervisors see the county's escalations in their list).
+        county_case = session.scalar(select(Case).where(Case.current_division_code == county.code, running_clause(),
+                                                        Case.due_date.is_not(None)).order_by(Case.due_date))
+        ref = ("case", county_case.number) if county_case is not None else ("unit", county.code)
+        made.append(orders.issue_order(
+            session, Scope.for_division(county.code, roles=frozenset({orders.SUPERVISOR_ROLE})), kind=ref[0],
+            ref=ref[1], reason="该件办理进度滞后，请县实施部门说明原因并限期办结。", days=3, calendar=calendar,
+            actor=orders.Actor(county_supervisor), today=date.fromordinal(today.toordinal() - 21)))
     run_escalation(session, calendar=calendar, settings=settings, today=today, case_limit=red_cases)
     _findings(session, boss, township, open_cases, by)
     session.flush()

@@ -2,7 +2,7 @@
 
 A :class:`SupervisionOrder` is issued by a supervising division (``issuer_division_code``, its
 level: township 4, county 3, city 2) to a unit (``target_division_code``) about a case, a
-complaint, a rectification or the unit itself. Every step is a :class:`SupervisionEvent`
+complaint, a consultation (网上咨询), a rectification or the unit itself. Every step is a :class:`SupervisionEvent`
 row (append-only); the order rows are audited (``Audited``: every change in the audit trail).
 """
 from __future__ import annotations
@@ -20,7 +20,8 @@ from govkit.orm import Model, UTCDateTime, utcnow
 PENDING, ANSWERED, CLOSED, ESCALATED = "待回复", "已回复", "已办结", "已升级"
 ORDER_STATES = (PENDING, ANSWERED, CLOSED, ESCALATED)
 #: What an order is about (督办对象).
-SUBJECT_KINDS = {"case": "办件", "complaint": "投诉", "rectification": "差评整改", "unit": "单位"}
+SUBJECT_KINDS = {"case": "办件", "complaint": "投诉", "question": "网上咨询", "rectification": "差评整改",
+                 "unit": "单位"}
 
 
 class SupervisionOrder(Audited, Model):
@@ -34,7 +35,7 @@ class SupervisionOrder(Audited, Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subject_kind: Mapped[str] = mapped_column(String(16), nullable=False)  # case/complaint/rectification/unit
+    subject_kind: Mapped[str] = mapped_column(String(16), nullable=False)  # one of SUBJECT_KINDS
     subject_id: Mapped[Optional[int]] = mapped_column(Integer)  # None for a unit
     subject_label: Mapped[str] = mapped_column(String(200), nullable=False, default="")  # 办件编号、投诉编号 …
     target_division_code: Mapped[str] = mapped_column(String(12), nullable=False)

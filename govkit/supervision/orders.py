@@ -1,6 +1,6 @@
 """督办 (supervision orders): issue, respond, close, escalate. Plain Python, no Flask.
 
-A supervisor (监察) issues a 督办单 on a case, a complaint, a rectification or a unit in their
+A supervisor (监察) issues a 督办单 on a case, a complaint, a consultation, a rectification or a unit in their
 subtree, with a reason and a response deadline in working days (the app's working calendar);
 the unit's staff see it in their queue and respond; the issuing supervisors close it, or escalate
 it to the supervisors one level up (township → county → city), which issues a new order there and
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from govkit.cases.calendar import WorkingCalendar
 from govkit.cases.models import Case
+from govkit.consult.models import Question
 from govkit.errors import InvalidTransition, OutOfScope, PermissionDenied, ValidationError
 from govkit.hierarchy.models import Division
 from govkit.hierarchy.scope import Scope
@@ -102,6 +103,11 @@ def resolve_subject(session: Session, kind: str, ref: str) -> tuple[int | None, 
         if complaint is None:
             raise ValidationError(f"投诉 {ref} 不存在，请核对投诉编号。")
         return complaint.id, complaint.number, complaint.division_code
+    if kind == "question":
+        question = session.scalar(select(Question).where(Question.number == ref.upper()[:32]))
+        if question is None:
+            raise ValidationError(f"网上咨询 {ref} 不存在，请核对咨询编号。")
+        return question.id, question.number, question.division_code
     if kind == "rectification":
         task = session.get(Rectification, int(ref)) if ref.isdigit() and len(ref) <= 18 else None
         if task is None:

@@ -4,7 +4,8 @@
   :mod:`govkit.cases.cards` — the same function as the home page, the menu badge and the 临期/超期 queue
   (working days everywhere, counts over all rows, a page of rows at a time);
 * completion rates (按时/提前办结率) per division, department or item from
-  :func:`govkit.cases.stats.completion_rates`, with names resolved for display;
+  :func:`govkit.cases.stats.completion_rates`, with names resolved for display, kept in the card counts'
+  per-worker cache (:class:`govkit.cases.cards.CountCache`) between changes in the scope;
 * 好差评 summary (counts per level, satisfaction rate), rectifications (open, overdue,
   appealing) and complaints per state.
 """
@@ -28,11 +29,6 @@ from govkit.hierarchy.scope import Scope
 from govkit.publicity.complaints import STATES
 from govkit.publicity.models import Callback, Complaint, Rating, Rectification
 from govkit.publicity.ratings import LEVELS
-
-
-#: States whose clock matters for cards (registered: the §32 intake clock; accepted, not yet completed).
-OPEN_STATES = ("registered", "accepted", "forwarded", "signed", "assigned", "in_review", "returned", "suspended",
-               "supplement", "approved", "denied", "online", "online_supplement")
 
 
 @dataclass(frozen=True)
@@ -125,9 +121,18 @@ class RateRow:
         return self.early / self.completed if self.completed else 0.0
 
 
-def rates(session: Session, scope: Scope, by: str, *, since: date | None = None,
-          until: date | None = None) -> list[RateRow]:
-    """Rates grouped by ``division`` (implementing division), ``department`` or ``item``."""
+def rates(session: Session, scope: Scope, by: str, *, since: date | None = None, until: date | None = None,
+          cache: CountCache | None = None) -> list[RateRow]:
+    """Rates grouped by ``division`` (implementing division), ``department`` or ``item``: one indexed
+    ``GROUP BY`` over every completed case in scope and one name lookup.
+
+    With ``cache`` (the per-worker :class:`~govkit.cases.cards.CountCache` of the card counts, the app's
+    ``BADGE_CACHE_SECONDS``) the rows come from its entry for (scope, grouping, period) — no statement —
+    until a case in the scope changes in this worker (a transition, a completion) or the entry expires.
+    """
+    if cache is not None:
+        return cache.get_or_build(scope, ("rates", by, since, until),
+                                  lambda: rates(session, scope, by, since=since, until=until))
     grouping = {"division": "implementing_division", "department": "department", "item": "item"}[by]
     rows = completion_rates(session, grouping, scope=scope, since=since, until=until)
     keys = [r.key for r in rows if r.key is not None]

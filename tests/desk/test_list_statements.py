@@ -52,9 +52,14 @@ def overdue(app, world, db):
 def statements(app, client, url):
     """(number of SQL statements, page, statements) of one GET, after a first GET that warms the per-worker
     caches (permissions, badge counts); the session starts empty as in a served request (user loaded too)."""
+    assert client.get(url).status_code == 200
+    return counted(client, url)
+
+
+def counted(client, url):
+    """(number of SQL statements, page, statements) of one GET, the session starting empty."""
     from govkit.db import db
 
-    assert client.get(url).status_code == 200
     db.session.remove()
     seen = []
 
@@ -99,3 +104,32 @@ def test_home_page_badge_and_card_page_count_all_cards(app, world, db, overdue, 
     assert "超期 " in cards and "个工作日" in cards
     last = client.get("/supervision/cards?page=3").get_data(as_text=True)
     assert last.count('class="gk-card red"') == ROWS - 100
+
+
+def test_rates_page_figures_come_from_the_count_cache_until_a_case_changes(app, world, db, overdue, user_client):
+    """/supervision/rates: one GROUP BY and one name lookup when built, none while the scope's cases do not change
+    (the card counts' per-worker cache), rebuilt after a completion in scope."""
+    from govkit.cases.models import Case
+
+    cases = list(db.session.scalars(select(Case).order_by(Case.id).limit(5)))
+    for case in cases[:3]:
+        case.completed_date = case.due_date  # on time
+    cases[3].completed_date = cases[3].due_date + timedelta(days=1)  # late
+    db.session.commit()
+    client, _ = user_client("监察", COUNTY)
+    url = "/supervision/rates?by=division&days=90"
+
+    def grouped(seen):
+        return [s for s in seen if "GROUP BY gk_case.implementing_division_code" in s]
+
+    warm, html, seen = statements(app, client, url)
+    assert grouped(seen) == [] and "75.0%" in html  # 3 of 4 on time, from the cache
+    cases = list(db.session.scalars(select(Case).order_by(Case.id).limit(5)))
+    cases[4].completed_date = cases[4].due_date
+    db.session.commit()  # a completion in the scope drops the entry
+    cold, html, seen = counted(client, url)
+    assert len(grouped(seen)) == 1 and "80.0%" in html  # 4 of 5 on time
+    # The rates' GROUP BY and the division names, and the menu badge's card counts (the same cache, the same
+    # change): nothing per row.
+    assert cold == warm + 3, seen
+    assert counted(client, url)[0] == warm

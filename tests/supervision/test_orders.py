@@ -1,9 +1,13 @@
 """督办单 and automatic escalation on the working-day calendar, complaint and 差评 deadline cards."""
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from govkit.cases import cards
 from govkit.cases.calendar import DayOverride, WorkingCalendar
+from govkit.cases.states import STATE_LABELS
+from govkit.consult import services as consult
 from govkit.errors import InvalidTransition, OutOfScope, PermissionDenied, ValidationError
 from govkit.hierarchy.scope import Scope
 from govkit.publicity import complaints, ratings
@@ -120,6 +124,19 @@ def test_red_case_escalates_after_n_working_days_with_a_holiday_between(app, db)
     assert [o.subject_id for o in run(date(2027, 3, 9), per_item).cases] == [other.id]
 
 
+def test_escalation_runs_on_the_card_clock_states_only(app, db):
+    """One list decides which cases run a clock (govkit.cases.cards.RUNNING, as the cards and the home page):
+    a case decided (准予/不予许可) but not yet 办结 is off the cards and is not escalated either."""
+    world = make_world(db.session)
+    made = {state: make_case(db.session, world, number=f"ST-{state}", state=state, accepted=MON - timedelta(days=40),
+                             due=MON - timedelta(days=14), completed=None if state != "completed" else MON)
+            for state in STATE_LABELS}
+    report = escalation.run_escalation(db.session, calendar=CALENDAR, settings=SETTINGS, today=MON)
+    escalated = {o.subject_id for o in report.cases}
+    assert escalated == {made[s].id for s in cards.RUNNING}
+    assert made["approved"].id not in escalated and made["denied"].id not in escalated
+
+
 def test_complaint_escalates_past_its_handling_deadline(app, db):
     world = make_world(db.session)
     complaint, _ = complaints.file_complaint(db.session, kind="投诉", division_code=world.village.code,
@@ -135,6 +152,46 @@ def test_complaint_escalates_past_its_handling_deadline(app, db):
     # The village's complaint is supervised by the township; one level up is the county.
     assert complaint.supervising_code == world.town.code
     assert (order.issuer_division_code, order.target_division_code) == (world.county.code, world.village.code)
+
+
+def test_consultation_escalates_past_its_answer_deadline_with_a_holiday_between(app, client, db, login_as):
+    from flask import g
+
+    world = make_world(db.session)
+    ask = dict(name="赵先生", phone="13900001111", content="需要带哪些材料？", calendar=CALENDAR, days=3, today=MON)
+    late, _ = consult.ask(db.session, world.impl, subject="低保材料", **ask)
+    answered, _ = consult.ask(db.session, world.impl, subject="办理时间", **ask)
+    # 3 working days from Monday, the holiday skipped: Tue, Thu, Fri → due Friday 2027-03-05.
+    assert late.due_date == date(2027, 3, 5) and late.division_code == world.town.code
+    consult.answer(db.session, _scope(world.town.code, "办理员"), answered, text="工作日均可办理。", actor="王办理")
+
+    def run(day):
+        return escalation.run_escalation(db.session, calendar=CALENDAR, settings=SETTINGS, today=day)
+
+    assert run(date(2027, 3, 5)).questions == []  # on the due day: not late yet
+    [order] = run(date(2027, 3, 8)).questions
+    # The town's question is watched first by the town's supervisors; one level up is the county.
+    assert (order.subject_kind, order.subject_id, order.subject_label, order.automatic) == \
+        ("question", late.id, late.number, True)
+    assert (order.issuer_division_code, order.issuer_level, order.target_division_code) == \
+        (world.county.code, 3, world.town.code)
+    assert "2027-03-05" in order.reason and order.due_date == date(2027, 3, 10)
+    assert run(date(2027, 3, 9)).total == 0  # idempotent; the answered question never escalates
+    county = _scope(world.county.code)
+    assert order in orders.supervisor_queue(db.session, county)
+    assert order not in orders.supervisor_queue(db.session, _scope(world.town.code))
+    assert order in orders.unit_queue(db.session, _scope(world.town.code, "办理员"))
+    # A supervisor may also order a consultation by its number; an unknown number is a Chinese message.
+    with pytest.raises(ValidationError, match="咨询编号"):
+        orders.issue_order(db.session, county, kind="question", ref="ZX0", reason="r", days=2, calendar=CALENDAR,
+                           actor=SUPERVISOR, today=MON)
+    db.session.commit()
+    g.pop("_login_user", None), g.pop("_govkit_scope", None)
+    login_as("监察", world.county.code)
+    page = client.get("/supervision/orders/").get_data(as_text=True)
+    assert late.number in page and "网上咨询" in page
+    shown = client.get(f"/supervision/orders/{order.id}").get_data(as_text=True)
+    assert f"网上咨询 {late.number}" in shown and "赵先生" not in shown and "13900001111" not in shown
 
 
 def test_complaint_and_callback_deadlines_on_the_cards(app, db):
@@ -233,7 +290,21 @@ def test_order_screens_issue_answer_print_and_scope(app, client, db, login_as):
     supervisor.post(f"/supervision/orders/{order.id}/decide", data={"action": "close", "comment": "同意"})
     db.session.refresh(order)
     assert order.state == CLOSED and order.closed_by
-    assert "期限预警" in supervisor.get("/supervision/deadlines").get_data(as_text=True)
+    # The 期限预警 cards on the page (the app's calendar, today): a complaint and a 回访 long past their deadlines.
+    now = datetime.now(timezone.utc)
+    late, _ = complaints.file_complaint(db.session, kind="投诉", division_code=world.village.code, subject="久拖",
+                                        content="未答复")
+    late.created_at = now - timedelta(days=40)
+    rated = make_case(db.session, world, number="WEB-BAD-1", state="delivered")
+    rating = ratings.submit_rating(db.session, rated, level="不满意", calendar=CALENDAR, rectification_days=10,
+                                   today=date.today() - timedelta(days=60))
+    task = db.session.query(Rectification).filter_by(rating_id=rating.id).one()
+    task.state, task.measures, task.completed_at = "已整改", "已约谈窗口人员", now - timedelta(days=30)
+    db.session.commit()
+    page = supervisor.get("/supervision/deadlines").get_data(as_text=True)
+    assert "期限预警" in page and late.number in page and f"整改任务 {task.id}" in page
+    rows = re.findall(r"<tr><td><span class=\"gk-card (\w+)\">[^<]*</span></td><td>([^<]+)</td>", page)
+    assert ("red", "投诉办理") in rows and ("red", "整改回访") in rows, rows
     charts = supervisor.get("/supervision/charts").get_data(as_text=True)
     assert 'id="gk-chart-data"' in charts and "echarts.min.js" in charts and "按时办结率" in charts
     assert supervisor.get("/supervision/static/echarts/LICENSE.txt").status_code == 200

@@ -44,6 +44,7 @@ ACCOUNTS: tuple[Account, ...] = (
     Account("cg_dispatch", "杨城关", "指挥中心", "629901001000", note="城关街道签收分派"),
     Account("city_dispatch", "朱示范", "指挥中心", CITY, note="示范市政务服务中心"),
     Account("city_handler", "秦示范", "办理员", CITY, note="示范市（市级事项）"),
+    Account("city_supervisor", "邹示范", "监察", CITY, note="示范市电子监察：县里逾期升级到市的督办单"),
     Account("slr101202", "柳湾村受理员", "受理员", "629901101202", note="柳湾村便民服务站"),
     Account("dby101202", "柳湾村代办员", "代办员", "629901101202", note="柳湾村代办"),
 )

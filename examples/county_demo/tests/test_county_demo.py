@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import column, func, select, table
@@ -302,3 +302,39 @@ def test_online_applicants_listed_with_their_codes_and_cases(demo):
     link = re.search(r'href="(/online/case\?no=\d{24})"', mine).group(1)  # a real case number
     detail = client.get(link)
     assert detail.status_code == 200 and "办理过程" in detail.get_data(as_text=True)
+
+
+def test_supervision_seeded_and_the_city_supervisor_sees_the_county_escalations(demo):
+    """Issue 24: 督办单 in every state, escalated cases, 过错责任追究 records, a staff ranking and last month's
+    电子监察月报; the city's supervisor (city_supervisor) sees the county's order escalated to the city."""
+    from sqlalchemy import text
+
+    app, _, _, _ = demo
+    with app.app_context():
+        states = {row[0] for row in db.session.execute(text("SELECT DISTINCT state FROM gk_supervision_order"))}
+        assert states == {"待回复", "已回复", "已办结", "已升级"}
+        assert db.session.scalar(text("SELECT count(*) FROM gk_supervision_order "
+                                      "WHERE automatic AND subject_kind = 'case'")) >= 1
+        findings = {row[0] for row in db.session.execute(text("SELECT state FROM gk_accountability_finding"))}
+        assert findings == {"已决定", "已撤销"}
+        county = db.session.scalar(select(Division).where(Division.level == 3, Division.code.like("6299%")))
+        escalated_to_city = db.session.execute(text(
+            "SELECT o.id, o.subject_label FROM gk_supervision_order o JOIN gk_supervision_order f "
+            "ON f.id = o.escalated_from_id WHERE f.issuer_division_code = :county AND o.issuer_division_code = :city"),
+            {"county": county.code, "city": county.code[:4] + "00000000"}).all()
+        assert len(escalated_to_city) == 1
+        beijing = datetime.now(timezone(timedelta(hours=8))).date()  # the seed's day
+        last = beijing.replace(day=1) - timedelta(days=1)
+        assert db.session.scalar(text("SELECT count(*) FROM gk_issued_document WHERE title = :t"),
+                                 {"t": f"{county.name}电子监察月报（{last.year}年{last.month}月）"}) == 1
+    city, response = _login(app, "city_supervisor", "demo1234")
+    assert response.status_code == 302
+    [(order_id, label)] = escalated_to_city
+    listing = city.get("/supervision/orders/").get_data(as_text=True)
+    assert f"/supervision/orders/{order_id}" in listing and label in listing
+    assert "自动升级" in city.get(f"/supervision/orders/{order_id}").get_data(as_text=True)
+    supervisor, _ = _login(app, "supervisor", "demo1234")
+    ranking = supervisor.get("/supervision/performance?by=staff").get_data(as_text=True)
+    assert "绩效考核（人员" in ranking and "期间内没有数据" not in ranking  # last month's staff ranking
+    assert "<tr><td>1</td>" in ranking and "<tr><td>2</td>" in ranking
+    assert "已撤销" in supervisor.get("/supervision/accountability/").get_data(as_text=True)

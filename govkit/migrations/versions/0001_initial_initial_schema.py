@@ -727,6 +727,7 @@ def upgrade() -> None:
     with op.batch_alter_table('gk_case', schema=None) as batch_op:
         batch_op.create_index('ix_gk_case_accepting_code', ['accepting_division_code', 'registered_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_gk_case_applicant_account_id'), ['applicant_account_id'], unique=False)
+        batch_op.create_index('ix_gk_case_completed', ['completed_date'], unique=False, postgresql_where=sa.text('completed_date IS NOT NULL'), sqlite_where=sa.text('completed_date IS NOT NULL'))
         batch_op.create_index('ix_gk_case_current_state', ['current_division_code', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_gk_case_implementation_id'), ['implementation_id'], unique=False)
         batch_op.create_index('ix_gk_case_implementing_state', ['implementing_division_code', 'state'], unique=False)
@@ -1335,6 +1336,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_gk_case_implementing_state')
         batch_op.drop_index(batch_op.f('ix_gk_case_implementation_id'))
         batch_op.drop_index('ix_gk_case_current_state')
+        batch_op.drop_index('ix_gk_case_completed', postgresql_where=sa.text('completed_date IS NOT NULL'), sqlite_where=sa.text('completed_date IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_gk_case_applicant_account_id'))
         batch_op.drop_index('ix_gk_case_accepting_code')
 
