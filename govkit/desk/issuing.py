@@ -48,8 +48,7 @@ from govkit.printing.registry import TemplateRegistry, registry_for
 
 __all__ = ["Issuer", "IssuedCopy", "DocumentNotAllowed", "issuer_for", "kinds_for", "issue_document",
            "action_follower", "supersede_document", "withdraw_document", "withdraw_issued", "may_withdraw",
-           "issue_organ_document", "issuing_organ", "next_document_number", "issued_documents", "stored_pdf",
-           "issue_letter"]
+           "issue_organ_document", "issuing_organ", "next_document_number", "issued_documents", "stored_pdf"]
 
 EVENT = "document_issued"
 
@@ -135,8 +134,7 @@ def _kind(issuer: Issuer, name: str) -> CaseDocumentKind:
 
 
 def _check_allowed(session: Session, case: Case, kind: CaseDocumentKind) -> None:
-    if not kind.allows(case.state, case_actions(session, case)):
-        raise DocumentNotAllowed(kind.refusal(), kind=kind.name, case=case.number)
+    kind.require(case.state, case_actions(session, case), case=case.number)
 
 
 def _current(session: Session, case: Case, kind: CaseDocumentKind) -> IssuedDocument | None:
@@ -243,44 +241,6 @@ def issue_document(session: Session, case: Case, kind_name: str, actor: Any, iss
     return IssuedCopy(row, pdf, True)
 
 
-def issue_letter(session: Session, organ: Organ, kind: LetterKind, context: Any, actor: Any, *,
-                 templates: TemplateRegistry, store: FileStore, settings: Any, today: date, now: Any) -> IssuedCopy:
-    """Issue a letter that belongs to no case (依申请公开的答复书、告知书) in ``organ``'s name; the caller commits.
-
-    The same path as :func:`issue_document`: the organ's per-year number, the organ's seal,
-    the exact bytes in the file store and an :class:`IssuedDocument` row (``case_id`` empty),
-    so the public verify page checks it like any notice. ``context`` is a
-    :class:`~govkit.printing.context.Letter`; its number, issuer, date, seal and check code are filled here.
-    Raises :class:`~govkit.errors.OrganIncomplete` (nothing written) when the organ lacks what a document needs.
-    """
-    missing = missing_fields(organ)
-    if missing:
-        name = organ.full_name or organ_label(organ.division, organ.department)
-        raise OrganIncomplete(f"机关“{name}”的文书信息不完整，缺少：{'、'.join(missing)}。"
-                              "请系统管理员在“层级管理 → 实施机关”中补全后再出具文书。", organ=name, missing=missing)
-    division, department = organ.division, organ.department
-    number = next_document_number(session, division, department, today.year)
-    body = organ.full_name.strip()
-    context = context.replace(document_number=number, issuing_body=body, issued_on=today,
-                              seal_image_path=organ.seal_image_path or "", review_body=organ.review_body.strip(),
-                              court=organ.court.strip())
-    context = context.replace(check_code=check_code(context))
-    pdf = templates.render(kind.template, context)
-    passphrase = os.environ.get(organ.seal_passphrase_env) if organ.seal_passphrase_env else None
-    pdf, signed = seal_if_configured(pdf, settings, reason=kind.title, location=body,
-                                     p12_path=organ.seal_p12_path or None, passphrase=passphrase)
-    sha = store.put(pdf)
-    row = IssuedDocument(
-        document_number=number, template_name=kind.name, title=kind.title[:100], case_id=None,
-        division_code=division.code, department_id=department.id if department is not None else None,
-        issuing_body=body[:200], sha256=sha, check_code=context.check_code, size=len(pdf), issued_at=now,
-        issued_by_id=getattr(actor, "user_id", None), issued_by_name=(getattr(actor, "name", "") or "")[:100],
-        signed=signed, status=VALID)
-    session.add(row)
-    session.flush()
-    return IssuedCopy(row, pdf, True)
-
-
 def supersede_document(session: Session, case: Case, kind_name: str, actor: Any, issuer: Issuer, *,
                        reason: str, today: date | None = None) -> IssuedCopy:
     """Issue ``kind_name`` again under a new number; the valid one becomes superseded (被替代). The caller commits.
@@ -331,33 +291,54 @@ def withdraw_document(session: Session, document: IssuedDocument, *, reason: str
     document.status, document.status_changed_at, document.status_reason = WITHDRAWN, at, reason.strip()[:200]
 
 
-def issue_organ_document(session: Session, kind: CaseDocumentKind, build: Callable[[str], Any], actor: Any,
-                         issuer: Issuer, *, division: Division, history: tuple[str, ...], state: str = "",
-                         today: date | None = None, title: str = "") -> IssuedCopy:
-    """Issue a document of an organ that belongs to no case (督办通知书); the caller commits.
+def issue_organ_document(session: Session, kind: CaseDocumentKind | LetterKind, build: Callable[[str], Any],
+                         actor: Any, *, organ: Organ | Division, templates: TemplateRegistry, store: FileStore,
+                         settings: Any, today: date, now: Any, check: Callable[[], None] | None = None,
+                         title: str = "") -> IssuedCopy:
+    """Issue a document that belongs to no case, in ``organ``'s name; the caller commits.
 
-    The same path as case documents: the kind's check (``history`` holds the actions of the
-    thing it documents), the organ's per-year number, the registered print template, the seal,
-    the stored bytes and the :class:`IssuedDocument` row (without a case). ``build(number)``
-    returns the template's context for that document number (a dataclass with ``check_code``).
-    The caller keeps the row and serves its stored bytes on a reprint. ``title`` names the document
-    (default: the kind's title; e.g. the month of a report).
+    One path for the letters of a government information request (依申请公开的答复书、告知书,
+    ``organ`` their :class:`~govkit.hierarchy.models.Organ`) and a division's own documents
+    (督办通知书 and 电子监察月报, ``organ`` the supervising :class:`~govkit.hierarchy.models.Division`):
+    ``check()`` (the kind's check, e.g. ``SUPERVISION_NOTICE.require(order.state, history)``; raises
+    :class:`~govkit.printing.kinds.DocumentNotAllowed`) runs before anything is numbered; then the
+    organ's per-year number, ``build(number)`` (the template's context for that number: a dataclass
+    with ``check_code``), the registered print template, the seal, the exact bytes in the file store
+    and an :class:`IssuedDocument` row with ``case_id`` empty, so ``/public/verify`` checks it like
+    any notice. ``title`` names the document (default: the kind's title; e.g. the month of a report).
+    An :class:`Organ` lacking what a document needs is refused with
+    :class:`~govkit.errors.OrganIncomplete` naming it (nothing written); it is issued under its full
+    name and seal, a division under its name and the deployment's seal. The caller keeps the row and
+    serves its stored bytes on a reprint.
     """
-    if not kind.allows(state, history):
-        raise DocumentNotAllowed(kind.refusal(), kind=kind.name)
-    day = today or issuer.workflow.today()
-    number = next_document_number(session, division, None, day.year)
+    if check is not None:
+        check()
+    if isinstance(organ, Organ):
+        missing = missing_fields(organ)
+        if missing:
+            name = organ.full_name or organ_label(organ.division, organ.department)
+            raise OrganIncomplete(f"机关“{name}”的文书信息不完整，缺少：{'、'.join(missing)}。"
+                                  "请系统管理员在“层级管理 → 实施机关”中补全后再出具文书。",
+                                  organ=name, missing=missing)
+        division, department, body = organ.division, organ.department, organ.full_name.strip()
+        p12_path, passphrase_env = organ.seal_p12_path or None, organ.seal_passphrase_env
+    else:
+        division, department, body, p12_path, passphrase_env = organ, None, organ.name, None, None
+    title = title or kind.title
+    number = next_document_number(session, division, department, today.year)
     context = build(number)
     context = replace(context, check_code=check_code(context))
-    pdf = issuer.templates.render(kind.template, context)
-    pdf, signed = seal_if_configured(pdf, issuer.settings, reason=title or kind.title, location=division.name)
-    sha = issuer.store.put(pdf)
+    pdf = templates.render(kind.template, context)
+    passphrase = os.environ.get(passphrase_env) if passphrase_env else None
+    pdf, signed = seal_if_configured(pdf, settings, reason=title, location=body or None, p12_path=p12_path,
+                                     passphrase=passphrase)
+    sha = store.put(pdf)
     row = IssuedDocument(
-        document_number=number, template_name=kind.name, title=(title or kind.title)[:100], case_id=None,
-        division_code=division.code,
-        department_id=None, issuing_body=division.name[:200], sha256=sha, check_code=context.check_code,
-        size=len(pdf), issued_at=issuer.workflow.now(), issued_by_id=getattr(actor, "user_id", None),
-        issued_by_name=(getattr(actor, "name", "") or "")[:100], signed=signed, status=VALID)
+        document_number=number, template_name=kind.name, title=title[:100], case_id=None,
+        division_code=division.code, department_id=department.id if department is not None else None,
+        issuing_body=body[:200], sha256=sha, check_code=context.check_code, size=len(pdf), issued_at=now,
+        issued_by_id=getattr(actor, "user_id", None), issued_by_name=(getattr(actor, "name", "") or "")[:100],
+        signed=signed, status=VALID)
     session.add(row)
     session.flush()
     return IssuedCopy(row, pdf, True)
