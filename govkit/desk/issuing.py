@@ -19,24 +19,25 @@ so the second one's insert fails and it serves the first one's bytes.
 """
 from __future__ import annotations
 
-import os
-
+import functools
 import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from govkit.cases import writes
 from govkit.cases.models import Case
+from govkit.catalog.models import Implementation
 from govkit.desk.documents import case_actions, case_notice, kind_title, printable_documents
-from govkit.hierarchy.organs import missing_fields, organ_for_case, organ_label
+from govkit.hierarchy.organs import IssuingOrgan, centre_name, missing_fields, organ_for_case, organ_label
 from govkit.desk.storage import FileStore
 from govkit.errors import GovkitError, OrganIncomplete, PermissionDenied, ValidationError
 from govkit.hierarchy.models import Department, Division, Organ
@@ -188,8 +189,8 @@ def issue_document(session: Session, case: Case, kind_name: str, actor: Any, iss
         return IssuedCopy(existing, stored_pdf(issuer, existing), False)
 
     day = today or issuer.workflow.today()
+    organ = _issuing_organ(session, case)  # raises OrganIncomplete naming what the organ lacks
     division, department = issuing_organ(session, case)
-    organ = organ_for_case(session, case)  # raises OrganIncomplete naming what the organ lacks
     body = organ.name
     title = kind_title(case, kind)
     number = next_document_number(session, division, department, day.year)
@@ -220,25 +221,84 @@ def issue_document(session: Session, case: Case, kind_name: str, actor: Any, iss
         _supersede.status_reason = (reason or "")[:200] or None
         session.flush()
         data.update(supersedes=_supersede.document_number, reason=reason)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
+    if not _insert_row(session, row):
         # Someone issued this kind for this case a moment ago: serve theirs (the number is spent).
         winner = _current(session, case, kind)
         if winner is None:
-            raise
+            raise ValidationError(f"文书编号 {number} 已被占用，请重试。")
         return IssuedCopy(winner, stored_pdf(issuer, winner), False)
     if _supersede is not None:
         _supersede.superseded_by_id = row.id
     comment = f"{title} {number}" + (f"（替代 {_supersede.document_number}）" if _supersede is not None else "")
     issuer.workflow.record_event(session, case, EVENT, case.state, actor, comment=comment, data=data)
-    # Through the unit of work, not the versioned fast path: issuing does not change the case,
-    # so a desk page still open on it (its forms carry the version) stays current.
-    writes.materialise(session)
+    # Not the versioned fast path: issuing does not change the case, so a desk page still open
+    # on it (its forms carry the version) stays current.
+    writes.write_events(session)
     session.flush()
     return IssuedCopy(row, pdf, True)
+
+
+@functools.cache
+def _insert_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = IssuedDocument.__table__
+    return insert(table).on_conflict_do_nothing().returning(table.c.id)
+
+
+_ROW_COLUMNS = tuple(column.key for column in IssuedDocument.__table__.columns if column.key != "id")
+
+
+def _insert_row(session: Session, row: IssuedDocument) -> bool:
+    """INSERT ``row`` with one Core statement and make it a persistent object; False when a unique
+    index refused it (another desk's valid document of the same case and kind, inserted first).
+
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING id``: no savepoint (a failed insert would abort a
+    PostgreSQL transaction) and no unit of work for one new row.
+    """
+    values = {name: getattr(row, name) for name in _ROW_COLUMNS}
+    inserted = session.connection().execute(_insert_statement(session.get_bind().dialect.name), values).first()
+    if inserted is None:
+        return False
+    for name, value in (("id", inserted[0]), *values.items()):
+        set_committed_value(row, name, value)
+    make_transient_to_detached(row)
+    session.add(row)
+    return True
+
+
+@functools.cache
+def _organ_statement() -> Any:
+    """The implementation (with division, department, item), its organ row, the receiving division
+    and its service centre's name — built once, so SQLAlchemy's compiled cache serves every call."""
+    same_department = or_(Organ.department_id == Implementation.department_id,
+                          and_(Organ.department_id.is_(None), Implementation.department_id.is_(None)))
+    received = aliased(Division)
+    accepting = bindparam("accepting_division_id")
+    return (select(Implementation, Organ, received, centre_name(accepting))
+            .outerjoin(Organ, and_(Organ.division_id == Implementation.division_id, same_department))
+            .outerjoin(received, received.id == accepting)
+            .where(Implementation.id == bindparam("implementation_id"))
+            .options(joinedload(Implementation.division), joinedload(Implementation.department),
+                     joinedload(Implementation.item)).limit(1))
+
+
+def _issuing_organ(session: Session, case: Case) -> IssuingOrgan:
+    """:func:`~govkit.hierarchy.organs.organ_for_case`, with what it reads loaded in one statement.
+
+    A case fresh from the database (a print request) would lazy-load its implementation, the
+    implementation's division, department and item, the organ row, the receiving point's service
+    centre and division one by one: here one ``SELECT`` joins them. A case whose implementation is
+    loaded already takes the plain path.
+    """
+    if "implementation" in case.__dict__:
+        return organ_for_case(session, case)
+    implementation, row, division, centre = session.execute(
+        _organ_statement(), {"implementation_id": case.implementation_id,
+                             "accepting_division_id": case.accepting_division_id}).one()
+    # As the lazy loads would have set them (and keeping the loaded objects alive in the session).
+    set_committed_value(case, "implementation", implementation)
+    set_committed_value(case, "accepting_division", division)
+    return organ_for_case(session, case, row=row, centre=centre)
 
 
 def supersede_document(session: Session, case: Case, kind_name: str, actor: Any, issuer: Issuer, *,
