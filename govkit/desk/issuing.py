@@ -297,7 +297,8 @@ def _issuing_organ(session: Session, case: Case) -> IssuingOrgan:
                              "accepting_division_id": case.accepting_division_id}).one()
     # As the lazy loads would have set them (and keeping the loaded objects alive in the session).
     set_committed_value(case, "implementation", implementation)
-    set_committed_value(case, "accepting_division", division)
+    if "accepting_division" not in case.__dict__:
+        set_committed_value(case, "accepting_division", division)
     return organ_for_case(session, case, row=row, centre=centre)
 
 
