@@ -13,6 +13,9 @@ without touching the database; :meth:`Workflow.finish` writes the queue:
   PostgreSQL in one statement as well, the checklist passed as arrays).
   The ORM objects are then marked as stored, as a flush would (the case keeps its loaded
   values with the new version; the event becomes a persistent object with its id).
+* **Events that change no case** (:func:`write_events`, the ``document_issued`` event of an
+  issued document): the event and its outbox row as two Core ``INSERT``s; the case row is
+  not written, so its version stays.
 * **Unit of work** — anything else: the queued events are attached to their cases,
   the outbox rows inserted and the session flushed as usual.
 
@@ -82,6 +85,29 @@ def write(session: Session) -> None:
     """Write the queue: the Core fast path when it applies, else through the unit of work."""
     if not _write_fast(session):
         materialise(session)
+
+
+def write_events(session: Session) -> None:
+    """Write a queued event that changes no case (``document_issued``) and its outbox row with Core ``INSERT``s.
+
+    The case row is not written (its version stays, so a desk page still open on the case stays
+    current) and no unit of work runs (what a flush of one new row costs is most of an issue's
+    database time). Through the unit of work (:func:`materialise`) when that is needed: several
+    queued events (an action issuing documents in its own transaction), a case with unwritten
+    changes, or mapper-level listeners on the case tables.
+    """
+    writes = session.info.get(_QUEUE)
+    if not writes:
+        return
+    write = writes[0]
+    state = inspect(write.case)
+    if len(writes) != 1 or state.pending or state.modified or _mappers_listened():
+        materialise(session)
+        return
+    _insert_event(session.connection(), write)
+    if "events" in write.case.__dict__:  # a loaded history list would miss the new event
+        session.expire(write.case, ["events"])
+    _attach_event(session, write)
 
 
 def _write_fast(session: Session) -> bool:

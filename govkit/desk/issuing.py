@@ -19,24 +19,25 @@ so the second one's insert fails and it serves the first one's bytes.
 """
 from __future__ import annotations
 
-import os
-
+import functools
 import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from govkit.cases import writes
 from govkit.cases.models import Case
+from govkit.catalog.models import Implementation
 from govkit.desk.documents import case_actions, case_notice, kind_title, printable_documents
-from govkit.hierarchy.organs import missing_fields, organ_for_case, organ_label
+from govkit.hierarchy.organs import IssuingOrgan, centre_name, missing_fields, organ_for_case, organ_label
 from govkit.desk.storage import FileStore
 from govkit.errors import GovkitError, OrganIncomplete, PermissionDenied, ValidationError
 from govkit.hierarchy.models import Department, Division, Organ
@@ -48,8 +49,7 @@ from govkit.printing.registry import TemplateRegistry, registry_for
 
 __all__ = ["Issuer", "IssuedCopy", "DocumentNotAllowed", "issuer_for", "kinds_for", "issue_document",
            "action_follower", "supersede_document", "withdraw_document", "withdraw_issued", "may_withdraw",
-           "issue_organ_document", "issuing_organ", "next_document_number", "issued_documents", "stored_pdf",
-           "issue_letter"]
+           "issue_organ_document", "issuing_organ", "next_document_number", "issued_documents", "stored_pdf"]
 
 EVENT = "document_issued"
 
@@ -135,8 +135,7 @@ def _kind(issuer: Issuer, name: str) -> CaseDocumentKind:
 
 
 def _check_allowed(session: Session, case: Case, kind: CaseDocumentKind) -> None:
-    if not kind.allows(case.state, case_actions(session, case)):
-        raise DocumentNotAllowed(kind.refusal(), kind=kind.name, case=case.number)
+    kind.require(case.state, case_actions(session, case), case=case.number)
 
 
 def _current(session: Session, case: Case, kind: CaseDocumentKind) -> IssuedDocument | None:
@@ -190,8 +189,8 @@ def issue_document(session: Session, case: Case, kind_name: str, actor: Any, iss
         return IssuedCopy(existing, stored_pdf(issuer, existing), False)
 
     day = today or issuer.workflow.today()
+    organ = _issuing_organ(session, case)  # raises OrganIncomplete naming what the organ lacks
     division, department = issuing_organ(session, case)
-    organ = organ_for_case(session, case)  # raises OrganIncomplete naming what the organ lacks
     body = organ.name
     title = kind_title(case, kind)
     number = next_document_number(session, division, department, day.year)
@@ -222,63 +221,85 @@ def issue_document(session: Session, case: Case, kind_name: str, actor: Any, iss
         _supersede.status_reason = (reason or "")[:200] or None
         session.flush()
         data.update(supersedes=_supersede.document_number, reason=reason)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
+    if not _insert_row(session, row):
         # Someone issued this kind for this case a moment ago: serve theirs (the number is spent).
         winner = _current(session, case, kind)
         if winner is None:
-            raise
+            raise ValidationError(f"文书编号 {number} 已被占用，请重试。")
         return IssuedCopy(winner, stored_pdf(issuer, winner), False)
     if _supersede is not None:
         _supersede.superseded_by_id = row.id
     comment = f"{title} {number}" + (f"（替代 {_supersede.document_number}）" if _supersede is not None else "")
     issuer.workflow.record_event(session, case, EVENT, case.state, actor, comment=comment, data=data)
-    # Through the unit of work, not the versioned fast path: issuing does not change the case,
-    # so a desk page still open on it (its forms carry the version) stays current.
-    writes.materialise(session)
+    # Not the versioned fast path: issuing does not change the case, so a desk page still open
+    # on it (its forms carry the version) stays current.
+    writes.write_events(session)
     session.flush()
     return IssuedCopy(row, pdf, True)
 
 
-def issue_letter(session: Session, organ: Organ, kind: LetterKind, context: Any, actor: Any, *,
-                 templates: TemplateRegistry, store: FileStore, settings: Any, today: date, now: Any) -> IssuedCopy:
-    """Issue a letter that belongs to no case (依申请公开的答复书、告知书) in ``organ``'s name; the caller commits.
+@functools.cache
+def _insert_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = IssuedDocument.__table__
+    return insert(table).on_conflict_do_nothing().returning(table.c.id)
 
-    The same path as :func:`issue_document`: the organ's per-year number, the organ's seal,
-    the exact bytes in the file store and an :class:`IssuedDocument` row (``case_id`` empty),
-    so the public verify page checks it like any notice. ``context`` is a
-    :class:`~govkit.printing.context.Letter`; its number, issuer, date, seal and check code are filled here.
-    Raises :class:`~govkit.errors.OrganIncomplete` (nothing written) when the organ lacks what a document needs.
+
+_ROW_COLUMNS = tuple(column.key for column in IssuedDocument.__table__.columns if column.key != "id")
+
+
+def _insert_row(session: Session, row: IssuedDocument) -> bool:
+    """INSERT ``row`` with one Core statement and make it a persistent object; False when a unique
+    index refused it (another desk's valid document of the same case and kind, inserted first).
+
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING id``: no savepoint (a failed insert would abort a
+    PostgreSQL transaction) and no unit of work for one new row.
     """
-    missing = missing_fields(organ)
-    if missing:
-        name = organ.full_name or organ_label(organ.division, organ.department)
-        raise OrganIncomplete(f"机关“{name}”的文书信息不完整，缺少：{'、'.join(missing)}。"
-                              "请系统管理员在“层级管理 → 实施机关”中补全后再出具文书。", organ=name, missing=missing)
-    division, department = organ.division, organ.department
-    number = next_document_number(session, division, department, today.year)
-    body = organ.full_name.strip()
-    context = context.replace(document_number=number, issuing_body=body, issued_on=today,
-                              seal_image_path=organ.seal_image_path or "", review_body=organ.review_body.strip(),
-                              court=organ.court.strip())
-    context = context.replace(check_code=check_code(context))
-    pdf = templates.render(kind.template, context)
-    passphrase = os.environ.get(organ.seal_passphrase_env) if organ.seal_passphrase_env else None
-    pdf, signed = seal_if_configured(pdf, settings, reason=kind.title, location=body,
-                                     p12_path=organ.seal_p12_path or None, passphrase=passphrase)
-    sha = store.put(pdf)
-    row = IssuedDocument(
-        document_number=number, template_name=kind.name, title=kind.title[:100], case_id=None,
-        division_code=division.code, department_id=department.id if department is not None else None,
-        issuing_body=body[:200], sha256=sha, check_code=context.check_code, size=len(pdf), issued_at=now,
-        issued_by_id=getattr(actor, "user_id", None), issued_by_name=(getattr(actor, "name", "") or "")[:100],
-        signed=signed, status=VALID)
+    values = {name: getattr(row, name) for name in _ROW_COLUMNS}
+    inserted = session.connection().execute(_insert_statement(session.get_bind().dialect.name), values).first()
+    if inserted is None:
+        return False
+    for name, value in (("id", inserted[0]), *values.items()):
+        set_committed_value(row, name, value)
+    make_transient_to_detached(row)
     session.add(row)
-    session.flush()
-    return IssuedCopy(row, pdf, True)
+    return True
+
+
+@functools.cache
+def _organ_statement() -> Any:
+    """The implementation (with division, department, item), its organ row, the receiving division
+    and its service centre's name — built once, so SQLAlchemy's compiled cache serves every call."""
+    same_department = or_(Organ.department_id == Implementation.department_id,
+                          and_(Organ.department_id.is_(None), Implementation.department_id.is_(None)))
+    received = aliased(Division)
+    accepting = bindparam("accepting_division_id")
+    return (select(Implementation, Organ, received, centre_name(accepting))
+            .outerjoin(Organ, and_(Organ.division_id == Implementation.division_id, same_department))
+            .outerjoin(received, received.id == accepting)
+            .where(Implementation.id == bindparam("implementation_id"))
+            .options(joinedload(Implementation.division), joinedload(Implementation.department),
+                     joinedload(Implementation.item)).limit(1))
+
+
+def _issuing_organ(session: Session, case: Case) -> IssuingOrgan:
+    """:func:`~govkit.hierarchy.organs.organ_for_case`, with what it reads loaded in one statement.
+
+    A case fresh from the database (a print request) would lazy-load its implementation, the
+    implementation's division, department and item, the organ row, the receiving point's service
+    centre and division one by one: here one ``SELECT`` joins them. A case whose implementation is
+    loaded already takes the plain path.
+    """
+    if "implementation" in case.__dict__:
+        return organ_for_case(session, case)
+    implementation, row, division, centre = session.execute(
+        _organ_statement(), {"implementation_id": case.implementation_id,
+                             "accepting_division_id": case.accepting_division_id}).one()
+    # As the lazy loads would have set them (and keeping the loaded objects alive in the session).
+    set_committed_value(case, "implementation", implementation)
+    if "accepting_division" not in case.__dict__:
+        set_committed_value(case, "accepting_division", division)
+    return organ_for_case(session, case, row=row, centre=centre)
 
 
 def supersede_document(session: Session, case: Case, kind_name: str, actor: Any, issuer: Issuer, *,
@@ -331,33 +352,54 @@ def withdraw_document(session: Session, document: IssuedDocument, *, reason: str
     document.status, document.status_changed_at, document.status_reason = WITHDRAWN, at, reason.strip()[:200]
 
 
-def issue_organ_document(session: Session, kind: CaseDocumentKind, build: Callable[[str], Any], actor: Any,
-                         issuer: Issuer, *, division: Division, history: tuple[str, ...], state: str = "",
-                         today: date | None = None, title: str = "") -> IssuedCopy:
-    """Issue a document of an organ that belongs to no case (督办通知书); the caller commits.
+def issue_organ_document(session: Session, kind: CaseDocumentKind | LetterKind, build: Callable[[str], Any],
+                         actor: Any, *, organ: Organ | Division, templates: TemplateRegistry, store: FileStore,
+                         settings: Any, today: date, now: Any, check: Callable[[], None] | None = None,
+                         title: str = "") -> IssuedCopy:
+    """Issue a document that belongs to no case, in ``organ``'s name; the caller commits.
 
-    The same path as case documents: the kind's check (``history`` holds the actions of the
-    thing it documents), the organ's per-year number, the registered print template, the seal,
-    the stored bytes and the :class:`IssuedDocument` row (without a case). ``build(number)``
-    returns the template's context for that document number (a dataclass with ``check_code``).
-    The caller keeps the row and serves its stored bytes on a reprint. ``title`` names the document
-    (default: the kind's title; e.g. the month of a report).
+    One path for the letters of a government information request (依申请公开的答复书、告知书,
+    ``organ`` their :class:`~govkit.hierarchy.models.Organ`) and a division's own documents
+    (督办通知书 and 电子监察月报, ``organ`` the supervising :class:`~govkit.hierarchy.models.Division`):
+    ``check()`` (the kind's check, e.g. ``SUPERVISION_NOTICE.require(order.state, history)``; raises
+    :class:`~govkit.printing.kinds.DocumentNotAllowed`) runs before anything is numbered; then the
+    organ's per-year number, ``build(number)`` (the template's context for that number: a dataclass
+    with ``check_code``), the registered print template, the seal, the exact bytes in the file store
+    and an :class:`IssuedDocument` row with ``case_id`` empty, so ``/public/verify`` checks it like
+    any notice. ``title`` names the document (default: the kind's title; e.g. the month of a report).
+    An :class:`Organ` lacking what a document needs is refused with
+    :class:`~govkit.errors.OrganIncomplete` naming it (nothing written); it is issued under its full
+    name and seal, a division under its name and the deployment's seal. The caller keeps the row and
+    serves its stored bytes on a reprint.
     """
-    if not kind.allows(state, history):
-        raise DocumentNotAllowed(kind.refusal(), kind=kind.name)
-    day = today or issuer.workflow.today()
-    number = next_document_number(session, division, None, day.year)
+    if check is not None:
+        check()
+    if isinstance(organ, Organ):
+        missing = missing_fields(organ)
+        if missing:
+            name = organ.full_name or organ_label(organ.division, organ.department)
+            raise OrganIncomplete(f"机关“{name}”的文书信息不完整，缺少：{'、'.join(missing)}。"
+                                  "请系统管理员在“层级管理 → 实施机关”中补全后再出具文书。",
+                                  organ=name, missing=missing)
+        division, department, body = organ.division, organ.department, organ.full_name.strip()
+        p12_path, passphrase_env = organ.seal_p12_path or None, organ.seal_passphrase_env
+    else:
+        division, department, body, p12_path, passphrase_env = organ, None, organ.name, None, None
+    title = title or kind.title
+    number = next_document_number(session, division, department, today.year)
     context = build(number)
     context = replace(context, check_code=check_code(context))
-    pdf = issuer.templates.render(kind.template, context)
-    pdf, signed = seal_if_configured(pdf, issuer.settings, reason=title or kind.title, location=division.name)
-    sha = issuer.store.put(pdf)
+    pdf = templates.render(kind.template, context)
+    passphrase = os.environ.get(passphrase_env) if passphrase_env else None
+    pdf, signed = seal_if_configured(pdf, settings, reason=title, location=body or None, p12_path=p12_path,
+                                     passphrase=passphrase)
+    sha = store.put(pdf)
     row = IssuedDocument(
-        document_number=number, template_name=kind.name, title=(title or kind.title)[:100], case_id=None,
-        division_code=division.code,
-        department_id=None, issuing_body=division.name[:200], sha256=sha, check_code=context.check_code,
-        size=len(pdf), issued_at=issuer.workflow.now(), issued_by_id=getattr(actor, "user_id", None),
-        issued_by_name=(getattr(actor, "name", "") or "")[:100], signed=signed, status=VALID)
+        document_number=number, template_name=kind.name, title=title[:100], case_id=None,
+        division_code=division.code, department_id=department.id if department is not None else None,
+        issuing_body=body[:200], sha256=sha, check_code=context.check_code, size=len(pdf), issued_at=now,
+        issued_by_id=getattr(actor, "user_id", None), issued_by_name=(getattr(actor, "name", "") or "")[:100],
+        signed=signed, status=VALID)
     session.add(row)
     session.flush()
     return IssuedCopy(row, pdf, True)

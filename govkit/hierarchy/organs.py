@@ -23,7 +23,7 @@ from govkit.errors import OrganIncomplete
 from govkit.hierarchy.models import ORGAN_REQUIRED_FIELDS, Department, Division, Organ, ServiceCentre
 
 __all__ = ["IssuingOrgan", "REQUIRED_FIELDS", "missing_fields", "organ_for_case", "organ_row", "organ_label",
-           "incomplete_organs", "ensure_organs"]
+           "incomplete_organs", "ensure_organs", "centre_name"]
 
 #: What each issued document needs of its organ (field → Chinese name).
 REQUIRED_FIELDS = ORGAN_REQUIRED_FIELDS
@@ -69,21 +69,35 @@ def organ_row(session: Session, division_id: int, department_id: int | None) -> 
     return session.scalars(query.limit(1)).first()
 
 
-def _receiving_point(session: Session, case: Any, implementing_division_id: int) -> str:
+def centre_name(division_id: Any) -> Any:
+    """The name of the first service centre of division ``division_id`` (a value or a column), as a scalar subquery."""
+    return (select(ServiceCentre.name).where(ServiceCentre.division_id == division_id)
+            .order_by(ServiceCentre.id).limit(1).scalar_subquery())
+
+
+def _receiving_point(session: Session, case: Any, implementing_division_id: int, centre: Any) -> str:
     if case.accepting_division_id == implementing_division_id:
         return ""
-    centre = session.scalars(select(ServiceCentre.name).where(ServiceCentre.division_id == case.accepting_division_id)
-                             .order_by(ServiceCentre.id).limit(1)).first()
+    if centre is _UNKNOWN:
+        centre = session.scalar(select(centre_name(case.accepting_division_id)))
     return centre or case.accepting_division.name
 
 
-def organ_for_case(session: Session, case: Any) -> IssuingOrgan:
+_UNKNOWN: Any = object()
+
+
+def organ_for_case(session: Session, case: Any, *, row: Organ | None = _UNKNOWN, centre: str | None = _UNKNOWN
+                   ) -> IssuingOrgan:
     """The implementing organ of ``case``'s item with what documents need.
 
+    ``row`` (the organ row, or None) and ``centre`` (:func:`centre_name` of the receiving division,
+    or None) when the caller loaded them already (the issue path loads them with the case's
+    implementation in one statement); otherwise one query each.
     Raises :class:`~govkit.errors.OrganIncomplete` naming the organ and every missing field.
     """
     impl = case.implementation
-    row = organ_row(session, impl.division_id, impl.department_id)
+    if row is _UNKNOWN:
+        row = organ_row(session, impl.division_id, impl.department_id)
     missing = missing_fields(row)
     if missing:
         name = (row.full_name if row is not None and row.full_name else None) or impl.implementing_body \
@@ -97,7 +111,7 @@ def organ_for_case(session: Session, case: Any) -> IssuingOrgan:
         organ_id=row.id, name=row.full_name.strip(), division_code=impl.division.code,
         seal_p12_path=row.seal_p12_path or "", seal_passphrase_env=row.seal_passphrase_env or "",
         seal_image_path=row.seal_image_path or "", review_body=row.review_body.strip(), court=row.court.strip(),
-        phone=row.phone.strip(), receiving_point=_receiving_point(session, case, impl.division_id),
+        phone=row.phone.strip(), receiving_point=_receiving_point(session, case, impl.division_id, centre),
     )
 
 

@@ -10,7 +10,7 @@
   correct it in time without good reason is deemed to give up the request (视为放弃申请).
 * replies (第三十六条、第三十七条): 予以公开 / 部分公开 / 不予公开 (with its legal reason) / 信息不存在 /
   非本机关 (naming the competent organ) / 重复申请 — each a 答复书 issued through
-  :func:`govkit.desk.issuing.issue_letter`.
+  :func:`govkit.desk.issuing.issue_organ_document`.
 """
 from __future__ import annotations
 
@@ -170,7 +170,7 @@ class Issued:
 class LetterIssuer:
     """How services issue a letter: ``issue(request, kind_name, paragraphs, rights, actor, today)``.
 
-    The screens build one around :func:`govkit.desk.issuing.issue_letter` with the app's templates,
+    The screens build one around :func:`govkit.desk.issuing.issue_organ_document` with the app's templates,
     file store and settings (see :mod:`govkit.inforequest.letters`).
     """
 

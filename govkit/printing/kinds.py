@@ -65,6 +65,11 @@ class CaseDocumentKind:
             return False
         return bool(set(self.after) & set(history))
 
+    def require(self, state: str, history: Iterable[str], **details: object) -> None:
+        """Raise :class:`DocumentNotAllowed` (the :meth:`refusal` message) unless :meth:`allows` holds."""
+        if not self.allows(state, history):
+            raise DocumentNotAllowed(self.refusal(), kind=self.name, **details)
+
     def refusal(self) -> str:
         """The Chinese message given when the case does not allow this document."""
         return f"本办件{self.requirement or '当前办理状态'}，不能出具{self.title}。"
@@ -91,7 +96,8 @@ BUILTIN_KINDS: tuple[CaseDocumentKind, ...] = (
 
 #: An organ document kind, not a case's: the 督办通知书 of a 督办单 (govkit.supervision.orders),
 #: issued by the supervising division through :func:`govkit.desk.issuing.issue_organ_document`
-#: once the order is issued (its ``after`` names the order's first event).
+#: once the order is issued (its ``after`` names the order's first event; the caller passes
+#: ``check=partial(SUPERVISION_NOTICE.require, order.state, history)``).
 SUPERVISION_NOTICE = CaseDocumentKind(name="supervision_notice", title="督办通知书",
                                       after=("issue", "escalate", "auto_escalate"), requirement="未发出督办单")
 #: The monthly 电子监察 report of a division (govkit.supervision.report), also an organ document.
@@ -153,7 +159,7 @@ def kinds_for(state) -> KindRegistry:
 class LetterKind:
     """A document issued for something that is not a case (依申请公开的答复书、告知书): its name,
     title, the print template (subject ``request``) and the law it rests on. Issued through
-    :func:`govkit.desk.issuing.issue_letter` (numbered per organ and year, frozen, verifiable)."""
+    :func:`govkit.desk.issuing.issue_organ_document` (numbered per organ and year, frozen, verifiable)."""
 
     name: str
     title: str

@@ -7,6 +7,7 @@ the stored bytes. The caller commits.
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -32,18 +33,21 @@ def print_notice(session: Session, order: SupervisionOrder, issuer: Issuer, acto
     escalated = "" if previous is None else \
         f"{orders.division_of(session, previous.issuer_division_code).name}督办单（序号 {previous.id}）逾期或未办结"
     base = public_base_url(issuer.settings)
+    day = today or issuer.workflow.today()
 
     def build(number: str) -> SupervisionNotice:
         return SupervisionNotice(
             document_number=number, issuing_body=division.name, addressee=unit.name,
             subject=f"{order.subject_name} {order.subject_label}", reason=order.reason,
             response_days=order.response_days, due_date=order.due_date, due_date_provisional=order.due_provisional,
-            issued_on=today or issuer.workflow.today(), order_id=order.id, escalated_from=escalated,
+            issued_on=day, order_id=order.id, escalated_from=escalated,
             verify_url=f"{base}/public/verify" if base else "")
 
-    copy = issue_organ_document(session, SUPERVISION_NOTICE, build, actor, issuer, division=division,
-                                history=tuple(event.action for event in order.events), state=order.state,
-                                today=today)
+    history = tuple(event.action for event in order.events)
+    copy = issue_organ_document(session, SUPERVISION_NOTICE, build, actor, organ=division,
+                                templates=issuer.templates, store=issuer.store, settings=issuer.settings,
+                                today=day, now=issuer.workflow.now(),
+                                check=partial(SUPERVISION_NOTICE.require, order.state, history))
     order.document_id = copy.document.id
     orders.record(session, order, "print", order.state, orders.Actor(getattr(actor, "name", "") or "系统",
                                                                      getattr(actor, "user_id", None)),

@@ -103,11 +103,14 @@ def issue_report(session: Session, division: Division, report: SupervisionReport
     if existing is not None:
         return IssuedCopy(existing, stored_pdf(issuer, existing), False)
 
-    def build(number: str) -> SupervisionReport:
-        return replace(report, document_number=number, issued_on=today or issuer.workflow.today())
+    day = today or issuer.workflow.today()
 
-    return issue_organ_document(session, REPORT_KIND, build, actor, issuer, division=division, history=("report",),
-                                today=today, title=title)
+    def build(number: str) -> SupervisionReport:
+        return replace(report, document_number=number, issued_on=day)
+
+    return issue_organ_document(session, REPORT_KIND, build, actor, organ=division, templates=issuer.templates,
+                                store=issuer.store, settings=issuer.settings, today=day, now=issuer.workflow.now(),
+                                title=title)
 
 
 def report_xlsx(report: SupervisionReport) -> bytes:

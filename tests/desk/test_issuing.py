@@ -253,6 +253,7 @@ def test_kinds_declare_when_they_may_be_issued():
         registry.register(CaseDocumentKind(name="x", title="X", after=()), source="bad")
 
 
+@pytest.mark.both_backends  # the losers' INSERT … ON CONFLICT DO NOTHING on both databases
 def test_concurrent_printing_issues_one_document(desk_app, desk_world, user_client, db):
     clerk, user = user_client("受理员", VILLAGE)
     case = new_case(desk_world, clerk, db)
@@ -352,3 +353,49 @@ def test_the_issuing_organs_head_withdraws_a_document_with_a_reason(desk_app, de
     assert "已撤销，不能再撤销" in again
     status, html = check(public_client(desk_app), document.document_number, pdf)
     assert status == 200 and verdict(html) == "已失效" and "撤销" in html
+
+
+@pytest.mark.both_backends
+def test_issuing_a_document_costs_a_fixed_number_of_statements(desk_app, desk_world, user_client, db):
+    """The issue path of a case fresh from the database (as a print request has it) reads what the notice
+    needs in few statements and writes without a savepoint or a unit-of-work flush: the case, its history,
+    its valid copy, one SELECT of the implementation with its division, department, item, organ row and the
+    receiving point (instead of six lazy loads and queries), the number, the notice's events, checklist and
+    legal basis, then one INSERT each for the document, the event and the outbox row."""
+    from sqlalchemy import event
+
+    from govkit.desk.issuing import issue_document
+
+    clerk, user = user_client("受理员", VILLAGE)
+    case_id = new_case(desk_world, clerk, db).id
+    actor, service = actor_of(desk_app, user), issuer(desk_app)
+    db.session.commit()
+    db.session.expunge_all()
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()))
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        copy = issue_document(db.session, db.session.get(Case, case_id), "acceptance_notice", actor, service)
+        db.session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert copy.new
+    statements = [s for s in seen if not s.startswith(("BEGIN", "COMMIT"))]
+    assert len(statements) == 11, "\n".join(statements)
+    assert not [s for s in statements if "SAVEPOINT" in s.upper()]
+    assert [s.split(" (")[0] for s in statements if s.startswith("INSERT")] == [
+        "INSERT INTO gk_document_number_seq", "INSERT INTO gk_issued_document", "INSERT INTO gk_case_event",
+        "INSERT INTO gk_outbox"]
+    assert [s for s in statements if s.startswith("UPDATE")] == []  # the case row is not written
+
+    # What was written is what a flush would have written: the row, one event and its outbox row.
+    db.session.expire_all()
+    row = db.session.get(IssuedDocument, copy.document.id)
+    assert (row.status, row.case_id, row.sha256) == (VALID, case_id, hashlib.sha256(copy.pdf).hexdigest())
+    events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id,
+                                                        CaseEvent.action == "document_issued")).all()
+    assert len(events) == 1 and events[0].data["document_number"] == row.document_number
