@@ -152,6 +152,11 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("SUPPLEMENT_PERIOD_DAYS", int, 20,
             "Default 补正 period in working days after the 一次性告知书 (per item: supplement_days); printed on the "
             "notice with the resulting date (逾期未补正的，视为撤回).", runtime=(1, 90)),
+    Setting("ON_TIME_RATE_TARGET", float, 0.95,
+            "按时办结率 at or above which the rates page draws the bar as met (blue); below it amber.",
+            runtime=(0.5, 1.0)),
+    Setting("ON_TIME_RATE_FLOOR", float, 0.8,
+            "按时办结率 below which the rates page draws the bar red (a unit to follow up).", runtime=(0.1, 1.0)),
     Setting("RECTIFICATION_DAYS", int, 10, "Working days to rectify after a 差评.", runtime=(1, 90)),
     Setting("TRANSFER_OVERDUE_DAYS", int, 3, "Working days after which a paper transfer batch in transit is reported.",
             runtime=(1, 60)),

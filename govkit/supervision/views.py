@@ -66,7 +66,9 @@ class SupervisionView(BaseView):
         rows = services.rates(db.session, current_scope(), by, since=since, cache=app_count_cache(current_app))
         total = services.RateRow(None, "合计", sum(r.completed for r in rows), sum(r.on_time for r in rows),
                                  sum(r.early for r in rows))
-        return self.render_template("supervision/rates.html", rows=rows, total=total, by=by, days=days)
+        settings = get_state(current_app).settings
+        return self.render_template("supervision/rates.html", rows=rows, total=total, by=by, days=days,
+                                    target=settings["ON_TIME_RATE_TARGET"], floor=settings["ON_TIME_RATE_FLOOR"])
 
     @expose("/ratings")
     @has_access

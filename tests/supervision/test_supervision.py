@@ -3,6 +3,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from govkit.auth.models import RuntimeSetting
+from govkit.auth.runtime_settings import apply_overrides
 from govkit.cases.calendar import WorkingCalendar
 from govkit.hierarchy.scope import Scope
 from govkit.publicity import complaints, ratings
@@ -74,6 +76,14 @@ def test_completion_rates_per_division_department_item(app, client, db, login_as
     login_as("监察", world.town.code)
     html = client.get("/supervision/rates?by=division&days=0").get_data(as_text=True)
     assert "75.0%" in html and "50.0%" in html and "河西乡" not in html
+    # 75 % is under the floor (ON_TIME_RATE_FLOOR 0.8): a red bar; with the floor at 70 % it is amber
+    # (under ON_TIME_RATE_TARGET 0.95), and a unit at or above the target is drawn plain.
+    assert 'class="bad" style="width: 75.0%"' in html
+    db.session.add(RuntimeSetting(name="ON_TIME_RATE_FLOOR", value="0.7"))
+    db.session.commit()
+    apply_overrides(app, db.session, force=True)
+    html = client.get("/supervision/rates?by=division&days=0").get_data(as_text=True)
+    assert 'class="warn" style="width: 75.0%"' in html and 'class="bad"' not in html
 
 
 def test_ratings_and_complaints_dashboards(app, client, db, login_as):
