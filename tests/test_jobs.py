@@ -1,6 +1,7 @@
 """The job queue (govkit.jobs) over a real redis-server on loopback and a real Dramatiq worker thread."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 import dramatiq
@@ -9,6 +10,7 @@ from click.testing import CliRunner
 
 from govkit.cases.calendar import WorkingCalendar
 from govkit.errors import SettingsError
+from govkit.hierarchy.scope import Scope
 from govkit.jobs import cli
 from govkit.jobs.queue import period_of, queue_for
 from govkit.labels import local_date
@@ -42,8 +44,6 @@ def test_commands_refuse_without_redis_url(app, monkeypatch):
 def test_two_schedulers_enqueue_once_and_a_worker_escalates(app, db, make_app, redis_url):
     world = make_world(db.session)
     supervisor = orders.Actor("李监察", None)
-    from govkit.hierarchy.scope import Scope
-
     order = orders.issue_order(db.session, Scope.for_division(world.town.code, roles=frozenset({"监察"})),
                                kind="unit", ref=world.village.code, reason="久拖不办", days=2,
                                calendar=WorkingCalendar(), actor=supervisor, today=local_date() - timedelta(days=30))
@@ -77,3 +77,24 @@ def test_two_schedulers_enqueue_once_and_a_worker_escalates(app, db, make_app, r
     finally:
         one.close()
         two.close()
+
+
+def test_scheduler_command_enqueues_a_period_once_and_status_reports(make_app, redis_url, monkeypatch):
+    node = make_app(REDIS_URL=redis_url, JOBS_SCHEDULE={"monthly_report": "off", "outbox_relay": "off"})
+    monkeypatch.setattr(cli, "make_app", lambda: node)
+    monkeypatch.setattr(cli, "_stop_event", threading.Event)  # keep pytest's own signal handlers
+    first = CliRunner().invoke(cli.jobs_group, ["scheduler", "--once"])
+    assert first.exit_code == 0, first.output
+    assert "已放入队列：escalate" in first.output and "已放入队列：deem_accepted" in first.output
+    assert "monthly_report" not in first.output
+    again = CliRunner().invoke(cli.jobs_group, ["scheduler", "--once"])  # a second node, the same day
+    assert again.exit_code == 0 and "已放入队列" not in again.output
+    sent = CliRunner().invoke(cli.jobs_group, ["send", "monthly_report"])
+    assert sent.exit_code == 0 and "已放入队列：monthly_report" in sent.output
+    status = CliRunner().invoke(cli.jobs_group, ["status"])
+    assert status.exit_code == 0 and "escalate（自动升级督办" in status.output and "尚未运行" in status.output
+    queue = queue_for(node)
+    try:
+        assert queue.redis.llen("govkit-jobs:govkit") == 3
+    finally:
+        queue.close()
