@@ -41,6 +41,7 @@ def test_commands_refuse_without_redis_url(app, monkeypatch):
         assert result.exit_code == 1 and "未设置 REDIS_URL" in result.output and "cron" in result.output, args
 
 
+@pytest.mark.both_backends  # the worker thread writes through its own connection
 def test_two_schedulers_enqueue_once_and_a_worker_escalates(app, db, make_app, redis_url):
     world = make_world(db.session)
     supervisor = orders.Actor("李监察", None)
