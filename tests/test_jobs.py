@@ -57,6 +57,7 @@ def test_two_schedulers_enqueue_once_and_a_worker_escalates(app, db, make_app, r
         assert two.tick(NOW) == []  # the same period on the other node: nothing enqueued twice
         assert one.tick(NOW + timedelta(seconds=5)) == []
         assert one.redis.llen("govkit-jobs:govkit") == 3  # Dramatiq's Redis queue holds each job once
+        one.send("monthly_report", division="999999999999")  # a mistake to fix: recorded, not retried
 
         worker = dramatiq.Worker(two.broker, worker_threads=2, worker_timeout=50)
         worker.start()
@@ -66,9 +67,11 @@ def test_two_schedulers_enqueue_once_and_a_worker_escalates(app, db, make_app, r
         finally:
             worker.stop()
         runs = two.runs()
-        assert {name: count for name, (count, _) in runs.items()} == \
+        assert {name: count for name, (count, _, _) in runs.items()} == \
             {"escalate": 1, "deem_accepted": 1, "monthly_report": 0, "outbox_relay": 1}
-        assert runs["escalate"][1]["node"] == "node-2" and "逾期督办单 1 件" in runs["escalate"][1]["result"]
+        assert runs["monthly_report"][1] == 1 and not runs["monthly_report"][2]["ok"]
+        assert "区划 999999999999 不存在" in runs["monthly_report"][2]["result"]
+        assert runs["escalate"][2]["node"] == "node-2" and "逾期督办单 1 件" in runs["escalate"][2]["result"]
         db.session.expire_all()
         assert db.session.get(SupervisionOrder, order.id).state == ESCALATED
         [county_order] = db.session.query(SupervisionOrder).filter_by(escalated_from_id=order.id).all()

@@ -45,6 +45,7 @@ def worker_command(threads: int | None) -> None:
     stop.wait()
     worker.stop()
     queue.close()
+    click.echo("任务进程已停止。", err=True)
 
 
 @jobs_group.command("scheduler",
@@ -78,7 +79,7 @@ def send_command(name: str) -> None:
 @jobs_group.command("status", help="各任务已运行次数和最近一次运行的时间、节点、结果。")
 def status_command() -> None:
     queue = _queue()
-    for name, (count, last) in queue.runs().items():
-        when = f"最近 {last['at'][:19]}（{last['node']}）：{last['result']}" if last else "尚未运行"
-        click.echo(f"{name}（{JOBS[name][1]}）：共 {count} 次；{when}")
+    for name, (count, failed, last) in queue.runs().items():
+        when = f"最近 {last['at'][:19]} UTC（{last['node']}）：{last['result']}" if last else "尚未运行"
+        click.echo(f"{name}（{JOBS[name][1]}）：成功 {count} 次，失败 {failed} 次；{when}")
     queue.close()

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
+import click
 import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
@@ -35,7 +36,7 @@ from govkit.cases.cli import deem_accepted_run
 from govkit.cases.outbox import amqp_sender, drain, handlers_of
 from govkit.cases.workflow import Actor
 from govkit.db import db
-from govkit.errors import SettingsError
+from govkit.errors import GovkitError, SettingsError
 from govkit.labels import local_date
 from govkit.state import get_state
 from govkit.supervision.cli import escalate_run, issue_monthly_report
@@ -43,6 +44,8 @@ from govkit.supervision.cli import escalate_run, issue_monthly_report
 log = logging.getLogger(__name__)
 
 BEIJING = timezone(timedelta(hours=8))
+#: Failures a person must fix (a missing division, an incomplete organ): not retried, recorded for `status`.
+EXPECTED = (GovkitError, click.ClickException)
 #: Name recorded on the events a job writes (视为受理 by the queue, not by a command line).
 JOB_ACTOR = "系统（任务队列）"
 NO_REDIS = ("未设置 REDIS_URL：任务队列（govkit jobs）需要 Redis。单节点部署请继续用 cron 定时运行 "
@@ -121,7 +124,8 @@ class JobQueue:
         self.redis = redis.Redis.from_url(self.url)
         self.broker = RedisBroker(url=self.url, namespace=f"{self.prefix}-jobs")
         self.actors = {name: dramatiq.actor(self._runner(name), broker=self.broker, actor_name=f"govkit_{name}",
-                                            queue_name="govkit", max_retries=3, time_limit=3_600_000)
+                                            queue_name="govkit", max_retries=3, time_limit=3_600_000,
+                                            throws=EXPECTED)
                        for name in JOBS}
 
     @property
@@ -135,18 +139,30 @@ class JobQueue:
         function = JOBS[name][0]
 
         def run(**options: Any) -> None:
-            with self.app.app_context():
-                try:
-                    result = function(self.app, **options)
-                finally:
-                    db.session.remove()
+            try:
+                with self.app.app_context():
+                    try:
+                        result = function(self.app, **options)
+                    finally:
+                        db.session.remove()
+            except EXPECTED as exc:  # a setting or a record to fix: recorded, not retried
+                log.warning("任务 %s 失败：%s", name, exc)
+                self._record(name, f"失败：{exc}", ok=False)
+                raise
+            except Exception as exc:  # retried by Dramatiq with back-off
+                self._record(name, f"失败：{type(exc).__name__}: {exc}"[:500], ok=False)
+                raise
             log.info("任务 %s：%s", name, result)
-            record = json.dumps({"at": datetime.now(timezone.utc).isoformat(), "node": self.node, "result": result},
-                                ensure_ascii=False)
-            self.redis.pipeline().hincrby(self.key("runs"), name, 1).hset(self.key("last"), name, record).execute()
+            self._record(name, result, ok=True)
 
         run.__name__ = name
         return run
+
+    def _record(self, name: str, result: str, *, ok: bool) -> None:
+        record = json.dumps({"at": datetime.now(timezone.utc).isoformat(), "node": self.node, "result": result,
+                             "ok": ok}, ensure_ascii=False)
+        counter = self.key("runs" if ok else "failures")
+        self.redis.pipeline().hincrby(counter, name, 1).hset(self.key("last"), name, record).execute()
 
     def send(self, name: str, **options: Any) -> None:
         if name not in self.actors:
@@ -173,10 +189,11 @@ class JobQueue:
                 enqueued.append(name)
         return enqueued
 
-    def runs(self) -> dict[str, tuple[int, Mapping[str, Any] | None]]:
-        """job → (runs recorded, the last run's time, node and result)."""
-        counts, last = self.redis.hgetall(self.key("runs")), self.redis.hgetall(self.key("last"))
-        return {name: (int(counts.get(name.encode(), 0)),
+    def runs(self) -> dict[str, tuple[int, int, Mapping[str, Any] | None]]:
+        """job → (successful runs, failed runs, the last run's time, node, result and ok)."""
+        counts, failures = self.redis.hgetall(self.key("runs")), self.redis.hgetall(self.key("failures"))
+        last = self.redis.hgetall(self.key("last"))
+        return {name: (int(counts.get(name.encode(), 0)), int(failures.get(name.encode(), 0)),
                        json.loads(last[name.encode()]) if name.encode() in last else None) for name in JOBS}
 
     def close(self) -> None:
