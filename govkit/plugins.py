@@ -36,7 +36,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = tuple(
     for name in (
         "settings", "commands", "admin", "hierarchy", "catalog", "cases", "desk", "calendar",
         "print_templates", "ldap_directories", "publicity", "supervision", "outbox", "forms", "audit", "online",
-        "consult", "inforequest", "online_apply",
+        "consult", "inforequest", "online_apply", "jobs",
     )
 )
 

@@ -225,12 +225,12 @@ def cases_group() -> None:
     pass
 
 
-@cases_group.command("deem-accepted", help="将超过五个工作日未受理、未不予受理、未一次性告知补正的办件视为受理"
-                     "（行政许可法第三十二条，自收件之日起计算期限）；"
-                     "列出补正逾期、可视为撤回的办件。每日由 cron 运行。")
-@click.option("--dry-run", is_flag=True, help="只列出，不写入。")
-def deem_accepted_command(dry_run: bool) -> None:
-    app = make_app()
+def deem_accepted_run(app, *, dry_run: bool = False,
+                      actor: Actor | None = None) -> tuple[list[str], list[str]]:
+    """The daily §32 intake run (行政许可法第三十二条): deem accepted every registered case whose five-working-day
+    intake clock ran out (unless ``dry_run``, which rolls back); returns a line per such case and per case whose
+    补正 period passed (listed only, 视为撤回 stays a clerk's step). Used by ``govkit cases deem-accepted`` and the
+    job queue (:mod:`govkit.jobs`). A :class:`GovkitError` rolls the run back and is raised."""
     with app.app_context():
         workflow = workflow_for(app)
         today = workflow.today()
@@ -240,20 +240,34 @@ def deem_accepted_command(dry_run: bool) -> None:
                 Case.state.in_(tuple(S.INTAKE_STATES)), Case.intake_due_date < today,
                 Case.supplement_due_date.is_(None))
                 .order_by(Case.id)).all()
+            due_lines = [f"{case.number}  收件 {case.received_date}，受理审查期至 {case.intake_due_date}：视为受理"
+                         for case in due]
             for case in due:
-                click.echo(f"  {case.number}  收件 {case.received_date}，受理审查期至 {case.intake_due_date}：视为受理")
                 if not dry_run:
-                    workflow.perform(session, case, "deem_accepted", cli_actor())
+                    workflow.perform(session, case, "deem_accepted", actor or cli_actor())
             lapsed = session.scalars(select(Case).where(
                 Case.state == S.SUPPLEMENT, Case.supplement_due_date < today).order_by(Case.id)).all()
-            for case in lapsed:
-                click.echo(f"  {case.number}  补正期限 {case.supplement_due_date} 已过：可由受理员“视为撤回”")
-        except GovkitError as exc:
-            session.rollback()
-            raise click.ClickException(str(exc)) from None
-        finally:
             if dry_run:
                 session.rollback()
+            return due_lines, [f"{case.number}  补正期限 {case.supplement_due_date} 已过：可由受理员“视为撤回”"
+                               for case in lapsed]
+        except GovkitError:
+            session.rollback()
+            raise
+        finally:
             db.session.remove()
+
+
+@cases_group.command("deem-accepted", help="将超过五个工作日未受理、未不予受理、未一次性告知补正的办件视为受理"
+                     "（行政许可法第三十二条，自收件之日起计算期限）；"
+                     "列出补正逾期、可视为撤回的办件。每日由 cron 运行（或由任务队列 govkit jobs 运行）。")
+@click.option("--dry-run", is_flag=True, help="只列出，不写入。")
+def deem_accepted_command(dry_run: bool) -> None:
+    try:
+        due, lapsed = deem_accepted_run(make_app(), dry_run=dry_run)
+    except GovkitError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in due + lapsed:
+        click.echo(f"  {line}")
     verb = "将视为受理" if dry_run else "已视为受理"
     click.echo(f"{verb} {len(due)} 件；补正逾期 {len(lapsed)} 件（须受理员逐件确认视为撤回）。")

@@ -1,0 +1,24 @@
+"""Built-in plugin: the job queue (``govkit jobs``, Dramatiq over REDIS_URL) and its settings."""
+from govkit.plugins import hookimpl
+from govkit.settings import Setting
+
+
+@hookimpl
+def register_settings():
+    return [
+        Setting("JOBS_SCHEDULE", dict, {},
+                "With REDIS_URL, `govkit jobs scheduler`: job → \"daily\" (after midnight, Beijing time), "
+                "\"monthly\", a number of seconds or \"off\"; unset jobs keep their default: escalate and "
+                "deem_accepted daily, monthly_report monthly, outbox_relay every 60 s."),
+        Setting("JOBS_SCHEDULER_TICK_SECONDS", float, 30.0,
+                "How often `govkit jobs scheduler` checks which periodic jobs are due."),
+        Setting("JOBS_WORKER_THREADS", int, 2, "Threads of `govkit jobs worker` (jobs run in parallel)."),
+    ]
+
+
+@hookimpl
+def register_commands(cli):
+    # deferred: built-ins load with the settings; domain code loads when the hook runs
+    from govkit.jobs.cli import jobs_group
+
+    cli.add_command(jobs_group)
