@@ -114,7 +114,8 @@ def parse(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
         return None, "消息不是 UTF-8 编码的 JSON。"
     found = problems(message)
     if found:
-        return (message if isinstance(message, dict) else None), "消息格式不符合数据交换规范：" + "；".join(found) + "。"
+        reason = "消息格式不符合数据交换规范：" + "；".join(found) + "。"
+        return (message if isinstance(message, dict) else None), reason
     return message, None
 
 
