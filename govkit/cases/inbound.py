@@ -194,7 +194,8 @@ def status_of(session: Session, workflow: Workflow, case: Case) -> dict[str, Any
     # The platform's own events carry no division: they happened at the receiving point.
     places = {e.id: e.division_code or case.accepting_division_code for e in case.events}
     codes = {code for code in places.values() if code}
-    names = dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(codes))).tuples().all())
+    names = {code: name for code, name in session.execute(
+        select(Division.code, Division.name).where(Division.code.in_(codes)))}
 
     def day(value: Any) -> str | None:
         return format_chinese_date(value) if value else None
@@ -227,7 +228,7 @@ def handle(session: Session, workflow: Workflow, body: bytes, message_id: str | 
     kind = message.get("kind") if isinstance(message, dict) and message.get("kind") in KINDS else "unknown"
     received_at = message.get("received_at") if isinstance(message, dict) else None
     received_at = received_at[:40] if isinstance(received_at, str) else None
-    known = session.scalar(select(InboundMessage).where(InboundMessage.key == key))
+    known = recorded(session, key)
     if known is not None and kind != "status_query":
         return _answer(known, session, {"duplicate": True})  # redelivered: the first outcome again
     if reason is None and kind == "status_query":
@@ -256,10 +257,15 @@ def handle(session: Session, workflow: Workflow, body: bytes, message_id: str | 
         workflow.finish(session, commit=True)
     except IntegrityError:  # another consumer recorded the same key first: answer its outcome
         session.rollback()
-        row = session.scalar(select(InboundMessage).where(InboundMessage.key == key))
+        row = recorded(session, key)
         return _answer(row, session, {"duplicate": True})
     log.info("数据交换消息 %s（%s）：%s %s", key, kind, row.status, reason or "")
     return _answer(row, session)
+
+
+def recorded(session: Session, key: str) -> InboundMessage | None:
+    """The record of an earlier message with ``key``, if any."""
+    return session.scalar(select(InboundMessage).where(InboundMessage.key == key))
 
 
 def _commit_or_rollback(session: Session) -> None:

@@ -7,6 +7,7 @@ import json
 import uuid
 
 import pika
+import pytest
 from sqlalchemy import func, select
 
 from govkit.cases import inbound
@@ -44,6 +45,7 @@ def test_the_schema_check_names_every_problem_in_chinese():
     assert inbound.schema()["$defs"]["registration"]["properties"]["applicant"]["required"] == ["name", "id_number"]
 
 
+@pytest.mark.both_backends
 def test_handle_is_idempotent_and_records_refusals(db, world, workflow):
     body = json.dumps(registration("key-once-0001")).encode()
     first, again = (inbound.handle(db.session, workflow, body) for _ in range(2))
@@ -60,6 +62,26 @@ def test_handle_is_idempotent_and_records_refusals(db, world, workflow):
     rows = {r.key: (r.kind, r.status, r.case_id is not None) for r in db.session.scalars(select(InboundMessage))}
     assert rows["key-once-0001"] == ("registration", "已处理", True)
     assert sorted(status for _, status, _ in rows.values()) == ["已处理", "已拒绝", "已拒绝"]
+
+
+@pytest.mark.both_backends
+def test_a_consumer_that_lost_the_race_answers_from_the_winners_record(db, world, workflow, monkeypatch):
+    body = json.dumps(registration("key-race-0001")).encode()
+    first = inbound.handle(db.session, workflow, body)
+    looked: list[str] = []
+    real = inbound.recorded
+
+    def before_the_winner_committed(session, key):
+        looked.append(key)
+        return None if len(looked) == 1 else real(session, key)
+
+    # The second consumer looked before the first committed: only the unique key stops a second case.
+    monkeypatch.setattr(inbound, "recorded", before_the_winner_committed)
+    second = inbound.handle(db.session, workflow, body)
+    assert looked == ["key-race-0001", "key-race-0001"]  # looked, lost at commit, read the winner's row
+    assert second.body == {**first.body, "duplicate": True}
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 1
 
 
 class Platform:
