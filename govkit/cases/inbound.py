@@ -345,15 +345,19 @@ def consume_command(queue: str | None, prefetch: int, until_idle: float | None) 
     from govkit.app import create_app, get_state  # deferred: the app factory imports every domain, cases too
     from govkit.cases.runtime import workflow_for  # deferred: runtime imports Flask; the core above must not
 
-    stop: list[int] = []
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda number, frame: stop.append(number))
     app = create_app()
     with app.app_context():
         settings = get_state(app).settings
         if not settings.get("AMQP_URL"):
             raise click.UsageError("未配置 AMQP_URL（消息服务器地址），无法接收数据交换消息。")
         consumer = Consumer(settings["AMQP_URL"], queue or settings["AMQP_INBOUND_QUEUE"], prefetch=prefetch)
-        counts = consumer.run(lambda: db.session, workflow_for(app), stopped=lambda: bool(stop),
-                              idle_seconds=until_idle)
+        stop: list[int] = []
+        before = {signum: signal.signal(signum, lambda number, frame: stop.append(number))
+                  for signum in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            counts = consumer.run(lambda: db.session, workflow_for(app), stopped=lambda: bool(stop),
+                                  idle_seconds=until_idle)
+        finally:
+            for signum, handler in before.items():
+                signal.signal(signum, handler)
     click.echo(f"已处理 {counts['handled']} 条，拒绝 {counts['rejected']} 条，失败 {counts['failed']} 条。", err=True)

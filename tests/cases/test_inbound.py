@@ -148,3 +148,24 @@ def test_consumer_on_rabbitmq(db, world, workflow, rabbitmq_server):
     assert ID_NUMBER not in text and "张三" not in text and "13800001234" not in text
     assert answers["q-2"]["error"] == "办件编号 不存在的编号 不存在。"
     platform.connection.close()
+
+
+def test_the_command_consumes_until_idle(db, world, workflow, govkit_config, monkeypatch, rabbitmq_server):
+    from click.testing import CliRunner
+
+    for key in ("DATABASE_URL", "INSTANCE_PATH", "SECRET_KEY"):
+        monkeypatch.setenv(f"GOVKIT_{key}", str(govkit_config[key]))
+    monkeypatch.delenv("GOVKIT_AMQP_URL", raising=False)
+    result = CliRunner().invoke(inbound.inbound_group, ["consume", "--until-idle", "0.3"])
+    assert result.exit_code == 2 and "未配置 AMQP_URL" in result.output
+    queue = f"inbound-{uuid.uuid4().hex[:8]}"
+    platform = Platform(rabbitmq_server.url, queue)
+    platform.send(registration(), "reg-cli")
+    monkeypatch.setenv("GOVKIT_AMQP_URL", rabbitmq_server.url)
+    result = CliRunner().invoke(inbound.inbound_group, ["consume", "--queue", queue, "--until-idle", "0.3"])
+    assert result.exit_code == 0, result.output
+    assert "已处理 1 条，拒绝 0 条，失败 0 条。" in result.output
+    assert platform.answers()["reg-cli"]["status"] == "已处理"
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+    platform.connection.close()
