@@ -197,13 +197,16 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("SYNC_ITEMS_ON_START", bool, False, "Upsert plugin service items into the catalog at start-up."),
     Setting("OUTBOX_BATCH_SIZE", int, 500, "Outbox rows sent per drain batch."),
     Setting("AMQP_URL", str, None,
-            "RabbitMQ the outbox relay publishes to (amqp://user:password@host:5672/vhost); "
-            "`govkit outbox relay` / `drain --amqp`.", secret=True),
+            "RabbitMQ the outbox relay publishes to and `govkit inbound consume` reads from "
+            "(amqp://user:password@host:5672/vhost); `govkit outbox relay` / `drain --amqp`.", secret=True),
     Setting("AMQP_EXCHANGE", str, "govkit.outbox",
             "Durable topic exchange the outbox publishes to (routing key = the message's topic)."),
     Setting("AMQP_QUEUE", str, "govkit.outbox",
             "Durable queue the relay declares and binds to every topic of AMQP_EXCHANGE (empty = declare none; "
             "a message no queue takes then stays pending)."),
+    Setting("AMQP_INBOUND_QUEUE", str, "govkit.inbound",
+            "Durable queue `govkit inbound consume` takes the provincial platform's registrations and status "
+            "queries from (docs/data_exchange.md)."),
     Setting("OUTBOX_RELAY_SECONDS", float, 1.0, "How long `govkit outbox relay` waits when no row is pending."),
     Setting("TESTING", bool, False, "Test mode (used by the test suite)."),
     Setting("WTF_CSRF_ENABLED", bool, True, "CSRF protection on every form (keep on)."),

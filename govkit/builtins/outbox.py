@@ -1,4 +1,5 @@
-"""Built-in plugin: the transactional outbox (``govkit outbox drain``) and event logging.
+"""Built-in plugin: the transactional outbox (``govkit outbox drain``), the inbound consumer
+(``govkit inbound consume``) and event logging.
 
 Outbox rows are written by the workflow engine inside the transition's transaction; this
 plugin adds the CLI that delivers them and logs every committed case event.
@@ -19,6 +20,8 @@ def case_event_committed(event, settings):
 @hookimpl
 def register_commands(cli):
     # deferred: built-ins load with the settings; domain code loads when the hook runs
+    from govkit.cases.inbound import inbound_group
     from govkit.cases.outbox import outbox_group
 
     cli.add_command(outbox_group)
+    cli.add_command(inbound_group)

@@ -248,6 +248,30 @@ class OutboxMessage(Model):
     )
 
 
+#: The outcome of an inbound message (gk_inbound_message.status).
+INBOUND_DONE, INBOUND_REJECTED = "已处理", "已拒绝"
+
+
+class InboundMessage(Model):
+    """One message taken from the provincial platform (govkit.cases.inbound), recorded by its idempotency key.
+
+    A registration is recorded in the same transaction as the case it made, so a redelivered message
+    finds its row and never makes a second case; a rejected message keeps the Chinese reason."""
+
+    __tablename__ = "gk_inbound_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)  # the sender's idempotency key
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # registration / status_query / unknown
+    status: Mapped[str] = mapped_column(String(10), nullable=False)  # 已处理 / 已拒绝
+    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("gk_case.id", ondelete="SET NULL"), index=True)
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    received_at: Mapped[Optional[str]] = mapped_column(String(40))  # as the platform stated it
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    case: Mapped[Optional[Case]] = relationship()
+
+
 class CalendarDay(Model):
     """A deployment's working-day override (a local closure, or a day of an entered year)."""
 

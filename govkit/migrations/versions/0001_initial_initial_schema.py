@@ -954,6 +954,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_gk_home_visit_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_gk_home_visit_division', ['division_code', 'status'], unique=False)
 
+    op.create_table('gk_inbound_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('received_at', sa.String(length=40), nullable=True),
+    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['gk_case.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('key')
+    )
+    with op.batch_alter_table('gk_inbound_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gk_inbound_message_case_id'), ['case_id'], unique=False)
+
     op.create_table('gk_issued_document',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('document_number', sa.String(length=64), nullable=False),
@@ -1282,6 +1298,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_gk_issued_document_case')
 
     op.drop_table('gk_issued_document')
+    with op.batch_alter_table('gk_inbound_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gk_inbound_message_case_id'))
+
+    op.drop_table('gk_inbound_message')
     with op.batch_alter_table('gk_home_visit', schema=None) as batch_op:
         batch_op.drop_index('ix_gk_home_visit_division')
         batch_op.drop_index(batch_op.f('ix_gk_home_visit_case_id'))
