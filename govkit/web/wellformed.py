@@ -6,7 +6,8 @@
 * ``q=`` of FAB's REST lists must be a Rison object; anything else answers 400 naming ``q``.
 * FAB's security API (users, roles, groups, permissions, resources) answers 404 for an id
   that does not exist (FAB's own ``PUT /security/users/<id>`` fails on a missing user), and 400
-  for a body that is not a JSON object or names a permission/resource id that does not exist.
+  for a body that is not a JSON object or names a permission/resource id that does not exist, and 422
+  for a name (or user name, e-mail) another row already has — FAB itself answers those with a 500.
 
 :func:`install` runs in the app factory before any view is registered (converters are bound
 when a route is added).
@@ -78,10 +79,35 @@ def _check_security_api(parts: list[str]):
         if field:
             return _bad(field, f"{field} 应为已存在记录的编号"
                                f"（正整数{'的列表' if _SECURITY_REFERENCES[field][1] else ''}）。")
+        taken = taken_unique_value(model, body, int(parts[2]) if len(parts) >= 3 and parts[2].isdigit() else None)
+        if taken:
+            return _bad(taken, f"{taken} “{body[taken]}”已存在，不能重复。", 422)
         if request.method == "POST" and parts[1] == "permissions-resources":
             missing = [f for f in _SECURITY_REFERENCES if f not in body]
             if missing:
                 return _bad(missing[0], f"缺少 {missing[0]}。")
+    return None
+
+
+def taken_unique_value(model: type, body: dict, pk: int | None) -> str | None:
+    """The first field of ``body`` that repeats a unique column's value held by another row, else None.
+
+    FAB 5's REST ``post``/``put`` catch only its own ``DatabaseException``, so the database's
+    IntegrityError on a duplicate name (a resource, permission, role, group, user name or e-mail)
+    would be a 500."""
+    table, key = model.__table__, inspect(model).primary_key[0]
+    for column in table.columns:
+        if not (column.unique or any(set(c.columns) == {column} for c in table.constraints
+                                     if c.__class__.__name__ == "UniqueConstraint")):
+            continue
+        value = body.get(column.name)
+        if not isinstance(value, str):
+            continue
+        query = select(func.count()).select_from(model).where(column == value)
+        if pk is not None:
+            query = query.where(key != pk)
+        if db.session.scalar(query):
+            return column.name
     return None
 
 
