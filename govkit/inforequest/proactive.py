@@ -28,7 +28,7 @@ the rest of its division. Years are Beijing calendar years. Plain Python over a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from typing import Iterator
 
 from sqlalchemy import func, or_, select
@@ -38,10 +38,10 @@ from govkit.cases.models import Case, CaseEvent
 from govkit.cases.states import APPROVED, DENIED
 from govkit.catalog.models import Implementation, ServiceItem
 from govkit.hierarchy.models import Organ
+from govkit.labels import LOCAL_TZ
 from govkit.publicity.disclosures import PUBLISHED, WITHDRAWN
 from govkit.publicity.models import Disclosure, DisclosureCategory
 
-CHINA = timezone(timedelta(hours=8))
 LICENSING = "01"  # 行政许可 (govkit.catalog.models.ITEM_TYPES)
 #: The template's rows govkit holds no data for (shown as —).
 NOT_HELD = ("行政处罚", "行政强制", "行政事业性收费（万元）")
@@ -82,8 +82,8 @@ class ProactiveReport:
 
 def _bounds(year: int) -> tuple[datetime, datetime]:
     """The Beijing calendar year as UTC instants [start, end)."""
-    start = datetime.combine(date(year, 1, 1), time(), CHINA).astimezone(timezone.utc)
-    end = datetime.combine(date(year + 1, 1, 1), time(), CHINA).astimezone(timezone.utc)
+    start = datetime.combine(date(year, 1, 1), time(), LOCAL_TZ).astimezone(timezone.utc)
+    end = datetime.combine(date(year + 1, 1, 1), time(), LOCAL_TZ).astimezone(timezone.utc)
     return start, end
 
 

@@ -23,7 +23,7 @@ import json
 import logging
 import socket
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Callable, Mapping
 
 import click
@@ -37,13 +37,12 @@ from govkit.cases.outbox import amqp_sender, drain, handlers_of
 from govkit.cases.workflow import Actor
 from govkit.db import db
 from govkit.errors import GovkitError, SettingsError
-from govkit.labels import local_date
+from govkit.labels import LOCAL_TZ, local_date
 from govkit.state import get_state
 from govkit.supervision.cli import escalate_run, issue_monthly_report
 
 log = logging.getLogger(__name__)
 
-BEIJING = timezone(timedelta(hours=8))
 #: Failures a person must fix (a missing division, an incomplete organ): not retried, recorded for `status`.
 EXPECTED = (GovkitError, click.ClickException)
 #: Name recorded on the events a job writes (视为受理 by the queue, not by a command line).
@@ -99,7 +98,7 @@ def period_of(spec: Any, now: datetime) -> tuple[str, int] | None:
     """The current period of a schedule ``spec`` at ``now`` and how long its key lives (seconds); None = off.
 
     ``daily`` and ``monthly`` follow Beijing time (a daily job runs right after local midnight)."""
-    local = now.astimezone(BEIJING)
+    local = now.astimezone(LOCAL_TZ)
     if spec == "daily":
         return local.date().isoformat(), 2 * 86400
     if spec == "monthly":
