@@ -12,12 +12,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from govkit.clock import LOCAL_TZ
+
 EMPTY = "—"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 MINUTE = "%Y-%m-%d %H:%M"
 
 
@@ -28,14 +28,6 @@ def local_time(value: datetime | None, fmt: str = MINUTE) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(LOCAL_TZ).strftime(fmt)
-
-
-def local_date(value: datetime | None = None) -> date:
-    """The date in Beijing of an instant (now when not given): what numbers and days are dated by."""
-    value = value or datetime.now(timezone.utc)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(LOCAL_TZ).date()
 
 
 def shown(value: Any) -> Any:

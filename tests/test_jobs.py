@@ -13,7 +13,7 @@ from govkit.errors import SettingsError
 from govkit.hierarchy.scope import Scope
 from govkit.jobs import cli
 from govkit.jobs.queue import period_of, queue_for
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.supervision import orders
 from govkit.supervision.models import ESCALATED, SupervisionOrder
 from tests.publicity.world import make_world

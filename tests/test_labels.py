@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from govkit.labels import EMPTY, division_name, local_date, local_time, shown
+from govkit.clock import local_date
+from govkit.labels import EMPTY, division_name, local_time, shown
 from govkit.publicity import complaints
 from govkit.testing.fixtures import ensure_division
 

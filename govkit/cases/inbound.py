@@ -27,7 +27,6 @@ import logging
 import signal
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -38,9 +37,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from govkit.cases.calendar import format_chinese_date
-from govkit.cases.workflow import LOCAL_TZ, Actor, Workflow
+from govkit.cases.workflow import Actor, Workflow
 from govkit.cases.models import INBOUND_DONE, INBOUND_REJECTED, Case, InboundMessage
 from govkit.catalog.models import Implementation, ImplementationStatus, ServiceItem
+from govkit.clock import local_date
 from govkit.db import db
 from govkit.errors import GovkitError
 from govkit.hierarchy.models import Division
@@ -209,16 +209,10 @@ def status_of(session: Session, workflow: Workflow, case: Case) -> dict[str, Any
         "promised_due_date": day(case.due_date),
         "legal_due_date": day(case.legal_due_date),
         "completed_date": day(case.completed_date),
-        "timeline": [{"date": day(_local_day(e.at)), "step": workflow.state_label(e.to_state),
+        "timeline": [{"date": day(local_date(e.at)), "step": workflow.state_label(e.to_state),
                       "unit": names.get(places[e.id])}
                      for e in case.events if e.action != "document_issued"],
     }
-
-
-def _local_day(value: datetime) -> date:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(LOCAL_TZ).date()
 
 
 def handle(session: Session, workflow: Workflow, body: bytes, message_id: str | None = None) -> Reply:

@@ -20,7 +20,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -34,11 +33,11 @@ from govkit.cases.extensions import legal_extension_days
 from govkit.cases.intake import intake_overdue
 from govkit.cases.models import Case, CaseEvent
 from govkit.cases.registration import register_case, register_online_case
+from govkit.clock import local_date
 from govkit.errors import (ConcurrentModification, GovkitError, InvalidTransition, OutOfScope,
                            PermissionDenied, PluginError, ValidationError)
 from govkit.hierarchy.scope import ADMIN_ROLE, Scope
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 BUILTIN_PLUGIN = "govkit.builtins.cases"
 SCOPE_RULES = ("current", "accepting", "implementing", "any")
 #: Who may act where (DESIGN §2.3): the unit that may perform an action, relative to the case's position.
@@ -264,7 +263,7 @@ class Workflow:
 
     def today(self) -> date:
         """Today in China (deadlines are counted in local days)."""
-        return self.clock().astimezone(LOCAL_TZ).date()
+        return local_date(self.clock())
 
     def calendar(self, session: Session) -> WorkingCalendar:
         if self._calendar_loader is None:

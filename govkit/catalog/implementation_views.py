@@ -20,7 +20,7 @@ from govkit.catalog.views import (ADMIN_DUTY, ALL_DUTIES, LABELS, MENU, TEMPLATE
                                   ServiceItemView, SpecialProcedureView, StepView, _choices, _fail, grants)
 from govkit.db import db
 from govkit.errors import GovkitError, ImportRowError, ValidationError
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.web.scope import current_scope
 from govkit.web.scoped import ScopedModelRestApi, ScopedModelView
 

@@ -29,7 +29,7 @@ from govkit.catalog.fields import (LABELS, _bool, _choice, _date, _error, _int, 
                                    split_list)
 from govkit.errors import ValidationError
 from govkit.hierarchy.models import Department, Division
-from govkit.labels import local_date
+from govkit.clock import local_date
 
 DRAFT = ImplementationStatus.DRAFT.value
 PUBLISHED = ImplementationStatus.PUBLISHED.value

@@ -30,7 +30,7 @@ from govkit.catalog.models import (Fee, Implementation, LegalBasis, Material, Pr
 from govkit.catalog.specs import ImplementationSpec, ServiceItemSpec
 from govkit.errors import PluginError, ValidationError
 from govkit.hierarchy.models import Department, Division
-from govkit.labels import local_date
+from govkit.clock import local_date
 
 
 @dataclass(frozen=True)

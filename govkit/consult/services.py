@@ -26,7 +26,7 @@ from govkit.consult.models import AskerMessage, Question
 from govkit.errors import InvalidTransition, PermissionDenied, ValidationError
 from govkit.hierarchy.models import Division
 from govkit.hierarchy.scope import Scope
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.orm import utcnow
 
 OPEN, ANSWERED = "待答复", "已答复"

@@ -8,7 +8,7 @@ The transfer list (交接单) context is built here from a transfer batch hop.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from govkit.cases.idnumber import mask_id_number, mask_phone
 from govkit.cases.models import Case, CaseEvent
+from govkit.clock import local_date
 from govkit.catalog.wording import DecisionWording, wording_for
 from govkit.desk.models import TransferBatch, TransferHop
 from govkit.hierarchy.models import Division
@@ -86,8 +87,8 @@ def _day(value: Any) -> date | None:
 
 
 def _local_day(value: datetime | None) -> date | None:
-    # China Standard Time: a step at 23:30 UTC happened the next day locally.
-    return (value + timedelta(hours=8)).date() if value is not None else None
+    # Beijing time: a step at 23:30 UTC happened the next day locally.
+    return local_date(value) if value is not None else None
 
 
 def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "", *, organ: Any = None):

@@ -58,6 +58,24 @@ def check_csrf() -> None:
         raise ValidationError("页面已过期或来源无法验证（CSRF），请刷新页面后重新提交。") from None
 
 
+def item_form_class(implementation) -> Any:
+    """The item's own application form from the ``item_application_form`` hook (or None).
+
+    The desk's intake, the case page and the online hall all build the item's form from this one hook."""
+    pm = get_state(current_app).pm
+    return pm.hook.item_application_form(item_code=implementation.item.basic_code, implementation=implementation)
+
+
+def posted_form_data(form) -> dict[str, Any]:
+    """The posted values of an item form, by field name (a multi-valued field as a list)."""
+    data: dict[str, Any] = {}
+    for field in form:
+        values = request.form.getlist(field.name)
+        if values:
+            data[field.short_name] = values if len(values) > 1 else values[0]
+    return data
+
+
 def actor() -> Actor:
     """The logged-in user as a workflow Actor (:func:`govkit.web.actor.request_actor`)."""
     return request_actor()

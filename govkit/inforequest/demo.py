@@ -25,7 +25,7 @@ from govkit.hierarchy.scope import Scope
 from govkit.inforequest import report, services
 from govkit.inforequest.letters import DeskLetterIssuer
 from govkit.inforequest.models import InfoRequest
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.online import messages
 from govkit.online.models import PERSON, Applicant
 from govkit.printing.registry import registry_for

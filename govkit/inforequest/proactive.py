@@ -28,7 +28,7 @@ the rest of its division. Years are Beijing calendar years. Plain Python over a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, timezone
 from typing import Iterator
 
 from sqlalchemy import func, or_, select
@@ -38,7 +38,7 @@ from govkit.cases.models import Case, CaseEvent
 from govkit.cases.states import APPROVED, DENIED
 from govkit.catalog.models import Implementation, ServiceItem
 from govkit.hierarchy.models import Organ
-from govkit.labels import LOCAL_TZ
+from govkit.clock import day_start
 from govkit.publicity.disclosures import PUBLISHED, WITHDRAWN
 from govkit.publicity.models import Disclosure, DisclosureCategory
 
@@ -82,8 +82,7 @@ class ProactiveReport:
 
 def _bounds(year: int) -> tuple[datetime, datetime]:
     """The Beijing calendar year as UTC instants [start, end)."""
-    start = datetime.combine(date(year, 1, 1), time(), LOCAL_TZ).astimezone(timezone.utc)
-    end = datetime.combine(date(year + 1, 1, 1), time(), LOCAL_TZ).astimezone(timezone.utc)
+    start, end = day_start(date(year, 1, 1)), day_start(date(year + 1, 1, 1))
     return start, end
 
 

@@ -32,7 +32,7 @@ from govkit.errors import InvalidTransition, PermissionDenied, ValidationError
 from govkit.hierarchy.models import Organ
 from govkit.hierarchy.scope import Scope
 from govkit.inforequest.models import InfoRequest
-from govkit.labels import local_date
+from govkit.clock import local_date
 
 OPEN, SUPPLEMENT, REPLIED, LAPSED = "办理中", "待补正", "已答复", "视为放弃"
 STATES = (OPEN, SUPPLEMENT, REPLIED, LAPSED)

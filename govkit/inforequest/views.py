@@ -20,7 +20,7 @@ from govkit.hierarchy.models import Division, Organ
 from govkit.inforequest import proactive, report, services
 from govkit.inforequest.letters import DeskLetterIssuer
 from govkit.inforequest.models import InfoRequest
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.printing.models import IssuedDocument
 from govkit.printing.registry import registry_for
 from govkit.spreadsheet import csv_row

@@ -37,7 +37,7 @@ from govkit.cases.outbox import amqp_sender, drain, handlers_of
 from govkit.cases.workflow import Actor
 from govkit.db import db
 from govkit.errors import GovkitError, SettingsError
-from govkit.labels import LOCAL_TZ, local_date
+from govkit.clock import LOCAL_TZ, local_date
 from govkit.state import get_state
 from govkit.supervision.cli import escalate_run, issue_monthly_report
 

@@ -18,7 +18,7 @@ from govkit.db import db
 from govkit.desk.views.base import DeskView
 from govkit.errors import GovkitError, OutOfScope
 from govkit.online import staff_accounts
-from govkit.online.apply_views import _check_csrf
+from govkit.desk.web import check_csrf
 from govkit.web.actor import request_actor
 
 MENU_NAME = "申请人账号"
@@ -51,7 +51,7 @@ class ApplicantAccountView(DeskView):
             abort(404)
         verb = "停用" if locked else "启用"
         try:
-            _check_csrf()
+            check_csrf()
             before = {"active": account.active}
             after = staff_accounts.set_locked(account, locked, request.form.get("reason", ""))
             record(db.session, action=verb, table_name="gk_applicant", row_key=str(account.id),

@@ -19,9 +19,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_wtf.csrf import validate_csrf
 from werkzeug.datastructures import MultiDict
-from wtforms.validators import ValidationError as WTFValidationError
 
 from govkit.cases import states as S
 from govkit.cases.idnumber import mask_id_number, mask_phone
@@ -33,6 +31,7 @@ from govkit.desk import issuing
 from govkit.desk.attachments import PendingFiles, case_attachments, get_case
 from govkit.desk.storage import FileStore, format_size
 from govkit.desk.views.base import DeskView
+from govkit.desk.web import check_csrf, item_form_class, posted_form_data
 from govkit.errors import GovkitError, OutOfScope, ValidationError
 from govkit.online import apply as A
 from govkit.online.apply_models import CONSENT_LABELS, STAGE_SUPPLEMENT, OnlineApplication
@@ -61,15 +60,6 @@ def _apply_context() -> dict:
 # -- shared helpers -------------------------------------------------------------------------------------
 
 
-def _check_csrf() -> None:
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except WTFValidationError:
-        raise ValidationError("页面已过期或来源无法验证（CSRF），请刷新页面后重新提交。") from None
-
-
 def _store() -> FileStore:
     settings = get_state(current_app).settings
     return FileStore(current_app.config["GOVKIT_STORAGE_DIR"], int(settings["UPLOAD_MAX_BYTES"]))
@@ -77,12 +67,6 @@ def _store() -> FileStore:
 
 def _issuer() -> issuing.Issuer:
     return issuing.issuer_for(get_state(current_app), workflow=workflow_for(), store=_store())
-
-
-def item_form_class(implementation) -> Any:
-    """The item's own application form (``item_application_form`` hook), as the desk builds it."""
-    return get_state(current_app).pm.hook.item_application_form(
-        item_code=implementation.item.basic_code, implementation=implementation)
 
 
 def _item_form(application: OnlineApplication, formdata: Any = None) -> Any:
@@ -96,15 +80,6 @@ def _item_form(application: OnlineApplication, formdata: Any = None) -> Any:
                 stored.add(f"item-{key}", "" if one is None else str(one))
         formdata = stored
     return form_class(formdata=formdata, prefix="item", meta={"csrf": False})
-
-
-def _posted_form_data(form) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for field in form:
-        values = request.form.getlist(field.name)
-        if values:
-            data[field.short_name] = values if len(values) > 1 else values[0]
-    return data
 
 
 class Pages:
@@ -138,7 +113,7 @@ class Pages:
         """Run a POST on the owner's application: CSRF, errors as a flash (nothing half-written), back to the page."""
         application = self.application(application_id)
         try:
-            _check_csrf()
+            check_csrf()
             message = work(application)
             db.session.commit()
         except OutOfScope:
@@ -176,7 +151,7 @@ class Pages:
     def save_form(self, application_id: int):
         def work(application: OnlineApplication) -> str:
             form = _item_form(application, request.form)
-            data = _posted_form_data(form) if form is not None else {}
+            data = posted_form_data(form) if form is not None else {}
             A.save_form(application, data)
             phone = request.form.get("applicant_phone", "").strip()
             address = request.form.get("applicant_address", "").strip()
@@ -316,7 +291,7 @@ def start(implementation_id: int):
     if request.method == "GET":
         return redirect(url_for("online_apply.items"))
     try:
-        _check_csrf()
+        check_csrf()
         application = A.start(db.session, implementation_id, A.Owner(applicant=current_applicant()))
         db.session.commit()
     except OutOfScope:
@@ -395,7 +370,7 @@ class TerminalView(BaseView):
         error = None
         if request.method == "POST":
             try:
-                _check_csrf()
+                check_csrf()
                 application = A.start(db.session, implementation_id, A.Owner(agent=agent), villager={
                     "name": request.form.get("name"), "id_number": request.form.get("id_number"),
                     "phone": request.form.get("phone"), "address": request.form.get("address")})
@@ -523,7 +498,7 @@ class PrereviewView(DeskView):
             if request.form.get(key, "").strip():
                 fields[key] = request.form[key].strip()
         try:
-            _check_csrf()
+            check_csrf()
             version = request.form.get("version", "")
             if version.isdigit() and int(version) != case.version:
                 raise ValidationError("办件已被他人修改，请查看最新情况后重试。")

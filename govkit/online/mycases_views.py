@@ -24,7 +24,7 @@ from govkit.cases.runtime import calendar_for
 from govkit.db import db
 from govkit.desk.storage import FileStore
 from govkit.errors import GovkitError
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.online.services import applicant_cases_clause
 from govkit.online.session import applicant_required, current_applicant
 from govkit.online.views import bp

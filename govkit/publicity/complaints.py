@@ -19,7 +19,7 @@ from govkit.orm import utcnow
 from govkit.errors import InvalidTransition, PermissionDenied, ValidationError
 from govkit.hierarchy.models import Division
 from govkit.hierarchy.scope import Scope
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.publicity.models import Complaint
 
 RECEIVED, HANDLING, REPLIED, CLOSED = "已受理", "办理中", "已答复", "已关闭"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from govkit.catalog.models import Implementation, ImplementationStatus, ServiceItem
 from govkit.hierarchy.models import Department, Division, ServiceCentre, Staff
 from govkit.hierarchy.scope import Scope
-from govkit.labels import local_date
+from govkit.clock import local_date
 
 PUBLISHED = ImplementationStatus.PUBLISHED.value
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from govkit.cases.calendar import format_chinese_date
 from govkit.cases.models import Case
 from govkit.catalog.wording import wording_for
+from govkit.clock import local_date
 from govkit.hierarchy.models import Division
 from govkit.publicity.ratings import is_rateable
 
@@ -85,7 +85,6 @@ class Progress:
 
 
 #: China Standard Time (no DST): a step at 23:30 UTC happened the next day locally.
-_CST = timedelta(hours=8)
 
 
 def _digits(value: str | None) -> str:
@@ -127,12 +126,6 @@ def find_verified(session: Session, number: str, *, phone_last4: str | None = No
     return session.get(Case, case_id) if (row is not None and ok) else None
 
 
-def _local_day(value: datetime) -> date:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return (value.astimezone(timezone.utc).replace(tzinfo=None) + _CST).date()
-
-
 def progress_of(session: Session, case: Case, *, rated: bool) -> Progress:
     """Build the public view of a verified case."""
     codes = {e.division_code for e in case.events if e.division_code}
@@ -145,7 +138,7 @@ def progress_of(session: Session, case: Case, *, rated: bool) -> Progress:
     wording = wording_for(implementation.effective_item_type if implementation is not None else None)
     labels = {**STATE_LABELS, **wording.state_labels()}
     steps = [
-        Step(format_chinese_date(_local_day(e.at)), labels.get(e.to_state, e.to_state),
+        Step(format_chinese_date(local_date(e.at)), labels.get(e.to_state, e.to_state),
              names.get(e.division_code))
         for e in case.events if e.action != "document_issued"  # issuing a notice is no step of the case
     ]

@@ -17,7 +17,7 @@ from govkit.cases.models import Case
 from govkit.orm import utcnow
 from govkit.errors import InvalidTransition, PermissionDenied, ValidationError
 from govkit.hierarchy.scope import Scope
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.publicity.models import Callback, Rating, Rectification
 
 #: The five levels of the national 好差评 rules, best first, with their scores.

@@ -10,7 +10,7 @@ from govkit.cases.runtime import calendar_for
 from govkit.cli.core import make_app
 from govkit.db import db
 from govkit.hierarchy.models import Division
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.state import get_state
 from govkit.supervision.escalation import EscalationReport, run_escalation
 from govkit.supervision import report as monthly

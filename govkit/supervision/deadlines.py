@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from govkit.cases.calendar import Deadline, WorkingCalendar
 from govkit.hierarchy.models import Division
 from govkit.hierarchy.scope import Scope
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.publicity.complaints import HANDLING, RECEIVED
 from govkit.publicity.models import Callback, Complaint, Rating, Rectification
 from govkit.supervision.models import PENDING, SupervisionOrder

@@ -22,7 +22,7 @@ from govkit.desk.issuing import issuer_for
 from govkit.desk.storage import FileStore
 from govkit.errors import GovkitError
 from govkit.hierarchy.models import Division
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.state import get_state
 from govkit.supervision import charts, deadlines, performance
 from govkit.supervision import report as monthly

@@ -15,7 +15,8 @@ from govkit.db import db
 from govkit.desk.issuing import issuer_for
 from govkit.desk.storage import FileStore
 from govkit.errors import GovkitError, OutOfScope
-from govkit.labels import division_name, local_date, local_time
+from govkit.clock import local_date
+from govkit.labels import division_name, local_time
 from govkit.state import get_state
 from govkit.supervision import accountability, notices, orders
 from govkit.supervision.models import ORDER_STATES, PENDING, SUBJECT_KINDS

@@ -25,7 +25,7 @@ from govkit.consult.models import Question
 from govkit.errors import InvalidTransition, OutOfScope, PermissionDenied, ValidationError
 from govkit.hierarchy.models import Division
 from govkit.hierarchy.scope import Scope
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.orm import utcnow
 from govkit.publicity.models import Complaint, Rectification
 from govkit.supervision.models import (ANSWERED, CLOSED, ESCALATED, PENDING, SUBJECT_KINDS, SupervisionEvent,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any, Mapping
 
 from sqlalchemy import func, or_, select
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from govkit.cases.calendar import WorkingCalendar
 from govkit.cases.models import Case, CaseEvent
+from govkit.clock import day_start
 from govkit.cases.stats import completion_rates
 from govkit.hierarchy.models import Division, Staff
 from govkit.hierarchy.scope import Scope
@@ -84,11 +85,6 @@ class PerformanceRow:
                 f"{self.satisfaction * 100:.1f}%" if self.rated else "—",
                 "—" if self.complaints is None else self.complaints, "—" if self.orders is None else self.orders,
                 f"{self.score:.1f}"]
-
-
-def day_start(day: date) -> datetime:
-    """Start of a Beijing day as a UTC instant (stored times are UTC)."""
-    return datetime.combine(day, time.min, tzinfo=timezone(timedelta(hours=8))).astimezone(timezone.utc)
 
 
 def score(row: PerformanceRow, weights: Mapping[str, float]) -> float:

@@ -22,7 +22,7 @@ from govkit.desk.issuing import IssuedCopy, Issuer, issue_organ_document, stored
 from govkit.errors import ValidationError
 from govkit.hierarchy.models import Division
 from govkit.hierarchy.scope import Scope
-from govkit.labels import local_date
+from govkit.clock import day_start, local_date
 from govkit.printing.context import SupervisionReport
 from govkit.printing.kinds import SUPERVISION_REPORT as REPORT_KIND
 from govkit.printing.models import VALID, IssuedDocument
@@ -58,7 +58,7 @@ def gather(session: Session, division: Division, *, month: str | None, calendar:
                                     weights=settings["PERFORMANCE_WEIGHTS"])
     ratings = services.rating_summary(session, scope, since=first)
     rect = services.rectification_summary(session, scope, last)
-    start, end = performance.day_start(first), performance.day_start(last + timedelta(days=1))
+    start, end = day_start(first), day_start(last + timedelta(days=1))
     complaints = {state: n for state, n in session.execute(
         select(Complaint.state, func.count(Complaint.id)).where(
             scope.clause(Complaint.supervising_code), Complaint.created_at >= start, Complaint.created_at < end)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from govkit.cases.cards import CountCache, card_counts, card_order, card_select, running_deadline, walk_in_due_order
 from govkit.cases.models import Case
 from govkit.cases.states import STATE_LABELS
-from govkit.cases.stats import completion_rates
+from govkit.cases.stats import CompletionRate, completion_rates
 from govkit.catalog.models import Implementation, ServiceItem
 from govkit.hierarchy.models import Department, Division
 from govkit.hierarchy.scope import Scope
@@ -103,22 +103,10 @@ def card_page(session: Session, scope: Scope, *, settings: Mapping[str, Any], to
 
 
 @dataclass(frozen=True)
-class RateRow:
-    """Completion rates of one division, department or item (按时办结率/提前办结率)."""
+class RateRow(CompletionRate):
+    """Completion rates of one division, department or item (按时办结率/提前办结率), with its name."""
 
-    key: Any
-    label: str
-    completed: int
-    on_time: int
-    early: int
-
-    @property
-    def on_time_rate(self) -> float:
-        return self.on_time / self.completed if self.completed else 0.0
-
-    @property
-    def early_rate(self) -> float:
-        return self.early / self.completed if self.completed else 0.0
+    label: str = ""
 
 
 def rates(session: Session, scope: Scope, by: str, *, since: date | None = None, until: date | None = None,
@@ -142,8 +130,8 @@ def rates(session: Session, scope: Scope, by: str, *, since: date | None = None,
         names = _pairs(session, (select(Department.id, Department.name).where(Department.id.in_(keys))))
     else:
         names = _pairs(session, (select(ServiceItem.id, ServiceItem.name).where(ServiceItem.id.in_(keys))))
-    return [RateRow(r.key, names.get(r.key, "（未指定）" if r.key is None else str(r.key)), r.completed, r.on_time,
-                    r.early) for r in rows]
+    return [RateRow(r.key, r.completed, r.on_time, r.early,
+                    label=names.get(r.key, "（未指定）" if r.key is None else str(r.key))) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from govkit.cases.cards import app_count_cache
 from govkit.cases.runtime import workflow_for
 from govkit.db import db
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.state import get_state
 from govkit.supervision import services
 from govkit.web.scope import current_scope
@@ -64,8 +64,8 @@ class SupervisionView(BaseView):
         if by not in ("division", "department", "item"):
             by = "division"
         rows = services.rates(db.session, current_scope(), by, since=since, cache=app_count_cache(current_app))
-        total = services.RateRow(None, "合计", sum(r.completed for r in rows), sum(r.on_time for r in rows),
-                                 sum(r.early for r in rows))
+        total = services.RateRow(None, sum(r.completed for r in rows), sum(r.on_time for r in rows),
+                                 sum(r.early for r in rows), label="合计")
         settings = get_state(current_app).settings
         return self.render_template("supervision/rates.html", rows=rows, total=total, by=by, days=days,
                                     target=settings["ON_TIME_RATE_TARGET"], floor=settings["ON_TIME_RATE_FLOOR"])

@@ -31,7 +31,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from govkit.cases.runtime import calendar_for
 from govkit.db import db
 from govkit.errors import GovkitError, OutOfScope
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.state import get_state
 from govkit.web.scope import current_scope
 from govkit.web.scoped import ScopedModelView

@@ -10,7 +10,8 @@ import pytest
 from tests.organ_fixtures import add_organ
 
 from govkit.cases.calendar_store import CachedCalendar
-from govkit.cases.workflow import LOCAL_TZ, Actor, Workflow
+from govkit.cases.workflow import Actor, Workflow
+from govkit.clock import LOCAL_TZ
 from govkit.hierarchy.scope import Scope
 
 COUNTY = "621002000000"

@@ -107,7 +107,7 @@ def test_unanswered_questions_get_yellow_and_red_cards_in_scope(make_app, login_
     with app.app_context():
         from govkit.cases.runtime import calendar_for
         from govkit.db import db
-        from govkit.labels import local_date
+        from govkit.clock import local_date
         from govkit.state import get_state
 
         world = make_world(db.session)

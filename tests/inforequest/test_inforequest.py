@@ -128,7 +128,7 @@ def test_clock_extension_by_the_head_and_every_reply_type(app):
 
 def test_supplement_stops_the_clock_and_it_restarts_on_correction(app):
     from govkit.db import db
-    from govkit.labels import local_date
+    from govkit.clock import local_date
     from govkit.state import get_state
 
     world, organ, _, calendar, issuer = _setup(app)

@@ -27,7 +27,6 @@ from govkit.desk.attachments import PendingFiles, attach_file, case_attachments,
 from govkit.desk.storage import image_preview_png
 from govkit.desk.storage import format_size
 from govkit.desk.views.base import READERS, WORKERS, DeskView, grants
-from govkit.desk.views.intake import item_form_class
 from govkit.errors import ConcurrentModification, GovkitError, OutOfScope, ValidationError
 from govkit.hierarchy.models import Department, Division
 from govkit.state import get_state
@@ -377,7 +376,7 @@ def form_labels(case: Case) -> dict[str, str]:
     if not case.form_data:
         return {}
 
-    form_class = item_form_class(case.implementation)
+    form_class = web.item_form_class(case.implementation)
     if form_class is None:
         return {}
     return {field.short_name: str(field.label.text) for field in form_class(meta={"csrf": False})}

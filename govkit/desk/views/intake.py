@@ -60,21 +60,6 @@ def material_states(formdata: Any, material_ids: list[int]) -> dict[int, str]:
     return states
 
 
-def item_form_class(implementation) -> Any:
-    """The item's own application form from the ``item_application_form`` hook (or None)."""
-    pm = get_state(current_app).pm
-    return pm.hook.item_application_form(item_code=implementation.item.basic_code, implementation=implementation)
-
-
-def _item_form_data(form) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for field in form:
-        values = request.form.getlist(field.name)
-        if values:
-            data[field.short_name] = values if len(values) > 1 else values[0]
-    return data
-
-
 class IntakeView(DeskView):
     """受理台."""
 
@@ -98,7 +83,7 @@ class IntakeView(DeskView):
         implementation = available_implementation(db.session, actor.scope, implementation_id)
         if implementation is None:
             abort(404)
-        form_class = item_form_class(implementation)
+        form_class = web.item_form_class(implementation)
         formdata = None
         if request.method == "POST":
             try:
@@ -143,7 +128,7 @@ class IntakeView(DeskView):
                 applicant_phone=applicant.applicant_phone.data or None,
                 applicant_address=applicant.applicant_address.data or None,
                 proxy_name=applicant.proxy_name.data or None, proxy_authorised=applicant.proxy_authorised.data,
-                form_data=_item_form_data(item_form) if item_form is not None else None,
+                form_data=web.posted_form_data(item_form) if item_form is not None else None,
                 material_states=states,
             )
             uploaded = 0

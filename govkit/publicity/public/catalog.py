@@ -15,7 +15,7 @@ from govkit.errors import ValidationError
 from govkit.printing.registry import registry_for
 from govkit.publicity import guides
 from govkit.publicity.guide_pdf import guide_context
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.publicity.public.blueprint import bp, home_division, setting
 from govkit.state import get_state
 

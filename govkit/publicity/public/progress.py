@@ -28,7 +28,7 @@ from govkit.publicity import ratings
 from govkit.publicity.forms import ProgressForm, RatingForm
 from govkit.publicity.limiter import FailureBudget, rate_limit
 from govkit.publicity.models import Rating
-from govkit.labels import local_date
+from govkit.clock import local_date
 from govkit.publicity.public.blueprint import bp, setting
 
 NOT_FOUND = "未查到匹配的办件。请核对办件编号和验证信息（手机号后4位或通知书上的查询码）后重试。"

@@ -17,13 +17,13 @@ progress look-up's per-case limit).
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta, timezone
 
 from flask import render_template, request
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from govkit.clock import local_date
 from govkit.db import db
 from govkit.desk.storage import format_size
 from govkit.errors import ValidationError
@@ -37,7 +37,6 @@ from govkit.publicity.public.blueprint import bp, setting
 _ENDPOINT = "public.verify"
 TOO_MANY = "这个文书编号的核验失败次数过多，已暂停核验。请稍后再试，或持纸质通知书到文书落款单位核实。"
 _FORM_OVERHEAD = 64 * 1024  # the other fields and multipart boundaries
-_CST = timezone(timedelta(hours=8))
 
 ANSWERS = {
     issued.MISMATCH: (
@@ -122,9 +121,7 @@ def _issuer_name(doc) -> str:
 
 
 def _cn_date(instant) -> str:
-    if instant.tzinfo is None:  # SQLite returns naive UTC
-        instant = instant.replace(tzinfo=timezone.utc)
-    day = instant.astimezone(_CST).date()
+    day = local_date(instant)  # SQLite returns naive UTC; local_date reads that as UTC
     return f"{day.year}年{day.month}月{day.day}日"
 
 
