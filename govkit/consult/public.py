@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -17,12 +16,11 @@ from govkit.cases.runtime import calendar_for
 from govkit.consult import services
 from govkit.consult.models import Question
 from govkit.db import db
-from govkit.errors import GovkitError
 from govkit.online.models import PERSON
 from govkit.online.session import applicant_required, current_applicant
-from govkit.publicity import antispam, guides
-from govkit.publicity.limiter import rate_limit
-from govkit.publicity.public.blueprint import antispam_fields, lookup_page, portal_blueprint, setting
+from govkit.publicity import guides
+from govkit.publicity.public.blueprint import (antispam_fields, file_public_form, lookup_page, portal_blueprint,
+                                              setting)
 
 bp = portal_blueprint("public_consult", "/public/consult")
 
@@ -74,26 +72,16 @@ def ask(implementation_id: int):
         first = next(iter(form.errors.values()), ["请完整填写表单。"])
         return _form_page(impl, form, "页面已过期，请刷新后重新提交。" if "csrf_token" in form.errors
                           else "；".join(str(m) for m in first), 400)
-    try:
-        antispam.check(current_app.config["SECRET_KEY"], request.form,
-                       min_seconds=setting("COMPLAINT_MIN_FILL_SECONDS"))
-    except GovkitError as exc:
-        return _form_page(impl, form, str(exc), 400)
-    with rate_limit(setting("CONSULT_RATE_LIMIT"), scope="public-consult"):
-        try:
-            question, code = services.ask(
-                db.session, impl, name=form.name.data, phone=form.phone.data, email=form.email.data,
-                address=form.address.data, id_number=form.id_number.data, subject=form.subject.data,
-                content=form.content.data, calendar=calendar_for(db.session, current_app),
-                days=int(setting("CONSULT_ANSWER_DAYS")), applicant_id=applicant.id if applicant else None)
-            question.stamp_digest = antispam.stamp_digest(request.form)
-            db.session.commit()
-        except GovkitError as exc:
-            db.session.rollback()
-            return _form_page(impl, form, str(exc), 400)
-        except IntegrityError:
-            db.session.rollback()
-            return _form_page(impl, form, "此页面已提交过，请勿重复提交；如需再次咨询，请刷新页面后重新填写。", 400)
+    question, code, refused = file_public_form(
+        lambda message, status: _form_page(impl, form, message, status),
+        lambda: services.ask(
+            db.session, impl, name=form.name.data, phone=form.phone.data, email=form.email.data,
+            address=form.address.data, id_number=form.id_number.data, subject=form.subject.data,
+            content=form.content.data, calendar=calendar_for(db.session, current_app),
+            days=int(setting("CONSULT_ANSWER_DAYS")), applicant_id=applicant.id if applicant else None),
+        limit="CONSULT_RATE_LIMIT", limiter_scope="public-consult", again="咨询")
+    if refused is not None:
+        return refused
     return render_template("consult/asked.html", question=question, lookup_code=code, impl=impl)
 
 

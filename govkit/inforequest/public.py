@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -19,16 +18,14 @@ from govkit.db import db
 from govkit.consult.public import add_owned_api, mine_page
 from govkit.consult.services import owned
 from govkit.desk.web import file_store
-from govkit.errors import GovkitError
 from govkit.hierarchy.models import Division, Organ
 from govkit.inforequest import services
 from govkit.inforequest.models import InfoRequest
 from govkit.online.models import PERSON
 from govkit.online.session import applicant_required, current_applicant
 from govkit.printing.models import IssuedDocument
-from govkit.publicity import antispam
-from govkit.publicity.limiter import rate_limit
-from govkit.publicity.public.blueprint import antispam_fields, home_division, lookup_page, portal_blueprint, setting
+from govkit.publicity.public.blueprint import (antispam_fields, file_public_form, home_division, lookup_page,
+                                              portal_blueprint)
 
 bp = portal_blueprint("public_foi", "/public/foi")
 
@@ -85,32 +82,21 @@ def apply():
         if "csrf_token" in form.errors:
             return _page(form, "页面已过期，请刷新后重新提交。", 400)
         return _page(form, "；".join(str(m) for messages in form.errors.values() for m in messages), 400)
-    try:
-        antispam.check(current_app.config["SECRET_KEY"], request.form,
-                       min_seconds=setting("COMPLAINT_MIN_FILL_SECONDS"))
-    except GovkitError as exc:
-        return _page(form, str(exc), 400)
-    organ = db.session.get(Organ, int(form.organ.data)) if form.organ.data.isdigit() else None
-    if organ is not None and organ not in _organs():
-        organ = None
-    with rate_limit(setting("INFO_REQUEST_RATE_LIMIT"), scope="public-foi"):
-        try:
-            found, code = services.submit(
-                db.session, organ, applicant_type=form.applicant_type.data, name=form.name.data,
-                id_number=form.id_number.data, legal_representative=form.legal_representative.data,
-                contact_person=form.contact_person.data, phone=form.phone.data, email=form.email.data,
-                address=form.address.data, postcode=form.postcode.data, description=form.description.data,
-                document_ref=form.document_ref.data, purpose=form.purpose.data, delivery=form.delivery.data,
-                medium=form.medium.data or "电子", calendar=calendar_for(db.session, current_app),
-                applicant_id=applicant.id if applicant else None)
-            found.stamp_digest = antispam.stamp_digest(request.form)
-            db.session.commit()
-        except GovkitError as exc:
-            db.session.rollback()
-            return _page(form, str(exc), 400)
-        except IntegrityError:
-            db.session.rollback()
-            return _page(form, "此页面已提交过，请勿重复提交；如需再次申请，请刷新页面后重新填写。", 400)
+    def file():
+        organ = db.session.get(Organ, int(form.organ.data)) if form.organ.data.isdigit() else None
+        return services.submit(
+            db.session, organ if organ in _organs() else None, applicant_type=form.applicant_type.data,
+            name=form.name.data, id_number=form.id_number.data, legal_representative=form.legal_representative.data,
+            contact_person=form.contact_person.data, phone=form.phone.data, email=form.email.data,
+            address=form.address.data, postcode=form.postcode.data, description=form.description.data,
+            document_ref=form.document_ref.data, purpose=form.purpose.data, delivery=form.delivery.data,
+            medium=form.medium.data or "电子", calendar=calendar_for(db.session, current_app),
+            applicant_id=applicant.id if applicant else None)
+
+    found, code, refused = file_public_form(lambda message, status: _page(form, message, status), file,
+                                            limit="INFO_REQUEST_RATE_LIMIT", limiter_scope="public-foi", again="申请")
+    if refused is not None:
+        return refused
     return render_template("inforequest/applied.html", found=found, lookup_code=code)
 
 

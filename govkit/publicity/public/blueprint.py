@@ -15,11 +15,13 @@ from typing import Any, Callable
 from flask import Blueprint, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import TooManyRequests
 
 from govkit.state import get_state
 from govkit.db import db
+from govkit.errors import GovkitError
 from govkit.hierarchy.models import Division
 from govkit.publicity import antispam, guides
 from govkit.publicity.forms import LookupForm
@@ -74,6 +76,36 @@ def lookup_page(template: str, find: Callable[[Session, str, str], Any], *, limi
     with rate_limit(setting("PROGRESS_RATE_LIMIT"), scope=limiter_scope):
         found = find(db.session, form.number.data, form.code.data)
     return render_template(template, form=form, found=found, error=None if found else not_found)
+
+
+def file_public_form(page: Callable[[str, int], Any], file: Callable[[], tuple[Any, str]], *, limit: str,
+                     limiter_scope: str, again: str) -> tuple[Any, str, Any]:
+    """The one public filing path after a form validated (投诉建议, 网上咨询, 依申请公开).
+
+    Checks the honeypot and the signed fill-time stamp (``COMPLAINT_MIN_FILL_SECONDS``), then, limited per
+    client address by the setting named ``limit``, calls ``file()`` — which adds the row and returns it
+    with its one-time lookup code — stamps the row with the form's digest (its unique column refuses the
+    same form filed twice) and commits. Returns ``(row, code, None)``, or ``(None, "", response)`` with
+    ``page(message, 400)`` and nothing kept when anything refused: a GovkitError's Chinese message, or for
+    a replayed form 此页面已提交过 … 如需再次{again} ….
+    """
+    try:
+        antispam.check(current_app.config["SECRET_KEY"], request.form,
+                       min_seconds=setting("COMPLAINT_MIN_FILL_SECONDS"))
+    except GovkitError as exc:
+        return None, "", page(str(exc), 400)
+    with rate_limit(setting(limit), scope=limiter_scope):
+        try:
+            row, code = file()
+            row.stamp_digest = antispam.stamp_digest(request.form)
+            db.session.commit()
+        except GovkitError as exc:
+            db.session.rollback()
+            return None, "", page(str(exc), 400)
+        except IntegrityError:
+            db.session.rollback()  # the stamp already filed a row: a replayed form
+            return None, "", page(f"此页面已提交过，请勿重复提交；如需再次{again}，请刷新页面后重新填写。", 400)
+    return row, code, None
 
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")

@@ -6,17 +6,14 @@ one complaint only (``Complaint.stamp_digest`` is unique).
 """
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from govkit.db import db
-from govkit.errors import GovkitError
 from govkit.hierarchy.models import Division
-from govkit.publicity import antispam, complaints
+from govkit.publicity import complaints
 from govkit.publicity.forms import ComplaintForm
-from govkit.publicity.limiter import rate_limit
-from govkit.publicity.public.blueprint import antispam_fields, bp, home_division, lookup_page, setting
+from govkit.publicity.public.blueprint import antispam_fields, bp, file_public_form, home_division, lookup_page
 
 
 def _division_choices():
@@ -48,26 +45,16 @@ def complaint_new():
         return _render_form(form)
     if not form.validate_on_submit():
         return _render_form(form, "请完整填写标题和内容。", 400)
-    try:
-        antispam.check(current_app.config["SECRET_KEY"], request.form,
-                       min_seconds=setting("COMPLAINT_MIN_FILL_SECONDS"))
-    except GovkitError as exc:
-        return _render_form(form, str(exc), 400)
     county = home_division()
     code = form.division.data or (county.code if county else "")
-    with rate_limit(setting("COMPLAINT_RATE_LIMIT"), scope="public-complaint"):
-        try:
-            complaint, lookup_code = complaints.file_complaint(
-                db.session, kind=form.kind.data, division_code=code, subject=form.subject.data,
-                content=form.content.data, contact=form.contact.data, case_number=form.case_number.data)
-            complaint.stamp_digest = antispam.stamp_digest(request.form)
-            db.session.commit()
-        except GovkitError as exc:
-            db.session.rollback()
-            return _render_form(form, str(exc), 400)
-        except IntegrityError:
-            db.session.rollback()  # the stamp already filed a complaint: a replayed form
-            return _render_form(form, "此页面已提交过，请勿重复提交；如需再次反映，请刷新页面后重新填写。", 400)
+    complaint, lookup_code, refused = file_public_form(
+        lambda message, status: _render_form(form, message, status),
+        lambda: complaints.file_complaint(
+            db.session, kind=form.kind.data, division_code=code, subject=form.subject.data,
+            content=form.content.data, contact=form.contact.data, case_number=form.case_number.data),
+        limit="COMPLAINT_RATE_LIMIT", limiter_scope="public-complaint", again="反映")
+    if refused is not None:
+        return refused
     return render_template("public/complaint_done.html", complaint=complaint, lookup_code=lookup_code)
 
 
