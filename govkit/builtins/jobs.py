@@ -14,6 +14,9 @@ def register_settings():
         Setting("JOBS_SCHEDULER_TICK_SECONDS", float, 30.0,
                 "How often `govkit jobs scheduler` checks which periodic jobs are due."),
         Setting("JOBS_WORKER_THREADS", int, 2, "Threads of `govkit jobs worker` (jobs run in parallel)."),
+        Setting("JOBS_WORKER_HEARTBEAT_SECONDS", float, 60.0,
+                "A job worker silent for this long counts as dead: the jobs it had taken go back to the queue "
+                "(within about twice this time) for another worker."),
         Setting("REMINDER_WORKING_DAYS", int, 2,
                 "The `remind` job reminds applicants whose 补正 period ends within this many working days "
                 "(once per case and period, through the message channel)."),

@@ -44,6 +44,8 @@ def worker_command(threads: int | None) -> None:
     worker = dramatiq.Worker(queue.broker, worker_threads=count)
     stop = _stop_event()
     worker.start()
+    beat = threading.Thread(target=queue.heartbeat, args=(stop,), daemon=True)
+    beat.start()
     click.echo(f"任务进程已启动（{count} 个线程），队列 {queue.prefix}-jobs。", err=True)
     stop.wait()
     worker.stop()
@@ -62,7 +64,7 @@ def scheduler_command(once: bool) -> None:
     while True:
         try:
             for name in queue.tick():
-                click.echo(f"已放入队列：{name}（{JOBS[name][1]}）", err=True)
+                click.echo(f"已放入队列：{name}（{JOBS[name][1]}），周期 {queue.claimed[name]}", err=True)
         except redis.RedisError as exc:  # Redis restarting: the next tick tries again, nothing is lost
             click.echo(f"Redis 暂不可用（{exc}），{tick:g} 秒后重试。", err=True)
         if once or stop.wait(tick):

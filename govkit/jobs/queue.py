@@ -22,12 +22,17 @@ if ``SET <prefix>:jobs:period:<job>:<period> NX EX …`` succeeds, so schedulers
 A ``workdays`` job is daily but skipped on the days govkit's working-day calendar (法定节假日 and 调休 included)
 says are not working days — the escalation sweep, like the cron line it replaces, runs on working days only.
 A worker runs each message inside the app context and records the run (count and last result) in Redis.
+Dramatiq acknowledges a message after its job: a worker killed mid-job (SIGKILL, a lost machine) has its
+messages given back to the queue once its heartbeat is ``JOBS_WORKER_HEARTBEAT_SECONDS`` old, and another
+worker runs them; each message carries a run id recorded when its job succeeded, so a message redelivered
+after its job had finished (the worker died between the job and the acknowledgement) is not run twice.
 """
 from __future__ import annotations
 
 import json
 import logging
 import socket
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -122,6 +127,8 @@ PROGRESS_JOBS = frozenset({"county_export"})
 #: Default of JOBS_SCHEDULE: job → "daily", "workdays", "monthly", seconds, or "off".
 DEFAULT_SCHEDULE: dict[str, Any] = {"escalate": "workdays", "deem_accepted": "daily", "monthly_report": "monthly",
                                     "outbox_relay": 60, "remind": "workdays"}
+#: Dramatiq's queue of every job (Redis list ``<prefix>-jobs:govkit``).
+QUEUE = "govkit"
 #: How long a task's progress stays in Redis.
 TASK_SECONDS = 7 * 86400
 
@@ -144,6 +151,23 @@ def period_of(spec: Any, now: datetime) -> tuple[str, int] | None:
                         "或正的秒数。")
 
 
+class _Broker(RedisBroker):
+    """Dramatiq's Redis broker, whose queue maintenance — giving the unacknowledged messages of a worker that
+    has sent no heartbeat for ``heartbeat_timeout`` back to the queue — runs at least once per heartbeat timeout,
+    besides Dramatiq's own random chance (0.1 % of commands, i.e. rarely on a quiet queue): a worker killed
+    mid-job (SIGKILL, a lost machine) has its jobs run by another worker within about twice the timeout."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._maintained = time.monotonic()
+
+    def _should_do_maintenance(self, command: str) -> int:
+        if command not in ("ack", "nack") and time.monotonic() - self._maintained >= self.heartbeat_timeout / 1000:
+            self._maintained = time.monotonic()
+            return 1
+        return super()._should_do_maintenance(command)
+
+
 @dataclass
 class JobQueue:
     """One app's broker and actors (a worker runs them; a scheduler or command enqueues them)."""
@@ -155,9 +179,12 @@ class JobQueue:
 
     def __post_init__(self) -> None:
         self.redis = redis.Redis.from_url(self.url)
-        self.broker = RedisBroker(url=self.url, namespace=f"{self.prefix}-jobs")
+        heartbeat = float(self.settings.get("JOBS_WORKER_HEARTBEAT_SECONDS") or 60)
+        self.broker = _Broker(url=self.url, namespace=f"{self.prefix}-jobs", heartbeat_timeout=int(heartbeat * 1000))
+        #: job → the period this queue's last :meth:`tick` claimed for it (what the scheduler prints).
+        self.claimed: dict[str, str] = {}
         self.actors = {name: dramatiq.actor(self._runner(name), broker=self.broker, actor_name=f"govkit_{name}",
-                                            queue_name="govkit", max_retries=3, time_limit=3_600_000,
+                                            queue_name=QUEUE, max_retries=3, time_limit=3_600_000,
                                             throws=EXPECTED)
                        for name in JOBS}
 
@@ -171,7 +198,10 @@ class JobQueue:
     def _runner(self, name: str) -> Callable[..., None]:
         function = JOBS[name][0]
 
-        def run(task: str | None = None, **options: Any) -> None:
+        def run(task: str | None = None, run_id: str | None = None, **options: Any) -> None:
+            if run_id and self.redis.exists(self.key("done", run_id)):
+                log.info("任务 %s（%s）已运行过，跳过重复投递", name, run_id)
+                return  # run, then its worker died before acknowledging it: not twice
             if task:
                 options["progress"] = lambda done, total, stage: self._task(
                     task, state="running", done=done, total=total, stage=stage)
@@ -190,6 +220,8 @@ class JobQueue:
                 self._record(name, f"失败：{type(exc).__name__}: {exc}"[:500], ok=False, task=task)
                 raise
             log.info("任务 %s：%s", name, result)
+            if run_id:
+                self.redis.set(self.key("done", run_id), 1, ex=TASK_SECONDS)
             self._record(name, result, ok=True, task=task)
 
         run.__name__ = name
@@ -208,10 +240,21 @@ class JobQueue:
         self.redis.pipeline().hset(key, mapping={k: str(v) for k, v in fields.items()}).expire(
             key, TASK_SECONDS).execute()
 
+    def heartbeat(self, stop: Any) -> None:
+        """Until ``stop`` is set: tell Redis this worker is alive three times per heartbeat timeout, also while
+        all its threads run long jobs (Dramatiq's consumer beats only when it fetches), so no other worker takes
+        its jobs back; each beat may also run the queue maintenance (:class:`_Broker`)."""
+        interval = self.broker.heartbeat_timeout / 3000
+        while not stop.wait(interval):
+            try:
+                self.broker.do_qsize(QUEUE)
+            except redis.RedisError as exc:  # Redis restarting: the worker's own fetches beat again once it is back
+                log.warning("任务进程心跳失败：%s", exc)
+
     def send(self, name: str, **options: Any) -> None:
         if name not in self.actors:
             raise SettingsError(f"没有名为 {name} 的任务；可用：{'、'.join(self.actors)}。")
-        self.actors[name].send(**options)
+        self.actors[name].send(run_id=uuid.uuid4().hex, **options)
 
     def start(self, name: str, **options: Any) -> str:
         """Enqueue a job that reports progress; its task id (for :meth:`task`)."""
@@ -259,6 +302,7 @@ class JobQueue:
             if self.redis.set(self.key("period", name, period[0]), self.node, nx=True, ex=period[1]):
                 self.send(name)
                 enqueued.append(name)
+                self.claimed[name] = period[0]
         return enqueued
 
     def runs(self) -> dict[str, tuple[int, int, Mapping[str, Any] | None]]:
