@@ -127,6 +127,12 @@ def test_workdays_jobs_skip_the_days_the_calendar_says_are_not_working_days(make
         assert queue.tick(saturday + timedelta(days=7), swapped) == []  # once per period, as the others
     finally:
         queue.close()
+    bulk = queue_for(make_app(REDIS_URL=redis_url, JOBS_SCHEDULE={"county_export": "daily"}))
+    try:
+        with pytest.raises(SettingsError, match="county_export 不是定时任务"):
+            bulk.tick(monday)
+    finally:
+        bulk.close()
 
 
 @pytest.mark.both_backends  # the worker thread writes through its own connection

@@ -273,9 +273,11 @@ class JobQueue:
 
     def schedule(self) -> dict[str, Any]:
         configured = self.settings.get("JOBS_SCHEDULE") or {}
-        unknown = sorted(set(configured) - set(JOBS))
+        periodic = [name for name in JOBS if name not in PROGRESS_JOBS]  # a bulk job needs its arguments
+        unknown = sorted(set(configured) - set(periodic))
         if unknown:
-            raise SettingsError(f"JOBS_SCHEDULE 中的任务 {'、'.join(unknown)} 不存在；可用：{'、'.join(JOBS)}。")
+            raise SettingsError(f"JOBS_SCHEDULE 中的任务 {'、'.join(unknown)} 不是定时任务；"
+                                f"可用：{'、'.join(periodic)}。")
         return {**DEFAULT_SCHEDULE, **configured}
 
     def calendar(self) -> WorkingCalendar:
