@@ -17,7 +17,12 @@ round robin over the nodes, as a load balancer would. The test shows:
   every event delivered to RabbitMQ exactly once per key;
 * during that load the replica is killed and restarted while a reader keeps opening public pages on
   both nodes: every page answers 200 (from the primary while the replica is down), and the nodes read
-  from the replica again once it is back.
+  from the replica again once it is back;
+* the job queue: a scheduler per node (``govkit jobs scheduler``) enqueues a periodic job once per period for
+  the cluster, and one worker (``govkit jobs worker``), killed (SIGKILL) and restarted during the load, runs
+  every enqueued job once — none lost, none twice;
+* the inbound consumer (``govkit inbound consume``) takes a registration the provincial platform publishes
+  to RabbitMQ twice during the load (its own retry): one case, visible through both nodes.
 """
 from __future__ import annotations
 
@@ -35,6 +40,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
+import pika
+import redis
 import requests
 import sqlalchemy as sa
 
@@ -45,6 +52,8 @@ from tests.cases.test_outbox_amqp import take_all
 SYNC_SECONDS = 0.2
 LIFECYCLES = 24
 QUEUE = "province.cases"
+INBOUND = "province.inbound"
+JOB_PERIOD = 2  # seconds: deem_accepted enqueued once per 2 s period for the cluster
 
 
 def _seed(config: dict, url: str) -> dict:
@@ -155,6 +164,38 @@ def _lifecycle(balancer: RoundRobin, ids: dict) -> tuple[str, int | None]:
         return "failed", None
 
 
+def _govkit(args: list[str], env: dict, instance: Path) -> subprocess.Popen:
+    """A ``govkit`` command as its own process (a scheduler, a worker, the inbound consumer)."""
+    return subprocess.Popen([str(lb.BIN / "govkit"), *args], env={**os.environ, **env,
+                                                                 "GOVKIT_INSTANCE_PATH": str(instance)},
+                            cwd=instance.parent, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    """SIGTERM, wait, the output (SIGKILL after 30 s); "" when it was stopped before."""
+    if proc.stdout is None or proc.stdout.closed:
+        return ""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.communicate(timeout=30)[0].decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        return proc.communicate()[0].decode(errors="replace")
+
+
+def _publish_twice(url: str, message: dict) -> None:
+    """The provincial platform publishes one registration, then again (its own retry; another message id)."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    channel = connection.channel()
+    channel.queue_declare(INBOUND, durable=True)
+    for message_id in ("prov-1", "prov-1-retry"):
+        channel.basic_publish("", INBOUND, json.dumps(message, ensure_ascii=False).encode(),
+                              pika.BasicProperties(message_id=message_id, delivery_mode=2))
+    connection.close()
+
+
 def _replica_reads(url: str) -> int:
     """How often the replica has read the public list's table since it (re)started (its statistics start afresh
     when a killed server restarts)."""
@@ -179,20 +220,26 @@ def test_two_nodes_share_limits_sessions_calendar_and_deliver_every_event_once(
            "GOVKIT_CALENDAR_CACHE_SECONDS": "600", "GOVKIT_PROGRESS_RATE_LIMIT": "4 per minute",
            "GOVKIT_LOGIN_MAX_FAILURES": "3", "GOVKIT_AMQP_URL": rabbitmq_server.url, "GOVKIT_AMQP_QUEUE": QUEUE,
            "GOVKIT_OUTBOX_RELAY_SECONDS": "0.2", "GOVKIT_DATABASE_REPLICA_URL": standby_url,
-           "GOVKIT_REPLICA_CHECK_SECONDS": str(SYNC_SECONDS)}
+           "GOVKIT_REPLICA_CHECK_SECONDS": str(SYNC_SECONDS), "GOVKIT_AMQP_INBOUND_QUEUE": INBOUND,
+           "GOVKIT_JOBS_SCHEDULE": json.dumps({"deem_accepted": JOB_PERIOD, "escalate": "off", "remind": "off",
+                                               "monthly_report": "off", "outbox_relay": "off"}),
+           "GOVKIT_JOBS_SCHEDULER_TICK_SECONDS": "0.2", "GOVKIT_JOBS_WORKER_HEARTBEAT_SECONDS": "2"}
     ids = _seed({key.removeprefix("GOVKIT_"): value for key, value in env.items()} | {"INSTANCE_PATH": str(tmp_path)},
                 url)
     seeded = time.perf_counter() - started
     with ThreadPoolExecutor(3) as pool:
         replica_started = pool.submit(standby.start)
         a, b = pool.map(lambda name: Node(name, env, tmp_path).start(), ["a", "b"])
-    relay = subprocess.Popen([str(lb.BIN / "govkit"), "outbox", "relay", "--amqp", "--batch", "50"],
-                             env={**os.environ, **env, "GOVKIT_INSTANCE_PATH": str(tmp_path / "relay")},
-                             cwd=tmp_path, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    relay = _govkit(["outbox", "relay", "--amqp", "--batch", "50"], env, tmp_path / "relay")
+    schedulers = [_govkit(["jobs", "scheduler"], env, tmp_path / name) for name in ("a", "b")]  # one per node
+    workers = [_govkit(["jobs", "worker"], env, tmp_path / "worker")]
+    consumer = _govkit(["inbound", "consume"], env, tmp_path / "inbound")
+    jobs = redis.Redis.from_url(redis_url)
     engine = sa.create_engine(url)
     try:
         replica_started.result()  # raises here (nodes and relay stopped below) if pg_basebackup failed
-        print(f"\ncluster on loopback (PostgreSQL + replica, Redis, RabbitMQ, 2 gunicorn nodes, 1 relay): "
+        print(f"\ncluster on loopback (PostgreSQL + replica, Redis, RabbitMQ, 2 gunicorn nodes, 1 relay, "
+              f"2 job schedulers, 1 job worker, 1 inbound consumer): "
               f"database seeded in "
               f"{seeded:.1f} s, nodes serving at {time.perf_counter() - started:.1f} s; load average "
               f"{' '.join(open('/proc/loadavg').read().split()[:3])}")
@@ -258,6 +305,11 @@ def test_two_nodes_share_limits_sessions_calendar_and_deliver_every_event_once(
         print(f"closure day {first_due} entered on a: a deadline accepted on b moves {first_due} → {second_due}")
         assert second_due > first_due and second_due - first_due <= timedelta(days=4)
 
+        # -- the job queue is up before the load: a scheduler has enqueued a job and the worker has run it
+        deadline = time.monotonic() + 120
+        while not jobs.hget("govkit:jobs:runs", "deem_accepted") and time.monotonic() < deadline:
+            time.sleep(0.1)
+
         # -- a lifecycle load over both nodes; node a is killed and restarted in the middle
         balancer = RoundRobin([a, b], tokens)
         outcomes: list[tuple[str, int | None]] = []
@@ -280,7 +332,7 @@ def test_two_nodes_share_limits_sessions_calendar_and_deliver_every_event_once(
                 turn += 1
                 try:
                     status = requests.get((a, b)[turn % 2].base + "/public/disclosures", timeout=30).status_code
-                except requests.ConnectionError:  # node a down or killed mid-answer: not the replica's doing
+                except (requests.ConnectionError, requests.Timeout):  # node a down, killed mid-answer or booting
                     time.sleep(0.05)
                     continue
                 pages.append((time.perf_counter() - load_started, status))
@@ -293,6 +345,25 @@ def test_two_nodes_share_limits_sessions_calendar_and_deliver_every_event_once(
         deadline = time.monotonic() + 60
         while len(outcomes) < 4 and time.monotonic() < deadline:
             time.sleep(0.05)
+        # the platform publishes a registration twice; the job worker is killed (SIGKILL) and started again
+        _publish_twice(rabbitmq_server.url, {
+            "kind": "registration", "key": "prov-cluster-000001", "item_code": "000105001000",
+            "receiving_division_code": lb.VILLAGES[0], "received_at": "2026-12-05T09:30:00+08:00",
+            "applicant": {"name": "孙七", "id_number": lb.ID_NUMBER}})
+        worker_crash: dict[str, float] = {}
+
+        def kill_worker() -> None:  # SIGKILL while it holds a job (taken, not yet acknowledged), if within 2 periods
+            until = time.monotonic() + 5 * JOB_PERIOD
+            while time.monotonic() < until and not (held := jobs.eval(  # Dramatiq's sets of the workers' taken jobs
+                    "local n = 0 for _, w in ipairs(redis.call('zrange', KEYS[1], 0, -1)) do"
+                    " n = n + redis.call('scard', ARGV[1] .. w .. '.govkit') end return n",
+                    1, "govkit-jobs:__heartbeats__", "govkit-jobs:__acks__.")):
+                time.sleep(0.002)
+            os.killpg(workers[0].pid, signal.SIGKILL)
+            worker_crash.update(at=time.perf_counter() - load_started, held=held)
+            workers.append(_govkit(["jobs", "worker"], env, tmp_path / "worker"))
+
+        (worker_crasher := threading.Thread(target=kill_worker)).start()
         a.kill()
         killed_at = time.perf_counter() - load_started
         crash: dict[str, float] = {}
@@ -309,7 +380,7 @@ def test_two_nodes_share_limits_sessions_calendar_and_deliver_every_event_once(
         restarted_at = time.perf_counter() - load_started
         crasher.join(60)
         replica_down, replica_back = crash["down"], crash["back"]
-        for thread in threads:
+        for thread in threads + [worker_crasher]:
             thread.join(120)
         load_seconds = time.perf_counter() - load_started
         deadline = time.monotonic() + 15  # a node tries a replica it found down again within 5 s
@@ -329,6 +400,44 @@ def test_two_nodes_share_limits_sessions_calendar_and_deliver_every_event_once(
               f"pages {dict(Counter(status for _, status in pages))}, {len(while_down)} while it was down; "
               f"{scans} reads of gk_disclosure on the replica after its restart")
         assert {status for _, status in pages} == {200} and while_down and scans > 0
+
+        # -- the job queue: each period enqueued once by the two schedulers, each job run once by the worker
+        for scheduler in schedulers:
+            scheduler.send_signal(signal.SIGTERM)
+        periods = [re.findall(r"已放入队列：deem_accepted.*周期 (\d+)", _stop(s)) for s in schedulers]
+        claimed = [int(p) for found in periods for p in found]
+        deadline = time.monotonic() + 30  # the killed worker's jobs come back after its 2 s heartbeat
+        while time.monotonic() < deadline:
+            runs = int(jobs.hget("govkit:jobs:runs", "deem_accepted") or 0)
+            if runs >= len(claimed):
+                break
+            time.sleep(0.2)
+        failures = int(jobs.hget("govkit:jobs:failures", "deem_accepted") or 0)
+        print(f"jobs: 2 schedulers enqueued deem_accepted for {len(claimed)} periods of {JOB_PERIOD} s "
+              f"(a {len(periods[0])}, b {len(periods[1])}, {len(claimed) - len(set(claimed))} periods twice); "
+              f"worker killed at {worker_crash['at']:.1f} s holding {worker_crash['held']:.0f} job(s), started again; "
+              f"{runs} runs, {failures} failed, {len(claimed) - runs} lost")
+        assert len(claimed) >= 3 and len(set(claimed)) == len(claimed) and runs == len(claimed) and not failures
+        assert worker_crash["held"] >= 1  # killed while it had taken a job: that job ran once, on the new worker
+
+        # -- the inbound registration: one case, visible through both nodes
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                inbound = conn.execute(sa.text("SELECT case_id, status, error FROM gk_inbound_message")).all()
+            if inbound:
+                break
+            time.sleep(0.2)
+        with engine.connect() as conn:
+            applicants = conn.execute(sa.text("SELECT count(*) FROM gk_case WHERE applicant_name = '孙七'")).scalar()
+        [(inbound_case, inbound_status, error)] = inbound
+        seen = {node.name: requests.get(f"{node.base}/api/v1/case/{inbound_case}", timeout=30,
+                                        headers={"Authorization": f"Bearer {tokens['desk']}"}) for node in (a, b)}
+        numbers = {name: r.json()["result"]["number"] for name, r in seen.items() if r.status_code == 200}
+        print(f"inbound: a registration published twice → {applicants} case ({inbound_status}), "
+              f"{len(inbound)} record; through the nodes {({n: r.status_code for n, r in seen.items()})}")
+        assert applicants == 1 and inbound_status == "已处理", error
+        assert len(numbers) == 2 and len(set(numbers.values())) == 1
 
         # -- the database: every case one chain of events without repeats; done ones complete
         with engine.connect() as conn:
@@ -360,12 +469,10 @@ def test_two_nodes_share_limits_sessions_calendar_and_deliver_every_event_once(
     finally:
         for node in (a, b):
             node.kill(signal.SIGTERM)
-        relay.send_signal(signal.SIGTERM)
-        try:
-            output = relay.communicate(timeout=30)[0].decode(errors="replace")
-        except subprocess.TimeoutExpired:
-            os.killpg(relay.pid, signal.SIGKILL)
-            output = relay.communicate()[0].decode(errors="replace")
+        for proc in (*schedulers, *workers, consumer):
+            _stop(proc)
+        output = _stop(relay)
+        jobs.close()
         engine.dispose()
         standby.stop()
         print(f"relay: {output.strip().splitlines()[-1:] or output}; whole test {time.perf_counter() - started:.1f} s")

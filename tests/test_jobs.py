@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import dramatiq
 import pytest
 from click.testing import CliRunner
 
-from govkit.cases.calendar import WorkingCalendar
+from govkit.cases.calendar import DayOverride, WorkingCalendar
+from govkit.cases.models import OutboxMessage
+from govkit.online.models import Applicant, DevMessage
+from govkit.orm import utcnow
 from govkit.errors import SettingsError
 from govkit.hierarchy.scope import Scope
 from govkit.jobs import cli
@@ -16,11 +19,12 @@ from govkit.jobs.queue import period_of, queue_for
 from govkit.clock import local_date
 from govkit.supervision import orders
 from govkit.supervision.models import ESCALATED, SupervisionOrder
-from tests.publicity.world import make_world
+from tests.publicity.world import COUNTY, make_case, make_world
 
 #: 2026-12-05 15:30 UTC is 23:30 in Beijing; half an hour later the daily period turns.
 NOW = datetime(2026, 12, 5, 15, 30, tzinfo=timezone.utc)
-SCHEDULE = {"escalate": "daily", "deem_accepted": "daily", "monthly_report": "off", "outbox_relay": 60}
+SCHEDULE = {"escalate": "daily", "deem_accepted": "daily", "monthly_report": "off", "outbox_relay": 60,
+            "remind": "off"}
 
 
 def test_periods_follow_beijing_time_and_bad_schedules_are_refused():
@@ -68,7 +72,8 @@ def test_two_schedulers_enqueue_once_and_a_worker_escalates(app, db, make_app, r
             worker.stop()
         runs = two.runs()
         assert {name: count for name, (count, _, _) in runs.items()} == \
-            {"escalate": 1, "deem_accepted": 1, "monthly_report": 0, "outbox_relay": 1}
+            {"escalate": 1, "deem_accepted": 1, "monthly_report": 0, "outbox_relay": 1, "remind": 0,
+             "county_export": 0}
         assert runs["monthly_report"][1] == 1 and not runs["monthly_report"][2]["ok"]
         assert "区划 999999999999 不存在" in runs["monthly_report"][2]["result"]
         assert runs["escalate"][2]["node"] == "node-2" and "逾期督办单 1 件" in runs["escalate"][2]["result"]
@@ -84,7 +89,8 @@ def test_two_schedulers_enqueue_once_and_a_worker_escalates(app, db, make_app, r
 
 
 def test_scheduler_command_enqueues_a_period_once_and_status_reports(make_app, redis_url, monkeypatch):
-    node = make_app(REDIS_URL=redis_url, JOBS_SCHEDULE={"monthly_report": "off", "outbox_relay": "off"})
+    node = make_app(REDIS_URL=redis_url, JOBS_SCHEDULE={"monthly_report": "off", "outbox_relay": "off",
+                                                        "escalate": "daily", "remind": "off"})
     monkeypatch.setattr(cli, "make_app", lambda: node)
     monkeypatch.setattr(cli, "_stop_event", threading.Event)  # keep pytest's own signal handlers
     first = CliRunner().invoke(cli.jobs_group, ["scheduler", "--once"])
@@ -100,5 +106,86 @@ def test_scheduler_command_enqueues_a_period_once_and_status_reports(make_app, r
     queue = queue_for(node)
     try:
         assert queue.redis.llen("govkit-jobs:govkit") == 3
+    finally:
+        queue.close()
+
+
+def test_workdays_jobs_skip_the_days_the_calendar_says_are_not_working_days(make_app, redis_url):
+    """The escalation sweep runs on working days only (as the weekday cron line did); 调休 counts."""
+    queue = queue_for(make_app(REDIS_URL=redis_url, JOBS_SCHEDULE={
+        "escalate": "workdays", "deem_accepted": "daily", "monthly_report": "off", "outbox_relay": "off",
+        "remind": "workdays"}))
+    saturday, monday = NOW, NOW + timedelta(days=2)  # 2026-12-05 23:30 and 2026-12-07 23:30 in Beijing
+    try:
+        assert period_of("workdays", saturday) == ("2026-12-05", 2 * 86400)
+        assert queue.calendar().is_working_day(date(2026, 12, 5)) is False  # the app's own calendar
+        assert queue.tick(saturday) == ["deem_accepted"]
+        assert queue.tick(monday) == ["escalate", "deem_accepted", "remind"]
+        # a Saturday made a working day (调休) in the county's calendar: the sweep runs that day
+        swapped = WorkingCalendar(overrides=[DayOverride(date(2026, 12, 12), True, "调休上班")])
+        assert queue.tick(saturday + timedelta(days=7), swapped) == ["escalate", "deem_accepted", "remind"]
+        assert queue.tick(saturday + timedelta(days=7), swapped) == []  # once per period, as the others
+    finally:
+        queue.close()
+    bulk = queue_for(make_app(REDIS_URL=redis_url, JOBS_SCHEDULE={"county_export": "daily"}))
+    try:
+        with pytest.raises(SettingsError, match="county_export 不是定时任务"):
+            bulk.tick(monday)
+    finally:
+        bulk.close()
+
+
+@pytest.mark.both_backends  # the worker thread writes through its own connection
+def test_a_worker_reminds_applicants_and_exports_a_county_with_progress(app, db, make_app, redis_url, tmp_path,
+                                                                       monkeypatch):
+    world = make_world(db.session)
+    calendar = WorkingCalendar()
+    today = local_date()
+    soon = calendar.add_working_days(today, 1).due
+    due = make_case(db.session, world, number="621002100201000001", state="supplement")
+    later = make_case(db.session, world, number="621002100201000002", state="supplement")
+    due.supplement_due_date, later.supplement_due_date = soon, calendar.add_working_days(today, 6).due
+    due.applicant_phone = "13700000001"
+    db.session.add(Applicant(kind="person", name="欧阳秀英", id_number="62100219800101002X", phone="13700000002",
+                             phone_verified_at=utcnow()))  # the account's verified phone wins over the window's
+    sm = app.appbuilder.sm
+    sm.add_user("boss", "管理员", "", "boss@example.invalid", sm.find_role("Admin"), password="pw-123456")
+    db.session.commit()
+    node = make_app(REDIS_URL=redis_url, REMINDER_WORKING_DAYS=2)
+    queue = queue_for(node)
+    try:
+        queue.send("remind")
+        queue.send("remind")  # twice the same day (a second node, a retry): one message per case and period
+        queue.redis.set(queue.key("done", "run-finished"), 1)  # a message whose job ran, redelivered: not run again
+        queue.actors["remind"].send(run_id="run-finished")
+        task = queue.start("county_export", division=COUNTY, directory=str(tmp_path / "export"), admin="boss")
+        assert queue.task(task)["state"] == "queued"
+        worker = dramatiq.Worker(queue.broker, worker_threads=1, worker_timeout=50)
+        worker.start()
+        try:
+            queue.broker.join("govkit", timeout=30_000)
+            queue.send("outbox_relay")  # the relay delivers the reminder through the message channel
+            queue.broker.join("govkit", timeout=30_000)
+            worker.join()
+        finally:
+            worker.stop()
+        runs = queue.runs()
+        assert runs["remind"][0] == 2 and "已放入发件箱 0 条" in runs["remind"][2]["result"]
+        db.session.expire_all()
+        [row] = db.session.query(OutboxMessage).filter_by(topic="applicant.message").all()
+        assert row.sent_at is not None and row.payload["case_number"] == due.number
+        [sms] = db.session.query(DevMessage).all()
+        assert sms.phone == "13700000002" and sms.kind == "supplement" and "补正期限至" in sms.text
+        assert sms.case_number == due.number
+        progress = queue.task(task)
+        assert progress["state"] == "done" and progress["done"] == progress["total"] != "0"
+        assert f"区划 {COUNTY} 的数据已导出" in progress["result"]
+        assert (tmp_path / "export" / "manifest.json").is_file()
+        monkeypatch.setattr(cli, "make_app", lambda: node)
+        shown = CliRunner().invoke(cli.jobs_group, ["status", task])
+        assert shown.exit_code == 0 and "县级数据导出" in shown.output and "已完成" in shown.output, shown.output
+        assert "（100%）" in shown.output
+        unknown = CliRunner().invoke(cli.jobs_group, ["status", "nope"])
+        assert unknown.exit_code == 1 and "没有编号为 nope 的任务" in unknown.output
     finally:
         queue.close()

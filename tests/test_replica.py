@@ -212,10 +212,27 @@ def test_streaming_replica_serves_public_pages_staff_read_their_writes_and_a_sto
         public = lambda client: client.get("/public/disclosures").get_data(as_text=True)  # noqa: E731
         assert "公告甲（原文）" in public(anonymous)
 
+        # -- an idle primary whose insert position sits past a page header (a new WAL segment, nothing written
+        # since) is not "ahead" of a replica that has replayed everything: measured against the flush position
+        with primary.connect() as conn:
+            conn.execute(sa.text("SELECT pg_switch_wal()"))
+            insert, flushed = (replica.lsn(p) for p in conn.execute(sa.text(
+                "SELECT CAST(pg_current_wal_insert_lsn() AS text), CAST(pg_current_wal_flush_lsn() AS text)")).one())
+        deadline = time.monotonic() + 30
+        while (status := router.probe()).replayed < flushed:
+            assert time.monotonic() < deadline, "the replica did not replay the WAL switch"
+            time.sleep(0.05)
+        print(f"idle primary after a WAL switch: insert position {insert - flushed} bytes past the flushed one; "
+              f"replica measured up={status.up}, lag {status.lag} s")
+        assert insert > flushed and status.up and status.lag == 0.0
+
         # -- (a) replay paused, then a change on the primary: the public pages still show the replica's data
         with standby.connect() as conn:
             conn.execute(sa.text("SELECT pg_wal_replay_pause()"))
         with primary.connect() as conn:
+            # PostgreSQL's default (the suite's server runs with synchronous_commit=off): the commit returns once
+            # its WAL is flushed, which is what the replica can have — and what the lag is measured against
+            conn.execute(sa.text("SET synchronous_commit = on"))
             conn.execute(sa.text("UPDATE gk_disclosure SET title = '公告甲（修订）' WHERE id = :id"),
                          {"id": ids["first"]})
         listing, detail = public(anonymous), anonymous.get(f"/public/disclosures/{ids['first']}")

@@ -27,7 +27,7 @@ permissions, staff and session epochs, whose caches must never be filled from a 
 yet seen a logout or a role removal. Flushes and every other statement go to the primary.
 
 The lag is "how old is the newest data the replica lacks": 0 when the replica has replayed everything
-the primary had written when the check began (``pg_last_wal_replay_lsn() >= pg_current_wal_lsn()``),
+the primary had flushed when the check began (``pg_last_wal_replay_lsn() >= pg_current_wal_flush_lsn()``),
 else the age of the last transaction it replayed (``pg_last_xact_replay_timestamp()``). A replica whose
 replay is paused, or whose WAL receiver is cut off, therefore counts as lagging however idle it is.
 """
@@ -145,7 +145,7 @@ class ReplicaRouter:
     def probe(self) -> ReplicaStatus:
         """Measure now: is the replica a standby that answers, and how far behind the primary is it?"""
         try:
-            primary = lsn(self.wal_position())
+            primary = lsn(self.flushed_position())
             with self.replica.connect() as conn:
                 standby, replayed, lag = conn.execute(sa.text(
                     "SELECT pg_is_in_recovery(), CAST(pg_last_wal_replay_lsn() AS text),"
@@ -158,6 +158,13 @@ class ReplicaRouter:
         if replayed >= primary:
             return ReplicaStatus(True, 0.0, replayed)
         return ReplicaStatus(True, math.inf if lag is None else max(float(lag), 0.0), replayed)
+
+    def flushed_position(self) -> str:
+        """The primary's WAL flush position: what a replica can have replayed at most. (The insert position can sit
+        past a page header when the last record ended on a page boundary, or past a record not yet flushed, so
+        an idle primary's replica would never reach it and would count as lagging more and more.)"""
+        with self.primary.connect() as conn:
+            return conn.execute(sa.text("SELECT CAST(pg_current_wal_flush_lsn() AS text)")).scalar_one()
 
     def wal_position(self) -> str:
         """The primary's WAL insert position now: at or after the end of every commit that has returned."""
