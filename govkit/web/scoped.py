@@ -366,7 +366,10 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
         order = [column.desc(), pk.desc()] if descending else [column.asc(), pk.asc()]
         query = base.order_by(*order[:1 if column is pk else 2])
         if after is not None:
-            mark = session.query(column).filter(pk == after).scalar_subquery()
+            # The row sought past is read through the same filters: an id outside the scope (or the search) gives
+            # no position (an empty page), so nobody learns where another division's row sorts (by the id alone,
+            # the id is the position).
+            mark = base.with_entities(column).filter(pk == after).scalar_subquery()
             position = tuple_(column, pk) if column is not pk else pk
             value = tuple_(mark, literal(after)) if column is not pk else literal(after)
             query = query.filter(position < value if descending else position > value).limit(page_size + 1)

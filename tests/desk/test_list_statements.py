@@ -189,3 +189,29 @@ def test_a_deep_page_seeks_past_the_counted_rows_in_the_statements_of_a_first_pa
     assert newest in values and ("OFFSET" not in statement or values[-1] == 0), pages
     assert small == large <= 6, (family, seen)
     assert small <= first + 1, (family, seen_small)  # the seek costs no more than the page's own query
+
+
+def test_seeking_past_a_row_outside_the_scope_shows_nothing(app, world, db, overdue, user_client, monkeypatch):
+    """The row a seek link names is read through the list's own filters: the id of another county's case gives an
+    empty page, not the rows that sort after it (which would tell where that case sorts, e.g. by 申请人; sorted by
+    the id, the id itself is the position and tells nothing)."""
+    from govkit.cases.models import Case
+    from govkit.cases.views import CaseAdminView
+
+    monkeypatch.setattr(CaseAdminView, "list_count_cap", 5)
+    elsewhere = ensure_division(db.session, "621003101201")
+    first = db.session.scalar(select(Case).order_by(Case.id).limit(1))
+    other = Case(number="OTHER0001", progress_token=secrets.token_hex(8), state="accepted",
+                 implementation_id=world.implementation_id, accepting_division_id=elsewhere.id,
+                 accepting_division_code=elsewhere.code, current_division_id=elsewhere.id,
+                 current_division_code=elsewhere.code, implementing_division_code=elsewhere.code,
+                 applicant_name="李四", applicant_id_number="11010519491231002X", accepted_date=first.accepted_date,
+                 due_date=first.due_date, time_limit_days=15)
+    db.session.add(other)
+    db.session.commit()
+    client, _ = user_client("监察", COUNTY)
+    order = "&_oc_CaseAdminView=number&_od_CaseAdminView=desc"  # sorted by a NOT NULL column, not the id
+    inside = client.get(f"/cases/list/?after_CaseAdminView={first.id + 60}{order}").get_data(as_text=True)
+    assert "LATE0" in inside  # an in-scope row: the list goes on after it
+    html = client.get(f"/cases/list/?after_CaseAdminView={other.id}{order}").get_data(as_text=True)
+    assert "LATE0" not in html and "OTHER0001" not in html
