@@ -195,9 +195,23 @@ def seed(config: dict) -> dict:
     return ids
 
 
+def column_defaults(given) -> dict:
+    """The scalar Python defaults of gk_case's NOT NULL columns not in ``given`` (columns the model gained later)."""
+    from govkit.cases.models import Case
+
+    defaults = {}
+    for column in Case.__table__.columns:
+        if column.primary_key or column.nullable or column.name in given or column.server_default is not None:
+            continue
+        if column.default is not None:
+            defaults[column.name] = column.default.arg if column.default.is_scalar else column.default.arg(None)
+    return defaults
+
+
 def case_rows(n: int, ids: dict, seed_value: int = 7):
     """Generate ``n`` finished-or-running cases over two years (no commit of data files)."""
     rng = random.Random(seed_value)
+    extra = None
     codes = list(ids["villages"])
     today = date.today()
     per_day: dict[tuple[str, date], int] = {}
@@ -212,7 +226,7 @@ def case_rows(n: int, ids: dict, seed_value: int = 7):
         done = rng.random() < 0.9
         state = "delivered" if done else rng.choice(["accepted", "forwarded", "signed", "assigned", "in_review"])
         at_town = done or state in ("signed", "assigned", "in_review")
-        yield {
+        row = {
             "number": f"{code}{day:%Y%m%d}{seq:04d}", "progress_token": f"bench{i:012d}", "state": state,
             "version": 1, "implementation_id": ids["implementation"],
             "accepting_division_id": ids["villages"][code], "accepting_division_code": code,
@@ -227,6 +241,8 @@ def case_rows(n: int, ids: dict, seed_value: int = 7):
             "completed_date": accepted + timedelta(days=rng.randrange(1, 20)) if done else None,
             "decision": "approved" if done else None,
         }
+        extra = column_defaults(row) if extra is None else extra
+        yield {**row, **extra}
 
 
 def prefill(url: str, n: int, ids: dict) -> float:
@@ -251,7 +267,8 @@ def prefill(url: str, n: int, ids: dict) -> float:
                 columns = columns or list(chunk[0])
                 buffer = io.StringIO()
                 for r in chunk:
-                    buffer.write("\t".join("\\N" if r[c] is None else str(r[c]) for c in columns) + "\n")
+                    buffer.write("\t".join("\\N" if r[c] is None else json.dumps(r[c]) if isinstance(r[c], (list, dict))
+                                            else str(r[c]) for c in columns) + "\n")
                 copy_sql = f"COPY gk_case ({', '.join(columns)}) FROM STDIN"
                 if hasattr(cursor, "copy_expert"):  # psycopg2
                     buffer.seek(0)
@@ -299,10 +316,29 @@ def free_port() -> int:
 
 
 def wsgi_app():
-    """gunicorn entry: ``bench.lifecycle_bench:wsgi_app()`` with GOVKIT_* environment."""
+    """gunicorn entry: ``bench.lifecycle_bench:wsgi_app()`` with GOVKIT_* environment (``BENCH_PROFILE_DIR``: a
+    cProfile of each worker's requests, written to ``<dir>/worker-<pid>.prof`` every 100 requests)."""
     from govkit.app import create_app
 
-    return create_app(load_entrypoints=False)
+    app = create_app(load_entrypoints=False)
+    folder = os.environ.get("BENCH_PROFILE_DIR")
+    if folder:
+        import cProfile  # deferred: only with --profile
+
+        profile, served, inner = cProfile.Profile(), [0], app.wsgi_app
+
+        def profiled(environ, start_response):
+            profile.enable()
+            try:
+                return inner(environ, start_response)
+            finally:
+                profile.disable()
+                served[0] += 1
+                if served[0] % 100 == 0:
+                    profile.dump_stats(os.path.join(folder, f"worker-{os.getpid()}.prof"))
+
+        app.wsgi_app = profiled
+    return app
 
 
 def serve(env: dict, port: int, workers: int, threads: int, worker_class: str = "gthread",
@@ -620,6 +656,9 @@ def run_backend(backend: str, args) -> bool:
         log(f"{backend}: pre-filled in {seconds:.0f} s")
         port = free_port()
         env = {f"GOVKIT_{k}": str(v) for k, v in config.items()}
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+            env["BENCH_PROFILE_DIR"] = str(args.profile.resolve())
         proc = serve(env, port, args.workers, args.threads, args.worker_class, args.server)
         log(f"{backend}: serving on {port}; driving {args.lifecycles} lifecycles")
         pg_root = postgres_root(pg.cluster.data) if pg is not None else None
@@ -668,6 +707,8 @@ def main() -> None:
     parser.add_argument("--pg-driver", default="psycopg", choices=("psycopg", "psycopg2"),
                         help="PostgreSQL driver of the served app (psycopg 3 is what postgresql:// selects)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (database) afterwards")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="write a cProfile of each server worker's requests into this folder (slows the run)")
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     failed = [backend for backend in backends if not run_backend(backend, args)]

@@ -229,6 +229,8 @@ PAGES = {
     SUPERVISOR: [
         ("/cases/list/", "/plaincaseview/list/", "case_list"),
         ("/cases/list/?_flt_0_state=accepted", "/plaincaseview/list/?_flt_0_state=accepted", "case_list_state"),
+        ("/cases/list/?after_CaseAdminView={deep}", "/plaincaseview/list/?page_PlainCaseView={deep_page}",
+         "case_list_deep"),
         ("/desk/queue/due", None, "queue_due"),
         ("/supervision/cards", None, "cards"),
         ("/supervision/rates?days=90", None, "rates90"),
@@ -238,6 +240,8 @@ PAGES = {
     ],
     "desk": [
         ("/cases/list/", "/plaincaseview/list/", "case_list"),
+        ("/cases/list/?after_CaseAdminView={deep}", "/plaincaseview/list/?page_PlainCaseView={deep_page}",
+         "case_list_deep"),
         ("/desk/queue/intake", None, "queue_intake"),
         ("/desk/queue/due", None, "queue_due"),
         ("/", None, "badges"),
@@ -245,7 +249,12 @@ PAGES = {
 }
 
 
-def raw_queries(app, username: str):
+def deep_id(n: int) -> int:
+    """The case a deep list page seeks past: the middle of the table (FAB reaches it with OFFSET n / 2)."""
+    return n // 2
+
+
+def raw_queries(app, username: str, deep: int):
     """``{name: callable(session)}``: each page's data query alone (the statement govkit's code builds)."""
     from sqlalchemy import func, select
 
@@ -262,16 +271,18 @@ def raw_queries(app, username: str):
     today, settings = wf.today(), wf.settings
     scope = actor.scope
 
-    def case_list(s, state=None):
+    def case_list(s, state=None, after=None):
         query = select(Case).where(case_scope_clause(scope))
         if state:
             query = query.where(Case.state == state)
-        s.execute(query.order_by(Case.id.desc()).limit(25)).all()
+        page = query.where(Case.id < after) if after else query
+        s.execute(page.order_by(Case.id.desc()).limit(26 if after else 25)).all()
         s.scalar(select(func.count()).select_from(query.limit(1001).subquery()))  # the bounded count
 
     return actor, {
         "case_list": lambda s: case_list(s),
         "case_list_state": lambda s: case_list(s, "accepted"),
+        "case_list_deep": lambda s: case_list(s, after=deep),
         "queue_due": lambda s: queue_page(s, actor, "due", today, settings, limit=51),
         "queue_intake": lambda s: queue_page(s, actor, "intake", today, settings, limit=51),
         "cards": lambda s: card_counts(s, scope, today, settings),
@@ -316,8 +327,8 @@ def count_statements(app, fn) -> int:
     return len(seen)
 
 
-def explain(url: str, actor) -> list[str]:
-    """EXPLAIN ANALYZE of the list's bounded count and first page, and of the state filter."""
+def explain(url: str, actor, deep: int) -> list[str]:
+    """EXPLAIN ANALYZE of the list's bounded count and first page, of the state filter and of a deep page (seek)."""
     import sqlalchemy as sa
     from sqlalchemy import literal_column, select
 
@@ -332,6 +343,8 @@ def explain(url: str, actor) -> list[str]:
         "first page": select(Case.id).where(case_scope_clause(actor.scope)).order_by(Case.id.desc()).limit(25),
         "state filter, first page": select(Case.id).where(case_scope_clause(actor.scope), Case.state == "accepted")
         .order_by(Case.id.desc()).limit(25),
+        f"deep page: seek past case {deep:,} (no OFFSET)": select(Case.id).where(
+            case_scope_clause(actor.scope), Case.id < deep).order_by(Case.id.desc()).limit(26),
     }
     with engine.connect() as conn:
         for label, query in queries.items():
@@ -375,9 +388,11 @@ def run_size(cluster: Cluster, n: int, args) -> dict:
     results = {}
     engine = sa.create_engine(url)
     for username, pages in PAGES.items():
-        actor, raws = raw_queries(app, username)
+        actor, raws = raw_queries(app, username, deep_id(n))
         client = login(app, username)
-        for path, fab_path, raw_name in pages:
+        for shape, fab_path, raw_name in pages:
+            path = shape.format(deep=deep_id(n))
+            fab_path = fab_path and fab_path.format(deep_page=(n - deep_id(n)) // 25)
             def get(p=path):
                 response = client.get(p)
                 assert response.status_code == 200, (p, response.status_code)
@@ -395,7 +410,7 @@ def run_size(cluster: Cluster, n: int, args) -> dict:
             if raw_name:
                 with Session(engine) as session:
                     raw_ms, _ = timed(lambda: raws[raw_name](session), args.requests, args.rounds)
-            results[(username, path)] = dict(ms=ms, rounds=rounds, statements=statements, fab_ms=fab_ms,
+            results[(username, shape)] = dict(ms=ms, rounds=rounds, statements=statements, fab_ms=fab_ms,
                                              fab_statements=fab_statements, raw_ms=raw_ms, load=load())
             fab = f"FAB {fab_ms:7.1f} ms ({fab_statements} st) ×{fab_ms / ms:5.1f} faster" if fab_ms else ""
             raw = f"raw {raw_ms:7.1f} ms, page/raw {ms / raw_ms:5.2f}" if raw_ms else ""
@@ -418,7 +433,7 @@ def run_size(cluster: Cluster, n: int, args) -> dict:
             print(f"  {n:>9,} {username:<7} menu badges: uncached {cold:.1f} ms, cached {warm:.3f} ms  {load()}")
         if args.explain:
             print(f"  EXPLAIN ({n:,} cases, {username}):")
-            print("\n".join(explain(url, actor)))
+            print("\n".join(explain(url, actor, deep_id(n))))
     engine.dispose()
     return results
 

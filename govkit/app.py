@@ -30,6 +30,7 @@ from govkit.plugins import GovkitPluginManager, build_plugin_manager
 from govkit.sqlite_writers import QueuedWriterConnection
 from govkit.web.actor import request_username
 from govkit.web.headers import init_headers
+from govkit.web.menu import init_menu
 from govkit.web.protect import bearer_authenticates
 from govkit.state import GovkitState, get_state  # noqa: F401  (get_state: importers move to govkit.state)
 from govkit.web import replica, shared, wellformed
@@ -226,6 +227,7 @@ def create_app(
     auth_sessions.init_sessions(app)
     accounts.init_accounts(app)
     init_headers(app)
+    init_menu(app)
     _init_csrf(app)
     register_error_pages(app)
     with app.app_context():

@@ -131,6 +131,10 @@ class QueueLabel:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, QueueLabel) and other.queue == self.queue
 
+    def cache_key(self) -> int | None:
+        """What the label shows changes with the count (the menu cache keys on it, govkit.web.menu)."""
+        return menu_counts().get(self.queue)
+
     def __str__(self) -> str:
         count = menu_counts().get(self.queue)
         return f"{self.text} ({count})" if count else self.text

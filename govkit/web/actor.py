@@ -13,11 +13,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from govkit.auth.cache import TTLCache, generation
 from govkit.cases.workflow import Actor
 from govkit.db import db
 from govkit.errors import OutOfScope
 from govkit.hierarchy.models import Division, Staff
 from govkit.hierarchy.scope import ADMIN_ROLE, Scope
+from govkit.state import get_state
 
 #: Where :func:`request_actor` keeps the actor: the WSGI environ, not ``g`` (in tests one app
 #: context, so one ``g``, spans several requests of different users).
@@ -45,6 +47,29 @@ def actor_of_user(user: Any, session: Session | None = None) -> Actor:
     return Actor(user.id, name, roles, scope, row[1] if row else None)
 
 
+def auth_caches() -> tuple[TTLCache, TTLCache]:
+    """(verified tokens, actors by user id) of the current app; see govkit.auth.cache."""
+    state = get_state(current_app)
+    caches = state.cache.get("api_auth")
+    if caches is None:
+        ttl = float(state.settings.get("AUTH_CACHE_SECONDS", 30))
+        caches = state.cache.setdefault("api_auth", (TTLCache(ttl), TTLCache(ttl)))
+    return caches
+
+
+def session_actor(user: Any) -> Actor:
+    """:func:`actor_of_user` of a signed-in user from the per-worker actor cache (the one bearer tokens use:
+    dropped when a user, role, staff or division row changes, :mod:`govkit.auth.cache`, and after
+    ``AUTH_CACHE_SECONDS``), rebuilt when the roles this request loaded with the user differ from it."""
+    actors = auth_caches()[1]
+    actor = actors.get(user.id)
+    if actor is None or actor.roles != frozenset(r.name for r in user.roles):
+        gen = generation()  # a change flushed while building makes the entry stale at once
+        actor = actor_of_user(user)
+        actors.put(user.id, actor, gen=gen)
+    return actor
+
+
 def request_actor() -> Actor:
     """The logged-in user (browser session or JWT) as an Actor, built once per request.
 
@@ -57,7 +82,7 @@ def request_actor() -> Actor:
     user = current_app.appbuilder.sm.current_user  # browser session or JWT
     if user is None:
         raise OutOfScope("请先登录。")
-    actor = actor_of_user(user)
+    actor = session_actor(user)
     request.environ[ENVIRON_KEY] = actor
     return actor
 

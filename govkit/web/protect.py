@@ -17,23 +17,11 @@ from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_login import current_user
 from jwt.exceptions import PyJWTError
 
-from govkit.auth.cache import TTLCache
 from govkit.auth.permissions import role_permissions, roles_allow  # noqa: F401  (role_permissions re-exported)
 from govkit.cases.workflow import Actor
 from govkit.db import db
 from govkit.errors import GovkitError
-from govkit.state import get_state
-from govkit.web.actor import ENVIRON_KEY, actor_of_user
-
-
-def auth_caches() -> tuple[TTLCache, TTLCache]:
-    """(verified tokens, actors by user id) of the current app; see govkit.auth.cache."""
-    state = get_state(current_app)
-    caches = state.cache.get("api_auth")
-    if caches is None:
-        ttl = float(state.settings.get("AUTH_CACHE_SECONDS", 30))
-        caches = state.cache.setdefault("api_auth", (TTLCache(ttl), TTLCache(ttl)))
-    return caches
+from govkit.web.actor import ENVIRON_KEY, actor_of_user, auth_caches, session_actor  # noqa: F401  (re-exported)
 
 
 def bearer_actor() -> Actor | None:
@@ -97,7 +85,7 @@ def protect_cached(view):
         if current_user.is_authenticated and not has_bearer():
             if not getattr(current_user, "is_active", True):
                 return self.response_401()
-            actor = actor_of_user(current_user)
+            actor = session_actor(current_user)
         else:
             try:
                 actor = bearer_actor()

@@ -28,23 +28,27 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
-from flask import Response, abort, request, stream_with_context
+from flask import Response, abort, current_app, g, request, stream_with_context
 from flask_appbuilder import ModelRestApi, ModelView, expose, has_access
-from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.filters import BaseFilter, Filters
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_appbuilder.widgets import ListWidget
 from markupsafe import escape
-from sqlalchemy import func, literal_column, or_, select, text
+from sqlalchemy import func, literal, literal_column, or_, select, text, tuple_
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
+from govkit.auth.cache import TTLCache, generation
 from govkit.errors import GovkitError, OutOfScope
 from govkit.hierarchy.models import Division, Staff
 from govkit.hierarchy.scope import Scope
 from govkit.labels import is_division_column, prime_division_names
 from govkit.spreadsheet import csv_row
+from govkit.state import get_state
+from govkit.web.fastlist import CachedSearchWidget, FastListWidget, link_with
 from govkit.web.scope import FilterCodeInScope, FilterDivisionIdInScope, current_scope
 from govkit.web.wellformed import unknown_reference
 
@@ -267,25 +271,113 @@ def eager_options(model: type, columns: list[str]) -> list[Any]:
     return options
 
 
-def list_page(datamodel: Any, filters: Any, order_column: str, order_direction: str, page: int | None,
-              page_size: int, columns: list[str], cap: int = LIST_COUNT_CAP) -> tuple[ListTotal, list[Any]]:
+#: Seconds a list's planner estimate ("约 98 万") is reused by a worker for the same filters.
+ESTIMATE_SECONDS = 60.0
+
+
+def _estimates() -> TTLCache:
+    cache = get_state(current_app).cache
+    return cache.get("list_estimates") or cache.setdefault("list_estimates", TTLCache(ESTIMATE_SECONDS, 1024))
+
+
+def prime_names_cached(codes: Iterable[str | None]) -> None:
+    """:func:`~govkit.labels.prime_division_names` through a per-worker cache of division names (dropped with
+    the auth caches when a division changes, :mod:`govkit.auth.cache`; ``AUTH_CACHE_SECONDS`` at most): a list
+    page usually needs no name query at all."""
+    state = get_state(current_app)
+    cache = state.cache.get("division_names")
+    if cache is None:
+        cache = state.cache.setdefault("division_names", TTLCache(float(state.settings.get("AUTH_CACHE_SECONDS", 30))))
+    codes = {c for c in codes if c and isinstance(c, str)}
+    names = g.setdefault("govkit_division_names", {})
+    for code in codes - set(names):
+        name = cache.get(code)
+        if name is not None:
+            names[code] = name
+    missing = codes - set(names)
+    if missing:
+        gen = generation()
+        prime_division_names(missing)
+        for code in missing:
+            cache.put(code, names[code], gen=gen)
+
+
+def _filtered(datamodel: Any, pairs: list[tuple[Any, Any]]) -> Any:
+    """The model's query with FAB filters applied directly (FAB's own path rebuilds its filter table for every
+    column of the model, three times a page); None when a filter names a related column (FAB joins those)."""
+    if any("." in flt.column_name for flt, _ in pairs):
+        return None
+    query = datamodel.session.query(datamodel.obj)
+    for flt, values in pairs:
+        if isinstance(values, list) and flt.arg_name not in {"in", "not_in"}:
+            for value in values:
+                query = flt.apply(query, value)
+        else:
+            query = flt.apply(query, values)
+    return query
+
+
+def seek_column(datamodel: Any, order_column: str) -> Any:
+    """The column a list can seek on past the bounded count: a NOT NULL column of the model's own table (with the
+    primary key as tie-breaker, the order is total and index-backed), else None (deep pages are not served)."""
+    pk = datamodel.get_pk()
+    if pk is None or "." in order_column:
+        return None
+    column = sa_inspect(datamodel.obj).columns.get(order_column) if order_column else pk
+    if column is None or column.nullable and column is not pk:
+        return None
+    return getattr(datamodel.obj, column.key)
+
+
+def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str, order_direction: str,
+              page: int | None, page_size: int, columns: list[str], cap: int = LIST_COUNT_CAP,
+              after: int | None = None) -> tuple[ListTotal, list[Any]]:
     """``(total, rows)`` of one list page in a constant number of statements: a count bounded to ``cap`` + 1 rows
     (never an exact COUNT over a million), the page with its related columns eager-loaded, and — only when the
-    cap is reached on PostgreSQL — the planner's row estimate."""
+    cap is reached on PostgreSQL, once a minute per worker and filter — the planner's row estimate.
+
+    ``filters`` are ``(FAB filter, value)`` pairs (the view's base filters and the search). With ``after`` (the
+    primary key of the last row of the previous page) the page seeks instead of skipping rows: ``WHERE (sort
+    column, pk) < (that row's values)`` on the sort column and pk's index, as deep as the list goes, at the
+    cost of the first page; ``page_size`` + 1 rows are read so the caller knows whether another page follows."""
     session = datamodel.session
-    base = datamodel._apply_inner_all(session.query(datamodel.obj), filters, aliases_mapping={})
+    base = _filtered(datamodel, filters)
+    if base is None:  # a related-column filter: FAB's query builder joins it
+        joined = Filters(datamodel.filter_converter_class, datamodel)
+        joined.add_filter_list([(flt.column_name, flt.__class__, value) for flt, value in filters])
+        base = datamodel._apply_inner_all(session.query(datamodel.obj), joined, aliases_mapping={})
     bounded = base.with_entities(literal_column("1")).limit(cap + 1).subquery()
     count = session.query(func.count()).select_from(bounded).scalar() or 0
     estimate = None
     capped = count > cap
     if capped and session.get_bind().dialect.name == "postgresql":
         statement = base.with_entities(literal_column("1")).statement
-        compiled = statement.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
-        plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()
-        plan = json.loads(plan) if isinstance(plan, str) else plan
-        estimate = int(plan[0]["Plan"]["Plan Rows"])
-    query = datamodel.apply_all(session.query(datamodel.obj), filters, order_column, order_direction, page=page,
-                                page_size=page_size)
+        compiled = str(statement.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+        estimate = _estimates().get(compiled)
+        if estimate is None:
+            plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            estimate = int(plan[0]["Plan"]["Plan Rows"])
+            _estimates().put(compiled, estimate)
+    column = seek_column(datamodel, order_column)
+    if column is not None:
+        pk = getattr(datamodel.obj, datamodel.get_pk().key)
+        descending = order_direction != "asc" if order_column else False  # FAB: a named column sorts desc
+        order = [column.desc(), pk.desc()] if descending else [column.asc(), pk.asc()]
+        query = base.order_by(*order[:1 if column is pk else 2])
+        if after is not None:
+            # The row sought past is read through the same filters: an id outside the scope (or the search) gives
+            # no position (an empty page), so nobody learns where another division's row sorts (by the id alone,
+            # the id is the position).
+            mark = base.with_entities(column).filter(pk == after).scalar_subquery()
+            position = tuple_(column, pk) if column is not pk else pk
+            value = tuple_(mark, literal(after)) if column is not pk else literal(after)
+            query = query.filter(position < value if descending else position > value).limit(page_size + 1)
+        else:
+            query = query.offset((page or 0) * page_size).limit(page_size)
+    else:
+        query = datamodel.apply_order_by(base, order_column, order_direction, add_pk=True)
+        query = datamodel.apply_pagination(query, page, page_size)
     rows = query.options(*eager_options(datamodel.obj, columns)).all()
     return ListTotal(count, capped, estimate), rows
 
@@ -293,35 +385,58 @@ def list_page(datamodel: Any, filters: Any, order_column: str, order_direction: 
 class FastListMixin:
     """FAB list pages without FAB's exact COUNT and per-row lazy loads (put it before ModelView in the bases).
 
-    ``list_count_cap`` rows are counted exactly; deep pages past it are not served (the page is clamped) —
-    narrow the list with a search instead. Related list columns are eager-loaded (:func:`eager_options`);
-    name extra paths a formatter reads in ``list_eager_columns``.
+    ``list_count_cap`` rows are counted exactly and reached by page number; past the cap the list goes on page
+    by page with a seek link (``after_<View>=<pk of the page's last row>``, :func:`list_page`) when it is sorted
+    by the primary key or a NOT NULL column (:func:`seek_column`) — otherwise deep pages are not served (the
+    page is clamped): narrow the list with a search instead. Related list columns are eager-loaded
+    (:func:`eager_options`); name extra paths a formatter reads in ``list_eager_columns``. The table renders
+    through :class:`govkit.web.fastlist.FastListWidget` unless the view names another ``list_widget``.
     """
 
     list_count_cap = LIST_COUNT_CAP
     list_eager_columns: list[str] = []
+
+    def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
+        widgets = super()._get_search_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
+        if not any(self.datamodel.is_relation(column) for column in self.search_columns):
+            # No related-model dropdown: the form reads the same for everybody (CachedSearchWidget).
+            widgets["search"] = CachedSearchWidget(widgets["search"], f"{type(self).__module__}.{type(self).__name__}")
+        return widgets
 
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="", page=None,
                          page_size=None, widgets=None, **kwargs):
         widgets = widgets or {}
         actions = actions or self.actions
         page_size = page_size or self.page_size
+        name = self.__class__.__name__
         if not order_column and self.base_order:
             order_column, order_direction = self.base_order
-        if page is not None and page * page_size > self.list_count_cap:
-            page = max(self.list_count_cap // page_size - 1, 0)  # no OFFSET deeper than the cap
-        joined = filters.get_joined_filters(self._base_filters)
-        count, rows = list_page(self.datamodel, joined, order_column, order_direction, page, page_size,
-                                list(self.list_columns) + list(self.list_eager_columns), self.list_count_cap)
+        seekable = seek_column(self.datamodel, order_column) is not None
+        after = request.args.get("after_" + name, "")
+        after = int(after) if seekable and after.isdigit() else None
+        last_page = max(-(-self.list_count_cap // page_size) - 1, 0)
+        if page is not None and page > last_page:
+            page = last_page  # no OFFSET deeper than the cap
+        pairs = list(zip(self._base_filters.filters, self._base_filters.values)) + \
+            list(zip(filters.filters, filters.values))
+        count, rows = list_page(self.datamodel, pairs, order_column, order_direction, None if after else page,
+                                page_size, list(self.list_columns) + list(self.list_eager_columns),
+                                self.list_count_cap, after)
+        more = after is not None and len(rows) > page_size
+        rows = rows[:page_size]
         pks = [self._serialize_pk_if_composite(pk) for pk in self.datamodel.get_keys(rows)]
+        seek = None
+        if seekable and rows and (more or after is None and count.capped and (page or 0) >= last_page):
+            seek = link_with(**{"after_" + name: self.datamodel.get_keys(rows)[-1], "page_" + name: None})
         coded = [c for c in self.list_columns if "." not in c and is_division_column(c)]
-        if coded:  # the names shown for division codes: one query for the page, not one per code
-            prime_division_names(getattr(row, c, None) for row in rows for c in coded)
-        widgets["list"] = self.list_widget(
-            label_columns=self.label_columns, include_columns=self.list_columns,
+        if coded:  # the names shown for division codes: from the worker's cache, or one query for the page
+            prime_names_cached(getattr(row, c, None) for row in rows for c in coded)
+        widget = FastListWidget if self.list_widget is ListWidget else self.list_widget
+        widgets["list"] = widget(
+            view=self, label_columns=self.label_columns, include_columns=self.list_columns,
             value_columns=self.datamodel.get_values(rows, self.list_columns), order_columns=self.order_columns,
             formatters_columns=self.formatters_columns, page=page, page_size=page_size, count=count, pks=pks,
-            actions=actions, filters=filters, modelview_name=self.__class__.__name__, **kwargs)
+            actions=actions, filters=filters, modelview_name=name, seek=seek, deep=after is not None, **kwargs)
         return widgets
 
 

@@ -133,3 +133,85 @@ def test_rates_page_figures_come_from_the_count_cache_until_a_case_changes(app, 
     # change): nothing per row.
     assert cold == warm + 3, seen
     assert counted(client, url)[0] == warm
+
+
+def _with_parameters(client, url):
+    """(statement, parameters) of one GET."""
+    from govkit.db import db
+
+    db.session.remove()
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return seen
+
+
+@pytest.mark.parametrize("family, view, url, model", [
+    ("scoped model view (related: department)", "govkit.publicity.views:RatingView",
+     "/admin/ratings/list/?psize_RatingView={size}&after_RatingView={after}", "govkit.publicity.models:Rating"),
+    ("case list (related: implementation)", "govkit.cases.views:CaseAdminView",
+     "/cases/list/?psize_CaseAdminView={size}&after_CaseAdminView={after}", "govkit.cases.models:Case"),
+])
+def test_a_deep_page_seeks_past_the_counted_rows_in_the_statements_of_a_first_page(
+        app, world, db, overdue, user_client, monkeypatch, family, view, url, model):
+    """Past the bounded count (here 5 rows) a list goes on with seek links: ``WHERE (sort column, id) < (the last
+    row's)`` instead of an OFFSET — a page of 10 and of 100 rows cost the same statements (≤ 6) however deep."""
+    import importlib
+
+    def load(path):
+        module, name = path.split(":")
+        return getattr(importlib.import_module(module), name)
+
+    monkeypatch.setattr(load(view), "list_count_cap", 5)
+    newest = db.session.scalar(select(load(model).id).order_by(load(model).id.desc()).limit(1))
+    client, _ = user_client("监察", COUNTY)
+    first, html_first, _ = statements(app, client, url.split("&after")[0].format(size=10))
+    assert "after_" in html_first and "…" not in html_first  # the counted pages, then a seek link
+    small, html_small, seen_small = statements(app, client, url.format(size=10, after=newest))
+    large, html_large, seen = statements(app, client, url.format(size=100, after=newest))
+    shown_small = html_small.count("LATE0") + html_small.count("评价")
+    shown_large = html_large.count("LATE0") + html_large.count("评价")
+    assert shown_large >= 100 > shown_small >= 10, family
+    assert "LATE0119" not in html_large and "评价119<" not in html_large  # the row sought past is not shown
+    assert 'class="active"><a href="#">…</a>' in html_large and f"after_{load(view).__name__}=" in html_large
+    pages = [(statement, parameters) for statement, parameters in _with_parameters(client, url.format(
+        size=100, after=newest)) if "ORDER BY" in statement and "ab_user" not in statement]
+    assert len(pages) == 1, pages  # one page query: it seeks past the given row, it does not skip rows
+    statement, parameters = pages[0]
+    values = list(parameters.values()) if isinstance(parameters, dict) else list(parameters)
+    assert newest in values and ("OFFSET" not in statement or values[-1] == 0), pages
+    assert small == large <= 6, (family, seen)
+    assert small <= first + 1, (family, seen_small)  # the seek costs no more than the page's own query
+
+
+def test_seeking_past_a_row_outside_the_scope_shows_nothing(app, world, db, overdue, user_client, monkeypatch):
+    """The row a seek link names is read through the list's own filters: the id of another county's case gives an
+    empty page, not the rows that sort after it (which would tell where that case sorts, e.g. by 申请人; sorted by
+    the id, the id itself is the position and tells nothing)."""
+    from govkit.cases.models import Case
+    from govkit.cases.views import CaseAdminView
+
+    monkeypatch.setattr(CaseAdminView, "list_count_cap", 5)
+    elsewhere = ensure_division(db.session, "621003101201")
+    first = db.session.scalar(select(Case).order_by(Case.id).limit(1))
+    other = Case(number="OTHER0001", progress_token=secrets.token_hex(8), state="accepted",
+                 implementation_id=world.implementation_id, accepting_division_id=elsewhere.id,
+                 accepting_division_code=elsewhere.code, current_division_id=elsewhere.id,
+                 current_division_code=elsewhere.code, implementing_division_code=elsewhere.code,
+                 applicant_name="李四", applicant_id_number="11010519491231002X", accepted_date=first.accepted_date,
+                 due_date=first.due_date, time_limit_days=15)
+    db.session.add(other)
+    db.session.commit()
+    client, _ = user_client("监察", COUNTY)
+    order = "&_oc_CaseAdminView=number&_od_CaseAdminView=desc"  # sorted by a NOT NULL column, not the id
+    inside = client.get(f"/cases/list/?after_CaseAdminView={first.id + 60}{order}").get_data(as_text=True)
+    assert "LATE0" in inside  # an in-scope row: the list goes on after it
+    html = client.get(f"/cases/list/?after_CaseAdminView={other.id}{order}").get_data(as_text=True)
+    assert "LATE0" not in html and "OTHER0001" not in html
