@@ -9,10 +9,14 @@ def register_settings():
         Setting("JOBS_SCHEDULE", dict, {},
                 "With REDIS_URL, `govkit jobs scheduler`: job → \"daily\" (after midnight, Beijing time), "
                 "\"monthly\", a number of seconds or \"off\"; unset jobs keep their default: escalate and "
-                "deem_accepted daily, monthly_report monthly, outbox_relay every 60 s."),
+                "deem_accepted daily, monthly_report monthly, outbox_relay every 60 s, partitions daily."),
         Setting("JOBS_SCHEDULER_TICK_SECONDS", float, 30.0,
                 "How often `govkit jobs scheduler` checks which periodic jobs are due."),
         Setting("JOBS_WORKER_THREADS", int, 2, "Threads of `govkit jobs worker` (jobs run in parallel)."),
+        Setting("PARTITION_MONTHS_AHEAD", int, 3,
+                "PostgreSQL: how many months after the current one have their partitions of the history tables "
+                "(case events, outbox, audit) created ahead by the `partitions` job and "
+                "`govkit db partitions ensure`."),
     ]
 
 

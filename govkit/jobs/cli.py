@@ -67,7 +67,8 @@ def scheduler_command(once: bool) -> None:
     queue.close()
 
 
-@jobs_group.command("send", help="立即把任务 NAME 放入队列（escalate、deem_accepted、monthly_report、outbox_relay）。")
+@jobs_group.command("send", help="立即把任务 NAME 放入队列（escalate、deem_accepted、monthly_report、"
+                    "outbox_relay、partitions）。")
 @click.argument("name", type=click.Choice(sorted(JOBS)))
 def send_command(name: str) -> None:
     queue = _queue()

@@ -10,7 +10,10 @@ Jobs (:data:`JOBS`) call the functions their commands call — no second impleme
 * ``monthly_report`` — :func:`govkit.supervision.cli.issue_monthly_report` (``govkit supervision report``):
   last month's report issued through the documents path (numbered once; a rerun returns the same copy);
 * ``outbox_relay`` — one :func:`govkit.cases.outbox.drain` to RabbitMQ (``AMQP_URL``) and the plugins' local
-  handlers (what ``govkit outbox relay --amqp`` sends in a loop; several relays skip each other's rows).
+  handlers (what ``govkit outbox relay --amqp`` sends in a loop; several relays skip each other's rows);
+* ``partitions`` — :func:`govkit.partitions.ensure_partitions` (``govkit db partitions ensure``): on PostgreSQL the
+  monthly partitions of the history tables for ``PARTITION_MONTHS_AHEAD`` months ahead, rows moved out of the
+  default partition; idempotent, a no-op on SQLite.
 
 Periodic jobs run once per cluster, not once per node: each scheduler tick computes every job's current
 period (``daily`` and ``monthly`` in Beijing time, or a number of seconds) and enqueues the job only if
@@ -38,6 +41,7 @@ from govkit.cases.workflow import Actor
 from govkit.db import db
 from govkit.errors import GovkitError, SettingsError
 from govkit.labels import LOCAL_TZ, local_date
+from govkit.partitions import ensure_partitions, is_postgres
 from govkit.state import get_state
 from govkit.supervision.cli import escalate_run, issue_monthly_report
 
@@ -82,16 +86,26 @@ def _outbox_relay(app: Flask) -> str:
     return f"已发送 {sent} 条，失败 {failed} 条"
 
 
+def _partitions(app: Flask) -> str:
+    connection = db.session.connection()
+    if not is_postgres(connection):
+        return "SQLite 不分区：跳过"
+    report = ensure_partitions(connection, months_ahead=int(get_state(app).settings["PARTITION_MONTHS_AHEAD"]))
+    db.session.commit()
+    return report.message()
+
+
 #: job name → (function(app, **options) → a Chinese summary, what it is).
 JOBS: dict[str, tuple[Callable[..., str], str]] = {
     "escalate": (_escalate, "自动升级督办（govkit supervision escalate）"),
     "deem_accepted": (_deem_accepted, "视为受理（govkit cases deem-accepted）"),
     "monthly_report": (_monthly_report, "电子监察月报（govkit supervision report）"),
     "outbox_relay": (_outbox_relay, "发件箱发送一批（govkit outbox relay --amqp）"),
+    "partitions": (_partitions, "提前创建历史表的月分区（govkit db partitions ensure）"),
 }
 #: Default of JOBS_SCHEDULE: job → "daily", "monthly", seconds, or "off".
 DEFAULT_SCHEDULE: dict[str, Any] = {"escalate": "daily", "deem_accepted": "daily", "monthly_report": "monthly",
-                                    "outbox_relay": 60}
+                                    "outbox_relay": 60, "partitions": "daily"}
 
 
 def period_of(spec: Any, now: datetime) -> tuple[str, int] | None:
