@@ -337,9 +337,12 @@ def detach_before(session: Session, before: date, *, tables: tuple[str, ...] = t
     before = _month_start(before)
     if before > _month_start(local_date()):
         raise ValueError(f"不能分离本月或以后的分区（{before:%Y-%m}）：只能归档已经过去的月份。")
+    tables = tuple(t for t in tables if is_partitioned(connection, t))
+    if not tables:
+        return []
     oldest = connection.execute(sa.text(" UNION ALL ".join(
         f"SELECT min({_q(PARTITIONED[t])} AT TIME ZONE :tz)::date FROM {_q(t + '_default')}"
-        for t in tables if is_partitioned(connection, t))), {"tz": str(LOCAL_TZ)}).scalars().all()
+        for t in tables)), {"tz": str(LOCAL_TZ)}).scalars().all()
     since = min([d for d in oldest if d is not None and d < before], default=None)
     if since is not None:  # rows of archived months waiting in the default partition go with their month
         ensure_partitions(connection, months_ahead=0, since=_month_start(since), today=_month_start(since))
