@@ -7,7 +7,9 @@ fsync and synchronous_commit on):
 
 1. create the schema and seed a county (1 township, 200 villages, a published item);
 2. pre-fill ``--prefill`` generated cases with bulk Core inserts (COPY on PostgreSQL),
-   spread over the villages and the last two years, then ANALYZE;
+   spread over the villages and the last two years, then ANALYZE — or, with ``--data DIR`` on
+   PostgreSQL, reuse (or build once, in SQL, with the cases' history in the month partitions of
+   gk_case_event) the database ``list_<prefill>`` of bench/list_bench.py's kept cluster;
 3. serve the app with gunicorn or granian (``--workers`` processes × ``--threads`` threads);
 4. drive ``--lifecycles`` lifecycles register → accept → forward → sign_for → assign →
    start_review → approve → complete → deliver from ``--clients`` concurrent keep-alive HTTP clients
@@ -139,14 +141,10 @@ class DurablePostgres:
 
 
 def create_schema(url: str) -> None:
-    import sqlalchemy as sa
+    """govkit's schema as ``govkit db upgrade`` makes it (on PostgreSQL the history tables partitioned by month)."""
+    from govkit.testing.databases import create_schema as create
 
-    import govkit.models  # noqa: F401
-    from govkit.db import metadata
-
-    engine = sa.create_engine(url)
-    metadata.create_all(engine)
-    engine.dispose()
+    create(url)
 
 
 def seed(config: dict) -> dict:
@@ -206,6 +204,20 @@ def column_defaults(given) -> dict:
         if column.default is not None:
             defaults[column.name] = column.default.arg if column.default.is_scalar else column.default.arg(None)
     return defaults
+
+
+def ids_of(url: str) -> dict:
+    """The ids :func:`seed` returned, read from a kept database."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        divisions = dict(conn.execute(sa.text("SELECT code, id FROM gk_division")).all())
+        implementation, department = conn.execute(sa.text(
+            "SELECT id, department_id FROM gk_implementation WHERE code = 'BENCH000105001000'")).one()
+    engine.dispose()
+    return {"implementation": implementation, "department": department, "township": divisions[TOWNSHIP],
+            "villages": {code: divisions[code] for code in VILLAGES}}
 
 
 def case_rows(n: int, ids: dict, seed_value: int = 7):
@@ -640,20 +652,40 @@ def run_backend(backend: str, args) -> bool:
     workdir = Path(tempfile.mkdtemp(prefix=f"govkit-bench-{backend}-"))
     pg = None
     proc = None
+    kept = None
     try:
-        if backend == "postgres":
+        built = False
+        if backend == "postgres" and args.data:
+            # A kept cluster (bench/list_bench.py --data DIR builds the same databases): started here with
+            # PostgreSQL's default durability; the database list_<N> is generated in SQL once, with its history.
+            from bench.list_bench import Cluster
+
+            kept = Cluster(args.data)
+            kept.start(durable=True)
+            url, built = kept.database(f"list_{args.prefill}")
+            url = url.replace("postgresql+psycopg://", f"postgresql+{args.pg_driver}://")
+        elif backend == "postgres":
             pg = DurablePostgres()
             url = pg.start().replace("postgresql+psycopg://", f"postgresql+{args.pg_driver}://")
         else:
             url = f"sqlite:///{workdir / 'bench.db'}"
-        log(f"{backend}: schema at {url}")
-        create_schema(url)
         config = {"DATABASE_URL": url, "INSTANCE_PATH": str(workdir / "instance"), "SECRET_KEY": "bench-secret",
                   "COUNTY_CODE": COUNTY, "WTF_CSRF_ENABLED": False}
-        ids = seed(config)
-        log(f"{backend}: pre-filling {args.prefill:,} cases")
-        seconds = prefill(url, args.prefill, ids)
-        log(f"{backend}: pre-filled in {seconds:.0f} s")
+        if built:
+            ids, seconds = ids_of(url), 0.0
+            log(f"{backend}: reusing the kept database at {url}")
+        else:
+            log(f"{backend}: schema at {url}")
+            create_schema(url)
+            ids = seed(config)
+            log(f"{backend}: pre-filling {args.prefill:,} cases")
+            if kept is not None:
+                from bench.list_bench import fill
+
+                seconds = fill(url, args.prefill, ids)
+            else:
+                seconds = prefill(url, args.prefill, ids)
+            log(f"{backend}: pre-filled in {seconds:.0f} s")
         port = free_port()
         env = {f"GOVKIT_{k}": str(v) for k, v in config.items()}
         if args.profile:
@@ -661,7 +693,8 @@ def run_backend(backend: str, args) -> bool:
             env["BENCH_PROFILE_DIR"] = str(args.profile.resolve())
         proc = serve(env, port, args.workers, args.threads, args.worker_class, args.server)
         log(f"{backend}: serving on {port}; driving {args.lifecycles} lifecycles")
-        pg_root = postgres_root(pg.cluster.data) if pg is not None else None
+        pg_root = (postgres_root(pg.cluster.data) if pg is not None
+                   else postgres_root(kept.pg.data) if kept is not None else None)
 
         def cpu_probe() -> tuple[float, float, float]:
             server = process_cpu(tree_pids(proc.pid))
@@ -688,6 +721,8 @@ def run_backend(backend: str, args) -> bool:
             proc.wait(timeout=30)
         if pg is not None:
             pg.stop()
+        if kept is not None:
+            kept.stop()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
@@ -709,6 +744,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (database) afterwards")
     parser.add_argument("--profile", type=Path, default=None,
                         help="write a cProfile of each server worker's requests into this folder (slows the run)")
+
+
+    parser.add_argument("--data", type=Path, default=None,
+                        help="PostgreSQL: keep the cluster here and reuse its database list_<prefill> "
+                             "(generated in SQL with its history, as bench/list_bench.py --data builds it)")
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     failed = [backend for backend in backends if not run_backend(backend, args)]

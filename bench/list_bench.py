@@ -5,7 +5,8 @@
 For each size: a database in one PostgreSQL cluster (``--data DIR`` keeps the cluster and its databases, so
 the 1M database is built once and reused by later runs), the lifecycle bench's county (1 township, 200
 villages, one item) and cases generated in SQL (``generate_series``: 90 % delivered, 10 % open, due dates over
-two years, so about a tenth of the rows are overdue), then ANALYZE. One govkit app serves, in-process through
+two years, so about a tenth of the rows are overdue) with their history (2–3 events a case in the month
+partitions of gk_case_event), then ANALYZE. One govkit app serves, in-process through
 Flask's test client (no HTTP server — server time only), govkit's pages and a **plain FAB ModelView over the
 same model** (``/plaincaseview/list/``, FAB's SQLAInterface, exact COUNT, lazy loads) registered in the same
 app, for a county supervisor (监察) and a village clerk (受理员). Per page it prints: the median of
@@ -62,7 +63,8 @@ class Cluster:
             self.pg.data = self.pg.dir / "data"
         self.pg.port = free_port()
 
-    def start(self) -> None:
+    def start(self, durable: bool = False) -> None:
+        """Start the server; ``durable``: PostgreSQL's default fsync and synchronous_commit (the lifecycle bench)."""
         pg = self.pg
         pg.dir.mkdir(parents=True, exist_ok=True)
         if pg._as_root:
@@ -70,8 +72,9 @@ class Cluster:
         if not (pg.data / "PG_VERSION").exists():
             pg._run(pg.initdb, "-D", str(pg.data), "-U", pg.user, "--auth=trust", "-E", "UTF8", "--locale=C")
         pg._run(pg.pg_ctl, "-D", str(pg.data), "-w", "-l", str(pg.dir / "log"), "-o",
-                f"-p {pg.port} -k {pg.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-                "-c full_page_writes=off -c shared_buffers=256MB -c max_wal_size=2GB", "start")
+                f"-p {pg.port} -k {pg.dir} -c listen_addresses=127.0.0.1 -c max_connections=100 "
+                + ("" if durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off ")
+                + "-c shared_buffers=256MB -c max_wal_size=2GB", "start")
 
     def database(self, name: str) -> tuple[str, bool]:
         """(url, already built) of database ``name``."""
@@ -131,15 +134,52 @@ def _defaults() -> tuple[str, str]:
     return "".join(", " + n for n in names), "".join(", " + v for v in values)
 
 
-def fill(url: str, n: int, ids: dict) -> float:
-    """``n`` generated cases in one INSERT … SELECT FROM generate_series (as bench/lifecycle_bench.py's rows)."""
+#: The history of a generated case (gk_case_event, partitioned by month on PostgreSQL): registered and accepted on
+#: its day, delivered on its completion day; about 2.9 events a case, spread over the two years the cases cover.
+HISTORY = """
+    INSERT INTO gk_case_event (case_id, action, from_state, to_state, actor_name, division_code, at, data)
+    SELECT c.id, s.action, s.from_state, s.to_state, '系统', c.accepting_division_code, s.at, '{}'
+    FROM gk_case c CROSS JOIN LATERAL (VALUES
+        ('register', NULL, 'registered', c.registered_at),
+        ('accept', 'registered', 'accepted', c.registered_at + interval '2 hours'),
+        ('deliver', 'completed', 'delivered', c.completed_date + interval '10 hours'))
+        AS s(action, from_state, to_state, at)
+    WHERE s.action <> 'deliver' OR c.completed_date IS NOT NULL"""
+
+
+def _secondary_indexes(conn, tables: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX …) of the indexes of ``tables`` that back no constraint (dropped while filling)."""
     import sqlalchemy as sa
+
+    return [tuple(row) for row in conn.execute(sa.text(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = ANY (CAST(:t AS regclass[])) AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) AND NOT c.relispartition"),
+        {"t": list(tables)})]
+
+
+def fill(url: str, n: int, ids: dict) -> float:
+    """``n`` generated cases in one INSERT … SELECT FROM generate_series (as bench/lifecycle_bench.py's rows),
+    and their history (:data:`HISTORY`) in the month partitions of gk_case_event.
+
+    Built like a bulk load: foreign-key checks off for the loading session (``session_replication_role``), the
+    secondary indexes dropped and built once at the end, the months' partitions created first."""
+    import sqlalchemy as sa
+
+    from govkit.partitions import ensure_partitions
 
     started = time.perf_counter()
     engine = sa.create_engine(url)
     villages = sorted(ids["villages"].items())
     extra_names, extra_values = _defaults()
     with engine.begin() as conn:
+        ensure_partitions(conn, since=date.today() - timedelta(days=800))
+    with engine.begin() as conn:
+        conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        conn.execute(sa.text("SET LOCAL maintenance_work_mem = '512MB'"))
+        indexes = _secondary_indexes(conn, ("gk_case", "gk_case_event"))
+        for name, _ in indexes:
+            conn.execute(sa.text(f'DROP INDEX "{name}"'))
         conn.execute(sa.text("CREATE TEMP TABLE v (k int PRIMARY KEY, code text, id int)"))
         conn.execute(sa.text("INSERT INTO v VALUES " + ",".join(
             f"({k}, '{code}', {vid})" for k, (code, vid) in enumerate(villages))))
@@ -166,6 +206,11 @@ def fill(url: str, n: int, ids: dict) -> float:
                          CURRENT_DATE - (1 + (i * 40503::bigint) % 730)::int AS day
                   FROM generate_series(1, {n}) AS i) AS g
             JOIN v ON v.k = g.i % {len(villages)}"""))
+        log(f"{n:,}: cases in {time.perf_counter() - started:.0f} s; their history ({load()})")
+        conn.execute(sa.text(HISTORY))
+        log(f"{n:,}: history in {time.perf_counter() - started:.0f} s; indexes ({load()})")
+        for _, definition in indexes:
+            conn.execute(sa.text(definition.replace(" ON ONLY ", " ON ")))  # a partitioned index: every partition
         conn.execute(sa.text("CREATE TABLE bench_built (size int)"))
         conn.execute(sa.text("INSERT INTO bench_built VALUES (:n)"), {"n": n})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

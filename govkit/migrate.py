@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 import govkit.models  # noqa: F401
 from govkit.db import create_engine, metadata
+from govkit.partitions import partition_history
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -47,6 +48,9 @@ class UpgradeResult:
 def upgrade(url: str, revision: str = "head") -> UpgradeResult:
     """Bring the database at ``url`` to ``revision``; then create plugin tables that are missing.
 
+    On PostgreSQL the history tables are then partitioned by month (:func:`govkit.partitions.partition_history`,
+    a no-op when they already are) with the partitions of this month and the next three.
+
     Plugin models mark their tables with ``__table_args__ = {"info": {"plugin": "name"}}``;
     they are created if absent (plugins own their later schema changes).
     """
@@ -58,6 +62,7 @@ def upgrade(url: str, revision: str = "head") -> UpgradeResult:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
             after = MigrationContext.configure(conn).get_current_revision()
+            partition_history(conn)  # PostgreSQL: history tables partitioned by month (a no-op once done)
         create_plugin_tables(engine)
     finally:
         engine.dispose()

@@ -24,7 +24,7 @@ from tests.publicity.world import COUNTY, make_case, make_world
 #: 2026-12-05 15:30 UTC is 23:30 in Beijing; half an hour later the daily period turns.
 NOW = datetime(2026, 12, 5, 15, 30, tzinfo=timezone.utc)
 SCHEDULE = {"escalate": "daily", "deem_accepted": "daily", "monthly_report": "off", "outbox_relay": 60,
-            "remind": "off"}
+            "remind": "off", "partitions": "daily"}
 
 
 def test_periods_follow_beijing_time_and_bad_schedules_are_refused():
@@ -57,10 +57,10 @@ def test_two_schedulers_enqueue_once_and_a_worker_escalates(app, db, make_app, r
     one, two = (queue_for(make_app(REDIS_URL=redis_url, JOBS_SCHEDULE=SCHEDULE)) for _ in range(2))
     one.node, two.node = "node-1", "node-2"
     try:
-        assert one.tick(NOW) == ["escalate", "deem_accepted", "outbox_relay"]
+        assert one.tick(NOW) == ["escalate", "deem_accepted", "outbox_relay", "partitions"]
         assert two.tick(NOW) == []  # the same period on the other node: nothing enqueued twice
         assert one.tick(NOW + timedelta(seconds=5)) == []
-        assert one.redis.llen("govkit-jobs:govkit") == 3  # Dramatiq's Redis queue holds each job once
+        assert one.redis.llen("govkit-jobs:govkit") == 4  # Dramatiq's Redis queue holds each job once
         one.send("monthly_report", division="999999999999")  # a mistake to fix: recorded, not retried
 
         worker = dramatiq.Worker(two.broker, worker_threads=2, worker_timeout=50)
@@ -73,16 +73,18 @@ def test_two_schedulers_enqueue_once_and_a_worker_escalates(app, db, make_app, r
         runs = two.runs()
         assert {name: count for name, (count, _, _) in runs.items()} == \
             {"escalate": 1, "deem_accepted": 1, "monthly_report": 0, "outbox_relay": 1, "remind": 0,
-             "county_export": 0}
+             "county_export": 0, "partitions": 1}
         assert runs["monthly_report"][1] == 1 and not runs["monthly_report"][2]["ok"]
         assert "区划 999999999999 不存在" in runs["monthly_report"][2]["result"]
         assert runs["escalate"][2]["node"] == "node-2" and "逾期督办单 1 件" in runs["escalate"][2]["result"]
+        assert runs["partitions"][2]["ok"] and ("跳过" in runs["partitions"][2]["result"]  # SQLite: no partitions
+                                                or "新建分区" in runs["partitions"][2]["result"])
         db.session.expire_all()
         assert db.session.get(SupervisionOrder, order.id).state == ESCALATED
         [county_order] = db.session.query(SupervisionOrder).filter_by(escalated_from_id=order.id).all()
         assert county_order.automatic and county_order.issuer_division_code == world.county.code
         # The next day is a new period: the scheduler enqueues the daily jobs again.
-        assert set(two.tick(NOW + timedelta(hours=1))) == {"escalate", "deem_accepted", "outbox_relay"}
+        assert set(two.tick(NOW + timedelta(hours=1))) == {"escalate", "deem_accepted", "outbox_relay", "partitions"}
     finally:
         one.close()
         two.close()
@@ -90,7 +92,8 @@ def test_two_schedulers_enqueue_once_and_a_worker_escalates(app, db, make_app, r
 
 def test_scheduler_command_enqueues_a_period_once_and_status_reports(make_app, redis_url, monkeypatch):
     node = make_app(REDIS_URL=redis_url, JOBS_SCHEDULE={"monthly_report": "off", "outbox_relay": "off",
-                                                        "escalate": "daily", "remind": "off"})
+                                                        "escalate": "daily", "remind": "off",
+                                                        "partitions": "off"})
     monkeypatch.setattr(cli, "make_app", lambda: node)
     monkeypatch.setattr(cli, "_stop_event", threading.Event)  # keep pytest's own signal handlers
     first = CliRunner().invoke(cli.jobs_group, ["scheduler", "--once"])

@@ -28,7 +28,7 @@ from govkit.listeners import Listeners
 from govkit.orm import BULK_CHANGES_KEY, utcnow
 
 __all__ = ["Audited", "AUDITED_TABLES", "APPEND_ONLY_TABLES", "record", "verify", "SESSION_LISTENERS",
-           "ChainProblem", "canonical", "entry_hash"]
+           "ChainProblem", "canonical", "entry_hash", "ARCHIVED"]
 
 #: Administrative tables audited without opting in: users, roles and their permissions, groups, API keys,
 #: staff, the division tree, centres, departments, organs, runtime settings, the working-day calendar, the catalog.
@@ -54,6 +54,9 @@ SECRET_COLUMNS = frozenset({"password", "key_hash", "lookup_hash"})
 #: it runs the same in the CLI and in jobs, where the key is absent.
 REQUEST_USER = "govkit_request_user"
 GENESIS = "0" * 64
+#: The action of the entry a detach of a history partition appends (govkit.partitions.detach_before); for the
+#: audit table its ``after`` holds ``last_seq`` and ``last_hash`` of the detached entries, where verify starts.
+ARCHIVED = "归档"
 _LOCK_KEY = 0x676B6175  # "gkau": the advisory lock that serializes appends on PostgreSQL
 
 
@@ -319,7 +322,7 @@ def verify(session: Session) -> tuple[int, list[ChainProblem]]:
     """Recompute the chain; return (entries checked, problems). An edited row fails its own hash, a deleted
     one leaves a gap in ``seq`` and a broken link, reordered rows break the links and their hashes."""
     problems: list[ChainProblem] = []
-    prev, expected, count = GENESIS, 1, 0
+    prev, expected, count = _start(session)
     for entry in session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)):
         count += 1
         if entry.seq != expected:
@@ -332,6 +335,23 @@ def verify(session: Session) -> tuple[int, list[ChainProblem]]:
     return count, problems
 
 
+def _start(session: Session) -> tuple[str, int, int]:
+    """(previous hash, expected seq, 0) the check starts from: the genesis, or — when the oldest entries were
+    detached for archive (PostgreSQL partitions) — the last seq and hash an archive entry recorded for exactly
+    the first entry still attached. The archive entry is itself in the chain checked after, so it cannot be
+    forged without breaking the chain; a start without one is reported as deleted entries."""
+    first = session.execute(sa.select(AuditEntry.seq, AuditEntry.prev_hash).order_by(AuditEntry.id).limit(1)).first()
+    if first is None or first.seq == 1:
+        return GENESIS, 1, 0
+    archived = session.scalars(sa.select(AuditEntry.after).where(
+        AuditEntry.action == ARCHIVED, AuditEntry.table_name == AuditEntry.__tablename__))
+    for after in archived:
+        boundary = json.loads(after or "{}")
+        if boundary.get("last_seq") == first.seq - 1 and boundary.get("last_hash") == first.prev_hash:
+            return first.prev_hash, first.seq, 0
+    return GENESIS, 1, 0
+
+
 def lock_down_statements(role: str) -> list[str]:
     """The PostgreSQL statements that leave ``role`` able to INSERT/SELECT but not UPDATE/DELETE/TRUNCATE the
     append-only tables (and everything else on the other tables). Run them as the tables' owner."""
@@ -342,4 +362,14 @@ def lock_down_statements(role: str) -> list[str]:
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
         f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {tables} FROM {quoted}",
         f"REVOKE UPDATE, DELETE, TRUNCATE ON {tables} FROM PUBLIC",
+        # Partitioned on PostgreSQL (govkit.partitions): the same for each partition and for the audit's seq table.
+        "DO $$ DECLARE t regclass; BEGIN FOR t IN SELECT i.inhrelid::regclass FROM pg_inherits i "
+        f"WHERE i.inhparent = ANY (ARRAY[{', '.join(repr(t) for t in APPEND_ONLY_TABLES)}]::regclass[]) "
+        "UNION ALL SELECT to_regclass('gk_audit_seq') WHERE to_regclass('gk_audit_seq') IS NOT NULL LOOP "
+        f"EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %s FROM %s', t, {_sql_literal(quoted)}); "
+        "END LOOP; END $$",
     ]
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -10,7 +10,7 @@ def register_settings():
                 "With REDIS_URL, `govkit jobs scheduler`: job → \"daily\" (after midnight, Beijing time), "
                 "\"workdays\" (daily, on the working days of govkit's calendar only), \"monthly\", a number of "
                 "seconds or \"off\"; unset jobs keep their default: escalate and remind on working days, "
-                "deem_accepted daily, monthly_report monthly, outbox_relay every 60 s."),
+                "deem_accepted daily, monthly_report monthly, outbox_relay every 60 s, partitions daily."),
         Setting("JOBS_SCHEDULER_TICK_SECONDS", float, 30.0,
                 "How often `govkit jobs scheduler` checks which periodic jobs are due."),
         Setting("JOBS_WORKER_THREADS", int, 2, "Threads of `govkit jobs worker` (jobs run in parallel)."),
@@ -20,6 +20,10 @@ def register_settings():
         Setting("REMINDER_WORKING_DAYS", int, 2,
                 "The `remind` job reminds applicants whose 补正 period ends within this many working days "
                 "(once per case and period, through the message channel)."),
+        Setting("PARTITION_MONTHS_AHEAD", int, 3,
+                "PostgreSQL: how many months after the current one have their partitions of the history tables "
+                "(case events, outbox, audit) created ahead by the `partitions` job and "
+                "`govkit db partitions ensure`."),
     ]
 
 

@@ -1,16 +1,20 @@
 """Core commands: init, db upgrade, create-admin, run, demo, plugins."""
 from __future__ import annotations
 
+import getpass
 import os
 import secrets
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from govkit.app import create_app, load_settings
 from govkit.auth.passwords import require_change as require_password_change
 from govkit.auth.roles import sync_roles
 from govkit.migrate import upgrade
+from govkit.partitions import detach_before, ensure_partitions, is_postgres, list_partitions, parse_month
 
 CONFIG_TEMPLATE = '''# govkit deployment configuration. Every key is documented in docs/configuration.md.
 # Environment variables GOVKIT_<KEY> override these values.
@@ -82,6 +86,87 @@ def db_upgrade(revision: str) -> None:
     with app.app_context():
         sync_roles(app.appbuilder)
     click.echo(result.message())
+
+
+@db_group.group("partitions")
+def partitions_group() -> None:
+    """PostgreSQL 分区历史表（办件事件、发件箱、审计日志按月分区）：查看、提前建分区、分离归档。"""
+
+
+def _partition_engine() -> tuple[sa.Engine, dict]:
+    settings, _ = load_settings()
+    url = settings["DATABASE_URL"] or _default_sqlite_url(settings)
+    engine = sa.create_engine(url)
+    if not _is_postgres_engine(engine):
+        engine.dispose()
+        raise click.ClickException("只有 PostgreSQL 的办件事件、发件箱和审计日志按月分区；SQLite 不分区，无需此命令。")
+    return engine, settings
+
+
+def _is_postgres_engine(engine: sa.Engine) -> bool:
+    with engine.connect() as connection:
+        return is_postgres(connection)
+
+
+@partitions_group.command("list")
+def partitions_list() -> None:
+    """List each table's monthly partitions (attached or detached) and the default partition's rows."""
+    engine, _ = _partition_engine()
+    try:
+        with engine.connect() as connection:
+            partitions = list_partitions(connection)
+    finally:
+        engine.dispose()
+    for p in partitions:
+        state = "已挂接" if p.attached else "已分离（待归档）"
+        rows = f"{p.rows} 行" if p.month is None else f"约 {p.rows} 行"
+        click.echo(f"{p.table}\t{p.label}\t{p.name}\t{state}\t{rows}")
+    if not partitions:
+        click.echo("没有分区表：请先运行 govkit db upgrade。")
+
+
+@partitions_group.command("ensure")
+@click.option("--ahead", type=int, default=None, help="提前创建的月数（默认 PARTITION_MONTHS_AHEAD）。")
+def partitions_ensure(ahead: int | None) -> None:
+    """Create this month's and the next months' partitions; move rows out of the default partition. Idempotent."""
+    engine, settings = _partition_engine()
+    months = int(settings["PARTITION_MONTHS_AHEAD"]) if ahead is None else ahead
+    try:
+        with engine.begin() as connection:
+            report = ensure_partitions(connection, months_ahead=months)
+    finally:
+        engine.dispose()
+    click.echo(report.message())
+
+
+@partitions_group.command("detach")
+@click.option("--before", "before_text", required=True, metavar="YYYY-MM",
+              help="分离这个月份之前（不含）的所有月分区。")
+@click.option("--table", "tables", multiple=True, type=click.Choice(["gk_case_event", "gk_outbox", "gk_audit_entry"]),
+              help="只分离这些表的分区（可重复；默认三张表都分离）。")
+def partitions_detach(before_text: str, tables: tuple[str, ...]) -> None:
+    """Detach (never drop) the monthly partitions before a month, for archive; each detach is audited.
+
+    The detached tables stay in the database: dump them (pg_dump -t) and drop them (docs/deployment.md)."""
+    try:
+        before = parse_month(before_text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--before") from None
+    engine, _ = _partition_engine()
+    try:
+        with Session(engine) as session:
+            session.info["govkit_actor"] = f"命令行 govkit db partitions detach（{getpass.getuser()}）"
+            try:
+                detached = detach_before(session, before, **({"tables": tables} if tables else {}))
+            except ValueError as exc:
+                raise click.ClickException(str(exc)) from None
+            session.commit()
+    finally:
+        engine.dispose()
+    for item in detached:
+        click.echo(f"已分离 {item.name}（{item.rows} 行）：表仍在数据库中，归档后可删除。")
+    click.echo(f"共分离 {len(detached)} 个分区（{before:%Y-%m} 之前）。" if detached
+               else f"{before:%Y-%m} 之前没有已挂接的月分区。")
 
 
 def _default_sqlite_url(settings) -> str:

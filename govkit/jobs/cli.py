@@ -73,7 +73,7 @@ def scheduler_command(once: bool) -> None:
 
 
 @jobs_group.command("send", help="立即把定时任务 NAME 放入队列（escalate、deem_accepted、monthly_report、outbox_relay、"
-                    "remind）。")
+                    "remind、partitions）。")
 @click.argument("name", type=click.Choice(sorted(set(JOBS) - PROGRESS_JOBS)))
 def send_command(name: str) -> None:
     queue = _queue()

@@ -15,6 +15,9 @@ Jobs (:data:`JOBS`) call the functions their commands call — no second impleme
   ``REMINDER_WORKING_DAYS`` working days (行政许可法第三十二条), through the outbox and the message channel;
 * ``county_export`` — :func:`govkit.jobs.county_export.export_county` (``govkit export county``), a bulk export
   whose progress (rows done of rows to do) is kept in Redis under a task id for ``govkit jobs status <id>``.
+* ``partitions`` — :func:`govkit.partitions.ensure_partitions` (``govkit db partitions ensure``): on PostgreSQL the
+  monthly partitions of the history tables for ``PARTITION_MONTHS_AHEAD`` months ahead, rows moved out of the
+  default partition; idempotent, a no-op on SQLite.
 
 Periodic jobs run once per cluster, not once per node: each scheduler tick computes every job's current
 period (``daily``, ``workdays`` and ``monthly`` in Beijing time, or a number of seconds) and enqueues the job only
@@ -54,6 +57,7 @@ from govkit.clock import LOCAL_TZ, local_date
 from govkit.errors import GovkitError, SettingsError
 from govkit.jobs.county_export import export_county
 from govkit.jobs.reminders import remind
+from govkit.partitions import ensure_partitions, is_postgres
 from govkit.state import get_state
 from govkit.supervision.cli import escalate_run, issue_monthly_report
 
@@ -113,6 +117,15 @@ def _county_export(app: Flask, division: str, directory: str, admin: str,
                          progress=progress).summary()
 
 
+def _partitions(app: Flask) -> str:
+    connection = db.session.connection()
+    if not is_postgres(connection):
+        return "SQLite 不分区：跳过"
+    report = ensure_partitions(connection, months_ahead=int(get_state(app).settings["PARTITION_MONTHS_AHEAD"]))
+    db.session.commit()
+    return report.message()
+
+
 #: job name → (function(app, **options) → a Chinese summary, what it is).
 JOBS: dict[str, tuple[Callable[..., str], str]] = {
     "escalate": (_escalate, "自动升级督办（govkit supervision escalate）"),
@@ -121,12 +134,14 @@ JOBS: dict[str, tuple[Callable[..., str], str]] = {
     "outbox_relay": (_outbox_relay, "发件箱发送一批（govkit outbox relay --amqp）"),
     "remind": (_remind, "补正到期提醒（发给申请人）"),
     "county_export": (_county_export, "县级数据导出（govkit export county）"),
+    "partitions": (_partitions, "提前创建历史表的月分区（govkit db partitions ensure）"),
 }
 #: Jobs that report progress under a task id (``govkit jobs status <id>``).
 PROGRESS_JOBS = frozenset({"county_export"})
 #: Default of JOBS_SCHEDULE: job → "daily", "workdays", "monthly", seconds, or "off".
 DEFAULT_SCHEDULE: dict[str, Any] = {"escalate": "workdays", "deem_accepted": "daily", "monthly_report": "monthly",
-                                    "outbox_relay": 60, "remind": "workdays"}
+                                    "outbox_relay": 60, "remind": "workdays",
+                                    "partitions": "daily"}
 #: Dramatiq's queue of every job (Redis list ``<prefix>-jobs:govkit``).
 QUEUE = "govkit"
 #: How long a task's progress stays in Redis.

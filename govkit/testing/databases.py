@@ -29,8 +29,12 @@ def create_schema(url: str) -> None:
     import govkit.models  # noqa: F401  # deferred: the pytest plugin loads before govkit's app modules
     from govkit.db import metadata  # deferred: as above
 
+    from govkit.partitions import partition_history  # deferred: as above
+
     engine = sa.create_engine(url)
     metadata.create_all(engine)
+    with engine.begin() as connection:
+        partition_history(connection)  # PostgreSQL: the history tables partitioned by month, as upgrade makes them
     engine.dispose()
 
 

@@ -152,8 +152,14 @@ def test_the_application_role_cannot_update_or_delete_audit_or_case_events(app, 
     try:
         with Session(app_engine) as session:
             assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) >= 3
-            for table in APPEND_ONLY_TABLES:
-                for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}", f"TRUNCATE {table}"):
+            # the tables, each of their month partitions and the audit's seq table (govkit.partitions)
+            partitions = session.execute(sa.text(
+                "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = ANY "
+                "(CAST(:t AS regclass[]))"), {"t": list(APPEND_ONLY_TABLES)}).scalars().all()
+            assert len(partitions) >= 2 * 5  # a default partition and this month and three ahead, each
+            for table in (*APPEND_ONLY_TABLES, *partitions, "gk_audit_seq"):
+                key = "seq" if table == "gk_audit_seq" else "id"
+                for statement in (f"UPDATE {table} SET {key} = {key}", f"DELETE FROM {table}", f"TRUNCATE {table}"):
                     with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
                         session.execute(sa.text(statement))
                     session.rollback()
