@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, case as sql_case, select
 from sqlalchemy.orm import Session
 
 from govkit.cases.idnumber import mask_id_number, mask_phone
-from govkit.cases.models import Case, CaseEvent
+from govkit.cases.models import MATERIAL_RECEIVED, Case, CaseEvent, CaseMaterial
+from govkit.catalog.models import Material
 from govkit.catalog.wording import DecisionWording, wording_for
 from govkit.desk.models import TransferBatch, TransferHop
 from govkit.hierarchy.models import Division
@@ -119,6 +120,29 @@ def _local_day(value: datetime | None) -> date | None:
     return (value + timedelta(hours=8)).date() if value is not None else None
 
 
+_CHECKLIST = (select(Material.name, Material.form, Material.copies, Material.acceptance_standard, CaseMaterial.status)
+              .join(CaseMaterial.material).where(CaseMaterial.case_id == bindparam("case_id"))
+              .order_by(CaseMaterial.id))
+
+
+def _checklist(session: Session, case: Case) -> list[Any]:
+    """The case's materials checklist as rows (``name``, ``form``, ``copies``, ``acceptance_standard``,
+    ``status``), in checklist order: from the loaded ``case.materials``, else one query of columns (no
+    ORM objects for rows the notice only reads)."""
+    if "materials" in case.__dict__:
+        return [_ChecklistRow(r.material.name, r.material.form, r.material.copies, r.material.acceptance_standard,
+                              r.status) for r in case.materials]
+    return session.execute(_CHECKLIST, {"case_id": case.id}).all()
+
+
+class _ChecklistRow(NamedTuple):
+    name: str
+    form: str
+    copies: int
+    acceptance_standard: str | None
+    status: str | None
+
+
 def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "", *, organ: Any = None,
                 history: CaseHistory | None = None):
     """A :class:`CaseNotice` for ``case`` (masked personal data), issued in the implementing organ's name.
@@ -135,7 +159,8 @@ def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "
     missing_event = max(asked, key=lambda e: e.id) if asked else None
     supplement = (missing_event.data or {}) if missing_event else {}
     missing_names = list(supplement.get("missing", []))
-    by_name = {row.material.name: row.material for row in case.materials}
+    checklist = _checklist(session, case)
+    by_name = {row.name: row for row in checklist}
     extension = last.get("extend")
     extension_data = (extension.data or {}) if extension else {}
     special = last.get("suspend")
@@ -161,8 +186,7 @@ def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "
         applicant_phone_masked=mask_phone(case.applicant_phone) if case.applicant_phone else "",
         received_date=case.received_date,
         accepted_date=case.accepted_date,
-        materials_received=[(r.material.name, r.material.form, r.material.copies)
-                            for r in case.materials if r.received],
+        materials_received=[(r.name, r.form, r.copies) for r in checklist if r.status == MATERIAL_RECEIVED],
         missing_materials=[(n, (by_name[n].acceptance_standard or "") if n in by_name else "") for n in missing_names],
         legal_days=impl.legal_days,
         promised_days=impl.promised_days,
