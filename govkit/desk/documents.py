@@ -8,15 +8,15 @@ The transfer list (交接单) context is built here from a transfer batch hop.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, case as sql_case, select
 from sqlalchemy.orm import Session
 
 from govkit.cases.idnumber import mask_id_number, mask_phone
-from govkit.cases.models import Case, CaseEvent
-from govkit.clock import local_date
+from dataclasses import dataclass
+from datetime import date, datetime
 from govkit.catalog.wording import DecisionWording, wording_for
 from govkit.desk.models import TransferBatch, TransferHop
 from govkit.hierarchy.models import Division
@@ -79,6 +79,34 @@ def _last_events(session: Session, case: Case) -> dict[str, CaseEvent]:
     return {event.action: event for event in events}  # later ones replace earlier ones
 
 
+@dataclass(frozen=True)
+class CaseHistory:
+    """What issuing reads from a case's history: the actions in it (what document kinds are checked
+    against, as :func:`case_actions`) and the last event of each of :data:`NOTICE_EVENTS` (what the
+    notice says about 补正, 延期, 特别程序 and the decision: rows with ``id``, ``action``, ``at``,
+    ``comment`` and ``data``)."""
+
+    actions: frozenset[str]
+    last: dict[str, Any]
+
+
+def _history_statement():
+    # The data of the notice's steps only: the other events' payloads (checklists …) are not decoded.
+    data = sql_case((CaseEvent.action.in_(NOTICE_EVENTS), CaseEvent.data), else_=None)
+    return (select(CaseEvent.id, CaseEvent.action, CaseEvent.at, CaseEvent.comment, data.label("data"))
+            .where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.id))
+
+
+_HISTORY = _history_statement()
+
+
+def case_history(session: Session, case: Case) -> CaseHistory:
+    """The case's :class:`CaseHistory` in one query (instead of :func:`case_actions` and the notice's own)."""
+    rows = session.execute(_HISTORY, {"case_id": case.id}).all()
+    last = {row.action: row for row in rows if row.action in NOTICE_EVENTS}  # later ones replace earlier ones
+    return CaseHistory(frozenset(row.action for row in rows), last)
+
+
 def _day(value: Any) -> date | None:
     """A date kept in event data (ISO text in JSON) as a date."""
     if value is None or isinstance(value, date):
@@ -91,21 +119,47 @@ def _local_day(value: datetime | None) -> date | None:
     return local_date(value) if value is not None else None
 
 
-def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "", *, organ: Any = None):
+_CHECKLIST = (select(Material.name, Material.form, Material.copies, Material.acceptance_standard, CaseMaterial.status)
+              .join(CaseMaterial.material).where(CaseMaterial.case_id == bindparam("case_id"))
+              .order_by(CaseMaterial.id))
+
+
+def _checklist(session: Session, case: Case) -> list[Any]:
+    """The case's materials checklist as rows (``name``, ``form``, ``copies``, ``acceptance_standard``,
+    ``status``), in checklist order: from the loaded ``case.materials``, else one query of columns (no
+    ORM objects for rows the notice only reads)."""
+    if "materials" in case.__dict__:
+        return [_ChecklistRow(r.material.name, r.material.form, r.material.copies, r.material.acceptance_standard,
+                              r.status) for r in case.materials]
+    return session.execute(_CHECKLIST, {"case_id": case.id}).all()
+
+
+class _ChecklistRow(NamedTuple):
+    name: str
+    form: str
+    copies: int
+    acceptance_standard: str | None
+    status: str | None
+
+
+def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "", *, organ: Any = None,
+                history: CaseHistory | None = None):
     """A :class:`CaseNotice` for ``case`` (masked personal data), issued in the implementing organ's name.
 
     Raises :class:`~govkit.errors.OrganIncomplete` when the organ lacks what documents need;
-    ``organ``: the case's :func:`organ_for_case` when the caller has it already.
+    ``organ``: the case's :func:`organ_for_case` when the caller has it already; ``history``: the
+    case's :func:`case_history` when the caller read it already.
     """
     impl = case.implementation
     organ = organ or organ_for_case(session, case)
     wording = wording_of(case)
-    last = _last_events(session, case)
+    last = history.last if history is not None else _last_events(session, case)
     asked = [e for e in (last.get("request_supplement"), last.get("request_supplement_online")) if e is not None]
     missing_event = max(asked, key=lambda e: e.id) if asked else None
     supplement = (missing_event.data or {}) if missing_event else {}
     missing_names = list(supplement.get("missing", []))
-    by_name = {row.material.name: row.material for row in case.materials}
+    checklist = _checklist(session, case)
+    by_name = {row.name: row for row in checklist}
     extension = last.get("extend")
     extension_data = (extension.data or {}) if extension else {}
     special = last.get("suspend")
@@ -131,8 +185,7 @@ def case_notice(session: Session, case: Case, settings: Any, staff_name: str = "
         applicant_phone_masked=mask_phone(case.applicant_phone) if case.applicant_phone else "",
         received_date=case.received_date,
         accepted_date=case.accepted_date,
-        materials_received=[(r.material.name, r.material.form, r.material.copies)
-                            for r in case.materials if r.received],
+        materials_received=[(r.name, r.form, r.copies) for r in checklist if r.status == MATERIAL_RECEIVED],
         missing_materials=[(n, (by_name[n].acceptance_standard or "") if n in by_name else "") for n in missing_names],
         legal_days=impl.legal_days,
         promised_days=impl.promised_days,

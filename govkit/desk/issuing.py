@@ -36,7 +36,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from govkit.cases import writes
 from govkit.cases.models import Case
 from govkit.catalog.models import Implementation
-from govkit.desk.documents import case_actions, case_notice, kind_title, printable_documents
+from govkit.desk.documents import CaseHistory, case_actions, case_history, case_notice, kind_title, printable_documents
 from govkit.hierarchy.organs import IssuingOrgan, centre_name, missing_fields, organ_for_case, organ_label
 from govkit.desk.storage import FileStore
 from govkit.errors import GovkitError, OrganIncomplete, PermissionDenied, ValidationError
@@ -117,14 +117,22 @@ def next_document_number(session: Session, division: Division, department: Depar
     commit, and a rolled-back issue gives its number back with its transaction.
     """
     department_id = department.id if department is not None else 0
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    table = DocumentNumberSequence.__table__
-    statement = (insert(table).values(division_code=division.code, department_id=department_id, year=year, last=1)
-                 .on_conflict_do_update(index_elements=[table.c.division_code, table.c.department_id, table.c.year],
-                                        set_={"last": table.c.last + 1})
-                 .returning(table.c.last))
-    sequence = int(session.execute(statement).scalar_one())
+    statement = _number_statement(session.get_bind().dialect.name)
+    sequence = int(session.execute(statement, {"division_code": division.code, "department_id": department_id,
+                                               "year": year}).scalar_one())
     return f"{division.code}-{department_id}-{year}-{sequence:05d}"
+
+
+@functools.cache
+def _number_statement(dialect: str) -> Any:
+    """The number upsert with bound parameters, built once (no statement building and cache key per issue)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = DocumentNumberSequence.__table__
+    return (insert(table).values(division_code=bindparam("division_code"), department_id=bindparam("department_id"),
+                                 year=bindparam("year"), last=1)
+            .on_conflict_do_update(index_elements=[table.c.division_code, table.c.department_id, table.c.year],
+                                   set_={"last": table.c.last + 1})
+            .returning(table.c.last))
 
 
 def _kind(issuer: Issuer, name: str) -> CaseDocumentKind:
@@ -134,8 +142,9 @@ def _kind(issuer: Issuer, name: str) -> CaseDocumentKind:
     return kind
 
 
-def _check_allowed(session: Session, case: Case, kind: CaseDocumentKind) -> None:
-    kind.require(case.state, case_actions(session, case), case=case.number)
+def _check_allowed(session: Session, case: Case, kind: CaseDocumentKind, history: CaseHistory | None = None) -> None:
+    actions = history.actions if history is not None else case_actions(session, case)
+    kind.require(case.state, actions, case=case.number)
 
 
 def _current(session: Session, case: Case, kind: CaseDocumentKind) -> IssuedDocument | None:
@@ -183,20 +192,22 @@ def issue_document(session: Session, case: Case, kind_name: str, actor: Any, iss
     written) when the case's history does not allow the kind.
     """
     kind = _kind(issuer, kind_name)
-    _check_allowed(session, case, kind)
-    existing = _current(session, case, kind)
+    history = case_history(session, case)  # the actions the kind is checked against and the notice's steps
+    _check_allowed(session, case, kind, history)
+    existing, issuing = _current_and_organ(session, case, kind)
     if existing is not None and _supersede is None:
         return IssuedCopy(existing, stored_pdf(issuer, existing), False)
 
     day = today or issuer.workflow.today()
-    organ = _issuing_organ(session, case)  # raises OrganIncomplete naming what the organ lacks
+    organ = issuing()  # raises OrganIncomplete naming what the organ lacks
     division, department = issuing_organ(session, case)
     body = organ.name
     title = kind_title(case, kind)
     number = next_document_number(session, division, department, day.year)
     form_data = {str(k): _text(v) for k, v in (case.form_data or {}).items()}
     labels = dict(issuer.form_labels(case)) if issuer.form_labels and form_data else {}
-    context = case_notice(session, case, issuer.settings, getattr(actor, "name", ""), organ=organ).replace(
+    context = case_notice(session, case, issuer.settings, getattr(actor, "name", ""), organ=organ,
+                          history=history).replace(
         document_number=number, issuing_body=body, issued_on=day, form_data=form_data, form_labels=labels,
         extra=form_data)
     context = context.replace(check_code=check_code(context))
@@ -268,38 +279,44 @@ def _insert_row(session: Session, row: IssuedDocument) -> bool:
 
 @functools.cache
 def _organ_statement() -> Any:
-    """The implementation (with division, department, item), its organ row, the receiving division
-    and its service centre's name — built once, so SQLAlchemy's compiled cache serves every call."""
+    """The implementation (with division, department, item), its organ row, the receiving division,
+    its service centre's name and the case's valid copy of the kind (if any) — built once, so
+    SQLAlchemy's compiled cache serves every call."""
     same_department = or_(Organ.department_id == Implementation.department_id,
                           and_(Organ.department_id.is_(None), Implementation.department_id.is_(None)))
     received = aliased(Division)
     accepting = bindparam("accepting_division_id")
-    return (select(Implementation, Organ, received, centre_name(accepting))
+    current = and_(IssuedDocument.case_id == bindparam("case_id"),
+                   IssuedDocument.template_name == bindparam("template_name"), IssuedDocument.status == VALID)
+    return (select(Implementation, Organ, received, centre_name(accepting), IssuedDocument)
             .outerjoin(Organ, and_(Organ.division_id == Implementation.division_id, same_department))
             .outerjoin(received, received.id == accepting)
+            .outerjoin(IssuedDocument, current)
             .where(Implementation.id == bindparam("implementation_id"))
             .options(joinedload(Implementation.division), joinedload(Implementation.department),
                      joinedload(Implementation.item)).limit(1))
 
 
-def _issuing_organ(session: Session, case: Case) -> IssuingOrgan:
-    """:func:`~govkit.hierarchy.organs.organ_for_case`, with what it reads loaded in one statement.
+def _current_and_organ(session: Session, case: Case,
+                       kind: CaseDocumentKind) -> tuple[IssuedDocument | None, Callable[[], IssuingOrgan]]:
+    """The case's valid copy of ``kind`` (None when there is none) and a function giving the issuing organ
+    (:func:`~govkit.hierarchy.organs.organ_for_case`, which raises OrganIncomplete), read in one statement.
 
     A case fresh from the database (a print request) would lazy-load its implementation, the
     implementation's division, department and item, the organ row, the receiving point's service
-    centre and division one by one: here one ``SELECT`` joins them. A case whose implementation is
-    loaded already takes the plain path.
+    centre and division one by one, and look for its valid copy in another query: here one ``SELECT``
+    joins them. A case whose implementation is loaded already takes the plain path.
     """
     if "implementation" in case.__dict__:
-        return organ_for_case(session, case)
-    implementation, row, division, centre = session.execute(
-        _organ_statement(), {"implementation_id": case.implementation_id,
-                             "accepting_division_id": case.accepting_division_id}).one()
+        return _current(session, case, kind), lambda: organ_for_case(session, case)
+    implementation, row, division, centre, current = session.execute(
+        _organ_statement(), {"implementation_id": case.implementation_id, "case_id": case.id,
+                             "template_name": kind.name, "accepting_division_id": case.accepting_division_id}).one()
     # As the lazy loads would have set them (and keeping the loaded objects alive in the session).
     set_committed_value(case, "implementation", implementation)
     if "accepting_division" not in case.__dict__:
         set_committed_value(case, "accepting_division", division)
-    return organ_for_case(session, case, row=row, centre=centre)
+    return current, lambda: organ_for_case(session, case, row=row, centre=centre)
 
 
 def supersede_document(session: Session, case: Case, kind_name: str, actor: Any, issuer: Issuer, *,

@@ -8,11 +8,13 @@ PDF, JPEG, PNG and TIFF are accepted, and each is checked to be complete.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +50,8 @@ _CHUNK = 64 * 1024
 _MAX_NAME = 120
 _RESERVED = re.compile(r'[<>:"|?*]')
 INCOMING = ".incoming"
+#: Folders :meth:`FileStore.put` made or found in this process (``mkdir`` once, not per document).
+_FOLDERS: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -205,24 +209,49 @@ class FileStore:
 
         Written to a temporary file, synced, then renamed into place: a crash leaves either
         no file or the whole file, never part of one. Storing the same bytes again is a no-op.
+        One of these per issued document, so it stays at the system calls that need doing: the
+        folders it made once are remembered (:data:`_FOLDERS`), the temporary file is named after
+        the hash and the process (``O_EXCL``, no random name) and written through its descriptor.
         """
         sha = hashlib.sha256(data).hexdigest()
-        final = self.path_for(sha)
-        if final.exists():
+        root = os.fspath(self.root)
+        folder = os.path.join(root, sha[:2], sha[2:4])
+        final = os.path.join(folder, sha)
+        if os.path.exists(final):
             return sha
-        incoming = self.root / INCOMING
-        incoming.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=incoming, prefix="up-", suffix=".part")
+        incoming = os.path.join(root, INCOMING)
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp_name, final)
-        finally:
-            Path(tmp_name).unlink(missing_ok=True)
+            self._write_synced(incoming, folder, final, sha, data)
+        except FileNotFoundError:  # a remembered folder was removed underneath us: make the folders again
+            _FOLDERS.discard(incoming)
+            _FOLDERS.discard(folder)
+            self._write_synced(incoming, folder, final, sha, data)
         return sha
+
+    @staticmethod
+    def _write_synced(incoming: str, folder: str, final: str, sha: str, data: bytes) -> None:
+        for path in (incoming, folder):
+            if path not in _FOLDERS:
+                os.makedirs(path, exist_ok=True)
+                _FOLDERS.add(path)
+        try:
+            tmp = os.path.join(incoming, f"up-{sha[:16]}-{os.getpid()}-{threading.get_ident()}.part")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # left by a crash of a process with the same id: any free name will do
+            fd, tmp = tempfile.mkstemp(dir=incoming, prefix="up-", suffix=".part")
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     def read(self, sha256: str) -> bytes:
         """The stored bytes with this hash (checked against it)."""

@@ -38,6 +38,7 @@ from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import paragraph as rl_paragraph
 
 from govkit.errors import SettingsError
+from govkit.printing import pdfwrite
 
 #: Font name used by every built-in style.  Templates should use this name.
 CID_FONT = "STSong-Light"
@@ -180,6 +181,7 @@ def register_fonts() -> str:
         if _state["font"] is None:
             pdfmetrics.registerFont(_FastUnicodeCIDFont(CID_FONT))
             _extend_line_break_rules()
+            pdfwrite.install()  # cheaper PDF syntax encoding, same bytes
             _state["font"] = CID_FONT
     return _state["font"]
 
@@ -201,6 +203,7 @@ def use_truetype(path: str, name: str = "GovkitCJK") -> str:
     with _lock:
         pdfmetrics.registerFont(font)
         _extend_line_break_rules()
+        pdfwrite.install()
         _state["font"] = name
     from govkit.printing import text  # styles are built for one font  # deferred: printing.text imports this module
 

@@ -358,10 +358,11 @@ def test_the_issuing_organs_head_withdraws_a_document_with_a_reason(desk_app, de
 @pytest.mark.both_backends
 def test_issuing_a_document_costs_a_fixed_number_of_statements(desk_app, desk_world, user_client, db):
     """The issue path of a case fresh from the database (as a print request has it) reads what the notice
-    needs in few statements and writes without a savepoint or a unit-of-work flush: the case, its history,
-    its valid copy, one SELECT of the implementation with its division, department, item, organ row and the
-    receiving point (instead of six lazy loads and queries), the number, the notice's events, checklist and
-    legal basis, then one INSERT each for the document, the event and the outbox row."""
+    needs in few statements and writes without a savepoint or a unit-of-work flush: the case, its history
+    (the actions the kind is checked against and the notice's steps, one query), one SELECT of the
+    implementation with its division, department, item, organ row, the receiving point and the case's valid
+    copy (instead of six lazy loads and two queries), the number, the notice's checklist and legal basis,
+    then one INSERT each for the document, the event and the outbox row."""
     from sqlalchemy import event
 
     from govkit.desk.issuing import issue_document
@@ -385,7 +386,7 @@ def test_issuing_a_document_costs_a_fixed_number_of_statements(desk_app, desk_wo
         event.remove(engine, "before_cursor_execute", record)
     assert copy.new
     statements = [s for s in seen if not s.startswith(("BEGIN", "COMMIT"))]
-    assert len(statements) == 11, "\n".join(statements)
+    assert len(statements) == 9, "\n".join(statements)
     assert not [s for s in statements if "SAVEPOINT" in s.upper()]
     assert [s.split(" (")[0] for s in statements if s.startswith("INSERT")] == [
         "INSERT INTO gk_document_number_seq", "INSERT INTO gk_issued_document", "INSERT INTO gk_case_event",

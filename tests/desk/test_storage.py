@@ -141,6 +141,30 @@ def test_stale_temp_files_are_listed_not_served(store, monkeypatch):
     assert [p for p in files_in(store.root) if ".incoming" not in p.parts] == []
 
 
+def test_put_stores_generated_bytes_once_and_survives_a_removed_folder(store, monkeypatch):
+    """``put`` (issued PDFs): the bytes under their hash, no temporary file left, the same bytes again a
+    no-op; a folder it made before and that was removed since is made again; a crash before the rename
+    leaves no hash name and no temporary file."""
+    import os
+    import shutil
+
+    data = pdf_bytes("issued")
+    sha = store.put(data)
+    assert store.read(sha) == data and files_in(store.root) == [store.path_for(sha)]
+    assert store.put(data) == sha and files_in(store.root) == [store.path_for(sha)]
+    shutil.rmtree(store.root)  # the folders are remembered per process: put must notice and make them again
+    assert store.put(data) == sha and store.read(sha) == data
+    assert files_in(store.root) == [store.path_for(sha)]
+
+    def crash(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        store.put(pdf_bytes("another"))
+    assert files_in(store.root) == [store.path_for(sha)]
+
+
 def test_storage_check_command_finds_and_deletes_orphans(make_app, tmp_path, monkeypatch):
     from click.testing import CliRunner
 

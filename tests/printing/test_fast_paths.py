@@ -169,3 +169,34 @@ def test_a_seal_image_is_read_once_and_again_when_replaced(registry, case_notice
     os.utime(seal, ns=(1, 1))  # a different mtime even within the file system's clock resolution
     registry.render("acceptance_notice", sealed)
     assert engine._image_xobject.cache_info().misses == 2  # read again
+
+
+def test_pdf_syntax_encoders_give_reportlabs_bytes(registry, case_notice, invariant, monkeypatch):
+    """``pdfwrite``: PDFDocEncoding of every BMP character (and the error of those it cannot encode)
+    and every name escape are reportlab's own; a whole notice is byte for byte the same without them."""
+    from reportlab.pdfbase import pdfdoc
+
+    from govkit.printing import pdfwrite
+
+    def outcome(encode, value):
+        try:
+            return encode(value)
+        except UnicodeEncodeError as exc:
+            return ("error", exc.start, exc.end)
+
+    for code in range(0x10000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        c = chr(code)
+        assert outcome(pdfwrite.pdfdoc_enc, c) == outcome(pdfwrite._STOCK_ENC, c), hex(code)
+        assert outcome(pdfwrite.pdfdoc_enc, "0 0 obj\n" + c) == outcome(pdfwrite._STOCK_ENC, "0 0 obj\n" + c)
+    assert pdfwrite.pdfdoc_enc(b"\x18bytes") == b"\x18bytes"
+    for name in ("Type", "Font", "MediaBox", "F1", "a b", "x#y", "(p)", "名称", "\x18", "/"):
+        assert pdfwrite.pdf_name(name) == pdfwrite._STOCK_NAME(name)
+        assert pdfwrite.pdf_name(name, "a", "z") == pdfwrite._STOCK_NAME(name, "a", "z")
+
+    fast = registry.render("acceptance_notice", case_notice)
+    assert pdfdoc.pdfdocEnc is pdfwrite.pdfdoc_enc and pdfdoc.PDFName is pdfwrite.pdf_name  # installed by rendering
+    monkeypatch.setattr(pdfdoc, "pdfdocEnc", pdfwrite._STOCK_ENC)
+    monkeypatch.setattr(pdfdoc, "PDFName", pdfwrite._STOCK_NAME)
+    assert registry.render("acceptance_notice", case_notice) == fast
