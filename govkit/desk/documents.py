@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, case as sql_case, select
 from sqlalchemy.orm import Session
 
 from govkit.cases.idnumber import mask_id_number, mask_phone
-from dataclasses import dataclass
-from datetime import date, datetime
+from govkit.cases.models import MATERIAL_RECEIVED, Case, CaseEvent, CaseMaterial
+from govkit.catalog.models import Material
+from govkit.clock import local_date
 from govkit.catalog.wording import DecisionWording, wording_for
 from govkit.desk.models import TransferBatch, TransferHop
 from govkit.hierarchy.models import Division
