@@ -117,7 +117,7 @@ def test_workdays_jobs_skip_the_days_the_calendar_says_are_not_working_days(make
     """The escalation sweep runs on working days only (as the weekday cron line did); 调休 counts."""
     queue = queue_for(make_app(REDIS_URL=redis_url, JOBS_SCHEDULE={
         "escalate": "workdays", "deem_accepted": "daily", "monthly_report": "off", "outbox_relay": "off",
-        "remind": "workdays"}))
+        "remind": "workdays", "partitions": "off"}))
     saturday, monday = NOW, NOW + timedelta(days=2)  # 2026-12-05 23:30 and 2026-12-07 23:30 in Beijing
     try:
         assert period_of("workdays", saturday) == ("2026-12-05", 2 * 86400)
