@@ -41,20 +41,34 @@ def case_applicant(session: Session, case: Case) -> Applicant | None:
     return session.scalar(select(Applicant).where(Applicant.id_number == case.applicant_id_number))
 
 
+def _messaged(*columns: Any, case_id: int) -> Any:
+    """SELECT ``columns`` of the account told about case ``case_id``: its ``applicant_account_id``, else the account
+    with its 证件号码 — when that account is active with a verified phone. One indexed query."""
+    return (select(*columns)
+            .join(Case, or_(Applicant.id == Case.applicant_account_id,
+                            and_(Case.applicant_account_id.is_(None),
+                                 Applicant.id_number == Case.applicant_id_number)))
+            .where(Case.id == case_id, Applicant.active.is_(True), Applicant.phone_verified_at.is_not(None)))
+
+
 def messaged_applicant(session: Session, case_id: int) -> Applicant | None:
-    """The account told about case ``case_id``: its ``applicant_account_id``, else the account with its 证件号码 —
-    when that account is active with a verified phone. One indexed query: most counter cases have no account,
-    and this runs after every committed step of every case."""
-    return session.scalar(
-        select(Applicant)
-        .join(Case, or_(Applicant.id == Case.applicant_account_id,
-                        and_(Case.applicant_account_id.is_(None), Applicant.id_number == Case.applicant_id_number)))
-        .where(Case.id == case_id, Applicant.active.is_(True), Applicant.phone_verified_at.is_not(None)))
+    """The account told about case ``case_id`` (see :func:`_messaged`), or None."""
+    return session.scalar(_messaged(Applicant, case_id=case_id))
+
+
+def notified(event: Any) -> bool:
+    """Is the applicant told about this step at all (a change of state the applicant follows)?"""
+    return event.to_state in NOTIFIED_STATES and event.from_state != event.to_state
+
+
+def has_messaged_applicant(connection: Any, case_id: int) -> bool:
+    """Whether case ``case_id`` has an account to tell, read on ``connection`` (a plain connection will do)."""
+    return connection.scalar(_messaged(Applicant.id, case_id=case_id)) is not None
 
 
 def queue_case_event(session: Session, event: Any) -> bool:
     """Queue the status message of ``event`` (a CaseEventRecord) for the relay; True when a row was added."""
-    if event.to_state not in NOTIFIED_STATES or event.from_state == event.to_state:
+    if not notified(event):
         return False
     applicant = messaged_applicant(session, event.case_id)
     if applicant is None:
