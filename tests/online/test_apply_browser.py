@@ -308,6 +308,9 @@ def test_kiosk_agent_applies_with_the_villagers_signature(served, artifacts_dir,
         tile.wait_for()
 
         def layout_ok() -> bool:
+            # The text a test waits for is in the DOM before the page's stylesheet may have loaded: measure the
+            # page as shown, after its load event (stylesheets included).
+            page.wait_for_load_state("load")
             font = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
             fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
             small = page.evaluate("""[...document.querySelectorAll('a.button, button, a.tile, input:not([type=hidden])'
