@@ -18,12 +18,12 @@ from govkit.auth.ldap import DirectoryConfig  # noqa: E402
 from govkit.errors import GovkitError, PluginError, ValidationError  # noqa: E402
 
 
-def create_app(config=None, *, load_entrypoints: bool = True, plugins=()):
+def create_app(config=None, *, load_entrypoints: bool = True, plugins=(), update_perms: bool = True):
     """Create a govkit Flask app; see :func:`govkit.app.create_app`."""
     # deferred: `import govkit` stays free of Flask until an app is made
     from govkit.app import create_app as _create_app
 
-    return _create_app(config, load_entrypoints=load_entrypoints, plugins=plugins)
+    return _create_app(config, load_entrypoints=load_entrypoints, plugins=plugins, update_perms=update_perms)
 
 
 __all__ = [

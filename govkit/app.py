@@ -169,12 +169,17 @@ def create_app(
     *,
     load_entrypoints: bool = True,
     plugins: Iterable[tuple[str, object]] = (),
+    update_perms: bool = True,
 ) -> Flask:
     """Create a govkit app.
 
     ``config`` is a mapping of settings (tests), a path to a ``govkit.toml``/``.py``
     file, or None (then ``$GOVKIT_CONFIG`` or defaults and ``GOVKIT_*`` variables).
     ``plugins`` registers extra ``(name, plugin)`` objects, e.g. for one test.
+    ``update_perms=False`` skips FAB's synchronisation of permissions and menus with the database: the
+    background processes (job worker and scheduler, outbox relay, inbound consumer) serve no screen, and several
+    of them starting at once would race on the same rows (unique-key errors in the log) and start seconds later.
+    The web nodes and one-off commands keep it (``FAB_UPDATE_PERMS`` can still switch it off for them).
     """
     s, pm = load_settings(config, load_entrypoints=load_entrypoints, plugins=plugins)
     silence_fab_noise()
@@ -231,7 +236,7 @@ def create_app(
     _init_csrf(app)
     register_error_pages(app)
     with app.app_context():
-        appbuilder = AppBuilder(update_perms=True, indexview=HomeView)
+        appbuilder = AppBuilder(update_perms=update_perms, indexview=HomeView)
         appbuilder.init_app(app, db.session)
         auth_sessions.init_tokens(app)
         runtime_settings.init_runtime_settings(app)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import types
@@ -37,9 +38,23 @@ def test_init_db_upgrade_create_admin_and_plugins(tmp_path):
     assert (target / "instance" / "govkit.db").exists()
     assert "已创建数据库结构并升级到最新版本" in upgrade.stdout
 
+    # A background process starts without syncing FAB's permissions (several at once would race on the rows);
+    # a one-off command syncs them.
+    def admin_permissions() -> int:
+        with sqlite3.connect(target / "instance" / "govkit.db") as conn:
+            return conn.execute("SELECT count(*) FROM ab_permission_view_role JOIN ab_role r ON r.id = role_id "
+                                "WHERE r.name = 'Admin'").fetchone()[0]
+
+    synced = admin_permissions()
+    with sqlite3.connect(target / "instance" / "govkit.db") as conn:
+        conn.execute("DELETE FROM ab_permission_view_role")
+    consumer = govkit("inbound", "consume", cwd=target, env=env)
+    assert consumer.returncode != 0 and "未配置 AMQP_URL" in consumer.stderr, consumer.stderr
+    assert synced > 100 and admin_permissions() == 0
     admin = govkit("create-admin", "--username", "admin", "--name", "管理员", "--password", "s3cret-pw",
                    cwd=target, env=env)
     assert admin.returncode == 0, admin.stderr
+    assert admin_permissions() == synced
     duplicate = govkit("create-admin", "--username", "admin", "--name", "管理员", "--password", "x",
                        cwd=target, env=env)
     assert duplicate.returncode != 0 and "已存在" in duplicate.stderr

@@ -100,7 +100,7 @@ def test_an_export_is_refused_without_an_administrator_and_writes_nothing(app, d
     (tmp_path / "full" / "keep.txt").write_text("x")
     with pytest.raises(GovkitError, match="已存在且不为空"):
         export_county(db.session, COUNTY, tmp_path / "full", admin="boss", storage_dir=tmp_path / "storage")
-    monkeypatch.setattr(cli, "make_app", lambda: app)
+    monkeypatch.setattr(cli, "make_app", lambda **_: app)
     refused = CliRunner().invoke(cli.export_group, ["county", COUNTY, str(tmp_path / "out"), "--admin", clerk_name])
     assert refused.exit_code == 1 and "系统管理员" in refused.output and "没有写入任何数据" in refused.output
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("out")]  # no target, no .partial folder

@@ -39,7 +39,7 @@ def test_periods_follow_beijing_time_and_bad_schedules_are_refused():
 
 
 def test_commands_refuse_without_redis_url(app, monkeypatch):
-    monkeypatch.setattr(cli, "make_app", lambda: app)
+    monkeypatch.setattr(cli, "make_app", lambda **_: app)
     for args in (["worker"], ["scheduler", "--once"], ["send", "escalate"], ["status"]):
         result = CliRunner().invoke(cli.jobs_group, args)
         assert result.exit_code == 1 and "未设置 REDIS_URL" in result.output and "cron" in result.output, args
@@ -94,7 +94,7 @@ def test_scheduler_command_enqueues_a_period_once_and_status_reports(make_app, r
     node = make_app(REDIS_URL=redis_url, JOBS_SCHEDULE={"monthly_report": "off", "outbox_relay": "off",
                                                         "escalate": "daily", "remind": "off",
                                                         "partitions": "off"})
-    monkeypatch.setattr(cli, "make_app", lambda: node)
+    monkeypatch.setattr(cli, "make_app", lambda **_: node)
     monkeypatch.setattr(cli, "_stop_event", threading.Event)  # keep pytest's own signal handlers
     first = CliRunner().invoke(cli.jobs_group, ["scheduler", "--once"])
     assert first.exit_code == 0, first.output
@@ -174,6 +174,8 @@ def test_a_worker_reminds_applicants_and_exports_a_county_with_progress(app, db,
             worker.stop()
         runs = queue.runs()
         assert runs["remind"][0] == 2 and "已放入发件箱 0 条" in runs["remind"][2]["result"]
+        # each run marked done with its count (one MULTI): 2 reminds, the export, the relay, and the preset one
+        assert len(queue.redis.keys(queue.key("done", "*"))) == 5
         db.session.expire_all()
         [row] = db.session.query(OutboxMessage).filter_by(topic="applicant.message").all()
         assert row.sent_at is not None and row.payload["case_number"] == due.number
@@ -184,7 +186,7 @@ def test_a_worker_reminds_applicants_and_exports_a_county_with_progress(app, db,
         assert progress["state"] == "done" and progress["done"] == progress["total"] != "0"
         assert f"区划 {COUNTY} 的数据已导出" in progress["result"]
         assert (tmp_path / "export" / "manifest.json").is_file()
-        monkeypatch.setattr(cli, "make_app", lambda: node)
+        monkeypatch.setattr(cli, "make_app", lambda **_: node)
         shown = CliRunner().invoke(cli.jobs_group, ["status", task])
         assert shown.exit_code == 0 and "县级数据导出" in shown.output and "已完成" in shown.output, shown.output
         assert "（100%）" in shown.output

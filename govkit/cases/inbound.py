@@ -339,7 +339,7 @@ def consume_command(queue: str | None, prefetch: int, until_idle: float | None) 
     from govkit.app import create_app, get_state  # deferred: the app factory imports every domain, cases too
     from govkit.cases.runtime import workflow_for  # deferred: runtime imports Flask; the core above must not
 
-    app = create_app()
+    app = create_app(update_perms=False)  # serves no screen (see create_app)
     with app.app_context():
         settings = get_state(app).settings
         if not settings.get("AMQP_URL"):

@@ -259,7 +259,7 @@ def relay_command(url: str | None, amqp: bool, batch_size: int) -> None:
     stop: list[int] = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda number, frame: stop.append(number))
-    app = create_app()
+    app = create_app(update_perms=False)  # serves no screen (see create_app)
     with app.app_context():
         sender = _sender(app, url, amqp) if (url or amqp) else None
         handlers = _handlers(app)

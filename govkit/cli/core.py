@@ -42,8 +42,10 @@ def register_service_items(settings):
 '''
 
 
-def make_app():
-    return create_app()
+def make_app(*, update_perms: bool = True):
+    """The app a command works in; a long-running background process passes ``update_perms=False``
+    (see :func:`govkit.app.create_app`)."""
+    return create_app(update_perms=update_perms)
 
 
 @click.command("init")

@@ -30,7 +30,7 @@ def _stop_event() -> threading.Event:
 
 def _queue() -> JobQueue:
     try:
-        return queue_for(make_app())
+        return queue_for(make_app(update_perms=False))
     except SettingsError as exc:  # no REDIS_URL: cron and the commands keep working
         raise click.ClickException(str(exc)) from None
 

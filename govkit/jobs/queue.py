@@ -235,18 +235,21 @@ class JobQueue:
                 self._record(name, f"失败：{type(exc).__name__}: {exc}"[:500], ok=False, task=task)
                 raise
             log.info("任务 %s：%s", name, result)
-            if run_id:
-                self.redis.set(self.key("done", run_id), 1, ex=TASK_SECONDS)
-            self._record(name, result, ok=True, task=task)
+            self._record(name, result, ok=True, task=task, run_id=run_id)
 
         run.__name__ = name
         return run
 
-    def _record(self, name: str, result: str, *, ok: bool, task: str | None = None) -> None:
+    def _record(self, name: str, result: str, *, ok: bool, task: str | None = None, run_id: str | None = None) -> None:
+        """Count the run and keep its result; a successful run's id is marked done in the same transaction
+        (MULTI), so a worker killed right after cannot leave a run marked done but not counted."""
         record = json.dumps({"at": datetime.now(timezone.utc).isoformat(), "node": self.node, "result": result,
                              "ok": ok}, ensure_ascii=False)
         counter = self.key("runs" if ok else "failures")
-        self.redis.pipeline().hincrby(counter, name, 1).hset(self.key("last"), name, record).execute()
+        pipe = self.redis.pipeline().hincrby(counter, name, 1).hset(self.key("last"), name, record)
+        if ok and run_id:
+            pipe.set(self.key("done", run_id), 1, ex=TASK_SECONDS)
+        pipe.execute()
         if task:
             self._task(task, state="done" if ok else "failed", result=result)
 

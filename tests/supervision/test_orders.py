@@ -319,7 +319,7 @@ def test_escalate_command_is_idempotent_and_checks_its_date(app, db, monkeypatch
     orders.issue_order(db.session, _scope(world.town.code), kind="unit", ref=world.village.code, reason="久拖不办",
                        days=2, calendar=WorkingCalendar(), actor=SUPERVISOR, today=date(2027, 3, 1))
     db.session.commit()
-    monkeypatch.setattr(cli, "make_app", lambda: app)  # the test app instead of one from a config file
+    monkeypatch.setattr(cli, "make_app", lambda **_: app)  # the test app instead of one from a config file
     first = CliRunner().invoke(cli.supervision, ["escalate", "--today", "2027-03-15"])
     assert first.exit_code == 0, first.output
     assert "逾期督办单 1 件" in first.output

@@ -111,7 +111,7 @@ def test_monthly_report_pdf_once_xlsx_and_command(app, client, db, login_as, mon
     with pytest.raises(Exception, match="YYYY-MM"):
         report.month_bounds("2027-13")
 
-    monkeypatch.setattr(cli, "make_app", lambda: app)
+    monkeypatch.setattr(cli, "make_app", lambda **_: app)
     run = CliRunner().invoke(cli.supervision, ["report", "--month", "2027-03", "--division", world.county.code,
                                                "--out", str(tmp_path)])
     assert run.exit_code == 0, run.output
