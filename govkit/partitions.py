@@ -35,14 +35,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from govkit.audit.trail import ARCHIVED, record
-from govkit.clock import LOCAL_TZ, local_date
+from govkit.clock import LOCAL_TZ, day_start, local_date
 
 __all__ = ["PARTITIONED", "KEY_TABLES", "partition_history", "ensure_partitions", "detach_before",
            "list_partitions", "Partition", "EnsureReport", "Detached", "is_partitioned", "parse_month",
@@ -123,7 +123,7 @@ def _next_month(month: date) -> date:
 
 def _bound(month: date) -> str:
     """The partition bound of ``month``: its first instant in Beijing time, as a timestamptz literal."""
-    return datetime(month.year, month.month, 1, tzinfo=LOCAL_TZ).isoformat()
+    return day_start(month.replace(day=1)).isoformat()
 
 
 def _name(table: str, month: date) -> str:

@@ -1,8 +1,9 @@
 """Scanned attachments (扫描件) stored under their content hash, outside the web root.
 
 Plain Python, no Flask. Layout: ``<root>/ab/cd/abcdef…`` (sha256, two shard levels);
-files are written to ``<root>/.incoming/`` first and moved into place with
-:func:`os.replace`, so a crash never leaves a half-written file under a hash name.
+files are written to ``<root>/.incoming/`` first, synced, and moved into place with
+:func:`os.replace`, so a crash never leaves a half-written file under a hash name; the folder that received
+the file is synced too (:func:`_sync_folder`), so a file the database already names survives a power loss.
 The type is decided by the content (magic bytes), never by the file name: only
 PDF, JPEG, PNG and TIFF are accepted, and each is checked to be complete.
 """
@@ -37,6 +38,18 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"II*\x00", "image/tiff"),
     (b"MM\x00*", "image/tiff"),
 )
+
+
+def _sync_folder(folder: str | os.PathLike) -> None:
+    """fsync a folder after a rename into it: the rename is then on disk, not only the file's bytes (the
+    file's row is committed right after, and must never name a file a power loss took back)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 # Recognised only to say clearly what was refused.
 _KNOWN_BAD: tuple[tuple[bytes, str], ...] = (
     (b"MZ", "Windows 可执行程序（.exe）"),
@@ -200,6 +213,7 @@ class FileStore:
             if created:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp, final)  # atomic on one file system
+                _sync_folder(final.parent)
             return StoredFile(sha, size, content_type, clean_name, created)
         finally:
             tmp.unlink(missing_ok=True)
@@ -248,6 +262,7 @@ class FileStore:
             finally:
                 os.close(fd)
             os.replace(tmp, final)
+            _sync_folder(folder)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
