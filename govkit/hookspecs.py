@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # value types only; importing them at run time would create c
     from govkit.printing.kinds import CaseDocumentKind
     from govkit.printing.registry import PrintTemplate
     from govkit.settings import Setting, Settings
+    from sqlalchemy.orm import Session
 
 hookspec = pluggy.HookspecMarker("govkit")
 
@@ -76,6 +77,12 @@ def item_application_form(item_code: str, implementation: Any) -> type[wtforms.F
 @hookspec
 def register_workflow_actions() -> list[WorkflowAction]:
     """Add workflow actions (steps) for items; they run through the same role and scope checks."""
+
+
+@hookspec
+def case_event_recorded(session: Session, event: CaseEventRecord, settings: Settings) -> None:
+    """Called inside a case transition's transaction, once its event row is written and before the commit:
+    add rows that must be committed with the change or not at all (an outbox message); an error undoes it."""
 
 
 @hookspec

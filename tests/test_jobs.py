@@ -194,3 +194,50 @@ def test_a_worker_reminds_applicants_and_exports_a_county_with_progress(app, db,
         assert unknown.exit_code == 1 and "没有编号为 nope 的任务" in unknown.output
     finally:
         queue.close()
+
+
+@pytest.mark.both_backends
+def test_reminders_cost_the_same_statements_for_one_case_or_many(app, db):
+    """The remind job reads its cases, their items, their accounts and the keys already queued in a fixed number
+    of statements, not a handful per case; a second run the same day queues nothing again."""
+    from sqlalchemy import event
+
+    from govkit.jobs.reminders import remind
+
+    world = make_world(db.session)
+    calendar, today = WorkingCalendar(), local_date()
+    soon = calendar.add_working_days(today, 1).due
+    db.session.add(Applicant(kind="person", name="欧阳秀英", id_number="62100219800101002X", phone="13700000002",
+                             phone_verified_at=utcnow()))
+
+    def add_cases(count: int, start: int) -> None:
+        for n in range(start, start + count):
+            case = make_case(db.session, world, number=f"621002100201{n:06d}", state="supplement")
+            case.supplement_due_date = soon
+    add_cases(1, 1)
+    db.session.commit()
+
+    def run() -> tuple[int, int, int]:
+        """(reminders queued, statements that read, INSERTs of outbox rows)"""
+        db.session.expire_all()
+        seen: list[str] = []
+        count = lambda *args: seen.append(args[2])  # noqa: E731 (before_cursor_execute: the statement)
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            queued, _, _ = remind(db.session, calendar, today, 2)
+            db.session.flush()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        db.session.commit()
+        inserts = sum(s.startswith("INSERT INTO gk_outbox") for s in seen)
+        return queued, len(seen) - inserts, inserts
+
+    one = run()
+    add_cases(6, 2)
+    db.session.commit()
+    seven = run()
+    assert one[0] == 1 and seven[0] == 6  # the first case was reminded in the first run: only the six new ones now
+    assert one[1] == seven[1] == 7, (one, seven)  # cases, implementations, items, accounts ×2, keys, the count
+    assert 1 <= seven[2] <= 6
+    again, _, _ = run()
+    assert again == 0 and db.session.query(OutboxMessage).filter_by(topic="applicant.message").count() == 7

@@ -1,14 +1,10 @@
 """Built-in plugin: the online hall (网上办事大厅, /online) — applicant accounts, the development message
-channel, status messages on case events (queued in the outbox, delivered by the relay) and unified-identity
-login (docs/online.md)."""
+channel, status messages on case events (queued in the outbox inside the step's transaction, delivered by the
+relay) and unified-identity login (docs/online.md)."""
 from __future__ import annotations
-
-import logging
 
 from govkit.plugins import hookimpl
 from govkit.settings import Setting
-
-log = logging.getLogger("govkit.online.notify")
 
 
 @hookimpl
@@ -38,16 +34,11 @@ def register_message_channels(settings):
 
 
 @hookimpl
-def case_event_committed(event, settings):
-    # deferred: built-ins load with the settings; the Flask side loads when the hook runs
-    from flask import has_app_context
-
-    if not has_app_context():
-        return
+def case_event_recorded(session, event):
     # deferred: built-ins load with the settings; domain code loads when the hook runs
-    from govkit.online.views import queue_after_commit
+    from govkit.online.notify import queue_case_event
 
-    queue_after_commit(event)
+    queue_case_event(session, event)
 
 
 @hookimpl

@@ -1,10 +1,18 @@
-"""After-commit delivery of case events to the ``case_event_committed`` hook.
+"""Delivery of case events to the ``case_event_recorded`` and ``case_event_committed`` hooks.
 
-The workflow engine queues a record per CaseEvent in ``session.info``; a SQLAlchemy
-``after_commit`` listener hands them to every plugin once the transaction is durable,
-and ``after_rollback`` drops them (a rolled-back transition is never announced). Each
-plugin is called on its own: one that raises is logged with its name (the PluginError
-message) and neither stops the others nor undoes the committed transition.
+The workflow engine queues a record per CaseEvent in ``session.info``. Two SQLAlchemy session
+listeners hand them to the plugins:
+
+* ``before_commit`` — ``case_event_recorded(session, event, settings)``, inside the transaction, once
+  the event rows are written (a unit-of-work write is flushed first): a plugin adds rows that must be
+  committed with the change or not at all — the online hall's status message to the applicant goes into
+  the outbox here, so a process that dies right after the commit loses no message. An error undoes the
+  change: the commit raises it (a PluginError naming the plugin) and the caller rolls back.
+* ``after_commit`` — ``case_event_committed(event, settings)`` once the transaction is durable. Each
+  plugin is called on its own: one that raises is logged with its name (the PluginError message) and
+  neither stops the others nor undoes the committed transition.
+
+``after_rollback`` drops the queue (a rolled-back transition is never announced).
 """
 from __future__ import annotations
 
@@ -19,6 +27,9 @@ from govkit.listeners import Listeners
 
 log = logging.getLogger("govkit.cases.events")
 _KEY = "govkit_pending_case_events"
+#: How many of the queued records ``case_event_recorded`` has been called for (a transaction may commit
+#: several times through ``before_commit`` only once each record).
+_RECORDED = "govkit_recorded_case_events"
 
 
 def defer(session: Session, pm: Any, settings: Any, build: Callable[[], CaseEventRecord]) -> None:
@@ -59,7 +70,25 @@ def _after_flush(session: Session, flush_context: Any) -> None:
     resolve(session)
 
 
+def _before_commit(session: Session) -> None:
+    pending = session.info.get(_KEY)
+    done = session.info.get(_RECORDED, 0)
+    if not pending or done >= len(pending):
+        return
+    if any(callable(entry[2]) for entry in pending[done:]):  # queued events not written yet: write them now
+        session.flush()
+        resolve(session)
+    while done < len(pending):  # (an implementation recording another event extends the list)
+        pm, settings, record = pending[done]
+        done += 1
+        session.info[_RECORDED] = done
+        if isinstance(record, CaseEventRecord):
+            for call in pm.calls("case_event_recorded", session=session, event=record, settings=settings):
+                call()  # guarded: an error names the plugin, and undoes the change
+
+
 def _after_commit(session: Session) -> None:
+    session.info.pop(_RECORDED, None)
     pending = session.info.pop(_KEY, None)
     if not pending:
         return
@@ -70,9 +99,11 @@ def _after_commit(session: Session) -> None:
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_KEY, None)
+    session.info.pop(_RECORDED, None)
 
 
 #: On govkit's session factory (govkit.db.listen) and on any other session a case event is deferred in.
 SESSION_LISTENERS = Listeners(
     ("after_flush_postexec", _after_flush), ("after_commit", _after_commit), ("after_rollback", _after_rollback),
+    ("before_commit", _before_commit),
 )

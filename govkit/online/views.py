@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from govkit.auth.directory_login import login_throttle
 from govkit.auth.throttle import LoginLocked
@@ -27,7 +26,7 @@ from govkit.online import messages, services
 from govkit.online.identity import identity_providers
 from govkit.online.forms import CodeForm, PasswordForm, PasswordLoginForm, PhoneForm, SignupForm
 from govkit.online.models import Applicant
-from govkit.online.notify import TOPIC, deliver_row, has_messaged_applicant, notified, queue_case_event
+from govkit.online.notify import TOPIC, deliver_row
 from govkit.online.session import applicant_required, current_applicant, log_in_applicant, log_out_applicant
 from govkit.orm import utcnow
 from govkit.state import get_state
@@ -271,26 +270,6 @@ def _first_error(form) -> str:
 
 def _mask(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:]
-
-
-def queue_after_commit(event) -> None:
-    """``case_event_committed``: queue the applicant's status message in the outbox (a short transaction of
-    its own; the relay sends it, so the staff's request never waits for the SMS gateway)."""
-    if not notified(event):
-        return
-    try:
-        if db.engine.dialect.name == "postgresql":
-            # Most steps are of cases without an account: one autocommit statement answers that. A read transaction
-            # of its own (BEGIN … ROLLBACK) per step cost PostgreSQL more CPU than the step's own writes
-            # (bench/README.md, the lifecycle bench at 10M cases).
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                if not has_messaged_applicant(connection, event.case_id):
-                    return
-        with Session(db.engine) as own:
-            if queue_case_event(own, event):
-                own.commit()
-    except Exception:  # a message must never break the committed case change
-        log.exception("办件 %s 的状态消息未能进入发件箱", getattr(event, "case_number", "?"))
 
 
 def outbox_handlers(settings) -> list[OutboxHandler]:

@@ -139,3 +139,57 @@ def test_a_failing_gateway_neither_fails_nor_slows_the_staff_request_and_the_rel
         assert {m.case_number for m in calls} == {case.number} and "办件" in calls[2].text
         assert drain(db.session, None, handlers=handlers) == (0, 0) and len(calls) == 3  # sent once
         assert db.session.scalar(select(DevMessage)) is None
+
+
+def test_a_status_message_is_committed_with_its_step_or_not_at_all(register_plugin):
+    """行政许可法第四十四条 has the decision served on the applicant: the status message that tells an online applicant
+    goes into the outbox inside the step's transaction (``case_event_recorded``), so a step that is undone tells
+    nobody and a committed step never loses its message. A county plugin on the same hook that refuses a step
+    undoes the step and the message, with its name in the clerk's message."""
+    from sqlalchemy import func
+
+    from govkit.cases.models import CaseEvent, OutboxMessage
+    from govkit.errors import ValidationError
+    from govkit.online.models import Applicant
+    from govkit.orm import utcnow
+    from govkit.testing.fixtures import create_user
+    from tests.publicity.world import APPLICANT, make_case, make_world
+
+    refuse, seen = [True], []
+
+    @hookimpl
+    def case_event_recorded(session, event, settings):
+        # inside the transaction: the step's event row and the hall's message (an earlier plugin) are there
+        seen.append((event.action, session.scalar(select(func.count(CaseEvent.id)).where(
+            CaseEvent.id == event.event_id)), session.scalar(select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.topic == "applicant.message"))))
+        if refuse[0] and event.action == "deliver":
+            raise ValidationError("县档案系统未登记该办件的送达回证")
+
+    app = register_plugin(types.SimpleNamespace(case_event_recorded=case_event_recorded), name="county_archive")
+    with app.app_context():
+        from govkit.db import db
+
+        world = make_world(db.session)
+        db.session.add(Applicant(kind="person", name=APPLICANT["name"], id_number=APPLICANT["id"],
+                                 phone="13700000019", phone_verified_at=utcnow()))
+        case = make_case(db.session, world, state="completed")
+        db.session.commit()
+        user = create_user(app, "受理员", world.village.code, username="tx-clerk")
+        client = app.test_client()
+        client.post("/login/", data={"username": user.username, "password": "pw-123456"})
+
+        def messages_and_state():
+            db.session.expire_all()
+            return (db.session.scalar(select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.topic == "applicant.message")), db.session.get(type(case), case.id).state)
+
+        refused = client.post(f"/desk/case/{case.id}/act/deliver", data={"method": "窗口领取", "receiver": "本人"},
+                              follow_redirects=True)
+        assert "插件 county_archive 的 case_event_recorded 钩子：县档案系统未登记该办件的送达回证" in refused.text
+        assert seen == [("deliver", 1, 1)] and messages_and_state() == (0, "completed")  # undone, message too
+
+        refuse[0] = False
+        delivered = client.post(f"/desk/case/{case.id}/act/deliver", data={"method": "窗口领取", "receiver": "本人"})
+        assert delivered.status_code == 302 and messages_and_state() == (1, "delivered")
+        assert seen[1:] == [("deliver", 1, 1)]  # called once per step, the message already in the transaction
