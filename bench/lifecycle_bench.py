@@ -672,6 +672,9 @@ def run_backend(backend: str, args) -> bool:
         config = {"DATABASE_URL": url, "INSTANCE_PATH": str(workdir / "instance"), "SECRET_KEY": "bench-secret",
                   "COUNTY_CODE": COUNTY, "WTF_CSRF_ENABLED": False}
         if built:
+            from bench.list_bench import add_missing_indexes
+
+            add_missing_indexes(url)
             ids, seconds = ids_of(url), 0.0
             log(f"{backend}: reusing the kept database at {url}")
         else:

@@ -372,6 +372,20 @@ def count_statements(app, fn) -> int:
     return len(seen)
 
 
+def add_missing_indexes(url: str) -> None:
+    """A kept database: add the case table's indexes the models gained since it was built (then ANALYZE)."""
+    import sqlalchemy as sa
+
+    from govkit.cases.models import Case
+
+    index_engine = sa.create_engine(url)
+    for index in Case.__table__.indexes:
+        index.create(index_engine, checkfirst=True)
+    with index_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("ANALYZE gk_case"))
+    index_engine.dispose()
+
+
 def explain(url: str, actor, deep: int) -> list[str]:
     """EXPLAIN ANALYZE of the list's bounded count and first page, of the state filter and of a deep page (seek)."""
     import sqlalchemy as sa
@@ -419,15 +433,8 @@ def run_size(cluster: Cluster, n: int, args) -> dict:
         log(f"{n:,}: generating {n:,} cases in SQL")
         seconds = fill(url, n, ids)
         log(f"{n:,}: filled in {seconds:.0f} s ({load()})")
-    if built:  # a kept database: add indexes the models gained since it was built
-        from govkit.cases.models import Case
-
-        index_engine = sa.create_engine(url)
-        for index in Case.__table__.indexes:
-            index.create(index_engine, checkfirst=True)
-        with index_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text("ANALYZE gk_case"))
-        index_engine.dispose()
+    if built:
+        add_missing_indexes(url)
     app = make_app(config)
     users(app, {})
     results = {}

@@ -26,6 +26,11 @@ class Case(Model):
         # Open cases by due date (the card page and the 临期/超期 queue walk it and stop after a page).
         Index("ix_gk_case_open_due", "due_date", "id", postgresql_where=text("completed_date IS NULL"),
               sqlite_where=text("completed_date IS NULL")),
+        # Open cases by each division column the scope ORs over: a village's or township's 临期/超期 queue and cards
+        # are a BitmapOr of its few open cases, not a scan of every open case in the county filtered by scope
+        # (bench/README.md: 151 ms → 8.5 ms for a village at 1M cases; no cost measured on the lifecycles).
+        *(Index(f"ix_gk_case_open_{name}", f"{name}_division_code", postgresql_where=text("completed_date IS NULL"),
+                sqlite_where=text("completed_date IS NULL")) for name in ("accepting", "current", "implementing")),
         # Completed cases by completion date (the 办结率 page's period: a range scan, not every case).
         Index("ix_gk_case_completed", "completed_date", postgresql_where=text("completed_date IS NOT NULL"),
               sqlite_where=text("completed_date IS NOT NULL")),

@@ -731,7 +731,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_gk_case_current_state', ['current_division_code', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_gk_case_implementation_id'), ['implementation_id'], unique=False)
         batch_op.create_index('ix_gk_case_implementing_state', ['implementing_division_code', 'state'], unique=False)
+        batch_op.create_index('ix_gk_case_open_accepting', ['accepting_division_code'], unique=False, postgresql_where=sa.text('completed_date IS NULL'), sqlite_where=sa.text('completed_date IS NULL'))
+        batch_op.create_index('ix_gk_case_open_current', ['current_division_code'], unique=False, postgresql_where=sa.text('completed_date IS NULL'), sqlite_where=sa.text('completed_date IS NULL'))
         batch_op.create_index('ix_gk_case_open_due', ['due_date', 'id'], unique=False, postgresql_where=sa.text('completed_date IS NULL'), sqlite_where=sa.text('completed_date IS NULL'))
+        batch_op.create_index('ix_gk_case_open_implementing', ['implementing_division_code'], unique=False, postgresql_where=sa.text('completed_date IS NULL'), sqlite_where=sa.text('completed_date IS NULL'))
         batch_op.create_index('ix_gk_case_provisional', ['due_provisional'], unique=False)
         batch_op.create_index('ix_gk_case_state_due', ['state', 'due_date'], unique=False)
 
@@ -1352,7 +1355,10 @@ def downgrade() -> None:
     with op.batch_alter_table('gk_case', schema=None) as batch_op:
         batch_op.drop_index('ix_gk_case_state_due')
         batch_op.drop_index('ix_gk_case_provisional')
+        batch_op.drop_index('ix_gk_case_open_implementing', postgresql_where=sa.text('completed_date IS NULL'), sqlite_where=sa.text('completed_date IS NULL'))
         batch_op.drop_index('ix_gk_case_open_due', postgresql_where=sa.text('completed_date IS NULL'), sqlite_where=sa.text('completed_date IS NULL'))
+        batch_op.drop_index('ix_gk_case_open_current', postgresql_where=sa.text('completed_date IS NULL'), sqlite_where=sa.text('completed_date IS NULL'))
+        batch_op.drop_index('ix_gk_case_open_accepting', postgresql_where=sa.text('completed_date IS NULL'), sqlite_where=sa.text('completed_date IS NULL'))
         batch_op.drop_index('ix_gk_case_implementing_state')
         batch_op.drop_index(batch_op.f('ix_gk_case_implementation_id'))
         batch_op.drop_index('ix_gk_case_current_state')
