@@ -30,7 +30,7 @@ from govkit.cases.models import Case, OutboxMessage
 from govkit.catalog.models import Implementation
 from govkit.online.messages import ApplicantMessage, message_key
 from govkit.online.models import Applicant
-from govkit.online.notify import queue_message
+from govkit.online.notify import queue_message, tellable
 
 
 def reminder_text(case: Case, item_name: str) -> str:
@@ -58,8 +58,7 @@ def remind(session: Session, calendar: WorkingCalendar, today: date, working_day
     for case in cases:  # its account: applicant_account_id, else the one with its 证件号码
         account = by_id.get(case.applicant_account_id) if case.applicant_account_id is not None else \
             by_number.get(case.applicant_id_number)
-        phone = account.phone if account is not None and account.active and account.phone_verified_at else \
-            case.applicant_phone
+        phone = account.phone if tellable(account) else case.applicant_phone
         if not phone:
             phoneless += 1
             continue

@@ -39,7 +39,8 @@ _ACCOUNT_BY_ID_NUMBER = select(Applicant.id).where(
     Applicant.id_number == bindparam("id_number"), Applicant.active.is_(True), Applicant.phone_verified_at.is_not(None))
 
 
-def _tellable(applicant: Applicant | None) -> Applicant | None:
+def tellable(applicant: Applicant | None) -> Applicant | None:
+    """``applicant`` when it may be told (active, phone verified), else None."""
     return applicant if applicant is not None and applicant.active and applicant.phone_verified_at else None
 
 
@@ -51,7 +52,7 @@ def messaged_applicant(session: Session, case_id: int) -> Applicant | None:
     if case is None:
         return None
     if case.applicant_account_id is not None:
-        return _tellable(session.get(Applicant, case.applicant_account_id))
+        return tellable(session.get(Applicant, case.applicant_account_id))
     if not case.applicant_id_number:
         return None
     found = session.scalar(_ACCOUNT_BY_ID_NUMBER, {"id_number": case.applicant_id_number})
