@@ -16,6 +16,7 @@ import govkit.models  # noqa: F401  (complete metadata before FAB inspects model
 from govkit import labels
 from govkit import settings as settings_mod
 from govkit.auth import accounts
+from govkit.auth.permsync import sync_permissions
 from govkit.audit import trail as audit_trail
 from govkit.auth import cache as auth_cache
 from govkit.auth import runtime_settings
@@ -176,10 +177,11 @@ def create_app(
     ``config`` is a mapping of settings (tests), a path to a ``govkit.toml``/``.py``
     file, or None (then ``$GOVKIT_CONFIG`` or defaults and ``GOVKIT_*`` variables).
     ``plugins`` registers extra ``(name, plugin)`` objects, e.g. for one test.
-    ``update_perms=False`` skips FAB's synchronisation of permissions and menus with the database: the
-    background processes (job worker and scheduler, outbox relay, inbound consumer) serve no screen, and several
-    of them starting at once would race on the same rows (unique-key errors in the log) and start seconds later.
-    The web nodes and one-off commands keep it (``FAB_UPDATE_PERMS`` can still switch it off for them).
+    ``update_perms=False`` skips the synchronisation of FAB's permissions and menus with the database: the
+    background processes (job worker and scheduler, outbox relay, inbound consumer) serve no screen. The web
+    nodes and one-off commands keep it (``FAB_UPDATE_PERMS = false`` can still switch it off for them): two
+    queries find whether anything is missing, and only then does one process at a time write it
+    (:func:`govkit.auth.permsync.sync_permissions`).
     """
     s, pm = load_settings(config, load_entrypoints=load_entrypoints, plugins=plugins)
     silence_fab_noise()
@@ -236,13 +238,17 @@ def create_app(
     _init_csrf(app)
     register_error_pages(app)
     with app.app_context():
-        appbuilder = AppBuilder(update_perms=update_perms, indexview=HomeView)
+        # FAB's own permission update is off: sync_permissions below writes only what is missing, one process
+        # at a time (govkit.auth.permsync).
+        appbuilder = AppBuilder(update_perms=False, indexview=HomeView)
         appbuilder.init_app(app, db.session)
         auth_sessions.init_tokens(app)
         runtime_settings.init_runtime_settings(app)
         pm.hook.register_views(appbuilder=appbuilder, app=app)
         labels.register(app)
         labels.apply_to_views(appbuilder.baseviews)
+        if update_perms and app.config.get("FAB_UPDATE_PERMS", True):
+            sync_permissions(appbuilder, db.engine)
     replica.init_replica(app)  # last: the session and login checks before it read from the primary
     pm.hook.startup(app=app, settings=s)
     return app
