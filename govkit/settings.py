@@ -185,8 +185,9 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("SESSION_IDLE_MINUTES", int, 30,
             "Minutes without a request after which a session ends (0 = no idle timeout).", runtime=(0, 1440)),
     Setting("AUTH_CACHE_SECONDS", float, 30.0,
-            "How long a worker trusts its cached bearer tokens, signed-in users, user roles/scope and role permissions; "
-            "changes made in the same process apply at once, other workers see them within this time. 0 = no cache."),
+            "How long a worker trusts its cached bearer tokens, signed-in users, user roles/scope and role "
+            "permissions; changes made in the same process apply at once, other workers see them within this time. "
+            "0 = no cache."),
     Setting("BADGE_CACHE_SECONDS", float, 20.0,
             "How long a worker reuses the work-queue and card counts of one user (menu badges, home page) and the "
             "completion rates of /supervision/rates; a case "
