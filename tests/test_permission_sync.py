@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -26,14 +27,20 @@ WROTE = "已将视图与菜单的权限写入数据库"
 
 
 def _start_together(config, n: int) -> list[subprocess.CompletedProcess]:
+    """Start ``n`` workers at once and wait for all; their output goes to files (a worker waiting for the lock
+    must not wait on a pipe nobody reads while another worker holds it)."""
     env = dict(os.environ)
     env.pop("GOVKIT_CONFIG", None)
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(config)], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for _ in range(n)]
+    logs = [config.parent / f"worker-{os.getpid()}-{i}-{time.monotonic_ns()}.log" for i in range(n)]
+    workers = []
+    for log in logs:
+        with open(log, "w", encoding="utf-8") as out:
+            workers.append(subprocess.Popen([sys.executable, "-c", WORKER, str(config)], env=env, stdout=out,
+                                            stderr=subprocess.STDOUT, text=True))
     results = []
-    for worker in workers:
-        out, err = worker.communicate(timeout=300)
-        results.append(subprocess.CompletedProcess(worker.args, worker.returncode, out, err))
+    for worker, log in zip(workers, logs):
+        worker.wait(timeout=300)
+        results.append(subprocess.CompletedProcess(worker.args, worker.returncode, "", log.read_text("utf-8")))
     return results
 
 
