@@ -6,13 +6,16 @@ list only lets staff find a case and see its state, deadline and events.
 from __future__ import annotations
 
 from flask_appbuilder import ModelView
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy import false
+from wtforms import SelectField
 
 from govkit.cases.cards import case_scope_clause
 from govkit.cases.idnumber import mask_id_number
 from govkit.cases.models import Case
-from govkit.cases.states import state_label
+from govkit.cases.states import STATE_LABELS, state_label
 from govkit.web.actor import request_actor
 from govkit.web.scoped import FastListMixin
 
@@ -25,6 +28,26 @@ class FilterCaseInScope(BaseFilter):
 
     def apply(self, query, value):
         return query.filter(case_scope_clause(request_actor().scope))
+
+
+class FilterCaseState(BaseFilter):
+    """FAB filter: the case is in this state, chosen by its Chinese label (状态 is a list of choices, not text).
+
+    FAB's own filters for a text column are 开始于/结束于/包含/等于 over what the user types, so finding the
+    accepted cases meant typing the code ``accepted`` — and ``LIKE 'accepted%'`` cannot use the state indexes
+    (a sequential scan under a Chinese collation; 13–23 ms at 1M cases even under ``C``). This one compares
+    with ``=`` (index-backed) and also takes a label (``已受理``); a value that is neither finds nothing.
+    """
+
+    name = "是"
+    arg_name = "eq"
+
+    def apply(self, query, value):
+        code = value if value in STATE_LABELS else _STATE_BY_LABEL.get(value)
+        return query.filter(Case.state == code) if code else query.filter(false())
+
+
+_STATE_BY_LABEL = {label: code for code, label in STATE_LABELS.items()}
 
 
 class CaseAdminView(FastListMixin, ModelView):
@@ -45,6 +68,17 @@ class CaseAdminView(FastListMixin, ModelView):
                     "received_date", "accepted_date", "due_date", "due_provisional", "extension_days",
                     "completed_date", "decision", "result_number", "delivery_method", "delivered_at"]
     search_columns = ["number", "state", "accepting_division_code", "current_division_code", "due_date"]
+    search_form_extra_fields = {
+        "state": SelectField("状态", choices=list(STATE_LABELS.items()), widget=Select2Widget()),
+    }
+
+    def _init_properties(self) -> None:
+        super()._init_properties()
+        # 状态: one filter, "是" a state chosen from the list (FilterCaseState), in the form and in the URL
+        # (``_flt_0_state=accepted``) alike.
+        state = [FilterCaseState("state", self.datamodel)]
+        self._filters.get_search_filters()["state"] = state
+        self._filters._all_filters["state"] = state
     label_columns = {
         "number": "办件编号", "applicant_name": "申请人", "applicant_id_number": "证件号码",
         "implementation": "事项", "state": "状态", "accepting_division_code": "受理单位区划",
