@@ -28,34 +28,47 @@ sys.path.insert(0, str(ROOT))
 
 from bench.machine import machine_reference  # noqa: E402
 
+#: One worker: build the app as gunicorn does (``create_app()`` with the config file), INFO logs on stderr.
 WORKER = """
-import sys, time
+import logging, sys, time
+logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
 started = time.perf_counter()
 from govkit import create_app
-create_app(sys.argv[1])
+create_app(sys.argv[1], load_entrypoints=sys.argv[2] == "entrypoints")
 print(f"took {time.perf_counter() - started:.2f}", file=sys.stderr)
 """
 
 
-def start_together(code: Path, config: Path, workdir: Path, n: int) -> tuple[float, list[float], int]:
-    """(wall s, each worker's s, error lines) of ``n`` workers importing govkit from ``code``."""
+def start_together(code: Path, config: Path, workdir: Path, n: int,
+                   entrypoints: bool = True) -> tuple[float, list[subprocess.CompletedProcess]]:
+    """Start ``n`` workers importing govkit from ``code`` at once and wait for all: (wall s, each worker's exit
+    code and output). The output goes to files, not pipes: a worker waiting for another's lock must not wait on a
+    pipe nobody reads meanwhile. ``tests/test_permission_sync.py`` starts its workers through this too."""
     env = dict(os.environ, PYTHONPATH=str(code))
     env.pop("GOVKIT_CONFIG", None)
     logs = [workdir / f"worker-{i}.log" for i in range(n)]
     started = time.perf_counter()
     workers = []
     for log in logs:
-        with open(log, "w", encoding="utf-8") as out:  # files, not pipes: a worker may wait for another's lock
-            workers.append(subprocess.Popen([sys.executable, "-c", WORKER, str(config)], env=env, cwd=workdir,
-                                            stdout=out, stderr=subprocess.STDOUT))
-    for worker in workers:
-        if worker.wait(timeout=600) != 0:
-            raise SystemExit(f"a worker failed: {logs[workers.index(worker)].read_text('utf-8')[-2000:]}")
+        with open(log, "w", encoding="utf-8") as out:
+            workers.append(subprocess.Popen(
+                [sys.executable, "-c", WORKER, str(config), "entrypoints" if entrypoints else "none"], env=env,
+                cwd=workdir, stdout=out, stderr=subprocess.STDOUT))
+    codes = [worker.wait(timeout=600) for worker in workers]
     wall = time.perf_counter() - started
-    texts = [log.read_text("utf-8") for log in logs]
-    each = [float(line.split()[1]) for text in texts for line in text.splitlines() if line.startswith("took ")]
-    errors = sum(1 for text in texts for line in text.splitlines() if "Error" in line)
-    return wall, each, errors
+    return wall, [subprocess.CompletedProcess(worker.args, code, log.read_text("utf-8"), "")
+                  for worker, code, log in zip(workers, codes, logs)]
+
+
+def timed(code: Path, config: Path, workdir: Path, n: int) -> tuple[float, list[float], int]:
+    """(wall s, each worker's s, error lines) of ``n`` workers starting together."""
+    wall, workers = start_together(code, config, workdir, n)
+    for worker in workers:
+        if worker.returncode != 0:
+            raise SystemExit(f"a worker failed: {worker.stdout[-2000:]}")
+    lines = [line for worker in workers for line in worker.stdout.splitlines()]
+    return (wall, [float(line.split()[1]) for line in lines if line.startswith("took ")],
+            sum("Error" in line for line in lines))
 
 
 def delete_permissions(url: str) -> None:
@@ -106,7 +119,7 @@ def main() -> None:
                     for case in ("restart", "new screens"):
                         if case == "new screens":
                             delete_permissions(url)
-                        result = start_together(code, config, workdir, args.workers)
+                        result = timed(code, config, workdir, args.workers)
                         results.setdefault((label, case), []).append(result)
                         wall, each, errors = result
                         print(f"  run {run} {label:<13} {case:<11} {wall:6.2f} s for all, each "

@@ -82,3 +82,21 @@ def test_malformed_rison_and_fab_security_api_are_4xx(app, db, login_as):
     g.pop("_login_user", None)
     own = db.session.scalar(select(Role.id).where(Role.name == "Admin"))
     assert admin.put(f"/api/v1/security/roles/{own}", json={"name": "Admin"}).status_code == 200  # its own name
+
+
+def test_a_list_filter_number_the_column_lacks_is_400_naming_it_on_every_model_view(app, db, login_as):
+    """FAB looks ``_flt_<n>_<column>`` up in the column's filter list: a number past its end was an IndexError
+    (500) on fast lists and plain FAB views alike (``?_flt_8_due_date=…`` on the case list before this check)."""
+    admin = _admin(app, login_as)
+    for path, label in (("/cases/list/?_flt_8_due_date=2026-01-01", "承诺办结日期"),  # a fast list
+                        ("/users/list/?_flt_9_active=1", None),  # FAB's own security screen
+                        ("/calendar/days/list/?_flt_9_day=2026-01-01", None)):  # a plain govkit ModelView
+        g.pop("_login_user", None)
+        response = admin.get(path)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400, (path, response.status_code)
+        assert "种筛选方式，请在页面上的搜索框中重新选择筛选条件" in text, (path, text[:300])
+        if label:
+            assert f"“{label}”没有第 9 种筛选方式" in text
+    g.pop("_login_user", None)
+    assert admin.get("/cases/list/?_flt_0_due_date=2026-01-01").status_code == 200  # a number it has

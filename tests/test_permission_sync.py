@@ -6,42 +6,20 @@ in their logs). govkit checks in two queries and writes under a lock (govkit.aut
 """
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import textwrap
-import time
 
 import pytest
 import sqlalchemy as sa
 
-#: Each worker: build the app as gunicorn does (``create_app()`` with the config file), INFO logs on stderr.
-WORKER = textwrap.dedent("""
-    import logging, sys
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
-    from govkit import create_app
-    create_app(sys.argv[1], load_entrypoints=False)
-""")
+from bench.worker_start import ROOT, start_together
 
 WROTE = "已将视图与菜单的权限写入数据库"
 
 
 def _start_together(config, n: int) -> list[subprocess.CompletedProcess]:
-    """Start ``n`` workers at once and wait for all; their output goes to files (a worker waiting for the lock
-    must not wait on a pipe nobody reads while another worker holds it)."""
-    env = dict(os.environ)
-    env.pop("GOVKIT_CONFIG", None)
-    logs = [config.parent / f"worker-{os.getpid()}-{i}-{time.monotonic_ns()}.log" for i in range(n)]
-    workers = []
-    for log in logs:
-        with open(log, "w", encoding="utf-8") as out:
-            workers.append(subprocess.Popen([sys.executable, "-c", WORKER, str(config)], env=env, stdout=out,
-                                            stderr=subprocess.STDOUT, text=True))
-    results = []
-    for worker, log in zip(workers, logs):
-        worker.wait(timeout=300)
-        results.append(subprocess.CompletedProcess(worker.args, worker.returncode, "", log.read_text("utf-8")))
-    return results
+    """``n`` workers (this checkout, no entry-point plugins) started at once; their exit codes and output."""
+    return start_together(ROOT, config, config.parent, n, entrypoints=False)[1]
 
 
 def _grants(url: str) -> int:
@@ -68,8 +46,8 @@ def test_workers_starting_together_write_missing_permissions_once_without_errors
     """), encoding="utf-8")
 
     first = _start_together(config, 1)  # a fresh database: this one writes everything
-    assert first[0].returncode == 0, first[0].stderr
-    assert WROTE in first[0].stderr
+    assert first[0].returncode == 0, first[0].stdout
+    assert WROTE in first[0].stdout
     full = _grants(url)
     assert full > 100
 
@@ -82,12 +60,12 @@ def test_workers_starting_together_write_missing_permissions_once_without_errors
 
     workers = _start_together(config, 3)
     for worker in workers:
-        assert worker.returncode == 0, worker.stderr
+        assert worker.returncode == 0, worker.stdout
         for bad in ("UniqueViolation", "IntegrityError", "UNIQUE constraint failed", "Error"):
-            assert bad not in worker.stderr, worker.stderr
-    assert sum(WROTE in worker.stderr for worker in workers) == 1, [w.stderr[-2000:] for w in workers]
+            assert bad not in worker.stdout, worker.stdout
+    assert sum(WROTE in worker.stdout for worker in workers) == 1, [w.stdout[-2000:] for w in workers]
     assert _grants(url) == full
 
     again = _start_together(config, 2)  # a restart: nothing is missing, nobody writes
-    assert all(w.returncode == 0 and WROTE not in w.stderr for w in again), [w.stderr[-2000:] for w in again]
+    assert all(w.returncode == 0 and WROTE not in w.stdout for w in again), [w.stdout[-2000:] for w in again]
     assert _grants(url) == full

@@ -119,3 +119,13 @@ class TTLCache:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+
+def auth_cache(state: Any, name: str) -> TTLCache:
+    """The worker's :class:`TTLCache` ``name`` in ``state.cache`` (a :class:`govkit.state.GovkitState`), living
+    ``AUTH_CACHE_SECONDS`` and dropped with the other auth caches: signed-in users, session epochs, division
+    names."""
+    cache = state.cache.get(name)
+    if cache is None:
+        cache = state.cache.setdefault(name, TTLCache(float(state.settings.get("AUTH_CACHE_SECONDS", 30))))
+    return cache

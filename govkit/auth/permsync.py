@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 #: FAB's menu permission.
 MENU_ACCESS = "menu_access"
@@ -97,7 +96,7 @@ PERMISSION_SYNC_LOCK = 0x676F766B6974  # "govkit"
 def one_sync_at_a_time(engine: sa.Engine) -> Iterator[None]:
     """Hold the lock of the permission update: PostgreSQL, a session advisory lock on a connection of its own
     (shared by every node, released if the process dies); SQLite, an ``flock`` on ``<database>-permsync``."""
-    url = make_url(str(engine.url))
+    url = engine.url
     if url.get_backend_name() == "postgresql":
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": PERMISSION_SYNC_LOCK})
@@ -122,10 +121,10 @@ def one_sync_at_a_time(engine: sa.Engine) -> Iterator[None]:
 def sync_permissions(appbuilder, engine: sa.Engine) -> bool:
     """What FAB's ``update_perms`` start-up does, only when the database is not in step, one process at a time;
     return whether it wrote. The others wait for the lock, then find everything there (two reads)."""
-    if permissions_in_step(appbuilder):
-        appbuilder.session.rollback()
-        return False
+    in_step = permissions_in_step(appbuilder)
     appbuilder.session.rollback()  # end the read transaction: the check under the lock sees the latest rows
+    if in_step:
+        return False
     with one_sync_at_a_time(engine):
         try:
             wrote = ensure_permissions(appbuilder)

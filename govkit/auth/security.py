@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import joinedload
 
 from govkit.auth import security_screens as screens
-from govkit.auth.cache import TTLCache, generation
+from govkit.auth.cache import auth_cache, generation
 from govkit.auth.accounts import AdminPasswordResetView, ChangeOwnPasswordView, LoginLockView
 from govkit.auth.directory_login import auth_user
 from govkit.auth.permissions import roles_allow, views_allowed
@@ -75,8 +75,10 @@ class GovkitSecurityManager(SecurityManager):
 
     def get_user_by_id(self, pk):
         """The user with roles and groups in one statement (FAB's lazy loads cost two more on every page)."""
-        model = self.user_model
-        return self.session.get(model, pk, options=[joinedload(model.roles), joinedload(model.groups)])
+        return self.session.get(self.user_model, pk, options=self._with_roles_and_groups())
+
+    def _with_roles_and_groups(self) -> list:
+        return [joinedload(self.user_model.roles), joinedload(self.user_model.groups)]
 
     def load_user(self, pk):
         """The signed-in user of a request (flask-login's user loader), without a query while cached.
@@ -95,13 +97,12 @@ class GovkitSecurityManager(SecurityManager):
             user_id = int(pk)
         except (TypeError, ValueError):
             return None
-        users = _signed_in_users()
+        users = auth_cache(get_state(current_app), "signed_in_users")
         cached = users.get(user_id)
         if cached is None:
             gen = generation()  # a change flushed while loading makes the copy stale at once
-            model = self.user_model
             with OrmSession(db.engine) as own:  # closing detaches the copy without expiring what it loaded
-                cached = own.get(model, user_id, options=[joinedload(model.roles), joinedload(model.groups)])
+                cached = own.get(self.user_model, user_id, options=self._with_roles_and_groups())
             if cached is None:
                 return None
             users.put(user_id, cached, gen=gen)
@@ -134,11 +135,3 @@ class GovkitSecurityManager(SecurityManager):
             return super().is_item_public(permission_name, view_name)
         return roles_allow([self.auth_role_public], permission_name, view_name)
 
-
-def _signed_in_users() -> TTLCache:
-    """The worker's detached copies of signed-in users (:meth:`GovkitSecurityManager.load_user`)."""
-    state = get_state(current_app)
-    users = state.cache.get("signed_in_users")
-    if users is None:
-        users = state.cache.setdefault("signed_in_users", TTLCache(float(state.settings.get("AUTH_CACHE_SECONDS", 30))))
-    return users

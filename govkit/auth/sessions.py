@@ -22,7 +22,7 @@ from flask_login import logout_user, user_logged_in
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from govkit.auth.cache import TTLCache
+from govkit.auth.cache import auth_cache
 from govkit.auth.models import SessionEpoch
 from govkit.db import db
 from govkit.listeners import Listeners
@@ -73,10 +73,7 @@ SESSION_LISTENERS = Listeners(("before_flush", _before_flush))
 
 def current_epoch(user_id: int) -> int:
     """The user's epoch, cached per worker for ``AUTH_CACHE_SECONDS``."""
-    state = get_state(current_app)
-    cache = state.cache.get("session_epochs")
-    if cache is None:
-        cache = state.cache.setdefault("session_epochs", TTLCache(float(state.settings.get("AUTH_CACHE_SECONDS", 30))))
+    cache = auth_cache(get_state(current_app), "session_epochs")
     epoch = cache.get(user_id)
     if epoch is None:
         epoch = read_epoch(db.session, user_id)

@@ -41,6 +41,8 @@ STATE_LABELS: dict[str, str] = {
     ONLINE_SUPPLEMENT: "网上补正中",
 }
 
+_STATE_BY_LABEL = {label: code for code, label in STATE_LABELS.items()}
+
 #: States in which the applicant may still withdraw (撤回): before a decision.
 ACTIVE_STATES: frozenset[str] = frozenset(
     {REGISTERED, SUPPLEMENT, ACCEPTED, FORWARDED, SIGNED, ASSIGNED, IN_REVIEW, RETURNED, SUSPENDED, ONLINE,
@@ -56,6 +58,11 @@ FINAL_STATES: frozenset[str] = frozenset({REFUSED, DELIVERED, WITHDRAWN})
 PROTECTED_STATES: frozenset[str] = frozenset({REFUSED, APPROVED, DENIED, COMPLETED, DELIVERED, WITHDRAWN})
 #: States in which the deadline clock runs (accepted and not yet decided, not paused).
 CLOCK_STATES: frozenset[str] = frozenset({ACCEPTED, FORWARDED, SIGNED, ASSIGNED, IN_REVIEW, RETURNED})
+
+
+def state_code(text: str) -> str | None:
+    """The built-in state a search names, by code (``accepted``) or by label (``已受理``); None for neither."""
+    return text if text in STATE_LABELS else _STATE_BY_LABEL.get(text)
 
 
 def state_label(state: str | None, extra: dict[str, str] | None = None) -> str:

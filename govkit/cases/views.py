@@ -15,7 +15,7 @@ from wtforms import SelectField
 from govkit.cases.cards import case_scope_clause
 from govkit.cases.idnumber import mask_id_number
 from govkit.cases.models import Case
-from govkit.cases.states import STATE_LABELS, state_label
+from govkit.cases.states import STATE_LABELS, state_code, state_label
 from govkit.web.actor import request_actor
 from govkit.web.scoped import FastListMixin
 
@@ -43,11 +43,8 @@ class FilterCaseState(BaseFilter):
     arg_name = "eq"
 
     def apply(self, query, value):
-        code = value if value in STATE_LABELS else _STATE_BY_LABEL.get(value)
+        code = state_code(value)
         return query.filter(Case.state == code) if code else query.filter(false())
-
-
-_STATE_BY_LABEL = {label: code for code, label in STATE_LABELS.items()}
 
 
 class CaseAdminView(FastListMixin, ModelView):
@@ -71,14 +68,6 @@ class CaseAdminView(FastListMixin, ModelView):
     search_form_extra_fields = {
         "state": SelectField("状态", choices=list(STATE_LABELS.items()), widget=Select2Widget()),
     }
-
-    def _init_properties(self) -> None:
-        super()._init_properties()
-        # 状态: one filter, "是" a state chosen from the list (FilterCaseState), in the form and in the URL
-        # (``_flt_0_state=accepted``) alike.
-        state = [FilterCaseState("state", self.datamodel)]
-        self._filters.get_search_filters()["state"] = state
-        self._filters._all_filters["state"] = state
     label_columns = {
         "number": "办件编号", "applicant_name": "申请人", "applicant_id_number": "证件号码",
         "implementation": "事项", "state": "状态", "accepting_division_code": "受理单位区划",
@@ -95,3 +84,11 @@ class CaseAdminView(FastListMixin, ModelView):
     govkit_role_permissions = {
         role: ["can_list", "can_show"] for role in ("受理员", "代办员", "办理员", "指挥中心", "监察")
     }
+
+    def _init_properties(self) -> None:
+        super()._init_properties()
+        # 状态: one filter, "是" a state chosen from the list (FilterCaseState), in the form and in the URL
+        # (``_flt_0_state=accepted``) alike.
+        state = [FilterCaseState("state", self.datamodel)]
+        self._filters.get_search_filters()["state"] = state
+        self._filters._all_filters["state"] = state

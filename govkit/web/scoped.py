@@ -41,8 +41,8 @@ from sqlalchemy import func, literal, literal_column, or_, select, text, tuple_
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
-from govkit.auth.cache import TTLCache, generation
-from govkit.errors import GovkitError, OutOfScope, ValidationError
+from govkit.auth.cache import TTLCache, auth_cache, generation
+from govkit.errors import GovkitError, OutOfScope
 from govkit.hierarchy.models import Division, Staff
 from govkit.hierarchy.scope import Scope
 from govkit.labels import is_division_column, prime_division_names
@@ -284,10 +284,7 @@ def prime_names_cached(codes: Iterable[str | None]) -> None:
     """:func:`~govkit.labels.prime_division_names` through a per-worker cache of division names (dropped with
     the auth caches when a division changes, :mod:`govkit.auth.cache`; ``AUTH_CACHE_SECONDS`` at most): a list
     page usually needs no name query at all."""
-    state = get_state(current_app)
-    cache = state.cache.get("division_names")
-    if cache is None:
-        cache = state.cache.setdefault("division_names", TTLCache(float(state.settings.get("AUTH_CACHE_SECONDS", 30))))
+    cache = auth_cache(get_state(current_app), "division_names")
     codes = {c for c in codes if c and isinstance(c, str)}
     names = g.setdefault("govkit_division_names", {})
     for code in codes - set(names):
@@ -382,21 +379,6 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
     return ListTotal(count, capped, estimate), rows
 
 
-def _known_filter_only(filters: Filters, labels: dict):
-    """``Filters.add_filter_index`` answering a filter number the column does not have (``_flt_7_state``: an old
-    bookmark, a hand-edited address) with a 400 naming the column, in Chinese, instead of FAB's IndexError (a 500)."""
-    add = filters.add_filter_index
-
-    def add_filter_index(column_name: str, filter_instance_index: int, value: Any) -> None:
-        known = filters._all_filters.get(column_name)
-        if known is not None and not 0 <= filter_instance_index < len(known):
-            raise ValidationError(f"“{labels.get(column_name, column_name)}”没有第 {filter_instance_index + 1} "
-                                  "种筛选方式，请在页面上的搜索框中重新选择筛选条件。")
-        add(column_name, filter_instance_index, value)
-
-    return add_filter_index
-
-
 class FastListMixin:
     """FAB list pages without FAB's exact COUNT and per-row lazy loads (put it before ModelView in the bases).
 
@@ -410,10 +392,6 @@ class FastListMixin:
 
     list_count_cap = LIST_COUNT_CAP
     list_eager_columns: list[str] = []
-
-    def _init_properties(self) -> None:
-        super()._init_properties()
-        self._filters.add_filter_index = _known_filter_only(self._filters, self.label_columns)
 
     def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
         widgets = super()._get_search_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
