@@ -29,6 +29,14 @@ class FilterCaseInScope(BaseFilter):
     def apply(self, query, value):
         return query.filter(case_scope_clause(request_actor().scope))
 
+    def count_branches(self, value):
+        """The scope's three conditions, the accepting division first (most cases in scope meet it): a list's
+        bounded count counts them one index at a time (:func:`govkit.web.scoped.bounded_count`)."""
+        scope = request_actor().scope
+        if scope.empty or scope.is_unrestricted:
+            return None
+        return list(case_scope_clause(scope).clauses)
+
 
 class FilterCaseState(BaseFilter):
     """FAB filter: the case is in this state, chosen by its Chinese label (状态 is a list of choices, not text).

@@ -37,7 +37,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_appbuilder.widgets import ListWidget
 from markupsafe import escape
-from sqlalchemy import func, literal, literal_column, or_, select, text, tuple_
+from sqlalchemy import case, func, literal, literal_column, or_, select, text, tuple_, union
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -326,6 +326,52 @@ def seek_column(datamodel: Any, order_column: str) -> Any:
     return getattr(datamodel.obj, column.key)
 
 
+def _estimate_key(statement: Any) -> Any:
+    """The estimate cache's key for ``statement``: SQLAlchemy's cache key (the statement's shape) and its bound
+    values — what compiling it with the values inline gave, without compiling it on every page."""
+    key = statement._generate_cache_key()
+    return key.key, tuple(repr(param.effective_value) for param in key.bindparams)
+
+
+def bounded_count(datamodel: Any, filters: list[tuple[Any, Any]], base: Any, cap: int) -> Any:
+    """The statement counting the list's rows up to ``cap`` + 1 (its value is the count, or ``cap`` + 1 when
+    there are more).
+
+    A filter that is an OR of conditions each backed by an index of its own (the case scope: the accepting,
+    current or implementing division in scope) may say so with ``count_branches(value)`` → those conditions,
+    the first the one most rows meet. The OR itself makes PostgreSQL read the table behind a BitmapOr — one
+    heap page per counted row, 2.8 ms for a village's first 1,001 cases at a million — while one branch alone
+    is an index-only scan (0.2 ms). So the count is ``CASE WHEN`` the first branch alone passes the cap ``THEN``
+    the cap + 1 ``ELSE`` the distinct primary keys of every branch, each branch stopped at the cap + 1 (exact:
+    a branch that stops has passed the cap by itself, and the union of branches that did not stop is
+    complete). The ``ELSE`` runs only when it is needed (a scalar subquery is evaluated on first use)."""
+    branches = None
+    rest = []
+    for flt, value in filters:
+        split = getattr(flt, "count_branches", None)
+        parts = split(value) if split is not None and branches is None else None
+        if parts and len(parts) > 1:
+            branches = parts
+        else:
+            rest.append((flt, value))
+    narrowed = _filtered(datamodel, rest) if branches else None
+    if narrowed is None:
+        bounded = base.with_entities(literal_column("1")).limit(cap + 1).subquery()
+        return select(func.count()).select_from(bounded)
+    return branch_count(narrowed.statement, getattr(datamodel.obj, datamodel.get_pk().key), branches, cap)
+
+
+def branch_count(statement: Any, pk: Any, branches: list[Any], cap: int) -> Any:
+    """The bounded count of ``statement`` (a select of the model) narrowed by the OR of ``branches``, branch by
+    branch (:func:`bounded_count`); ``pk`` is the model's primary key column."""
+    first = statement.where(branches[0]).with_only_columns(literal_column("1")).limit(cap + 1).subquery()
+    first_count = select(func.count()).select_from(first).scalar_subquery()
+    each = [select(literal_column("k")).select_from(
+        statement.where(branch).with_only_columns(pk.label("k")).limit(cap + 1).subquery()) for branch in branches]
+    union_count = select(func.count()).select_from(union(*each).subquery()).scalar_subquery()
+    return select(case((first_count > cap, cap + 1), else_=union_count))
+
+
 def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str, order_direction: str,
               page: int | None, page_size: int, columns: list[str], cap: int = LIST_COUNT_CAP,
               after: int | None = None) -> tuple[ListTotal, list[Any]]:
@@ -343,19 +389,19 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
         joined = Filters(datamodel.filter_converter_class, datamodel)
         joined.add_filter_list([(flt.column_name, flt.__class__, value) for flt, value in filters])
         base = datamodel._apply_inner_all(session.query(datamodel.obj), joined, aliases_mapping={})
-    bounded = base.with_entities(literal_column("1")).limit(cap + 1).subquery()
-    count = session.query(func.count()).select_from(bounded).scalar() or 0
+    count = min(session.execute(bounded_count(datamodel, filters, base, cap)).scalar() or 0, cap + 1)
     estimate = None
     capped = count > cap
     if capped and session.get_bind().dialect.name == "postgresql":
         statement = base.with_entities(literal_column("1")).statement
-        compiled = str(statement.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
-        estimate = _estimates().get(compiled)
+        estimate = _estimates().get(_estimate_key(statement))
         if estimate is None:
+            dialect = session.get_bind().dialect
+            compiled = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
             plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()
             plan = json.loads(plan) if isinstance(plan, str) else plan
             estimate = int(plan[0]["Plan"]["Plan Rows"])
-            _estimates().put(compiled, estimate)
+            _estimates().put(_estimate_key(statement), estimate)
     column = seek_column(datamodel, order_column)
     if column is not None:
         pk = getattr(datamodel.obj, datamodel.get_pk().key)

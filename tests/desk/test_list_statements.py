@@ -14,7 +14,7 @@ from sqlalchemy import event, select
 from govkit.hierarchy.models import Department
 from govkit.testing.fixtures import ensure_division
 
-from .conftest import COUNTY, TOWNSHIP, VILLAGE
+from .conftest import COUNTY, OTHER_VILLAGE, TOWNSHIP, VILLAGE
 
 pytestmark = pytest.mark.both_backends
 ROWS = 120  # more than any page (card page: 50, lists: 100)
@@ -215,3 +215,33 @@ def test_seeking_past_a_row_outside_the_scope_shows_nothing(app, world, db, over
     assert "LATE0" in inside  # an in-scope row: the list goes on after it
     html = client.get(f"/cases/list/?after_CaseAdminView={other.id}{order}").get_data(as_text=True)
     assert "LATE0" not in html and "OTHER0001" not in html
+
+
+@pytest.mark.parametrize("cap, shown", [(200, "122"), (122, "122"), (121, "121+"), (5, "5+")])
+def test_the_bounded_count_counts_a_case_in_scope_by_several_divisions_once(
+        app, world, db, overdue, user_client, monkeypatch, cap, shown):
+    """The case list's count goes branch by branch (accepting, current, implementing division in scope; issue 23):
+    for the township every ``overdue`` case meets all three, and two cases accepted in another county meet only
+    the third. Each case counts once; the count is exact up to the cap and "cap+" past it."""
+    from govkit.cases.models import Case
+    from govkit.cases.views import CaseAdminView
+
+    monkeypatch.setattr(CaseAdminView, "list_count_cap", cap)
+    elsewhere = ensure_division(db.session, "621003101201")
+    first = db.session.scalar(select(Case).order_by(Case.id).limit(1))
+    for n in range(2):
+        db.session.add(Case(number=f"HERE{n:04d}", progress_token=secrets.token_hex(8), state="accepted",
+                            implementation_id=world.implementation_id, accepting_division_id=elsewhere.id,
+                            accepting_division_code=elsewhere.code, current_division_id=elsewhere.id,
+                            current_division_code=elsewhere.code, implementing_division_code=TOWNSHIP,
+                            applicant_name="李四", applicant_id_number="11010519491231002X",
+                            accepted_date=first.accepted_date, due_date=first.due_date, time_limit_days=15))
+    db.session.commit()
+    client, _ = user_client("监察", TOWNSHIP)
+    html = client.get("/cases/list/").get_data(as_text=True)
+    total = re.search(r"</strong> ([^<]+)</div>", html).group(1)
+    assert total.split("（")[0] == shown, total
+    village, _ = user_client("受理员", OTHER_VILLAGE)  # one of the twelve villages: 10 cases
+    html = village.get("/cases/list/").get_data(as_text=True)
+    total = re.search(r"</strong> ([^<]+)</div>", html).group(1)
+    assert total.split("（")[0] == ("10" if cap >= 10 else f"{cap}+"), total
