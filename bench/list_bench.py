@@ -321,8 +321,9 @@ def raw_queries(app, username: str, deep: int):
         if state:
             query = query.where(Case.state == state)
         page = query.where(Case.id < after) if after else query
-        s.execute(page.order_by(Case.id.desc()).limit(26 if after else 25)).all()
-        s.scalar(bench_count(scope, state))  # the bounded count
+        # the page and, as one more column, the bounded count (one statement, as govkit's list_page runs it)
+        total = bench_count(scope, state).scalar_subquery()
+        s.execute(page.add_columns(total).order_by(Case.id.desc()).limit(26 if after else 25)).all()
 
 
     return actor, {

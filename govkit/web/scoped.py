@@ -375,9 +375,10 @@ def branch_count(statement: Any, pk: Any, branches: list[Any], cap: int) -> Any:
 def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str, order_direction: str,
               page: int | None, page_size: int, columns: list[str], cap: int = LIST_COUNT_CAP,
               after: int | None = None) -> tuple[ListTotal, list[Any]]:
-    """``(total, rows)`` of one list page in a constant number of statements: a count bounded to ``cap`` + 1 rows
-    (never an exact COUNT over a million), the page with its related columns eager-loaded, and — only when the
-    cap is reached on PostgreSQL, once a minute per worker and filter — the planner's row estimate.
+    """``(total, rows)`` of one list page in a constant number of statements: the page with its related columns
+    eager-loaded and, in the same statement, a count bounded to ``cap`` + 1 rows (never an exact COUNT over a
+    million; :func:`bounded_count`), and — only when the cap is reached on PostgreSQL, once a minute per worker
+    and filter — the planner's row estimate.
 
     ``filters`` are ``(FAB filter, value)`` pairs (the view's base filters and the search). With ``after`` (the
     primary key of the last row of the previous page) the page seeks instead of skipping rows: ``WHERE (sort
@@ -389,19 +390,6 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
         joined = Filters(datamodel.filter_converter_class, datamodel)
         joined.add_filter_list([(flt.column_name, flt.__class__, value) for flt, value in filters])
         base = datamodel._apply_inner_all(session.query(datamodel.obj), joined, aliases_mapping={})
-    count = min(session.execute(bounded_count(datamodel, filters, base, cap)).scalar() or 0, cap + 1)
-    estimate = None
-    capped = count > cap
-    if capped and session.get_bind().dialect.name == "postgresql":
-        statement = base.with_entities(literal_column("1")).statement
-        estimate = _estimates().get(_estimate_key(statement))
-        if estimate is None:
-            dialect = session.get_bind().dialect
-            compiled = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-            plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()
-            plan = json.loads(plan) if isinstance(plan, str) else plan
-            estimate = int(plan[0]["Plan"]["Plan Rows"])
-            _estimates().put(_estimate_key(statement), estimate)
     column = seek_column(datamodel, order_column)
     if column is not None:
         pk = getattr(datamodel.obj, datamodel.get_pk().key)
@@ -421,7 +409,31 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
     else:
         query = datamodel.apply_order_by(base, order_column, order_direction, add_pk=True)
         query = datamodel.apply_pagination(query, page, page_size)
-    rows = query.options(*eager_options(datamodel.obj, columns)).all()
+    # The bounded count rides along as one more column (an uncorrelated scalar subquery: evaluated once) — one
+    # statement for the page and its count; counted on its own only when the page is empty past the first.
+    counting = bounded_count(datamodel, filters, base, cap)
+    found = query.options(*eager_options(datamodel.obj, columns)).add_columns(
+        counting.scalar_subquery().label("gk_list_total")).all()
+    rows = [row[0] for row in found]
+    if found:
+        count = found[0][1]
+    elif not page and after is None:
+        count = 0
+    else:
+        count = session.execute(counting).scalar()
+    count = min(count or 0, cap + 1)
+    estimate = None
+    capped = count > cap
+    if capped and session.get_bind().dialect.name == "postgresql":
+        statement = base.with_entities(literal_column("1")).statement
+        estimate = _estimates().get(_estimate_key(statement))
+        if estimate is None:
+            dialect = session.get_bind().dialect
+            compiled = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+            plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            estimate = int(plan[0]["Plan"]["Plan Rows"])
+            _estimates().put(_estimate_key(statement), estimate)
     return ListTotal(count, capped, estimate), rows
 
 
