@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from govkit.db import db
 from govkit.hierarchy.scope import Scope, scope_for_user
-from govkit.web.actor import ENVIRON_KEY, actor_of_user
+from govkit.web.actor import ENVIRON_KEY, session_actor
 
 
 def current_scope() -> Scope:
@@ -22,10 +22,10 @@ def current_scope() -> Scope:
     cached = request.environ.get("govkit.scope")
     user_id = getattr(user, "id", None)
     if cached is None or cached.user_id != user_id:
-        # The request's Actor carries the same scope (one staff query serves both).
+        # The request's Actor carries the same scope (the worker's cached actor: no staff query on a page).
         actor = request.environ.get(ENVIRON_KEY)
         if user is not None and (actor is None or actor.user_id != user_id):
-            actor = actor_of_user(user)
+            actor = session_actor(user)
             request.environ[ENVIRON_KEY] = actor
         cached = actor.scope if user is not None else scope_for_user(db.session, user)
         request.environ["govkit.scope"] = cached

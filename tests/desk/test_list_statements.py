@@ -245,3 +245,22 @@ def test_the_bounded_count_counts_a_case_in_scope_by_several_divisions_once(
     html = village.get("/cases/list/").get_data(as_text=True)
     total = re.search(r"</strong> ([^<]+)</div>", html).group(1)
     assert total.split("（")[0] == ("10" if cap >= 10 else f"{cap}+"), total
+
+
+@pytest.mark.parametrize("url", ["/supervision/rates?days=90", "/supervision/ratings", "/admin/ratings/list/"])
+def test_a_scoped_page_reads_the_users_scope_from_the_workers_actor(app, world, db, overdue, user_client, url):
+    """``current_scope()`` takes the signed-in user's actor from the worker's cache (as ``request_actor()`` does):
+    a page that only asks for the scope runs no staff query; moving the user to another division still shows at
+    once (the cache is dropped when a staff row changes)."""
+    from govkit.hierarchy.models import Staff
+
+    client, user = user_client("监察", COUNTY)
+    _, _, seen = statements(app, client, url)
+    assert not [s for s in seen if "gk_staff" in s], seen
+    if url == "/admin/ratings/list/":
+        assert client.get(url).get_data(as_text=True).count("满意") >= 10
+        staff = db.session.scalar(select(Staff).where(Staff.user_id == user.id))
+        staff.division_id = ensure_division(db.session, "621003101201").id  # another county
+        db.session.commit()
+        db.session.remove()
+        assert client.get(url).get_data(as_text=True).count("满意") <= 1  # at most a search choice; no rows
