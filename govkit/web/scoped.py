@@ -326,10 +326,12 @@ def seek_column(datamodel: Any, order_column: str) -> Any:
     return getattr(datamodel.obj, column.key)
 
 
-def _estimate_key(statement: Any) -> Any:
+def _estimate_key(statement: Any, dialect: Any) -> Any:
     """The estimate cache's key for ``statement``: SQLAlchemy's cache key (the statement's shape) and its bound
     values — what compiling it with the values inline gave, without compiling it on every page."""
     key = statement._generate_cache_key()
+    if key is None:  # a statement SQLAlchemy does not cache (e.g. a plugin filter's custom construct)
+        return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     return key.key, tuple(repr(param.effective_value) for param in key.bindparams)
 
 
@@ -426,14 +428,15 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
     capped = count > cap
     if capped and session.get_bind().dialect.name == "postgresql":
         statement = base.with_entities(literal_column("1")).statement
-        estimate = _estimates().get(_estimate_key(statement))
+        dialect = session.get_bind().dialect
+        key = _estimate_key(statement, dialect)
+        estimate = _estimates().get(key)
         if estimate is None:
-            dialect = session.get_bind().dialect
             compiled = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
             plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()
             plan = json.loads(plan) if isinstance(plan, str) else plan
             estimate = int(plan[0]["Plan"]["Plan Rows"])
-            _estimates().put(_estimate_key(statement), estimate)
+            _estimates().put(key, estimate)
     return ListTotal(count, capped, estimate), rows
 
 

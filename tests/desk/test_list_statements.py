@@ -264,3 +264,36 @@ def test_a_scoped_page_reads_the_users_scope_from_the_workers_actor(app, world, 
         db.session.commit()
         db.session.remove()
         assert client.get(url).get_data(as_text=True).count("满意") <= 1  # at most a search choice; no rows
+
+
+def test_past_the_cap_postgresql_shows_the_planners_estimate_asked_once_per_filter(
+        app, world, db, overdue, user_client, monkeypatch):
+    """Past ``list_count_cap`` the total is PostgreSQL's row estimate ("约 …（估计值…"), asked with one EXPLAIN per
+    worker, filter and minute (keyed by the statement's shape and values: another state asks again); SQLite
+    shows "5+"."""
+    from govkit.cases.views import CaseAdminView
+
+    monkeypatch.setattr(CaseAdminView, "list_count_cap", 5)
+    client, _ = user_client("监察", COUNTY)
+    township, _ = user_client("监察", TOWNSHIP)  # the same statement with other values (the scope's range)
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE gk_case")  # row statistics for the planner, as autovacuum keeps them
+            conn.commit()
+
+    def total(url, who=client):
+        count, html, seen = counted(who, url)
+        return re.search(r"</strong> ([^<]+)</div>", html).group(1), [s for s in seen if s.startswith("EXPLAIN")]
+
+    shown, explains = total("/cases/list/")
+    again, explains_again = total("/cases/list/")
+    other, explains_other = total("/cases/list/?_flt_0_state=accepted")
+    theirs, explains_theirs = total("/cases/list/", township)
+    if postgres:
+        assert shown.startswith("约 ") and "估计值" in shown, shown
+        assert len(explains) == 1 and explains_again == [] and len(explains_other) == 1
+        assert len(explains_theirs) == 1 and "621002101000" in explains_theirs[0]
+        assert again == shown and other.startswith("约 ") and theirs.startswith("约 ")
+    else:
+        assert shown.startswith("5+") and explains == explains_other == explains_theirs == []
