@@ -21,6 +21,10 @@ class Case(Model):
         Index("ix_gk_case_current_state", "current_division_code", "state"),
         Index("ix_gk_case_accepting_code", "accepting_division_code", "registered_at"),
         Index("ix_gk_case_state_due", "state", "due_date"),
+        # The case list's 状态 filter: its bounded count reads the scope's accepting-division branch from this
+        # index alone (an index-only scan of 1,001 entries, 0.2 ms at 1M cases, where ix_gk_case_state_due
+        # made it a bitmap scan of every case in the state and of their table pages, 4–5 ms).
+        Index("ix_gk_case_state_accepting", "state", "accepting_division_code"),
         Index("ix_gk_case_implementing_state", "implementing_division_code", "state"),
         Index("ix_gk_case_provisional", "due_provisional"),
         # Open cases by due date (the card page and the 临期/超期 queue walk it and stop after a page).

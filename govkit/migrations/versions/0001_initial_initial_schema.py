@@ -737,6 +737,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_gk_case_open_implementing', ['implementing_division_code'], unique=False, postgresql_where=sa.text('completed_date IS NULL'), sqlite_where=sa.text('completed_date IS NULL'))
         batch_op.create_index('ix_gk_case_provisional', ['due_provisional'], unique=False)
         batch_op.create_index('ix_gk_case_state_due', ['state', 'due_date'], unique=False)
+        batch_op.create_index('ix_gk_case_state_accepting', ['state', 'accepting_division_code'], unique=False)
 
     op.create_table('gk_fee',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1353,6 +1354,7 @@ def downgrade() -> None:
 
     op.drop_table('gk_fee')
     with op.batch_alter_table('gk_case', schema=None) as batch_op:
+        batch_op.drop_index('ix_gk_case_state_accepting')
         batch_op.drop_index('ix_gk_case_state_due')
         batch_op.drop_index('ix_gk_case_provisional')
         batch_op.drop_index('ix_gk_case_open_implementing', postgresql_where=sa.text('completed_date IS NULL'), sqlite_where=sa.text('completed_date IS NULL'))
