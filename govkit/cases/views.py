@@ -31,7 +31,7 @@ class FilterCaseInScope(BaseFilter):
 
     def count_branches(self, value):
         """The scope's three conditions, the accepting division first (most cases in scope meet it): a list's
-        bounded count counts them one index at a time (:func:`govkit.web.scoped.bounded_count`)."""
+        bounded count counts them one index at a time (:func:`govkit.web.scoped.branch_count`)."""
         scope = request_actor().scope
         if scope.empty or scope.is_unrestricted:
             return None

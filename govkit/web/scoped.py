@@ -335,37 +335,35 @@ def _estimate_key(statement: Any, dialect: Any) -> Any:
     return key.key, tuple(repr(param.effective_value) for param in key.bindparams)
 
 
-def bounded_count(datamodel: Any, filters: list[tuple[Any, Any]], base: Any, cap: int) -> Any:
-    """The statement counting the list's rows up to ``cap`` + 1 (its value is the count, or ``cap`` + 1 when
-    there are more).
+def count_branches(filters: list[tuple[Any, Any]]) -> tuple[list[Any], list[tuple[Any, Any]]]:
+    """``(branches, the other filters)``: the conditions of the first filter that offers them.
 
     A filter that is an OR of conditions each backed by an index of its own (the case scope: the accepting,
     current or implementing division in scope) may say so with ``count_branches(value)`` → those conditions,
-    the first the one most rows meet. The OR itself makes PostgreSQL read the table behind a BitmapOr — one
-    heap page per counted row, 2.8 ms for a village's first 1,001 cases at a million — while one branch alone
-    is an index-only scan (0.2 ms). So the count is ``CASE WHEN`` the first branch alone passes the cap ``THEN``
-    the cap + 1 ``ELSE`` the distinct primary keys of every branch, each branch stopped at the cap + 1 (exact:
-    a branch that stops has passed the cap by itself, and the union of branches that did not stop is
-    complete). The ``ELSE`` runs only when it is needed (a scalar subquery is evaluated on first use)."""
-    branches = None
-    rest = []
-    for flt, value in filters:
+    the first the one most rows meet. Their OR stands in for the filter (so it is built once a page); the
+    bounded count reads them one at a time (:func:`branch_count`). ``([], filters)`` when no filter offers
+    two or more."""
+    for n, (flt, value) in enumerate(filters):
         split = getattr(flt, "count_branches", None)
-        parts = split(value) if split is not None and branches is None else None
+        parts = split(value) if split is not None else None
         if parts and len(parts) > 1:
-            branches = parts
-        else:
-            rest.append((flt, value))
-    narrowed = _filtered(datamodel, rest) if branches else None
-    if narrowed is None:
-        bounded = base.with_entities(literal_column("1")).limit(cap + 1).subquery()
-        return select(func.count()).select_from(bounded)
-    return branch_count(narrowed.statement, getattr(datamodel.obj, datamodel.get_pk().key), branches, cap)
+            return list(parts), filters[:n] + filters[n + 1:]
+    return [], filters
 
 
 def branch_count(statement: Any, pk: Any, branches: list[Any], cap: int) -> Any:
-    """The bounded count of ``statement`` (a select of the model) narrowed by the OR of ``branches``, branch by
-    branch (:func:`bounded_count`); ``pk`` is the model's primary key column."""
+    """The statement counting the rows of ``statement`` (a select of the model) that meet the OR of
+    ``branches`` up to ``cap`` + 1: its value is the count, or ``cap`` + 1 or more when there are more.
+
+    The OR makes PostgreSQL read the table behind a BitmapOr — one heap page per counted row, 2.8 ms for a
+    village's first 1,001 cases at a million — while one branch alone is an index-only scan (0.2 ms). So with
+    two or more branches the count is ``CASE WHEN`` the first branch alone passes the cap ``THEN`` the cap + 1
+    ``ELSE`` the distinct primary keys (``pk``) of every branch, each branch stopped at the cap + 1 (exact: a
+    branch that stops has passed the cap by itself, and the union of branches that did not stop is complete).
+    The ``ELSE`` runs only when it is needed (a scalar subquery is evaluated on first use)."""
+    if len(branches) < 2:
+        bounded = statement.where(*branches).with_only_columns(literal_column("1")).limit(cap + 1).subquery()
+        return select(func.count()).select_from(bounded)
     first = statement.where(branches[0]).with_only_columns(literal_column("1")).limit(cap + 1).subquery()
     first_count = select(func.count()).select_from(first).scalar_subquery()
     each = [select(literal_column("k")).select_from(
@@ -379,7 +377,7 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
               after: int | None = None) -> tuple[ListTotal, list[Any]]:
     """``(total, rows)`` of one list page in a constant number of statements: the page with its related columns
     eager-loaded and, in the same statement, a count bounded to ``cap`` + 1 rows (never an exact COUNT over a
-    million; :func:`bounded_count`), and — only when the cap is reached on PostgreSQL, once a minute per worker
+    million; :func:`branch_count`), and — only when the cap is reached on PostgreSQL, once a minute per worker
     and filter — the planner's row estimate.
 
     ``filters`` are ``(FAB filter, value)`` pairs (the view's base filters and the search). With ``after`` (the
@@ -387,14 +385,19 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
     column, pk) < (that row's values)`` on the sort column and pk's index, as deep as the list goes, at the
     cost of the first page; ``page_size`` + 1 rows are read so the caller knows whether another page follows."""
     session = datamodel.session
-    base = _filtered(datamodel, filters)
-    if base is None:  # a related-column filter: FAB's query builder joins it
+    pk = getattr(datamodel.obj, datamodel.get_pk().key)
+    branches, rest = count_branches(filters)
+    narrowed = _filtered(datamodel, rest)  # every filter but the branched one
+    if narrowed is not None:
+        base = narrowed.filter(or_(*branches)) if branches else narrowed
+        counting = branch_count(narrowed.statement, pk, branches, cap)
+    else:  # a related-column filter: FAB's query builder joins it
         joined = Filters(datamodel.filter_converter_class, datamodel)
         joined.add_filter_list([(flt.column_name, flt.__class__, value) for flt, value in filters])
         base = datamodel._apply_inner_all(session.query(datamodel.obj), joined, aliases_mapping={})
+        counting = branch_count(base.statement, pk, [], cap)
     column = seek_column(datamodel, order_column)
     if column is not None:
-        pk = getattr(datamodel.obj, datamodel.get_pk().key)
         descending = order_direction != "asc" if order_column else False  # FAB: a named column sorts desc
         order = [column.desc(), pk.desc()] if descending else [column.asc(), pk.asc()]
         query = base.order_by(*order[:1 if column is pk else 2])
@@ -413,7 +416,6 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
         query = datamodel.apply_pagination(query, page, page_size)
     # The bounded count rides along as one more column (an uncorrelated scalar subquery: evaluated once) — one
     # statement for the page and its count; counted on its own only when the page is empty past the first.
-    counting = bounded_count(datamodel, filters, base, cap)
     found = query.options(*eager_options(datamodel.obj, columns)).add_columns(
         counting.scalar_subquery().label("gk_list_total")).all()
     rows = [row[0] for row in found]
