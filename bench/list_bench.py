@@ -243,6 +243,8 @@ def make_app(config: dict):
     with app.app_context():
         app.appbuilder.add_view_no_menu(PlainCaseView)
         sm = app.appbuilder.sm
+        # govkit's apps do not sync FAB permissions on add_view (FAB_UPDATE_PERMS off): create this one here.
+        sm.add_permissions_view(["can_list"], "PlainCaseView")
         for role in ("监察", "受理员"):
             sm.add_permission_role(sm.find_role(role), sm.find_permission_view_menu("can_list", "PlainCaseView"))
     return app

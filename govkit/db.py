@@ -7,6 +7,7 @@ metadata, one Alembic history and one transaction. Domain services take a SQLAlc
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 import sqlalchemy as sa
@@ -61,8 +62,57 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # pragma: no 
         cursor.close()
 
 
+#: Statements that change the schema (or run code that may): rolled back, they could leave a prepared statement
+#: pointing at an object the rollback removed, so psycopg's own rollback forgets its prepared statements.
+_SCHEMA = re.compile(r"\s*(CREATE|DROP|ALTER|TRUNCATE|COMMENT|GRANT|REVOKE|REINDEX|CLUSTER|IMPORT|SECURITY|DO|"
+                     r"DISCARD|DEALLOCATE|LOAD|CALL)\b", re.IGNORECASE)
+_OTHER = "gk_changed_schema"
+
+
+def _transaction_begins(conn: Any) -> None:
+    conn.info.pop(_OTHER, None)
+
+
+def _note_schema_changes(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                           executemany: bool) -> None:
+    if not conn.info.get(_OTHER) and _SCHEMA.match(statement):
+        conn.info[_OTHER] = True
+
+
+def _roll_back_keeping_prepared_statements(conn: Any) -> None:
+    """Roll a psycopg 3 transaction back on the server directly, so psycopg keeps its prepared statements.
+
+    psycopg prepares a statement on the server after its fifth use on a connection (``prepare_threshold``), and
+    forgets all of them on every ``rollback()``: it cannot know whether they use objects created in the
+    transaction. Every request ends its session with a rollback, so nothing was ever prepared and PostgreSQL
+    parsed and planned every statement of every page again (0.3 ms of a village's case list at a million
+    cases, bench/README.md). Prepared statements are not transactional — a ROLLBACK leaves them on the server
+    — so this sends the ROLLBACK itself; psycopg's ``rollback()`` then finds the connection idle and does
+    nothing. A transaction that changed the schema through SQLAlchemy (``CREATE``, ``DROP``, ``ALTER`` …) is left
+    to psycopg, which rolls back and forgets them as before (a ``DROP`` or ``ALTER`` through a raw psycopg cursor
+    makes psycopg forget them itself); psycopg2 and SQLite are unchanged. A
+    failed ROLLBACK here is left to psycopg's, which deals with a broken connection as it always has."""
+    if conn.info.pop(_OTHER, False):
+        return
+    try:
+        pgconn = getattr(conn.connection.dbapi_connection, "pgconn", None)
+        if pgconn is None or pgconn.transaction_status not in _IN_TRANSACTION:
+            return
+        pgconn.exec_(b"ROLLBACK")
+    except Exception:  # noqa: BLE001 - psycopg's own rollback follows
+        return
+
+
+try:  # psycopg 3's "in a transaction" statuses (working, or failed and waiting for the rollback)
+    from psycopg.pq import TransactionStatus as _Status
+    _IN_TRANSACTION = (_Status.INTRANS, _Status.INERROR)
+except ImportError:  # pragma: no cover - psycopg 3 not installed
+    _IN_TRANSACTION = ()
+
 #: On every engine govkit makes: its apps' (:func:`listen`) and its migrations' (:func:`create_engine`).
-ENGINE_LISTENERS = Listeners(("connect", _sqlite_pragmas))
+ENGINE_LISTENERS = Listeners(("connect", _sqlite_pragmas), ("begin", _transaction_begins),
+                             ("after_cursor_execute", _note_schema_changes),
+                             ("rollback", _roll_back_keeping_prepared_statements))
 
 
 def listen(app: Flask, *session_listeners: Listeners) -> None:

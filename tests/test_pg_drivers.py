@@ -77,3 +77,46 @@ def test_psycopg2_imports_divisions_and_writes_a_lifecycle(make_app, govkit_db_u
             assert s.scalar(sa.select(sa.func.count()).select_from(CaseEvent)) == 5
         finally:
             db.session.remove()
+
+
+@pytest.mark.backends("postgres")
+def test_a_rollback_keeps_psycopgs_prepared_statements_and_still_rolls_back(db):
+    """Every request ends its session with a rollback; psycopg forgets its prepared statements on ROLLBACK, so
+    none was ever prepared and PostgreSQL planned every page's statements again. govkit now sends the ROLLBACK
+    itself (:func:`govkit.db._roll_back_keeping_prepared_statements`): the statement run five times is prepared
+    and stays prepared, a written row is still gone after the rollback, and so is a failed transaction's state;
+    after DDL, psycopg's own rollback forgets them as before."""
+    from govkit.hierarchy.models import Division
+
+    marker = "SELECT 1 AS gk_prepared_marker"
+
+    def prepared(connection):
+        statements = list(connection.scalars(sa.text("SELECT statement FROM pg_prepared_statements")))
+        return any("gk_prepared_marker" in statement for statement in statements)
+
+    divisions = sa.select(sa.func.count()).select_from(Division.__table__)
+    with db.engine.connect() as connection:
+        for _ in range(7):  # each in its own transaction, ended by a rollback as a request ends its session
+            assert connection.execute(sa.text(marker)).scalar() == 1
+            connection.rollback()
+        assert prepared(connection)
+        connection.rollback()
+
+        count = connection.execute(divisions).scalar()
+        connection.execute(Division.__table__.insert().values(code="621002109299", name="回滚村", level=5))
+        connection.rollback()
+        assert connection.execute(divisions).scalar() == count
+        connection.rollback()
+
+        with pytest.raises(sa.exc.DBAPIError):
+            connection.execute(sa.text("SELECT 1 / 0"))
+        connection.rollback()
+        assert connection.execute(sa.text(marker)).scalar() == 1 and prepared(connection)
+        connection.rollback()
+
+        connection.execute(sa.text("CREATE TEMP TABLE gk_rolled_back (id integer)"))
+        connection.rollback()
+        assert not prepared(connection)
+        assert connection.execute(sa.text(
+            "SELECT count(*) FROM pg_class WHERE relname = 'gk_rolled_back'")).scalar() == 0
+        connection.rollback()

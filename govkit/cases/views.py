@@ -37,6 +37,14 @@ class FilterCaseInScope(BaseFilter):
             return None
         return list(case_scope_clause(scope).clauses)
 
+    def branches_in_key_order(self, value):
+        """True when the scope is one division (a village): each condition is then ``code = X``, which
+        ``ix_gk_case_{accepting,current,implementing}_id`` return newest first, so a list page sorted by id reads
+        the page's rows of each branch from its own index (:func:`govkit.web.scoped.list_page`). A wider scope is
+        a code range, whose rows no index returns in id order; most of the table meets it, so walking the
+        primary key backwards finds a page at once."""
+        return request_actor().scope.is_one_division
+
 
 class FilterCaseState(BaseFilter):
     """FAB filter: the case is in this state, chosen by its Chinese label (状态 is a list of choices, not text).

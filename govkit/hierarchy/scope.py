@@ -57,6 +57,11 @@ class Scope:
             return True
         return bool(code) and code.startswith(self.prefix)
 
+    @property
+    def is_one_division(self) -> bool:
+        """True when the scope is one division (a village: its code is the whole prefix)."""
+        return not self.empty and self.prefix is not None and len(self.prefix) == 12
+
     def check(self, code: str | None) -> None:
         """Raise :class:`OutOfScope` (shown as 404) when ``code`` is outside the scope."""
         if not self.covers(code):
@@ -69,6 +74,8 @@ class Scope:
         if self.prefix is None:
             return true()
         pad = 12 - len(self.prefix)
+        if not pad:  # a village: one code, so an index on (code, id) also yields its rows in id order
+            return code_column == self.prefix
         return code_column.between(self.prefix + "0" * pad, self.prefix + "9" * pad)
 
     def division_id_clause(self, division_id_column: Any) -> ColumnElement[bool]:

@@ -37,7 +37,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_appbuilder.widgets import ListWidget
 from markupsafe import escape
-from sqlalchemy import case, func, literal, literal_column, or_, select, text, tuple_, union
+from sqlalchemy import case, func, literal, literal_column, or_, select, text, tuple_, union, union_all
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -335,20 +335,23 @@ def _estimate_key(statement: Any, dialect: Any) -> Any:
     return key.key, tuple(repr(param.effective_value) for param in key.bindparams)
 
 
-def count_branches(filters: list[tuple[Any, Any]]) -> tuple[list[Any], list[tuple[Any, Any]]]:
-    """``(branches, the other filters)``: the conditions of the first filter that offers them.
+def count_branches(filters: list[tuple[Any, Any]]) -> tuple[list[Any], list[tuple[Any, Any]], bool]:
+    """``(branches, the other filters, in key order)``: the conditions of the first filter that offers them.
 
     A filter that is an OR of conditions each backed by an index of its own (the case scope: the accepting,
     current or implementing division in scope) may say so with ``count_branches(value)`` → those conditions,
     the first the one most rows meet. Their OR stands in for the filter (so it is built once a page); the
-    bounded count reads them one at a time (:func:`branch_count`). ``([], filters)`` when no filter offers
-    two or more."""
+    bounded count reads them one at a time (:func:`branch_count`). When the filter's
+    ``branches_in_key_order(value)`` is true, each condition's rows also come from an index in primary-key
+    order (``code = X`` over an index on ``(code, id)``), and a page sorted by the primary key is read branch by
+    branch too (:func:`list_page`). ``([], filters, False)`` when no filter offers two or more."""
     for n, (flt, value) in enumerate(filters):
         split = getattr(flt, "count_branches", None)
         parts = split(value) if split is not None else None
         if parts and len(parts) > 1:
-            return list(parts), filters[:n] + filters[n + 1:]
-    return [], filters
+            in_order = getattr(flt, "branches_in_key_order", None)
+            return list(parts), filters[:n] + filters[n + 1:], bool(in_order is not None and in_order(value))
+    return [], filters, False
 
 
 def branch_count(statement: Any, pk: Any, branches: list[Any], cap: int) -> Any:
@@ -367,7 +370,8 @@ def branch_count(statement: Any, pk: Any, branches: list[Any], cap: int) -> Any:
     first = statement.where(branches[0]).with_only_columns(literal_column("1")).limit(cap + 1).subquery()
     first_count = select(func.count()).select_from(first).scalar_subquery()
     each = [select(literal_column("k")).select_from(
-        statement.where(branch).with_only_columns(pk.label("k")).limit(cap + 1).subquery()) for branch in branches]
+        statement.where(branch).with_only_columns(pk.label("k")).limit(cap + 1).subquery())
+        for branch in branches]
     union_count = select(func.count()).select_from(union(*each).subquery()).scalar_subquery()
     return select(case((first_count > cap, cap + 1), else_=union_count))
 
@@ -386,7 +390,7 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
     cost of the first page; ``page_size`` + 1 rows are read so the caller knows whether another page follows."""
     session = datamodel.session
     pk = getattr(datamodel.obj, datamodel.get_pk().key)
-    branches, rest = count_branches(filters)
+    branches, rest, in_key_order = count_branches(filters)
     narrowed = _filtered(datamodel, rest)  # every filter but the branched one
     if narrowed is not None:
         base = narrowed.filter(or_(*branches)) if branches else narrowed
@@ -400,7 +404,7 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
     if column is not None:
         descending = order_direction != "asc" if order_column else False  # FAB: a named column sorts desc
         order = [column.desc(), pk.desc()] if descending else [column.asc(), pk.asc()]
-        query = base.order_by(*order[:1 if column is pk else 2])
+        seek = None
         if after is not None:
             # The row sought past is read through the same filters: an id outside the scope (or the search) gives
             # no position (an empty page), so nobody learns where another division's row sorts (by the id alone,
@@ -408,7 +412,24 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
             mark = base.with_entities(column).filter(pk == after).scalar_subquery()
             position = tuple_(column, pk) if column is not pk else pk
             value = tuple_(mark, literal(after)) if column is not pk else literal(after)
-            query = query.filter(position < value if descending else position > value).limit(page_size + 1)
+            seek = position < value if descending else position > value
+        reach = page_size + 1 if after is not None else ((page or 0) + 1) * page_size
+        if column is pk and in_key_order and narrowed is not None:
+            # Each branch's rows come from an index in id order: the page is among the first ``reach`` rows of
+            # each branch (read from its index, a few dozen entries), where the OR made PostgreSQL walk the
+            # primary key past every other division's rows (a village: 1 row in 200) or fetch and sort all the
+            # division's rows. The ids found already meet every filter, so the page reads them by key alone.
+            tops = []
+            for branch in branches:
+                top = narrowed.filter(branch) if seek is None else narrowed.filter(branch, seek)
+                top = top.with_entities(pk.label("k")).order_by(order[0]).limit(reach).subquery()
+                tops.append(select(top.c.k))
+            query = session.query(datamodel.obj).filter(pk.in_(union_all(*tops)))
+        else:
+            query = base if seek is None else base.filter(seek)
+        query = query.order_by(*order[:1 if column is pk else 2])
+        if after is not None:
+            query = query.limit(page_size + 1)
         else:
             query = query.offset((page or 0) * page_size).limit(page_size)
     else:

@@ -304,3 +304,57 @@ def test_past_the_cap_postgresql_shows_the_planners_estimate_asked_once_per_filt
         assert again == shown and other.startswith("约 ") and theirs.startswith("约 ")
     else:
         assert shown.startswith("5+") and explains == explains_other == explains_theirs == []
+
+
+def test_a_villages_list_read_branch_by_branch_shows_the_rows_of_the_or_in_order(
+        app, world, db, overdue, user_client, monkeypatch):
+    """A village's scope is ``code = X`` on each of the three division columns, so its list (sorted by id) reads
+    the first rows of each branch from ``ix_gk_case_{accepting,current,implementing}_id`` and merges them
+    (issue 23). The pages — numbered, seeking past the counted rows, in both directions — show exactly the rows
+    of the OR, each once, in order: cases in the village by all three columns, by the current division only and
+    by the implementing division only."""
+    from govkit.cases.models import Case
+    from govkit.cases.views import CaseAdminView
+
+    monkeypatch.setattr(CaseAdminView, "list_count_cap", 8)
+    elsewhere = ensure_division(db.session, "621003101201")
+    first = db.session.scalar(select(Case).order_by(Case.id).limit(1))
+    for n, (current, implementing) in enumerate([(OTHER_VILLAGE, TOWNSHIP)] * 3 + [(TOWNSHIP, OTHER_VILLAGE)] * 2
+                                                + [(TOWNSHIP, TOWNSHIP)] * 2):
+        db.session.add(Case(number=f"MOVE{n:04d}", progress_token=secrets.token_hex(8), state="accepted",
+                            implementation_id=world.implementation_id, accepting_division_id=elsewhere.id,
+                            accepting_division_code=elsewhere.code, current_division_id=elsewhere.id,
+                            current_division_code=current, implementing_division_code=implementing,
+                            applicant_name="李四", applicant_id_number="11010519491231002X",
+                            accepted_date=first.accepted_date, due_date=first.due_date, time_limit_days=15))
+    db.session.commit()
+    in_scope = [number for number, codes in (
+        (case.number, (case.accepting_division_code, case.current_division_code, case.implementing_division_code))
+        for case in db.session.scalars(select(Case).order_by(Case.id.desc()))) if OTHER_VILLAGE in codes]
+    assert len(in_scope) == 15 and sum(number.startswith("MOVE") for number in in_scope) == 5
+
+    def shown(html):
+        return re.findall(r"<td>((?:LATE|MOVE)\d{4})</td>", html)
+
+    client, _ = user_client("受理员", OTHER_VILLAGE)
+    size = "psize_CaseAdminView=3"
+    pages = [shown(client.get(f"/cases/list/?{size}&page_CaseAdminView={page}").get_data(as_text=True))
+             for page in range(3)]
+    assert sum(pages, []) == in_scope[:9], pages
+    seen, after = pages[0][:0], None
+    while True:  # seek page by page from the top to the end
+        query = f"?{size}" + (f"&after_CaseAdminView={after}" if after else "")
+        page = shown(client.get(f"/cases/list/{query}").get_data(as_text=True))
+        if not page:
+            break
+        seen += page
+        after = db.session.scalar(select(Case.id).where(Case.number == page[-1]))
+    assert seen == in_scope
+    ascending = shown(client.get(f"/cases/list/?{size}&_oc_CaseAdminView=id&_od_CaseAdminView=asc")
+                      .get_data(as_text=True))
+    assert ascending == in_scope[::-1][:3]
+    _, _, statements_seen = counted(client, f"/cases/list/?{size}")
+    assert any("UNION ALL" in statement for statement in statements_seen), statements_seen
+    township, _ = user_client("受理员", TOWNSHIP)  # a range of codes: the OR, walked along the primary key
+    _, _, statements_seen = counted(township, f"/cases/list/?{size}")
+    assert not any("UNION ALL" in statement for statement in statements_seen), statements_seen

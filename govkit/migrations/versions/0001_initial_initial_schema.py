@@ -738,6 +738,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_gk_case_provisional', ['due_provisional'], unique=False)
         batch_op.create_index('ix_gk_case_state_due', ['state', 'due_date'], unique=False)
         batch_op.create_index('ix_gk_case_state_accepting', ['state', 'accepting_division_code'], unique=False)
+        batch_op.create_index('ix_gk_case_accepting_id', ['accepting_division_code', 'id'], unique=False)
+        batch_op.create_index('ix_gk_case_current_id', ['current_division_code', 'id'], unique=False)
+        batch_op.create_index('ix_gk_case_implementing_id', ['implementing_division_code', 'id'], unique=False)
 
     op.create_table('gk_fee',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1354,6 +1357,9 @@ def downgrade() -> None:
 
     op.drop_table('gk_fee')
     with op.batch_alter_table('gk_case', schema=None) as batch_op:
+        batch_op.drop_index('ix_gk_case_implementing_id')
+        batch_op.drop_index('ix_gk_case_current_id')
+        batch_op.drop_index('ix_gk_case_accepting_id')
         batch_op.drop_index('ix_gk_case_state_accepting')
         batch_op.drop_index('ix_gk_case_state_due')
         batch_op.drop_index('ix_gk_case_provisional')
