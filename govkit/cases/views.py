@@ -29,6 +29,12 @@ class FilterCaseInScope(BaseFilter):
     def apply(self, query, value):
         return query.filter(case_scope_clause(request_actor().scope))
 
+    def statement_key(self, value):
+        """The SQL depends on the user's scope alone (a list keeps its page statements per scope:
+        :func:`govkit.web.scoped.list_page`)."""
+        scope = request_actor().scope
+        return scope.prefix, scope.empty
+
     def count_branches(self, value):
         """The scope's three conditions, the accepting division first (most cases in scope meet it): a list's
         bounded count counts them one index at a time (:func:`govkit.web.scoped.branch_count`)."""
@@ -61,6 +67,9 @@ class FilterCaseState(BaseFilter):
     def apply(self, query, value):
         code = state_code(value)
         return query.filter(Case.state == code) if code else query.filter(false())
+
+    def statement_key(self, value):
+        return repr(value)
 
 
 class CaseAdminView(FastListMixin, ModelView):

@@ -46,6 +46,11 @@ class FilterCodeInScope(BaseFilter):
         column = getattr(self.model, self.column_name)
         return query.filter(current_scope().clause(column))
 
+    def statement_key(self, value):
+        """The SQL depends on the user's scope alone (:func:`govkit.web.scoped.list_page` keeps page statements)."""
+        scope = current_scope()
+        return scope.prefix, scope.empty
+
 
 class FilterDivisionIdInScope(BaseFilter):
     """FAB filter for models that reference ``gk_division.id`` (``column_name`` = the FK column)."""
@@ -56,3 +61,7 @@ class FilterDivisionIdInScope(BaseFilter):
     def apply(self, query, value):
         column = getattr(self.model, self.column_name)
         return query.filter(current_scope().division_id_clause(column))
+
+    def statement_key(self, value):
+        scope = current_scope()
+        return scope.prefix, scope.empty

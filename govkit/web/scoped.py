@@ -33,6 +33,7 @@ from typing import Any, Iterable, Iterator
 from flask import Response, abort, current_app, g, request, stream_with_context
 from flask_appbuilder import ModelRestApi, ModelView, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter, Filters
+from flask_appbuilder.models.sqla import filters as sqla_filters
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_appbuilder.widgets import ListWidget
@@ -376,6 +377,45 @@ def branch_count(statement: Any, pk: Any, branches: list[Any], cap: int) -> Any:
     return select(case((first_count > cap, cap + 1), else_=union_count))
 
 
+#: FAB's filters whose SQL is a function of their column and value alone (a page's statement can be kept for them).
+_PLAIN_FILTERS = frozenset(
+    getattr(sqla_filters, name) for name in (
+        "FilterStartsWith", "FilterNotStartsWith", "FilterEndsWith", "FilterNotEndsWith", "FilterContains",
+        "FilterNotContains", "FilterEqual", "FilterNotEqual", "FilterGreater", "FilterSmaller", "FilterGreaterEqual",
+        "FilterSmallerEqual", "FilterEmpty", "FilterIn", "FilterNotIn")
+    if hasattr(sqla_filters, name))
+
+#: Page statements a worker keeps (views × users' scopes × searches × pages).
+PAGE_STATEMENTS = 512
+
+
+def _page_key(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str, order_direction: str,
+              page: int | None, page_size: int, columns: list[str], cap: int) -> tuple | None:
+    """What a list page's statements are built from, or None when a filter's SQL may depend on more than its
+    value. A filter says what its SQL depends on with ``statement_key(value)`` (e.g. the case scope: the user's
+    division); FAB's plain column filters depend on their value; any other filter (one that calls a function,
+    looks a related object up, reads the clock …) is built on every page."""
+    keys = []
+    for flt, value in filters:
+        own = getattr(flt, "statement_key", None)
+        if own is not None:
+            key = own(value)
+        elif type(flt) in _PLAIN_FILTERS:
+            key = repr(value)
+        else:
+            return None
+        if key is None:
+            return None
+        keys.append((type(flt), flt.column_name, key))
+    return (datamodel.obj, tuple(keys), order_column, order_direction, page, page_size, tuple(columns), cap)
+
+
+def _page_statements() -> TTLCache:
+    cache = get_state(current_app).cache
+    return cache.get("list_page_statements") or cache.setdefault(
+        "list_page_statements", TTLCache(24 * 3600.0, PAGE_STATEMENTS))
+
+
 def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str, order_direction: str,
               page: int | None, page_size: int, columns: list[str], cap: int = LIST_COUNT_CAP,
               after: int | None = None) -> tuple[ListTotal, list[Any]]:
@@ -387,7 +427,49 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
     ``filters`` are ``(FAB filter, value)`` pairs (the view's base filters and the search). With ``after`` (the
     primary key of the last row of the previous page) the page seeks instead of skipping rows: ``WHERE (sort
     column, pk) < (that row's values)`` on the sort column and pk's index, as deep as the list goes, at the
-    cost of the first page; ``page_size`` + 1 rows are read so the caller knows whether another page follows."""
+    cost of the first page; ``page_size`` + 1 rows are read so the caller knows whether another page follows.
+
+    The statements of a numbered page are kept by the worker (:func:`_page_key`: the view's model, its filters'
+    values — the case scope's division among them —, order, page, size, columns and cap): SQLAlchemy builds a
+    statement object and its cache key on every use, about as long as PostgreSQL takes to run a village's page
+    (bench/README.md). A statement holds no rows and no session, so one user's page statement is the next
+    one's with the same key."""
+    session = datamodel.session
+    key = _page_key(datamodel, filters, order_column, order_direction, page, page_size, columns, cap) \
+        if after is None else None
+    built = _page_statements().get(key) if key is not None else None
+    if built is None:
+        built = _build_page(datamodel, filters, order_column, order_direction, page, page_size, columns, cap, after)
+        if key is not None:
+            _page_statements().put(key, built)
+    statement, counting, estimating = built
+    found = session.execute(statement).all()
+    rows = [row[0] for row in found]
+    if found:
+        count = found[0][1]
+    elif not page and after is None:
+        count = 0
+    else:
+        count = session.execute(counting).scalar()
+    count = min(count or 0, cap + 1)
+    estimate = None
+    capped = count > cap
+    if capped and session.get_bind().dialect.name == "postgresql":
+        dialect = session.get_bind().dialect
+        estimate_key = _estimate_key(estimating, dialect)
+        estimate = _estimates().get(estimate_key)
+        if estimate is None:
+            compiled = str(estimating.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+            plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            estimate = int(plan[0]["Plan"]["Plan Rows"])
+            _estimates().put(estimate_key, estimate)
+    return ListTotal(count, capped, estimate), rows
+
+
+def _build_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str, order_direction: str,
+                page: int | None, page_size: int, columns: list[str], cap: int, after: int | None) -> tuple:
+    """``(page statement with its count column, the count alone, the statement the planner estimates)``."""
     session = datamodel.session
     pk = getattr(datamodel.obj, datamodel.get_pk().key)
     branches, rest, in_key_order = count_branches(filters)
@@ -437,30 +519,9 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
         query = datamodel.apply_pagination(query, page, page_size)
     # The bounded count rides along as one more column (an uncorrelated scalar subquery: evaluated once) — one
     # statement for the page and its count; counted on its own only when the page is empty past the first.
-    found = query.options(*eager_options(datamodel.obj, columns)).add_columns(
-        counting.scalar_subquery().label("gk_list_total")).all()
-    rows = [row[0] for row in found]
-    if found:
-        count = found[0][1]
-    elif not page and after is None:
-        count = 0
-    else:
-        count = session.execute(counting).scalar()
-    count = min(count or 0, cap + 1)
-    estimate = None
-    capped = count > cap
-    if capped and session.get_bind().dialect.name == "postgresql":
-        statement = base.with_entities(literal_column("1")).statement
-        dialect = session.get_bind().dialect
-        key = _estimate_key(statement, dialect)
-        estimate = _estimates().get(key)
-        if estimate is None:
-            compiled = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-            plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()
-            plan = json.loads(plan) if isinstance(plan, str) else plan
-            estimate = int(plan[0]["Plan"]["Plan Rows"])
-            _estimates().put(key, estimate)
-    return ListTotal(count, capped, estimate), rows
+    statement = query.options(*eager_options(datamodel.obj, columns)).add_columns(
+        counting.scalar_subquery().label("gk_list_total")).statement
+    return statement, counting, base.with_entities(literal_column("1")).statement
 
 
 class FastListMixin:

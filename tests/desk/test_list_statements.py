@@ -358,3 +358,42 @@ def test_a_villages_list_read_branch_by_branch_shows_the_rows_of_the_or_in_order
     township, _ = user_client("受理员", TOWNSHIP)  # a range of codes: the OR, walked along the primary key
     _, _, statements_seen = counted(township, f"/cases/list/?{size}")
     assert not any("UNION ALL" in statement for statement in statements_seen), statements_seen
+
+
+def test_a_kept_page_statement_serves_only_the_scope_and_search_it_was_built_for(
+        app, world, db, overdue, user_client):
+    """A worker keeps a numbered list page's statements (``govkit.web.scoped._page_key``: the model, the filters'
+    values with the user's scope, the order, page, size, columns and cap). Two villages' clerks, one after the
+    other and back, each see their own village's cases; a search on 状态 is a statement of its own; a filter whose
+    SQL may depend on more than its value (FAB's ``FilterEqualFunction`` calls a function) is never kept."""
+    from flask_appbuilder.models.sqla.filters import FilterEqual, FilterEqualFunction
+    from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+    from govkit.cases.models import Case
+    from govkit.web.scoped import _page_key, _page_statements
+
+    def numbers(client, url="/cases/list/"):
+        return re.findall(r"<td>(LATE\d{4})</td>", client.get(url).get_data(as_text=True))
+
+    def expected(code, state="accepted"):
+        return list(db.session.scalars(select(Case.number).where(
+            Case.accepting_division_code == code, Case.state == state).order_by(Case.id.desc())))
+
+    one, _ = user_client("受理员", VILLAGE)
+    other, _ = user_client("受理员", OTHER_VILLAGE)
+    with app.app_context():
+        _page_statements().clear()
+    assert numbers(one) == expected(VILLAGE) and len(expected(VILLAGE)) == 10
+    assert numbers(other) == expected(OTHER_VILLAGE) != expected(VILLAGE)
+    assert numbers(one) == expected(VILLAGE)
+    assert numbers(other, "/cases/list/?_flt_0_state=delivered") == []
+    assert numbers(other, "/cases/list/?_flt_0_state=accepted") == expected(OTHER_VILLAGE)
+    with app.app_context():
+        kept = [key for key in _page_statements()._data if key[0] is Case]
+    assert len(kept) == 4, kept  # the two scopes, and the second scope with each of the two searches
+
+    datamodel = SQLAInterface(Case)
+    plain = [(FilterEqual("state", datamodel), "accepted")]
+    called = [(FilterEqualFunction("state", datamodel), lambda: "accepted")]
+    assert _page_key(datamodel, plain, "", "", 0, 25, ["number"], 1000) is not None
+    assert _page_key(datamodel, called, "", "", 0, 25, ["number"], 1000) is None
