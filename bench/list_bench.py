@@ -305,7 +305,7 @@ def raw_queries(app, username: str, deep: int):
     """``{name: callable(session)}``: each page's data query alone (the statement govkit's code builds)."""
     from sqlalchemy import select
 
-    from govkit.cases.cards import card_counts, case_scope_clause
+    from govkit.cases.cards import card_counts
     from govkit.cases.models import Case
     from govkit.cases.runtime import workflow_for
     from govkit.cases.stats import completion_rates
@@ -319,13 +319,9 @@ def raw_queries(app, username: str, deep: int):
     scope = actor.scope
 
     def case_list(s, state=None, after=None):
-        query = select(Case).where(case_scope_clause(scope))
-        if state:
-            query = query.where(Case.state == state)
-        page = query.where(Case.id < after) if after else query
         # the page and, as one more column, the bounded count (one statement, as govkit's list_page runs it)
         total = bench_count(scope, state).scalar_subquery()
-        s.execute(page.add_columns(total).order_by(Case.id.desc()).limit(26 if after else 25)).all()
+        s.execute(bench_page(select(Case), scope, state, after).add_columns(total)).all()
 
 
     return actor, {
@@ -340,6 +336,28 @@ def raw_queries(app, username: str, deep: int):
         "rates_all": lambda s: completion_rates(s, "implementing_division", scope=scope),
         "badges": lambda s: queue_counts(s, actor, today, settings),
     }
+
+
+def bench_page(query, scope, state=None, after=None):
+    """The case list's page (25 rows, or 26 past ``after``) as govkit's list builds it: for one division's scope
+    (a village) the first rows of each division column's branch from its ``(code, id)`` index, merged; for a
+    wider scope the OR, walked along the primary key (:func:`govkit.web.scoped.list_page`)."""
+    from sqlalchemy import select, union_all
+
+    from govkit.cases.cards import case_scope_clause
+    from govkit.cases.models import Case
+
+    rows = 26 if after else 25
+    narrowed = [Case.state == state] if state else []
+    if after:
+        narrowed.append(Case.id < after)
+    if scope.is_one_division:
+        tops = [select(Case.id.label("k")).where(branch, *narrowed).order_by(Case.id.desc()).limit(rows).subquery()
+                for branch in case_scope_clause(scope).clauses]
+        query = query.where(Case.id.in_(union_all(*(select(top.c.k) for top in tops))))
+    else:
+        query = query.where(case_scope_clause(scope), *narrowed)
+    return query.order_by(Case.id.desc()).limit(rows)
 
 
 def bench_count(scope, state=None):
@@ -409,18 +427,15 @@ def explain(url: str, actor, deep: int) -> list[str]:
     import sqlalchemy as sa
     from sqlalchemy import select
 
-    from govkit.cases.cards import case_scope_clause
     from govkit.cases.models import Case
 
     engine = sa.create_engine(url)
     lines = []
     queries = {
         "bounded count (LIST_COUNT_CAP + 1 rows, branch by branch)": bench_count(actor.scope),
-        "first page": select(Case.id).where(case_scope_clause(actor.scope)).order_by(Case.id.desc()).limit(25),
-        "state filter, first page": select(Case.id).where(case_scope_clause(actor.scope), Case.state == "accepted")
-        .order_by(Case.id.desc()).limit(25),
-        f"deep page: seek past case {deep:,} (no OFFSET)": select(Case.id).where(
-            case_scope_clause(actor.scope), Case.id < deep).order_by(Case.id.desc()).limit(26),
+        "first page": bench_page(select(Case.id), actor.scope),
+        "state filter, first page": bench_page(select(Case.id), actor.scope, "accepted"),
+        f"deep page: seek past case {deep:,} (no OFFSET)": bench_page(select(Case.id), actor.scope, after=deep),
     }
     with engine.connect() as conn:
         for label, query in queries.items():
