@@ -215,12 +215,29 @@ class RabbitServer:
         }
         self.process = subprocess.Popen([RABBITMQ_SERVER], env=self.env, cwd=self.dir, start_new_session=True,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not _wait_for_port(self.port, 60, self.process):
+        if not (_wait_for_port(self.port, 60, self.process) and self._answers_amqp(60)):
             path = self.dir / "rabbit.log"
             log = path.read_text(errors="replace")[-2000:] if path.exists() else ""
             self.stop()
-            raise RuntimeError(f"rabbitmq-server did not listen within 60 s: {log}")
+            raise RuntimeError(f"rabbitmq-server did not answer AMQP within 60 s: {log}")
         return self
+
+    def _answers_amqp(self, seconds: float) -> bool:
+        """True once an AMQP connection opens: a port that accepts TCP is not yet a broker that speaks AMQP (a
+        node still booting, or another program on a port that was free when it was picked, closes the
+        handshake — pika's "Transport indicated EOF")."""
+        import pika  # deferred: the pytest plugin loads in every run; pika only when a test starts a broker
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self.process is not None and self.process.poll() is None:
+            try:
+                parameters = pika.URLParameters(self.url)
+                parameters.connection_attempts, parameters.socket_timeout = 1, 5
+                pika.BlockingConnection(parameters).close()
+                return True
+            except pika.exceptions.AMQPError:
+                time.sleep(0.5)
+        return False
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -238,8 +255,14 @@ class RabbitServer:
 
 
 def start_rabbitmq() -> RabbitServer | None:
-    """A started :class:`RabbitServer`, or None when RabbitMQ is not installed."""
-    return RabbitServer().start() if os.path.exists(RABBITMQ_SERVER) else None
+    """A started :class:`RabbitServer` that answers AMQP, or None when RabbitMQ is not installed. A node that does
+    not answer is stopped and one more is started on other ports before giving up."""
+    if not os.path.exists(RABBITMQ_SERVER):
+        return None
+    try:
+        return RabbitServer().start()
+    except RuntimeError:
+        return RabbitServer().start()
 
 
 #: Debian's Chromium, started headless without any traffic to the internet.
