@@ -225,6 +225,7 @@ def fill(url: str, n: int, ids: dict) -> float:
 def make_app(config: dict):
     """The govkit app plus a plain FAB ModelView over Case (no scope, FAB's own list machinery)."""
     from flask_appbuilder import ModelView
+    from flask_appbuilder.models.sqla.filters import FilterEqual
     from flask_appbuilder.models.sqla.interface import SQLAInterface
 
     from govkit.app import create_app
@@ -239,14 +240,27 @@ def make_app(config: dict):
                         "due_date", "due_provisional"]
         search_columns = ["state"]
 
+    class PlainDueView(PlainCaseView):
+        """The 临期/超期 queue's rows as plain FAB lists them: open cases by due date (unscoped, uncarded), 50 a page
+        as the queue shows them."""
+        route_base = "/plaindueview"
+        base_filters = [["completed_date", FilterEqual, None]]
+        base_order = ("due_date", "asc")
+
+    class PlainIntakeView(PlainCaseView):
+        """The 待受理 queue's rows as plain FAB lists them: registered cases, newest first (unscoped)."""
+        route_base = "/plainintakeview"
+        base_filters = [["state", FilterEqual, "registered"]]
+
     app = create_app(config, load_entrypoints=False)
     with app.app_context():
-        app.appbuilder.add_view_no_menu(PlainCaseView)
         sm = app.appbuilder.sm
-        # govkit's apps do not sync FAB permissions on add_view (FAB_UPDATE_PERMS off): create this one here.
-        sm.add_permissions_view(["can_list"], "PlainCaseView")
-        for role in ("监察", "受理员"):
-            sm.add_permission_role(sm.find_role(role), sm.find_permission_view_menu("can_list", "PlainCaseView"))
+        for view in (PlainCaseView, PlainDueView, PlainIntakeView):
+            app.appbuilder.add_view_no_menu(view)
+            # govkit's apps do not sync FAB permissions on add_view (FAB_UPDATE_PERMS off): create this one here.
+            sm.add_permissions_view(["can_list"], view.__name__)
+            for role in ("监察", "受理员"):
+                sm.add_permission_role(sm.find_role(role), sm.find_permission_view_menu("can_list", view.__name__))
     return app
 
 
@@ -278,7 +292,7 @@ PAGES = {
         ("/cases/list/?_flt_0_state=accepted", "/plaincaseview/list/?_flt_0_state=accepted", "case_list_state"),
         ("/cases/list/?after_CaseAdminView={deep}", "/plaincaseview/list/?page_PlainCaseView={deep_page}",
          "case_list_deep"),
-        ("/desk/queue/due", None, "queue_due"),
+        ("/desk/queue/due", "/plaindueview/list/?psize_PlainDueView=50", "queue_due"),
         ("/supervision/cards", None, "cards"),
         ("/supervision/rates?days=90", None, "rates90"),
         ("/supervision/rates?days=0", None, "rates_all"),
@@ -289,8 +303,8 @@ PAGES = {
         ("/cases/list/", "/plaincaseview/list/", "case_list"),
         ("/cases/list/?after_CaseAdminView={deep}", "/plaincaseview/list/?page_PlainCaseView={deep_page}",
          "case_list_deep"),
-        ("/desk/queue/intake", None, "queue_intake"),
-        ("/desk/queue/due", None, "queue_due"),
+        ("/desk/queue/intake", "/plainintakeview/list/?psize_PlainIntakeView=50", "queue_intake"),
+        ("/desk/queue/due", "/plaindueview/list/?psize_PlainDueView=50", "queue_due"),
         ("/", None, "badges"),
     ],
 }

@@ -43,8 +43,11 @@ def legal_extension_days(case: Case) -> int:
 
 
 def approved_count(session: Session, case: Case) -> int:
-    """Extensions approved so far (events ``extend``)."""
+    """Extensions approved so far (events ``extend``): counted in the loaded events when a page loaded them
+    (a queue's action buttons, :attr:`govkit.desk.queues.Queue.loads`), else one COUNT."""
     if case.id is None:
         return 0
+    if "events" in case.__dict__:
+        return sum(1 for event in case.events if event.action == "extend")
     return session.scalar(select(func.count()).select_from(CaseEvent).where(
         CaseEvent.case_id == case.id, CaseEvent.action == "extend")) or 0

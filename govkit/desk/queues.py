@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, Callable, Mapping
 
 from sqlalchemy import and_, case as sql_case, false, func, or_, select, true
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from govkit.cases import states as S
 from govkit.cases.cards import (CARDS, CountCache, card_counts, card_select, case_scope_clause, running_clause,
@@ -100,6 +100,9 @@ class Queue:
     condition: Callable[[Actor], Any]
     cards: tuple[str, ...] = ()  # restrict to these deadline cards (due soon / overdue)
     hint: str = ""
+    #: Collections of the page's cases its action buttons read, loaded for the whole page in one statement each
+    #: (the 补正 guard reads the pauses; approving an extension, the events: not by its requester).
+    loads: tuple[str, ...] = ("pauses",)
 
 
 QUEUES: dict[str, Queue] = {q.name: q for q in (
@@ -109,7 +112,8 @@ QUEUES: dict[str, Queue] = {q.name: q for q in (
     Queue("sign", "待签收", (INTAKE, HANDLER, DISPATCH), _sign, hint="下级上报到本单位、等待签收的办件"),
     Queue("assign", "待分派", (DISPATCH,), _assign, hint="已到实施机关、等待分派窗口的办件"),
     Queue("review", "待审查", (HANDLER,), _review, hint="分派给我或我所在窗口的办件"),
-    Queue("extension", "待批准延期", (ORGAN_HEAD,), _extension, hint="承办人申请延期、等待本机关负责人批准的办件"),
+    Queue("extension", "待批准延期", (ORGAN_HEAD,), _extension, hint="承办人申请延期、等待本机关负责人批准的办件",
+          loads=("pauses", "events")),
     Queue("returned", "被退回", (INTAKE, AGENT, HANDLER, DISPATCH), _returned, hint="上级退回本单位、需补充情况的办件"),
     Queue("deliver", "待送达", (INTAKE, AGENT, HANDLER), _deliver, hint="已办结、等待送达申请人的办件"),
     Queue("due", "临期/超期", (INTAKE, AGENT, HANDLER, DISPATCH, ORGAN_HEAD, SUPERVISOR), _due, CARDS,
@@ -143,9 +147,13 @@ def queue_page(session: Session, actor: Actor, name: str, today: date, settings:
                sort: str = "due", limit: int = 50, offset: int = 0) -> list[tuple[Case, int | None, str]]:
     """One page of a queue: ``(case, remaining working days, card)``, by due date by default.
 
-    The case's item (``implementation``) comes in the same statement: the page costs one query whatever its size.
+    The case's item (``implementation``) comes in the same statement, and what the rows' action buttons read
+    (:attr:`Queue.loads`: the pauses for the 补正 guard, which was one query per case before acceptance) in one
+    more each: the page costs the same statements whatever its size.
     """
-    query = queue_select(actor, QUEUES[name], today, settings).options(joinedload(Case.implementation))
+    queue = QUEUES[name]
+    query = queue_select(actor, queue, today, settings).options(
+        joinedload(Case.implementation), *(selectinload(getattr(Case, load)) for load in queue.loads))
     query = query.order_by(*SORTS.get(sort, SORTS["due"])).limit(limit).offset(offset)
     if sort in ("due", "-due"):
         with walk_in_due_order(session, actor.scope):

@@ -397,3 +397,26 @@ def test_a_kept_page_statement_serves_only_the_scope_and_search_it_was_built_for
     called = [(FilterEqualFunction("state", datamodel), lambda: "accepted")]
     assert _page_key(datamodel, plain, "", "", 0, 25, ["number"], 1000) is not None
     assert _page_key(datamodel, called, "", "", 0, 25, ["number"], 1000) is None
+
+
+@pytest.mark.parametrize("queue, role, division, state, changes", [
+    ("intake", "受理员", None, "registered", {}),
+    ("extension", "机关负责人", TOWNSHIP, "in_review", {"extension_requested_days": 5}),
+])
+def test_a_queue_with_action_buttons_costs_the_same_statements_for_10_and_100_rows(
+        app, world, db, overdue, user_client, queue, role, division, state, changes):
+    """A queue row shows the actions its user may take, and their guards read the case's pauses (补正 asked
+    once?) or events (an extension is not approved by its requester): loaded for the whole page
+    (``Queue.loads``), not one query per row (issue 23: a page of 100 costs what a page of 10 does, ≤ 6)."""
+    from sqlalchemy import update
+
+    from govkit.cases.models import Case
+
+    # every case at one division: the village that accepted them all, the township that decides them all
+    db.session.execute(update(Case).values(state=state, accepting_division_code=VILLAGE, **changes))
+    db.session.commit()
+    client, _ = user_client(role, division or VILLAGE)
+    small, html_small, _ = statements(app, client, f"/desk/queue/{queue}?size=10")
+    large, html_large, seen = statements(app, client, f"/desk/queue/{queue}?size=100")
+    assert html_small.count("LATE0") >= 10 and html_large.count("LATE0") >= 100
+    assert small == large <= 6, seen
