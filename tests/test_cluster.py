@@ -309,6 +309,7 @@ def test_two_nodes_share_limits_sessions_calendar_and_deliver_every_event_once(
         deadline = time.monotonic() + 120
         while not jobs.hget("govkit:jobs:runs", "deem_accepted") and time.monotonic() < deadline:
             time.sleep(0.1)
+        jobs_up = time.monotonic()
 
         # -- a lifecycle load over both nodes; node a is killed and restarted in the middle
         balancer = RoundRobin([a, b], tokens)
@@ -401,7 +402,10 @@ def test_two_nodes_share_limits_sessions_calendar_and_deliver_every_event_once(
               f"{scans} reads of gk_disclosure on the replica after its restart")
         assert {status for _, status in pages} == {200} and while_down and scans > 0
 
-        # -- the job queue: each period enqueued once by the two schedulers, each job run once by the worker
+        # -- the job queue: each period enqueued once by the two schedulers, each job run once by the worker. The
+        # schedulers run for at least three more periods after the first job ran, however fast the load went (on a
+        # quick machine the load and the replica's restart took 3 s, and only 2 periods had been enqueued)
+        time.sleep(max(0.0, jobs_up + 3 * JOB_PERIOD + 0.5 - time.monotonic()))
         for scheduler in schedulers:
             scheduler.send_signal(signal.SIGTERM)
         periods = [re.findall(r"已放入队列：deem_accepted.*周期 (\d+)", _stop(s)) for s in schedulers]
