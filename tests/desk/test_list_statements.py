@@ -420,3 +420,31 @@ def test_a_queue_with_action_buttons_costs_the_same_statements_for_10_and_100_ro
     large, html_large, seen = statements(app, client, f"/desk/queue/{queue}?size=100")
     assert html_small.count("LATE0") >= 10 and html_large.count("LATE0") >= 100
     assert small == large <= 6, seen
+
+
+@pytest.mark.backends("postgres")
+def test_the_due_queue_keeps_one_generic_plan_and_restores_the_planner_settings(
+        app, world, db, overdue, user_client):
+    """A county's 临期/超期 page walks ``ix_gk_case_open_due`` with planner settings for that one statement
+    (``govkit.cases.cards.walk_in_due_order``), among them ``plan_cache_mode``: once psycopg has prepared the
+    statement (its fifth use on a connection), PostgreSQL runs it on one generic plan instead of planning it on
+    every page. The settings are back to their defaults after the page."""
+    from sqlalchemy import text
+
+    client, _ = user_client("监察", COUNTY)
+    for _ in range(14):
+        assert client.get("/desk/queue/due").status_code == 200
+    db.session.remove()
+    generic, mode = 0, set()
+    connections = [db.engine.connect() for _ in range(db.engine.pool.checkedin())]  # every one the pages used
+    try:
+        for connection in connections:
+            generic += connection.scalar(text(
+                "SELECT coalesce(sum(generic_plans), 0) FROM pg_prepared_statements "
+                "WHERE statement LIKE '%gk_working_day%' AND statement LIKE '%remaining%'")) or 0
+            mode.add(connection.scalar(text("SHOW plan_cache_mode")))
+            connection.rollback()
+    finally:
+        for connection in connections:
+            connection.close()
+    assert generic > 0 and mode == {"auto"}, (generic, mode)
