@@ -62,21 +62,27 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # pragma: no 
         cursor.close()
 
 
+try:  # psycopg 3's "in a transaction" statuses (working, or failed and waiting for the rollback)
+    from psycopg.pq import TransactionStatus as _Status
+    _IN_TRANSACTION = (_Status.INTRANS, _Status.INERROR)
+except ImportError:  # pragma: no cover - psycopg 3 not installed
+    _IN_TRANSACTION = ()
+
 #: Statements that change the schema (or run code that may): rolled back, they could leave a prepared statement
 #: pointing at an object the rollback removed, so psycopg's own rollback forgets its prepared statements.
 _SCHEMA = re.compile(r"\s*(CREATE|DROP|ALTER|TRUNCATE|COMMENT|GRANT|REVOKE|REINDEX|CLUSTER|IMPORT|SECURITY|DO|"
                      r"DISCARD|DEALLOCATE|LOAD|CALL)\b", re.IGNORECASE)
-_OTHER = "gk_changed_schema"
+_SCHEMA_CHANGED = "gk_changed_schema"
 
 
 def _transaction_begins(conn: Any) -> None:
-    conn.info.pop(_OTHER, None)
+    conn.info.pop(_SCHEMA_CHANGED, None)
 
 
 def _note_schema_changes(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
                            executemany: bool) -> None:
-    if not conn.info.get(_OTHER) and _SCHEMA.match(statement):
-        conn.info[_OTHER] = True
+    if not conn.info.get(_SCHEMA_CHANGED) and _SCHEMA.match(statement):
+        conn.info[_SCHEMA_CHANGED] = True
 
 
 def _roll_back_keeping_prepared_statements(conn: Any) -> None:
@@ -92,7 +98,7 @@ def _roll_back_keeping_prepared_statements(conn: Any) -> None:
     to psycopg, which rolls back and forgets them as before (a ``DROP`` or ``ALTER`` through a raw psycopg cursor
     makes psycopg forget them itself); psycopg2 and SQLite are unchanged. A
     failed ROLLBACK here is left to psycopg's, which deals with a broken connection as it always has."""
-    if conn.info.pop(_OTHER, False):
+    if conn.info.pop(_SCHEMA_CHANGED, False):
         return
     try:
         pgconn = getattr(conn.connection.dbapi_connection, "pgconn", None)
@@ -102,12 +108,6 @@ def _roll_back_keeping_prepared_statements(conn: Any) -> None:
     except Exception:  # noqa: BLE001 - psycopg's own rollback follows
         return
 
-
-try:  # psycopg 3's "in a transaction" statuses (working, or failed and waiting for the rollback)
-    from psycopg.pq import TransactionStatus as _Status
-    _IN_TRANSACTION = (_Status.INTRANS, _Status.INERROR)
-except ImportError:  # pragma: no cover - psycopg 3 not installed
-    _IN_TRANSACTION = ()
 
 #: On every engine govkit makes: its apps' (:func:`listen`) and its migrations' (:func:`create_engine`).
 ENGINE_LISTENERS = Listeners(("connect", _sqlite_pragmas), ("begin", _transaction_begins),

@@ -17,10 +17,11 @@ from govkit.cases.idnumber import mask_id_number
 from govkit.cases.models import Case
 from govkit.cases.states import STATE_LABELS, state_code, state_label
 from govkit.web.actor import request_actor
+from govkit.web.scope import ScopeFilter
 from govkit.web.scoped import FastListMixin
 
 
-class FilterCaseInScope(BaseFilter):
+class FilterCaseInScope(ScopeFilter):
     """FAB filter: accepting, current or implementing division is in the user's scope."""
 
     name = "在管辖范围内"
@@ -28,12 +29,6 @@ class FilterCaseInScope(BaseFilter):
 
     def apply(self, query, value):
         return query.filter(case_scope_clause(request_actor().scope))
-
-    def statement_key(self, value):
-        """The SQL depends on the user's scope alone (a list keeps its page statements per scope:
-        :func:`govkit.web.scoped.list_page`)."""
-        scope = request_actor().scope
-        return scope.prefix, scope.empty
 
     def count_branches(self, value):
         """The scope's three conditions, the accepting division first (most cases in scope meet it): a list's

@@ -32,7 +32,16 @@ def current_scope() -> Scope:
     return cached
 
 
-class FilterCodeInScope(BaseFilter):
+class ScopeFilter(BaseFilter):
+    """A FAB filter whose SQL depends on the user's scope alone: a list keeps its page statements per scope
+    (``statement_key``, :func:`govkit.web.scoped.list_page`)."""
+
+    def statement_key(self, value):
+        scope = current_scope()
+        return scope.prefix, scope.empty
+
+
+class FilterCodeInScope(ScopeFilter):
     """FAB filter: the model's division-code column (``column_name``) is in the user's scope.
 
     Use in ``base_filters`` (lists, show/edit/delete by pk, REST) and in
@@ -46,13 +55,8 @@ class FilterCodeInScope(BaseFilter):
         column = getattr(self.model, self.column_name)
         return query.filter(current_scope().clause(column))
 
-    def statement_key(self, value):
-        """The SQL depends on the user's scope alone (:func:`govkit.web.scoped.list_page` keeps page statements)."""
-        scope = current_scope()
-        return scope.prefix, scope.empty
 
-
-class FilterDivisionIdInScope(BaseFilter):
+class FilterDivisionIdInScope(ScopeFilter):
     """FAB filter for models that reference ``gk_division.id`` (``column_name`` = the FK column)."""
 
     name = "在管辖范围内"
@@ -61,7 +65,3 @@ class FilterDivisionIdInScope(BaseFilter):
     def apply(self, query, value):
         column = getattr(self.model, self.column_name)
         return query.filter(current_scope().division_id_clause(column))
-
-    def statement_key(self, value):
-        scope = current_scope()
-        return scope.prefix, scope.empty

@@ -454,8 +454,8 @@ def list_page(datamodel: Any, filters: list[tuple[Any, Any]], order_column: str,
     count = min(count or 0, cap + 1)
     estimate = None
     capped = count > cap
-    if capped and session.get_bind().dialect.name == "postgresql":
-        dialect = session.get_bind().dialect
+    dialect = session.get_bind().dialect
+    if capped and dialect.name == "postgresql":
         estimate_key = _estimate_key(estimating, dialect)
         estimate = _estimates().get(estimate_key)
         if estimate is None:
