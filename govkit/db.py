@@ -98,6 +98,8 @@ def _roll_back_keeping_prepared_statements(conn: Any) -> None:
     to psycopg, which rolls back and forgets them as before (a ``DROP`` or ``ALTER`` through a raw psycopg cursor
     makes psycopg forget them itself); psycopg2 and SQLite are unchanged. A
     failed ROLLBACK here is left to psycopg's, which deals with a broken connection as it always has."""
+    if conn.invalidated or conn.closed:  # the server dropped it: nothing to keep, and no connection to read
+        return
     if conn.info.pop(_SCHEMA_CHANGED, False):
         return
     try:

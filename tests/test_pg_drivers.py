@@ -120,3 +120,20 @@ def test_a_rollback_keeps_psycopgs_prepared_statements_and_still_rolls_back(db):
         assert connection.execute(sa.text(
             "SELECT count(*) FROM pg_class WHERE relname = 'gk_rolled_back'")).scalar() == 0
         connection.rollback()
+
+
+@pytest.mark.backends("postgres")
+def test_rolling_back_a_connection_the_server_dropped_does_not_fail(db):
+    """A replica or primary that dies mid-answer invalidates the connection; the rollback that follows (e.g. the
+    replica fallback answering the page again from the primary, ``govkit.web.replica._replica_lost``) must not
+    fail in govkit's rollback listener, which then has no connection to read."""
+    with db.engine.connect() as connection:
+        pid = connection.scalar(sa.text("SELECT pg_backend_pid()"))
+        with db.engine.connect() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            other.rollback()
+        with pytest.raises(sa.exc.OperationalError):
+            connection.execute(sa.text("SELECT 1"))
+        assert connection.invalidated
+        connection.rollback()  # raised PendingRollbackError from the listener
+        assert connection.execute(sa.text("SELECT 1")).scalar() == 1
